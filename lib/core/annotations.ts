@@ -1,0 +1,99 @@
+import type { IConstruct } from 'constructs';
+
+/** One finding about a construct: an error fails synthesis, a warning is printed. */
+export interface Annotation {
+  readonly level: 'error' | 'warning';
+  readonly path: string;
+  readonly message: string;
+  readonly hint?: string;
+  /** The policy or check that raised it, e.g. `PVECDK-NO-WAN-RDP`. */
+  readonly rule?: string;
+}
+
+/** A recorded decision to accept what a rule would otherwise reject. */
+export interface Acknowledgement {
+  readonly rule: string;
+  readonly path: string;
+  readonly reason: string;
+}
+
+interface AnnotationStore {
+  readonly annotations: Annotation[];
+  readonly acknowledgements: Map<string, string>;
+}
+
+const stores = new WeakMap<IConstruct, AnnotationStore>();
+
+function storeOf(scope: IConstruct): AnnotationStore {
+  let store = stores.get(scope);
+  if (!store) {
+    store = { annotations: [], acknowledgements: new Map() };
+    stores.set(scope, store);
+  }
+  return store;
+}
+
+/**
+ * Errors, warnings and acknowledgements attached to constructs. Errors are
+ * collected over the whole tree and reported together at synth, each with its
+ * construct path.
+ */
+export class Annotations {
+  static of(scope: IConstruct): Annotations {
+    return new Annotations(scope);
+  }
+
+  private constructor(private readonly scope: IConstruct) {}
+
+  addError(message: string, options: { hint?: string; rule?: string } = {}): void {
+    this.add('error', message, options);
+  }
+
+  addWarning(message: string, options: { hint?: string; rule?: string } = {}): void {
+    this.add('warning', message, options);
+  }
+
+  /**
+   * Accept what rule `rule` reports on this construct and everything below it.
+   * The reason is required and is written into the plan, so the exception is
+   * visible in review.
+   */
+  acknowledge(rule: string, reason: string): void {
+    if (reason.trim().length < 10) {
+      this.addError(`acknowledgement of ${rule} needs a reason of at least 10 characters`, {
+        hint: `Annotations.of(construct).acknowledge('${rule}', 'why this exception is safe')`,
+      });
+      return;
+    }
+    storeOf(this.scope).acknowledgements.set(rule, reason.trim());
+  }
+
+  /** The acknowledgement of `rule` on this construct or its nearest acknowledging ancestor. */
+  acknowledgementOf(rule: string): Acknowledgement | undefined {
+    for (let c: IConstruct | undefined = this.scope; c; c = c.node.scope) {
+      const reason = stores.get(c)?.acknowledgements.get(rule);
+      if (reason !== undefined) return { rule, path: c.node.path, reason };
+    }
+    return undefined;
+  }
+
+  /** Acknowledgements made directly on this construct. */
+  get acknowledgements(): Acknowledgement[] {
+    const own = stores.get(this.scope)?.acknowledgements ?? new Map<string, string>();
+    return [...own].map(([rule, reason]) => ({ rule, reason, path: this.scope.node.path }));
+  }
+
+  /** Annotations attached directly to this construct. */
+  get all(): readonly Annotation[] {
+    return stores.get(this.scope)?.annotations ?? [];
+  }
+
+  private add(level: Annotation['level'], message: string, options: { hint?: string; rule?: string }): void {
+    const entry: Annotation = { level, path: this.scope.node.path, message, ...options };
+    const list = storeOf(this.scope).annotations;
+    // Aspects may run more than once on a tree; one finding is reported once.
+    if (!list.some((a) => a.level === level && a.message === message && a.rule === entry.rule)) {
+      list.push(entry);
+    }
+  }
+}

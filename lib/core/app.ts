@@ -1,0 +1,61 @@
+import { Construct } from 'constructs';
+import { type Assembly, synthesize, writeAssembly } from './synthesizer.ts';
+
+const APP_SYMBOL = Symbol.for('pvecdk.App');
+const REGISTRY = Symbol.for('pvecdk.AppRegistry');
+
+export interface AppProps {
+  /** Where plans are written. Default: `$PVECDK_OUTDIR`, else `cdk.out`. */
+  readonly outdir?: string;
+  /** Context values (cdk.json's `context`, `--context` on the CLI); `$PVECDK_CONTEXT` (JSON) is merged under them. */
+  readonly context?: Record<string, unknown>;
+}
+
+/** The root of a construct tree: holds stacks, context, and synthesizes plans. */
+export class App extends Construct {
+  static isApp(x: unknown): x is App {
+    return typeof x === 'object' && x !== null && APP_SYMBOL in x;
+  }
+
+  /** Apps created in this process, in order; the CLI finds a stack file's app here. */
+  static get instances(): readonly App[] {
+    return registry();
+  }
+
+  readonly outdir: string;
+
+  constructor(props: AppProps = {}) {
+    super(undefined as unknown as Construct, '');
+    Object.defineProperty(this, APP_SYMBOL, { value: true });
+    this.outdir = props.outdir ?? process.env.PVECDK_OUTDIR ?? 'cdk.out';
+    const envContext = parseEnvContext();
+    for (const [k, v] of Object.entries({ ...envContext, ...props.context })) this.node.setContext(k, v);
+    registry().push(this);
+  }
+
+  /** Synthesize every stack; with `write` (default) the plans land in `outdir`. */
+  synth(options: { write?: boolean } = {}): Assembly {
+    const assembly = synthesize(this);
+    if (options.write ?? true) writeAssembly(assembly, this.outdir);
+    return assembly;
+  }
+}
+
+function registry(): App[] {
+  const g = globalThis as unknown as Record<symbol, App[] | undefined>;
+  g[REGISTRY] ??= [];
+  return g[REGISTRY];
+}
+
+function parseEnvContext(): Record<string, unknown> {
+  const raw = process.env.PVECDK_CONTEXT;
+  if (!raw) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    throw new Error('PVECDK_CONTEXT is not valid JSON: it must hold one JSON object of context values');
+  }
+}

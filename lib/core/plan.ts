@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The plan: the only thing synthesis and the engine share. One file per stack
+ * (`<outdir>/<stack>.plan.json`) plus `manifest.json`. The zod schemas here are
+ * what the engine uses to load plans, so a hand-edited or stale plan is
+ * rejected with the failing path instead of being half-applied.
+ */
+export const PLAN_VERSION = 1;
+
+export const PlanResourceSchema = z.strictObject({
+  type: z.string().min(1),
+  path: z.string().min(1),
+  dependsOn: z.array(z.string()),
+  properties: z.record(z.string(), z.unknown()),
+  critical: z.literal(true).optional(),
+  snapshotRetention: z.number().int().positive().optional(),
+});
+
+export const PlanOutputSchema = z.strictObject({
+  value: z.unknown(),
+  description: z.string().optional(),
+});
+
+export const AcknowledgementSchema = z.strictObject({
+  rule: z.string(),
+  path: z.string(),
+  reason: z.string(),
+});
+
+export const PlanSchema = z.strictObject({
+  version: z.literal(PLAN_VERSION),
+  stack: z.string().min(1),
+  remote: z.string().min(1),
+  description: z.string().optional(),
+  dependsOn: z.array(z.string()),
+  resources: z.record(z.string(), PlanResourceSchema),
+  outputs: z.record(z.string(), PlanOutputSchema),
+  acknowledgements: z.array(AcknowledgementSchema).optional(),
+});
+
+export const ManifestSchema = z.strictObject({
+  version: z.literal(PLAN_VERSION),
+  stacks: z.record(
+    z.string(),
+    z.strictObject({
+      file: z.string(),
+      remote: z.string(),
+      dependsOn: z.array(z.string()),
+      resourceCount: z.number().int().nonnegative(),
+    }),
+  ),
+});
+
+export type PlanResource = z.infer<typeof PlanResourceSchema>;
+export type PlanOutput = z.infer<typeof PlanOutputSchema>;
+export type Plan = z.infer<typeof PlanSchema>;
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** `{"ref": "<id>" | "<stack>:<id>", "attr": "<name>"}` inside properties. */
+export function isPlanReference(v: unknown): v is { ref: string; attr: string } {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 2 &&
+    typeof (v as { ref?: unknown }).ref === 'string' &&
+    typeof (v as { attr?: unknown }).attr === 'string'
+  );
+}
+
+/** `{"secret": "env:NAME" | "file:path" | "generated:name"}` inside properties. */
+export function isPlanSecret(v: unknown): v is { secret: string } {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    typeof (v as { secret?: unknown }).secret === 'string'
+  );
+}

@@ -1,0 +1,204 @@
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IConstruct } from 'constructs';
+import { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
+import { invokeAspects } from './aspects.ts';
+import { Output } from './output.ts';
+import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from './plan.ts';
+import { resolveValue } from './resolve.ts';
+import { Resource } from './resource.ts';
+import { stableStringify } from './stable-json.ts';
+import { Stack } from './stack.ts';
+import { collectTreeIssues, ValidationError, type ValidationIssue } from './validation.ts';
+
+const LOGICAL_ID = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;
+
+/** The result of synthesis: one plan per stack and the manifest that lists them. */
+export interface Assembly {
+  readonly manifest: Manifest;
+  readonly plans: ReadonlyMap<string, Plan>;
+  readonly warnings: readonly Annotation[];
+}
+
+/**
+ * Runs aspects, validates the whole tree, resolves tokens and builds the plans.
+ * Throws one ValidationError listing every problem found; builds nothing
+ * partial.
+ */
+export function synthesize(root: IConstruct): Assembly {
+  invokeAspects(root);
+  const all = root.node.findAll();
+  const stacks = all.filter(Stack.isStack);
+  const issues: ValidationIssue[] = collectTreeIssues(root);
+  const plans = new Map<string, Plan>();
+
+  for (const stack of stacks) {
+    const { plan, issues: stackIssues } = buildPlan(stack, stacks);
+    issues.push(...stackIssues);
+    plans.set(stack.stackName, plan);
+  }
+  issues.push(...findStackCycles(stacks));
+
+  if (issues.length > 0) throw new ValidationError(issues);
+
+  // Cross-stack references may have added stack dependencies while plans were built.
+  for (const stack of stacks) {
+    const plan = plans.get(stack.stackName)!;
+    plans.set(stack.stackName, { ...plan, dependsOn: stack.dependencies.map((d) => d.stackName).sort() });
+  }
+
+  const manifest: Manifest = { version: PLAN_VERSION, stacks: {} };
+  for (const [name, plan] of [...plans].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    manifest.stacks[name] = {
+      file: `${name}.plan.json`,
+      remote: plan.remote,
+      dependsOn: plan.dependsOn,
+      resourceCount: Object.keys(plan.resources).length,
+    };
+  }
+  const warnings = all.flatMap((c) => Annotations.of(c).all.filter((a) => a.level === 'warning'));
+  return { manifest, plans, warnings };
+}
+
+function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues: ValidationIssue[] } {
+  const issues: ValidationIssue[] = [];
+  const members = stack.node.findAll().filter((c) => Stack.of(c) === stack);
+  const resources: Record<string, PlanResource> = {};
+  const seen = new Map<string, string>();
+
+  for (const resource of members.filter(Resource.isResource)) {
+    const path = resource.node.path;
+    const id = resource.logicalId;
+    if (!LOGICAL_ID.test(id)) {
+      issues.push({ path, message: `logical id '${id}' is not valid`, rule: 'SYNTH_INVALID_ID' });
+      continue;
+    }
+    const other = seen.get(id);
+    if (other) {
+      issues.push({
+        path,
+        message: `logical id '${id}' is also used by ${other}`,
+        hint: 'give one of them another id or overrideLogicalId()',
+        rule: 'SYNTH_DUPLICATE_LOGICAL_ID',
+      });
+      continue;
+    }
+    seen.set(id, path);
+
+    const resolved = resolveValue(resource.synthesizeProperties(), stack);
+    for (const p of resolved.problems) {
+      issues.push({ path, message: `property ${p}`, rule: 'SYNTH_UNRESOLVABLE_VALUE' });
+    }
+    const dependsOn = new Set<string>();
+    const depend = (target: Resource): void => {
+      if (!stacks.includes(target.stack)) {
+        issues.push({
+          path,
+          message: `refers to ${target.node.path}, which belongs to another app`,
+          rule: 'SYNTH_FOREIGN_REFERENCE',
+        });
+      } else if (target.stack === stack) {
+        dependsOn.add(target.logicalId);
+      } else {
+        stack.addDependency(target.stack, `${path} → ${target.node.path}`);
+      }
+    };
+    for (const t of resolved.localTargets) depend(t);
+    for (const t of resolved.foreignTargets) depend(t);
+    for (const t of resource.dependencies) depend(t);
+
+    resources[id] = {
+      type: resource.resourceType,
+      path,
+      dependsOn: [...dependsOn].sort(),
+      properties: resolved.value as Record<string, unknown>,
+      ...(resource.isCritical ? { critical: true as const } : {}),
+      ...(resource.isCritical && resource.snapshotRetention !== undefined
+        ? { snapshotRetention: resource.snapshotRetention }
+        : {}),
+    };
+  }
+
+  const outputs: Plan['outputs'] = {};
+  for (const output of members.filter(Output.isOutput)) {
+    const key = output.node.id;
+    if (outputs[key]) {
+      issues.push({
+        path: output.node.path,
+        message: `output name '${key}' is used twice in stack ${stack.stackName}`,
+      });
+      continue;
+    }
+    const resolved = resolveValue(output.value, stack);
+    for (const p of resolved.problems) issues.push({ path: output.node.path, message: `output value ${p}` });
+    for (const t of resolved.foreignTargets) stack.addDependency(t.stack, output.node.path);
+    outputs[key] = {
+      value: resolved.value,
+      ...(output.description ? { description: output.description } : {}),
+    };
+  }
+
+  const acknowledgements: Acknowledgement[] = members
+    .flatMap((c) => Annotations.of(c).acknowledgements)
+    .sort((a, b) => (a.path + a.rule < b.path + b.rule ? -1 : 1));
+
+  const plan: Plan = {
+    version: PLAN_VERSION,
+    stack: stack.stackName,
+    remote: stack.remote,
+    ...(stack.description ? { description: stack.description } : {}),
+    dependsOn: [],
+    resources,
+    outputs,
+    ...(acknowledgements.length ? { acknowledgements } : {}),
+  };
+  return { plan, issues };
+}
+
+function findStackCycles(stacks: readonly Stack[]): ValidationIssue[] {
+  const state = new Map<Stack, 'visiting' | 'done'>();
+  const issues: ValidationIssue[] = [];
+  const visit = (s: Stack, trail: Stack[]): void => {
+    if (state.get(s) === 'done') return;
+    if (state.get(s) === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(s)), s].map((x) => x.stackName).join(' → ');
+      issues.push({
+        path: s.node.path,
+        message: `stacks depend on each other in a cycle: ${cycle}`,
+        hint: 'move the shared resources into one stack that both depend on',
+        rule: 'SYNTH_STACK_CYCLE',
+      });
+      return;
+    }
+    state.set(s, 'visiting');
+    for (const d of s.dependencies) visit(d, [...trail, s]);
+    state.set(s, 'done');
+  };
+  for (const s of stacks) visit(s, []);
+  return issues;
+}
+
+/**
+ * Writes `<stack>.plan.json` files and `manifest.json` into `outdir`, each
+ * through a temporary file and a rename, and removes plan files of stacks that
+ * no longer exist. Returns the paths written.
+ */
+export function writeAssembly(assembly: Assembly, outdir: string): string[] {
+  mkdirSync(outdir, { recursive: true });
+  const written: string[] = [];
+  const write = (file: string, data: unknown): void => {
+    const target = join(outdir, file);
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, stableStringify(data));
+    renameSync(tmp, target);
+    written.push(target);
+  };
+  for (const [name, plan] of assembly.plans) write(`${name}.plan.json`, plan);
+  write('manifest.json', assembly.manifest);
+  for (const file of readdirSync(outdir)) {
+    if (file.endsWith('.plan.json') && !assembly.plans.has(file.slice(0, -'.plan.json'.length))) {
+      rmSync(join(outdir, file));
+    }
+  }
+  return written;
+}

@@ -1,0 +1,59 @@
+import type { IConstruct } from 'constructs';
+import { Annotations } from './annotations.ts';
+import { SynthError } from './errors.ts';
+import { Resource } from './resource.ts';
+
+/** One problem found in the tree, always tied to the construct that has it. */
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+  readonly hint?: string;
+  /** The policy rule or error code that raised it. */
+  readonly rule?: string;
+}
+
+/** Synthesis refused: every issue of the whole tree, not just the first. */
+export class ValidationError extends SynthError {
+  readonly issues: readonly ValidationIssue[];
+
+  constructor(issues: readonly ValidationIssue[]) {
+    super('SYNTH_VALIDATION', formatIssues(issues));
+    this.issues = issues;
+  }
+}
+
+export function formatIssues(issues: readonly ValidationIssue[]): string {
+  const lines = [`synthesis failed with ${issues.length} error${issues.length === 1 ? '' : 's'}:`];
+  for (const issue of issues) {
+    const rule = issue.rule ? ` (${issue.rule})` : '';
+    lines.push(`  [${issue.path || '<app>'}] ${issue.message}${rule}`);
+    if (issue.hint) lines.push(`      hint: ${issue.hint}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Gathers the errors of every construct: validations added with
+ * `node.addValidation`, annotations, and resource props checked against their
+ * schema. Sorted by path so the report is stable.
+ */
+export function collectTreeIssues(root: IConstruct): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const c of root.node.findAll()) {
+    const path = c.node.path;
+    for (const message of c.node.validate()) issues.push({ path, message });
+    for (const a of Annotations.of(c).all) {
+      if (a.level === 'error') issues.push({ path, message: a.message, hint: a.hint, rule: a.rule });
+    }
+    if (Resource.isResource(c)) {
+      for (const message of c.validateProperties()) {
+        issues.push({
+          path,
+          message: `${c.resourceType}: ${message}`,
+          hint: 'fix the props passed to this construct',
+        });
+      }
+    }
+  }
+  return issues.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
