@@ -75,4 +75,8 @@ export class SecretValue {
   toString(): string {
     return `SecretValue(${this.reference})`;
   }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
 }

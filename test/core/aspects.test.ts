@@ -1,0 +1,114 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Construct, type IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { Annotations, App, Aspects, type IAspect, Resource, Stack } from '../../lib/core/index.ts';
+
+const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-aspects-')) });
+
+class Counter implements IAspect {
+  readonly visits = new Map<string, number>();
+  visit(node: IConstruct): void {
+    this.visits.set(node.node.path, (this.visits.get(node.node.path) ?? 0) + 1);
+  }
+}
+
+describe('aspects', () => {
+  it('GIVEN an aspect on a stack WHEN synthesized twice THEN it visited each construct below exactly once', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    const other = new Stack(app, 'other');
+    new Resource(new Construct(s, 'Group'), 'R', { type: 't', properties: {} });
+    new Resource(other, 'R', { type: 't', properties: {} });
+    const counter = new Counter();
+    Aspects.of(s).add(counter);
+    app.synth({ write: false });
+    app.synth({ write: false });
+    expect(Object.fromEntries(counter.visits)).toEqual({ s: 1, 's/Group': 1, 's/Group/R': 1 });
+  });
+
+  it('GIVEN an aspect that adds a construct WHEN synthesized THEN the new construct is visited and synthesized', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    const counter = new Counter();
+    Aspects.of(app).add({
+      visit(node) {
+        if (node === s) new Resource(s, 'Added', { type: 't', properties: {} });
+      },
+    });
+    Aspects.of(app).add(counter);
+    const plan = app.synth({ write: false }).plans.get('s')!;
+    expect(Object.values(plan.resources).map((r) => r.path)).toEqual(['s/Added']);
+    expect(counter.visits.get('s/Added')).toBe(1);
+  });
+
+  it('GIVEN an aspect that mutates props WHEN synthesized THEN the plan reflects the mutation', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    const r = new Resource(s, 'Vm', { type: 'proxmox_virtual_environment_vm', properties: { tags: ['db'] } });
+    Aspects.of(app).add({
+      visit(node) {
+        if (Resource.isResource(node)) (node.properties.tags as string[]).push('pvecdk');
+      },
+    });
+    expect(app.synth({ write: false }).plans.get('s')!.resources[r.logicalId]!.properties.tags).toEqual([
+      'db',
+      'pvecdk',
+    ]);
+  });
+});
+
+describe('annotations', () => {
+  it('GIVEN errors from an aspect on two constructs WHEN synthesized THEN both are reported with rule and hint', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    new Resource(s, 'A', { type: 'bad', properties: {} });
+    new Resource(s, 'B', { type: 'bad', properties: {} });
+    Aspects.of(app).add({
+      visit(node) {
+        if (Resource.isResource(node) && node.resourceType === 'bad') {
+          Annotations.of(node).addError('bad resources are not allowed', {
+            rule: 'TEST-RULE',
+            hint: 'remove it',
+          });
+        }
+      },
+    });
+    expect(() => app.synth({ write: false })).toThrow(
+      /\[s\/A\] bad resources are not allowed \(TEST-RULE\)\n\s+hint: remove it\n\s+\[s\/B\] bad resources/,
+    );
+  });
+
+  it('GIVEN an acknowledgement on a scope WHEN looked up below it and synthesized THEN it is found and recorded in the plan', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    const group = new Construct(s, 'Group');
+    const r = new Resource(group, 'R', { type: 't', properties: {} });
+    Annotations.of(group).acknowledge('PVECDK-TEST', 'accepted during migration week');
+    expect(Annotations.of(r).acknowledgementOf('PVECDK-TEST')).toEqual({
+      rule: 'PVECDK-TEST',
+      path: 's/Group',
+      reason: 'accepted during migration week',
+    });
+    expect(Annotations.of(s).acknowledgementOf('PVECDK-TEST')).toBeUndefined();
+    expect(app.synth({ write: false }).plans.get('s')!.acknowledgements).toEqual([
+      { rule: 'PVECDK-TEST', path: 's/Group', reason: 'accepted during migration week' },
+    ]);
+  });
+
+  it('GIVEN an acknowledgement without a real reason WHEN synthesized THEN synth fails', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    Annotations.of(s).acknowledge('PVECDK-TEST', 'ok');
+    expect(() => app.synth({ write: false })).toThrow(/needs a reason of at least 10 characters/);
+  });
+
+  it('GIVEN a warning WHEN synthesized THEN synth succeeds and returns it', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    Annotations.of(s).addWarning('no HA group configured');
+    const assembly = app.synth({ write: false });
+    expect(assembly.warnings).toEqual([{ level: 'warning', path: 's', message: 'no HA group configured' }]);
+  });
+});
