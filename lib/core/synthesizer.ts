@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IConstruct } from 'constructs';
 import { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
@@ -180,8 +180,10 @@ function findStackCycles(stacks: readonly Stack[]): ValidationIssue[] {
 
 /**
  * Writes `<stack>.plan.json` files and `manifest.json` into `outdir`, each
- * through a temporary file and a rename, and removes plan files of stacks that
- * no longer exist. Returns the paths written.
+ * through a temporary file and a rename. Plans of other stacks already in the
+ * folder are left alone: each stack file synthesizes only its own stacks and
+ * their dependencies, and customers' plans live side by side. Returns the
+ * paths written.
  */
 export function writeAssembly(assembly: Assembly, outdir: string): string[] {
   mkdirSync(outdir, { recursive: true });
@@ -195,10 +197,5 @@ export function writeAssembly(assembly: Assembly, outdir: string): string[] {
   };
   for (const [name, plan] of assembly.plans) write(`${name}.plan.json`, plan);
   write('manifest.json', assembly.manifest);
-  for (const file of readdirSync(outdir)) {
-    if (file.endsWith('.plan.json') && !assembly.plans.has(file.slice(0, -'.plan.json'.length))) {
-      rmSync(join(outdir, file));
-    }
-  }
   return written;
 }

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PvecdkError } from '../core/errors.ts';
+import { formatSynthResult, synthStackFile } from './commands/synth.ts';
+import { loadProjectConfig } from './config.ts';
+import { CliError } from './errors.ts';
+import { loadStackFile } from './stack-file.ts';
+import { USAGE } from './usage.ts';
+
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly cwd: string;
+}
+
+const defaultIo: CliIo = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+  cwd: process.cwd(),
+};
+
+/** Runs one CLI invocation and returns its exit code (0 ok, 1 failed, 2 user error). */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    io.err(formatError(e, debug));
+    return e instanceof PvecdkError ? 2 : 1;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    case 'version':
+    case '--version':
+      io.out(packageVersion());
+      return 0;
+    case 'synth':
+      return synthCommand(rest, io);
+    default:
+      throw new CliError('CLI_USAGE', `unknown command '${command}'`, 'run `pvecdk help` for the commands');
+  }
+}
+
+async function synthCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    context: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) {
+    throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
+  }
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  const context = { ...config.context, ...parseContext((values.context as string[] | undefined) ?? []) };
+  process.env.PVECDK_CONTEXT = JSON.stringify(context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const loaded = await loadStackFile(positionals[0]!, io.cwd);
+  const result = synthStackFile(loaded, outdir);
+  if (values.json) {
+    io.out(
+      JSON.stringify({
+        outdir,
+        stacks: [...result.assembly.plans.keys()].sort(),
+        targets: loaded.targets.map((s) => s.stackName).sort(),
+        files: result.files,
+        warnings: result.assembly.warnings,
+      }),
+    );
+  } else {
+    io.out(formatSynthResult(result, io.cwd));
+  }
+  return 0;
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
+
+function parse(args: readonly string[], options: OptionSpec) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError('CLI_USAGE', (e as Error).message, 'run `pvecdk help` for the options');
+  }
+}
+
+function parseContext(pairs: readonly string[]): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError('CLI_USAGE', `--context ${pair}: expected KEY=VALUE`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // Not JSON: keep the plain string.
+    }
+    context[pair.slice(0, eq)] = value;
+  }
+  return context;
+}
+
+/** One paragraph: code, message and hint; the stack trace only with --debug. */
+export function formatError(e: unknown, debug: boolean): string {
+  if (e instanceof PvecdkError) {
+    return `error ${e.code}: ${e.message}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  return `internal error: ${err.message}\n  this is a bug in pvecdk; please report it with the output of --debug${
+    debug && err.stack ? `\n\n${err.stack}` : ''
+  }`;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && resolve(process.argv[1]) === new URL(import.meta.url).pathname;
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,124 @@
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { App } from '../core/app.ts';
+import { PvecdkError } from '../core/errors.ts';
+import { Stack } from '../core/stack.ts';
+import { CliError } from './errors.ts';
+
+/** What running a stack file produced. */
+export interface LoadedStackFile {
+  readonly file: string;
+  readonly app: App;
+  /** Every stack of the app, including those of imported files (e.g. the platform). */
+  readonly stacks: readonly Stack[];
+  /** The stacks this file itself creates: what `deploy <file>` targets. */
+  readonly targets: readonly Stack[];
+}
+
+const LIB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Runs a TypeScript stack file (the CLI itself runs under tsx, so a dynamic
+ * import compiles it) and finds the app and stacks it defined. Every way the
+ * file can be wrong becomes a CliError that names the file, and the line when
+ * there is one.
+ */
+export async function loadStackFile(path: string, cwd = process.cwd()): Promise<LoadedStackFile> {
+  const file = resolve(cwd, path);
+  if (!existsSync(file)) {
+    const dir = dirname(file);
+    const siblings = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ts|mts|js|mjs)$/.test(f)) : [];
+    throw new CliError(
+      'CLI_STACK_FILE_NOT_FOUND',
+      `stack file ${path} does not exist`,
+      siblings.length
+        ? `stack files in ${relative(cwd, dir) || '.'}: ${siblings.join(', ')}`
+        : 'pass the path of a TypeScript file that creates stacks, e.g. stacks/acme.ts',
+    );
+  }
+  const real = realpathSync(file);
+  const before = new Set(App.instances);
+  try {
+    await import(pathToFileURL(real).href);
+  } catch (e) {
+    throw translateLoadError(e, path, cwd);
+  }
+  const apps = App.instances.filter((a) => !before.has(a));
+  const stacks = apps.flatMap((a) => a.node.findAll().filter(Stack.isStack));
+  if (apps.length > 1) {
+    throw new CliError(
+      'CLI_NO_STACK',
+      `${path} created ${apps.length} apps; a stack file and the files it imports must share one App`,
+      'export the App from one module (e.g. stacks/platform.ts) and import it everywhere',
+    );
+  }
+  const targets = stacks.filter((s) => s.creationFiles.includes(real));
+  if (apps.length === 0 || targets.length === 0) {
+    const imported = stacks.map((s) => s.stackName);
+    throw new CliError(
+      'CLI_NO_STACK',
+      `${path} defines no stack${imported.length ? ` (its imports define: ${imported.join(', ')})` : ''}`,
+      'create one in the file: new Stack(app, "name") or a pattern such as new Customer(platform, "acme", {...})',
+    );
+  }
+  return { file: real, app: apps[0]!, stacks, targets };
+}
+
+function translateLoadError(e: unknown, path: string, cwd: string): Error {
+  const error = e instanceof Error ? e : new Error(String(e));
+  if (error.name === 'TransformError') {
+    // esbuild (through tsx) reports "<file>:<line>:<col>: ERROR: <text>".
+    const m = /(\/[^\s:]+):(\d+):(\d+): ERROR: (.*)/.exec(error.message);
+    const where = m ? `${relative(cwd, m[1]!)}:${m[2]}:${m[3]}` : path;
+    return new CliError(
+      'CLI_STACK_FILE_COMPILE',
+      `${where}: ${m?.[4] ?? error.message.split('\n').slice(1).join(' ').trim()}`,
+      'fix the syntax error; `npm run typecheck` reports type errors as well',
+    );
+  }
+  if (error.name === 'SyntaxError') {
+    // Code esbuild passed through untouched is parsed by Node, whose trace starts "<file>:<line>".
+    const m = /^(?:file:\/\/)?(\/[^\s:]+):(\d+)\n/.exec(error.stack ?? '');
+    if (m) {
+      return new CliError(
+        'CLI_STACK_FILE_COMPILE',
+        `${relative(cwd, m[1]!)}:${m[2]}: ${error.message}`,
+        'fix the syntax error; `npm run typecheck` reports type errors as well',
+      );
+    }
+  }
+  if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+    return new CliError(
+      'CLI_STACK_FILE_IMPORT',
+      `${path}: ${error.message.replace(/^Cannot find/, 'cannot find')}`,
+      'check the import path (relative imports need the .ts extension) or run npm install',
+    );
+  }
+  const where = userFrame(error, cwd);
+  if (error instanceof PvecdkError) {
+    // Already a clear message with code and hint: add where in the user's code it came from.
+    const located = new PvecdkError(error.code, `${where ? `${where}: ` : ''}${error.message}`);
+    located.stack = error.stack;
+    return located;
+  }
+  const thrown = new CliError(
+    'CLI_STACK_FILE_THREW',
+    `${where ?? path} threw ${error.name}: ${error.message}`,
+    'the stack file ran and failed; fix the line shown (run with --debug for the full trace)',
+  );
+  thrown.stack = error.stack;
+  return thrown;
+}
+
+/** `file:line` of the innermost stack frame in the user's code (not pvecdk, not node_modules). */
+function userFrame(error: Error, cwd: string): string | undefined {
+  for (const line of (error.stack ?? '').split('\n').slice(1)) {
+    const m = /(?:\(|\s|file:\/\/)(\/[^():]+):(\d+):\d+\)?$/.exec(line.trim());
+    if (!m) continue;
+    const file = m[1]!;
+    if (file.startsWith(LIB_DIR + sep) || file.includes(`${sep}node_modules${sep}`)) continue;
+    return `${relative(cwd, file) || basename(file)}:${m[2]}`;
+  }
+  return undefined;
+}

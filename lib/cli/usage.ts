@@ -1,0 +1,21 @@
+/** The help text; README's CLI reference mirrors it. */
+export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting platforms
+
+Usage:
+  pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
+  pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N]
+  pvecdk help | --help
+  pvecdk version | --version
+
+Commands:
+  synth   run a stack file and write one plan per stack (the file's stacks and the
+          stacks they depend on) plus manifest.json into the output folder
+  sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1
+
+Options:
+  --out DIR             output folder (default: cdk.json "output", else cdk.out)
+  --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)
+  --json                print a machine-readable JSON result on stdout
+  --debug               show stack traces of errors
+
+Exit codes: 0 success, 1 failure while running, 2 usage, configuration or validation error.`;

@@ -1,0 +1,141 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './run-cli.ts';
+
+const fixture = (f: string) => join('test/cli/fixtures', f);
+const tmp = () => mkdtempSync(join(tmpdir(), 'pvecdk-cli-'));
+
+describe('pvecdk synth', () => {
+  it('GIVEN a stack file that imports its platform WHEN synthesized THEN both plans and the manifest are written', () => {
+    const out = tmp();
+    const run = runCli(['synth', fixture('ok/acme.ts'), '--out', out]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Synthesized 2 stacks');
+    expect(run.stdout).toMatch(/acme\s+1 resources → lab, after platform/);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(Object.keys(manifest.stacks)).toEqual(['acme', 'platform']);
+    expect(manifest.stacks.acme.dependsOn).toEqual(['platform']);
+  });
+
+  it('GIVEN --json WHEN synthesized THEN stdout is one JSON document naming the targets', () => {
+    const out = tmp();
+    const run = runCli(['synth', fixture('ok/acme.ts'), '--out', out, '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.stacks).toEqual(['acme', 'platform']);
+    expect(result.targets).toEqual(['acme']);
+  });
+
+  it('GIVEN a missing file WHEN synthesized THEN exit 2 with the stack files nearby', () => {
+    const run = runCli(['synth', fixture('ok/globex.ts')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error CLI_STACK_FILE_NOT_FOUND: stack file test/cli/fixtures/ok/globex.ts does not exist',
+    );
+    expect(run.stderr).toContain('acme.ts, shared.ts');
+  });
+
+  it('GIVEN a file with a syntax error WHEN synthesized THEN exit 2 naming file:line:col, no stack trace', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(dir, 'typed.ts'), "const name: string = 'acme';\nconst x: number = (name;\n");
+    // Outside an ESM package, Node itself parses the file and reports the line only.
+    const cjs = tmp();
+    writeFileSync(join(cjs, 'plain.ts'), "const name = 'acme';\nconst x = (name;\n");
+    const typed = runCli(['synth', join(dir, 'typed.ts')]);
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toMatch(/error CLI_STACK_FILE_COMPILE: .*typed\.ts:2:\d+: Expected "\)"/);
+    expect(typed.stderr).not.toMatch(/\n\s+at /);
+    const plain = runCli(['synth', join(cjs, 'plain.ts')]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/error CLI_STACK_FILE_COMPILE: .*plain\.ts:2: Unexpected token ';'/);
+  });
+
+  it('GIVEN a file that throws WHEN synthesized THEN exit 2 with file:line of the throw, trace only with --debug', () => {
+    const run = runCli(['synth', fixture('throws.ts')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error CLI_STACK_FILE_THREW: test/cli/fixtures/throws.ts:5 threw RangeError: no customers configured',
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const debug = runCli(['synth', fixture('throws.ts'), '--debug']);
+    expect(debug.stderr).toMatch(/\n\s+at .*throws\.ts:5/);
+  });
+
+  it('GIVEN a file importing a missing module WHEN synthesized THEN exit 2 with CLI_STACK_FILE_IMPORT', () => {
+    const run = runCli(['synth', fixture('bad-import.ts')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/error CLI_STACK_FILE_IMPORT: .*does-not-exist\.ts/);
+  });
+
+  it('GIVEN a file that defines no stack WHEN synthesized THEN exit 2 naming what its imports define', () => {
+    const run = runCli(['synth', fixture('only-imports.ts')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error CLI_NO_STACK: test/cli/fixtures/only-imports.ts defines no stack (its imports define: platform)',
+    );
+  });
+
+  it('GIVEN invalid props on two resources WHEN synthesized THEN exit 2 listing both with construct paths', () => {
+    const out = tmp();
+    const run = runCli(['synth', fixture('invalid-props.ts'), '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('error SYNTH_VALIDATION: synthesis failed with 2 errors');
+    expect(run.stderr).toContain(
+      '[acme/Alice] proxmox_virtual_environment_user: userId: Invalid input: expected string',
+    );
+    expect(run.stderr).toContain(
+      '[acme/Bob] proxmox_virtual_environment_user: password: expects a secret reference',
+    );
+    expect(run.stderr).not.toContain('plain');
+  });
+
+  it('GIVEN an invalid stack name WHEN synthesized THEN exit 2 with the code and the line of the user code', () => {
+    const run = runCli(['synth', fixture('bad-stack-name.ts')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      "error SYNTH_INVALID_ID: test/cli/fixtures/bad-stack-name.ts:4: Stack 'acme corp'",
+    );
+  });
+
+  it('GIVEN an unknown command or option WHEN run THEN exit 2 with a usage error', () => {
+    expect(runCli(['deploy-everything']).stderr).toContain(
+      "error CLI_USAGE: unknown command 'deploy-everything'",
+    );
+    const bad = runCli(['synth', fixture('ok/acme.ts'), '--bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("error CLI_USAGE: Unknown option '--bogus'");
+  });
+
+  it('GIVEN a cdk.json with a literal token secret WHEN synthesized THEN exit 2 naming the key', () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'cdk.json'),
+      JSON.stringify({
+        remotes: {
+          prod: { hosts: ['https://10.0.0.1:8006'], tokenId: 'root@pam!ci', tokenSecret: 's3cr3t' },
+        },
+      }),
+    );
+    const run = runCli(['synth', join(ROOT, fixture('ok/acme.ts'))], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('remotes.prod.tokenSecret: must be a reference "env:NAME" or "file:path"');
+    expect(run.stderr).not.toContain('s3cr3t');
+  });
+
+  it('GIVEN cdk.json context WHEN synthesized THEN stacks read it and --context overrides it', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'cdk.json'), JSON.stringify({ output: 'plans', context: { remote: 'lab' } }));
+    const run = runCli(
+      ['synth', join(ROOT, fixture('invalid-props.ts').replace('invalid-props', 'ok/shared')), '--json'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).outdir).toBe(join(dir, 'plans'));
+  });
+});
