@@ -14,7 +14,7 @@ function documentedSections(): Map<string, Record<string, string>> {
       sections.set(heading[1]!.trim(), current);
       continue;
     }
-    const row = /^\| `([A-Z0-9_]+)` \| (.+) \|$/.exec(line);
+    const row = /^\|\s*`([A-Z0-9_]+)`\s*\|\s*(.+?)\s*\|$/.exec(line);
     if (row && current) current[row[1]!] = row[2]!;
   }
   return sections;
