@@ -20,6 +20,8 @@ export interface ResourceProps {
    * cdktf bindings do; `verbatim` keeps keys as given (free-form maps).
    */
   readonly propertyCase?: 'snake' | 'verbatim';
+  /** Top-level properties whose nested keys are data (user-chosen names), kept as given. */
+  readonly verbatimKeys?: readonly string[];
   /** Guest change wrapped in snapshot → apply → verify → rollback by the engine. */
   readonly critical?: boolean;
   /** How many pvecdk snapshots of the guest to keep after a critical change. */
@@ -40,6 +42,7 @@ export class Resource extends Construct {
   private readonly props: Record<string, unknown>;
   private readonly schema: z.ZodType | undefined;
   private readonly propertyCase: 'snake' | 'verbatim';
+  private readonly verbatimKeys: ReadonlySet<string>;
   private readonly explicitDependencies = new Set<Resource>();
   private readonly overrides: Array<{ path: string[]; value: unknown }> = [];
   private logicalIdOverride: string | undefined;
@@ -59,6 +62,7 @@ export class Resource extends Construct {
     }
     this.schema = props.schema;
     this.propertyCase = props.propertyCase ?? 'snake';
+    this.verbatimKeys = new Set(props.verbatimKeys ?? []);
     this.criticalFlag = props.critical ?? false;
     this.retention = props.snapshotRetention;
   }
@@ -125,10 +129,11 @@ export class Resource extends Construct {
 
   /** Properties in plan form (keys converted, overrides applied), tokens still unresolved. */
   synthesizeProperties(): Record<string, unknown> {
-    const converted = (this.propertyCase === 'snake' ? convertKeys(this.props) : this.props) as Record<
-      string,
-      unknown
-    >;
+    const converted: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this.props)) {
+      if (this.propertyCase === 'verbatim') converted[key] = value;
+      else converted[snakeCase(key)] = this.verbatimKeys.has(key) ? value : convertKeys(value);
+    }
     const out = structuredCloneTokens(converted) as Record<string, unknown>;
     for (const { path, value } of this.overrides) applyOverride(out, path, value);
     return out;
