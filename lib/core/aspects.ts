@@ -5,7 +5,23 @@ export interface IAspect {
   visit(node: IConstruct): void;
 }
 
-const aspectsOf = new WeakMap<IConstruct, IAspect[]>();
+/**
+ * When an aspect runs relative to others: every aspect of a lower priority has
+ * visited the whole tree before any of a higher one starts, so read-only
+ * checks (policies) see what mutating aspects made.
+ */
+export const AspectPriority = {
+  MUTATING: 200,
+  DEFAULT: 500,
+  READONLY: 1000,
+} as const;
+
+interface AspectEntry {
+  readonly aspect: IAspect;
+  readonly priority: number;
+}
+
+const aspectsOf = new WeakMap<IConstruct, AspectEntry[]>();
 const invoked = new WeakMap<IConstruct, Set<IAspect>>();
 
 export class Aspects {
@@ -15,34 +31,46 @@ export class Aspects {
 
   private constructor(private readonly scope: IConstruct) {}
 
-  add(aspect: IAspect): void {
+  add(aspect: IAspect, options: { priority?: number } = {}): void {
     const list = aspectsOf.get(this.scope) ?? [];
-    if (!list.includes(aspect)) list.push(aspect);
+    if (!list.some((e) => e.aspect === aspect)) {
+      list.push({ aspect, priority: options.priority ?? AspectPriority.DEFAULT });
+    }
     aspectsOf.set(this.scope, list);
   }
 
   get all(): readonly IAspect[] {
-    return aspectsOf.get(this.scope) ?? [];
+    return (aspectsOf.get(this.scope) ?? []).map((e) => e.aspect);
   }
 }
 
 /**
- * Visits the tree top-down, applying to each construct the aspects of its
- * ancestors and its own, each at most once per construct, so that synthesizing
- * twice does not apply an aspect twice. Children are read after their parent
- * is visited, so constructs an aspect adds are visited too.
+ * Visits the tree top-down once per priority band, lowest first, applying to
+ * each construct the aspects of its ancestors and its own, each at most once
+ * per construct, so that synthesizing twice does not apply an aspect twice.
+ * Children are read after their parent is visited, so constructs an aspect
+ * adds are visited too.
  */
 export function invokeAspects(root: IConstruct): void {
-  const visit = (node: IConstruct, inherited: readonly IAspect[]): void => {
-    const all = [...inherited, ...(aspectsOf.get(node) ?? [])];
-    const done = invoked.get(node) ?? new Set<IAspect>();
-    invoked.set(node, done);
-    for (const aspect of all) {
-      if (done.has(aspect)) continue;
-      aspect.visit(node);
-      done.add(aspect);
-    }
-    for (const child of node.node.children) visit(child, all);
+  const priorities = new Set<number>();
+  const collect = (node: IConstruct): void => {
+    for (const e of aspectsOf.get(node) ?? []) priorities.add(e.priority);
+    for (const child of node.node.children) collect(child);
   };
-  visit(root, []);
+  collect(root);
+
+  for (const band of [...priorities].sort((a, b) => a - b)) {
+    const visit = (node: IConstruct, inherited: readonly AspectEntry[]): void => {
+      const all = [...inherited, ...(aspectsOf.get(node) ?? [])];
+      const done = invoked.get(node) ?? new Set<IAspect>();
+      invoked.set(node, done);
+      for (const { aspect, priority } of all) {
+        if (priority !== band || done.has(aspect)) continue;
+        aspect.visit(node);
+        done.add(aspect);
+      }
+      for (const child of node.node.children) visit(child, all);
+    };
+    visit(root, []);
+  }
 }

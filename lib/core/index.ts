@@ -9,6 +9,7 @@ export * from './plan.ts';
 export * from './reference.ts';
 export * from './resolve.ts';
 export * from './resource.ts';
+export * from './roles.ts';
 export * from './schema.ts';
 export * from './secret.ts';
 export * from './stable-json.ts';

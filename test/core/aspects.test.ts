@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Construct, type IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { Annotations, App, Aspects, type IAspect, Resource, Stack } from '../../lib/core/index.ts';
+import { Annotations, App, AspectPriority, Aspects, type IAspect, Resource, Stack } from '../../lib/core/index.ts';
 
 const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-aspects-')) });
 
@@ -110,5 +110,32 @@ describe('annotations', () => {
     Annotations.of(s).addWarning('no HA group configured');
     const assembly = app.synth({ write: false });
     expect(assembly.warnings).toEqual([{ level: 'warning', path: 's', message: 'no HA group configured' }]);
+  });
+});
+
+describe('aspect priorities', () => {
+  it('GIVEN a read-only aspect on the app and a mutating one deeper WHEN synthesized THEN the read-only one sees the mutation', () => {
+    const app = newApp();
+    const s = new Stack(app, 's');
+    const seen: string[] = [];
+    Aspects.of(app).add(
+      {
+        visit(node) {
+          if (Resource.isResource(node)) seen.push(String(node.properties.tags));
+        },
+      },
+      { priority: AspectPriority.READONLY },
+    );
+    new Resource(s, 'Vm', { type: 't', properties: { tags: ['a'] } });
+    Aspects.of(s).add(
+      {
+        visit(node) {
+          if (Resource.isResource(node)) (node.properties.tags as string[]).push('b');
+        },
+      },
+      { priority: AspectPriority.MUTATING },
+    );
+    app.synth({ write: false });
+    expect(seen).toEqual(['a,b']);
   });
 });

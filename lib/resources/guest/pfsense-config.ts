@@ -3,6 +3,31 @@ import { z } from 'zod';
 import { Resource } from '../../core/resource.ts';
 import { type GuestTarget, GuestTargetSchema } from './guest-target.ts';
 
+/** A filter rule as data, next to its rendered XML, so policies and diffs can read it. */
+export interface PfsenseRuleSummary {
+  /** `wan`, `lan`, `opt1`, `openvpn`, ... */
+  readonly interface: string;
+  readonly type: 'pass' | 'block' | 'reject';
+  /** `tcp`, `udp`, `tcp/udp`, `icmp` or `any`. */
+  readonly protocol: string;
+  /** `any`, a CIDR, an address, an alias or a pfSense network name such as `lan`. */
+  readonly source: string;
+  readonly destination: string;
+  /** A port, a range `a-b` or `any`. */
+  readonly destinationPort: string;
+  readonly description: string;
+}
+
+/** A NAT port forward as data. */
+export interface PfsensePortForwardSummary {
+  readonly interface: string;
+  readonly protocol: string;
+  readonly externalPort: string;
+  readonly target: string;
+  readonly targetPort: string;
+  readonly description: string;
+}
+
 export interface PfsenseConfigConfig {
   readonly target: GuestTarget;
   /**
@@ -11,6 +36,10 @@ export interface PfsenseConfigConfig {
    * XML. Sections not listed are left as they are on the router.
    */
   readonly sections: Record<string, string>;
+  /** The filter rules the sections hold, as data. */
+  readonly rules?: PfsenseRuleSummary[];
+  /** The port forwards the sections hold, as data. */
+  readonly portForwards?: PfsensePortForwardSummary[];
   /** Secret references the sections hold as `{{secret:...}}` markers, filled in by the engine. */
   readonly secrets?: string[];
   /** What to run after writing (e.g. `/etc/rc.filter_configure`); default reloads everything. */
@@ -37,6 +66,31 @@ export class PfsenseConfig extends Resource {
       schema: z.strictObject({
         target: GuestTargetSchema,
         sections: z.record(z.string().regex(SECTION_NAME, 'a config.xml element name'), z.string().min(1)),
+        rules: z
+          .array(
+            z.strictObject({
+              interface: z.string().min(1),
+              type: z.enum(['pass', 'block', 'reject']),
+              protocol: z.string().min(1),
+              source: z.string().min(1),
+              destination: z.string().min(1),
+              destinationPort: z.string().min(1),
+              description: z.string(),
+            }),
+          )
+          .optional(),
+        portForwards: z
+          .array(
+            z.strictObject({
+              interface: z.string().min(1),
+              protocol: z.string().min(1),
+              externalPort: z.string().min(1),
+              target: z.string().min(1),
+              targetPort: z.string().min(1),
+              description: z.string(),
+            }),
+          )
+          .optional(),
         secrets: z.array(z.string().regex(/^(env|file|generated):.+$/)).optional(),
         reload: z.enum(['all', 'filter', 'openvpn']).optional(),
         snapshotRetention: z.undefined(),

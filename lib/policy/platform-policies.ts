@@ -1,0 +1,64 @@
+import type { IConstruct } from 'constructs';
+import { Annotations } from '../core/annotations.ts';
+import type { IAspect } from '../core/aspects.ts';
+import { Resource } from '../core/resource.ts';
+import { Roles } from '../core/roles.ts';
+import type { PolicyContext, PolicyRule, PolicySubject } from './policy-rule.ts';
+import { criticalSnapshot } from './rules/critical-snapshot.ts';
+import { dbIsolation } from './rules/db-isolation.ts';
+import { isolatedBridges } from './rules/isolated-bridges.ts';
+import { noWanRdp } from './rules/no-wan-rdp.ts';
+import { rdsViaVpn } from './rules/rds-via-vpn.ts';
+import { secretsByReference } from './rules/secrets-by-reference.ts';
+
+/** The platform's security rules, in the order they are reported. */
+export const PLATFORM_POLICY_RULES: readonly PolicyRule[] = [
+  noWanRdp,
+  isolatedBridges,
+  rdsViaVpn,
+  dbIsolation,
+  secretsByReference,
+  criticalSnapshot,
+];
+
+/**
+ * Runs the policy rules once over the whole tree below the scope it was added
+ * to (add it with AspectPriority.READONLY so it sees what other aspects made).
+ * A finding becomes a synth error on its construct unless that construct or an
+ * ancestor acknowledged the rule, with a reason that lands in the plan.
+ */
+export class PlatformPolicies implements IAspect {
+  private readonly checked = new WeakSet<IConstruct>();
+
+  constructor(private readonly rules: readonly PolicyRule[] = PLATFORM_POLICY_RULES) {}
+
+  visit(node: IConstruct): void {
+    for (let c = node.node.scope; c; c = c.node.scope) if (this.checked.has(c)) return;
+    if (this.checked.has(node)) return;
+    this.checked.add(node);
+    const context = buildContext(node);
+    for (const rule of this.rules) {
+      for (const finding of rule.check(context)) {
+        if (Annotations.of(finding.construct).acknowledgementOf(rule.id)) continue;
+        Annotations.of(finding.construct).addError(finding.message, { rule: rule.id, hint: finding.hint });
+      }
+    }
+  }
+}
+
+function buildContext(root: IConstruct): PolicyContext {
+  const subjects: PolicySubject[] = root.node
+    .findAll()
+    .filter(Resource.isResource)
+    .map((resource) => ({
+      resource,
+      type: resource.resourceType,
+      properties: resource.synthesizeProperties(),
+      role: Roles.of(resource),
+    }));
+  return {
+    subjects,
+    ofType: (type) => subjects.filter((s) => s.type === type),
+    withRole: (role) => subjects.filter((s) => s.role?.role === role),
+  };
+}
