@@ -1,0 +1,16 @@
+import { PvecdkError } from '../core/errors.ts';
+
+/** Errors reading synthesized plans back from disk. */
+export const PLAN_ERROR_CODES = {
+  PLAN_MISSING: 'a plan or the manifest is not in the output folder; run synth first',
+  PLAN_INVALID: 'a plan or the manifest does not match the plan contract or each other',
+} as const;
+
+export type PlanErrorCode = keyof typeof PLAN_ERROR_CODES;
+
+export class PlanError extends PvecdkError {
+  constructor(code: PlanErrorCode, message: string, hint?: string) {
+    super(code, message, hint);
+    this.name = 'PlanError';
+  }
+}

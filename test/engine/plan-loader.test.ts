@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { App, Resource, Stack } from '../../lib/core/index.ts';
+import { deploymentOrder, loadAssembly } from '../../lib/engine/plan-loader.ts';
+
+function synthThree(): string {
+  const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-plans-'));
+  const app = new App({ outdir });
+  const platform = new Stack(app, 'platform');
+  const tpl = new Resource(platform, 'Tpl', {
+    type: 'proxmox_virtual_environment_vm',
+    properties: { vmId: 9000 },
+  });
+  const acme = new Stack(app, 'acme');
+  const acmeVm = new Resource(acme, 'Vm', {
+    type: 'proxmox_virtual_environment_vm',
+    properties: { clone: { vmId: tpl.attr('vm_id') } },
+  });
+  const globex = new Stack(app, 'globex');
+  new Resource(globex, 'Vm', { type: 'x', properties: { peer: acmeVm.attr('vm_id') } });
+  app.synth();
+  return outdir;
+}
+
+describe('plan loading', () => {
+  it('GIVEN a synthesized assembly WHEN loaded THEN every plan is there and the order puts dependencies first', () => {
+    const assembly = loadAssembly(synthThree());
+    expect([...assembly.plans.keys()].sort()).toEqual(['acme', 'globex', 'platform']);
+    expect(deploymentOrder(assembly, ['globex'])).toEqual(['platform', 'acme', 'globex']);
+    expect(deploymentOrder(assembly, ['acme', 'platform'])).toEqual(['platform', 'acme']);
+  });
+
+  it('GIVEN no synth output WHEN loaded THEN PLAN_MISSING says to synth first', () => {
+    expect(() => loadAssembly(mkdtempSync(join(tmpdir(), 'pvecdk-empty-')))).toThrow(
+      expect.objectContaining({
+        code: 'PLAN_MISSING',
+        message: expect.stringContaining('run `pvecdk synth <stackfile>` first'),
+      }),
+    );
+  });
+
+  it('GIVEN a hand-edited plan WHEN loaded THEN PLAN_INVALID names the file and the field', () => {
+    const outdir = synthThree();
+    const file = join(outdir, 'acme.plan.json');
+    const plan = JSON.parse(readFileSync(file, 'utf8'));
+    plan.resources[Object.keys(plan.resources)[0]!].dependsOn = 'platform';
+    writeFileSync(file, JSON.stringify(plan));
+    expect(() => loadAssembly(outdir)).toThrow(
+      /acme\.plan\.json is not a valid plan:\n\s+resources\.Vm\w+\.dependsOn: /,
+    );
+  });
+
+  it('GIVEN a plan from another synth WHEN loaded THEN the mismatch is named', () => {
+    const outdir = synthThree();
+    const globex = readFileSync(join(outdir, 'globex.plan.json'), 'utf8');
+    writeFileSync(join(outdir, 'acme.plan.json'), globex);
+    expect(() => loadAssembly(outdir)).toThrow(
+      /is for stack globex on default, but the manifest lists acme on default/,
+    );
+  });
+});
