@@ -115,6 +115,16 @@ export class Resource extends Construct {
     this.overrides.push({ path: path.split('.'), value });
   }
 
+  /**
+   * Replace one top-level prop (camelCase, as given), e.g. when a construct
+   * renders content from everything added to it, in a mutating aspect just
+   * before synthesis. Validation runs on the result.
+   */
+  protected setProperty(name: string, value: unknown): void {
+    if (value === undefined) delete this.props[name];
+    else this.props[name] = value;
+  }
+
   /** The props as given, for aspects and tests. */
   get properties(): Readonly<Record<string, unknown>> {
     return this.props;

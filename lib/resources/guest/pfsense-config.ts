@@ -99,4 +99,12 @@ export class PfsenseConfig extends Resource {
       snapshotRetention: config.snapshotRetention ?? 5,
     });
   }
+
+  /**
+   * Replace the rendered content, for a router that renders its config from
+   * everything added to it just before synthesis.
+   */
+  update(content: Pick<PfsenseConfigConfig, 'sections' | 'rules' | 'portForwards' | 'secrets'>): void {
+    for (const [key, value] of Object.entries(content)) this.setProperty(key, value);
+  }
 }
