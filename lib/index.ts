@@ -1,1 +1,3 @@
 export * from './core/index.ts';
+export * from './policy/index.ts';
+export * from './resources/index.ts';
