@@ -68,7 +68,7 @@ export function renderOpenVpnServer(
 ): string {
   requirePort('port', input.port);
   requireCidr('tunnelNetwork', input.tunnelNetwork);
-  input.localNetworks.forEach((n, i) => requireCidr(`localNetworks[${i}]`, n));
+  for (const [i, n] of input.localNetworks.entries()) requireCidr(`localNetworks[${i}]`, n);
   const ciphers = input.dataCiphers ?? DEFAULT_DATA_CIPHERS;
   for (const c of ciphers)
     requireName('dataCiphers', c, /^(AES-(128|192|256)-GCM|CHACHA20-POLY1305)$/, 'an AEAD cipher');

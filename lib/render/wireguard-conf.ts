@@ -19,7 +19,8 @@ export function renderWireGuardClient(input: WireGuardClientInput): string {
   requireIpv4('address', input.address);
   requireName('endpointHost', input.endpointHost, /^[A-Za-z0-9.-]+$/, 'a host name or IPv4 address');
   requirePort('endpointPort', input.endpointPort);
-  input.allowedIps.forEach((ip, i) => requireCidr(`allowedIps[${i}]`, ip.includes('/') ? ip : `${ip}/32`));
+  for (const [i, ip] of input.allowedIps.entries())
+    requireCidr(`allowedIps[${i}]`, ip.includes('/') ? ip : `${ip}/32`);
   requireName(
     'serverPublicKey',
     input.serverPublicKey,

@@ -75,8 +75,10 @@ describe('WireGuard client', () => {
     let current = '';
     for (const line of conf.split('\n')) {
       const h = /^\[(\w+)\]$/.exec(line);
-      if (h) sections[(current = h[1]!)] = {};
-      else if (line.includes(' = ')) sections[current]![line.split(' = ')[0]!] = line.split(' = ')[1]!;
+      if (h) {
+        current = h[1]!;
+        sections[current] = {};
+      } else if (line.includes(' = ')) sections[current]![line.split(' = ')[0]!] = line.split(' = ')[1]!;
     }
     expect(sections.Interface).toEqual({
       PrivateKey: '{{secret:generated:wg/u/a.key}}',
