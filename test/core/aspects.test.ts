@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Construct, type IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { Annotations, App, AspectPriority, Aspects, type IAspect, Resource, Stack } from '../../lib/core/index.ts';
+import {
+  Annotations,
+  App,
+  AspectPriority,
+  Aspects,
+  type IAspect,
+  Resource,
+  Stack,
+} from '../../lib/core/index.ts';
 
 const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-aspects-')) });
 

@@ -1,0 +1,168 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { Roles } from '../core/roles.ts';
+import { VirtualEnvironmentNetworkLinuxBridge } from '../resources/index.ts';
+import type { Cluster } from './cluster.ts';
+import { checked, parseProps } from './errors.ts';
+import {
+  cidrsOverlap,
+  formatCidr,
+  type Ipv4Cidr,
+  parseCidr,
+  parseInterfaceAddress,
+  parseIpv4,
+} from './identity/ipv4.ts';
+
+export type BridgeRole = 'wan' | 'lan' | 'dmz';
+
+export interface BridgeProps {
+  readonly cluster: Cluster;
+  /** `vmbr0`, `vmbr1`, ... */
+  readonly name: string;
+  readonly role: BridgeRole;
+  /** WAN only: the physical NIC the bridge carries, per node or one name for all (`eno1`). */
+  readonly physicalPort?: string;
+  /** WAN only: each node's own address on the bridge (`{ pve1: '203.0.113.11/24' }`) and the gateway. */
+  readonly hostAddresses?: Record<string, string>;
+  readonly gateway?: string;
+  /** LAN/DMZ: the subnet behind pfSense on this bridge. */
+  readonly cidr?: string;
+  /** LAN only: carry 802.1Q tags (one VLAN per customer, if wanted). */
+  readonly vlanAware?: boolean;
+  readonly mtu?: number;
+}
+
+const IPV4_CIDR = z.string().superRefine(checked((v: string) => parseCidr(v)));
+
+const BridgePropsSchema = z
+  .object({
+    name: z.string().regex(/^vmbr\d{1,4}$/, 'a Linux bridge name vmbrN'),
+    role: z.enum(['wan', 'lan', 'dmz']),
+    physicalPort: z
+      .string()
+      .regex(/^[a-z][a-z0-9.]{1,14}$/, 'a network interface name such as eno1')
+      .optional(),
+    hostAddresses: z
+      .record(z.string(), z.string().superRefine(checked((v: string) => parseInterfaceAddress(v))))
+      .optional(),
+    gateway: z
+      .string()
+      .superRefine(checked((v: string) => parseIpv4(v)))
+      .optional(),
+    cidr: IPV4_CIDR.optional(),
+    vlanAware: z.boolean().optional(),
+    mtu: z.number().int().min(576).max(65_520).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.role === 'wan') {
+      if (!p.physicalPort)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['physicalPort'],
+          message: 'the WAN bridge needs the physical NIC it bridges (e.g. eno1)',
+        });
+      if (p.cidr)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cidr'],
+          message: 'the WAN bridge has host addresses, not a routed subnet',
+        });
+      if (p.vlanAware)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vlanAware'],
+          message: 'only the LAN bridge is VLAN-aware on this platform',
+        });
+    } else {
+      if (p.physicalPort) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['physicalPort'],
+          message: `the ${p.role.toUpperCase()} bridge must not carry a physical port: it is an internal switch behind pfSense`,
+        });
+      }
+      if (!p.cidr)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cidr'],
+          message: `the ${p.role.toUpperCase()} bridge needs its subnet (cidr)`,
+        });
+      if (p.hostAddresses || p.gateway) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hostAddresses'],
+          message: 'the hosts take no address on internal bridges; pfSense is their gateway',
+        });
+      }
+      if (p.role === 'dmz' && p.vlanAware)
+        ctx.addIssue({ code: 'custom', path: ['vlanAware'], message: 'only the LAN bridge is VLAN-aware' });
+    }
+  });
+
+const bridgesOf = new WeakMap<Cluster, Bridge[]>();
+
+/**
+ * A Linux bridge on every node of the cluster. vmbr0 (WAN) carries the
+ * physical NIC and the hosts' addresses; vmbr1 (LAN) and vmbr2 (DMZ) are
+ * internal switches with no physical port, pfSense routes between them.
+ */
+export class Bridge extends Construct {
+  readonly cluster: Cluster;
+  readonly name: string;
+  readonly role: BridgeRole;
+  /** The routed subnet (LAN/DMZ). */
+  readonly cidr: Ipv4Cidr | undefined;
+  readonly bridges: readonly VirtualEnvironmentNetworkLinuxBridge[];
+
+  constructor(scope: Construct, id: string, props: BridgeProps) {
+    super(scope, id);
+    const { cluster, ...rest } = props;
+    const p = parseProps(BridgePropsSchema, rest, this.node.path, 'Bridge');
+    this.cluster = cluster;
+    this.name = p.name;
+    this.role = p.role;
+    this.cidr = p.cidr ? parseCidr(p.cidr) : undefined;
+    Roles.set(this, `${p.role}-bridge`, { name: p.name, ...(p.cidr ? { cidr: p.cidr } : {}) });
+
+    for (const node of Object.keys(p.hostAddresses ?? {}))
+      cluster.checkNode(node, `${this.node.path} hostAddresses`);
+    this.checkAgainstSiblings(cluster);
+
+    this.bridges = cluster.nodes.map(
+      (node) =>
+        new VirtualEnvironmentNetworkLinuxBridge(this, node, {
+          nodeName: node,
+          name: p.name,
+          comment: `pvecdk ${p.role}`,
+          autostart: true,
+          ...(p.role === 'wan' ? { ports: [p.physicalPort!] } : {}),
+          ...(p.hostAddresses?.[node] ? { address: p.hostAddresses[node] } : {}),
+          ...(p.gateway && p.hostAddresses?.[node] ? { gateway: p.gateway } : {}),
+          ...(p.vlanAware ? { vlanAware: true } : {}),
+          ...(p.mtu ? { mtu: p.mtu } : {}),
+        }),
+    );
+  }
+
+  private checkAgainstSiblings(cluster: Cluster): void {
+    const siblings = bridgesOf.get(cluster) ?? [];
+    for (const other of siblings) {
+      if (other.name === this.name) {
+        throw new RangeError(
+          `${this.node.path}: bridge ${this.name} is already defined by ${other.node.path}`,
+        );
+      }
+      if (other.role === this.role) {
+        throw new RangeError(
+          `${this.node.path}: the platform has one ${this.role.toUpperCase()} bridge, already ${other.node.path}`,
+        );
+      }
+      if (this.cidr && other.cidr && cidrsOverlap(this.cidr, other.cidr)) {
+        throw new RangeError(
+          `${this.node.path}: subnet ${formatCidr(this.cidr)} overlaps ${formatCidr(other.cidr)} of ${other.node.path}`,
+        );
+      }
+    }
+    bridgesOf.set(cluster, [...siblings, this]);
+  }
+}

@@ -1,0 +1,211 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import type { Ref } from '../core/reference.ts';
+import { Roles } from '../core/roles.ts';
+import {
+  BackupJob,
+  VirtualEnvironmentFirewallOptions,
+  VirtualEnvironmentFirewallRules,
+  VirtualEnvironmentHaresource,
+} from '../resources/index.ts';
+import type { Bridge } from './bridge.ts';
+import type { Cluster } from './cluster.ts';
+import { parseProps } from './errors.ts';
+import { GuestVm } from './guest-vm.ts';
+import { cidrContains, formatIpv4, netmask, parseIpv4 } from './identity/ipv4.ts';
+
+/** 4D Server's ports: SQL 19812, application 19813, DB4D 19814, debugger 19815. */
+export const FOUR_D_PORTS = { first: 19812, last: 19815 } as const;
+
+export interface BackupPolicy {
+  /** Proxmox calendar event, e.g. `*-*-* 02:30` or `mon..fri 22:00`. */
+  readonly schedule: string;
+  readonly keepDaily: number;
+  readonly keepWeekly: number;
+  readonly keepMonthly: number;
+}
+
+export interface CustomerDbVmProps {
+  readonly cluster: Cluster;
+  readonly lan: Bridge;
+  /** Customer name, for tags, descriptions and policies. */
+  readonly customer: string;
+  /** DNS-style name of the 4D server, unique on the platform (`acme-main`). */
+  readonly serverName: string;
+  readonly vmId: number;
+  /** The VM's LAN address (inside the LAN subnet). */
+  readonly address: string;
+  /** The RDS host's address: the only client of the 4D ports. */
+  readonly rdsAddress: string;
+  /** The VPN tunnel network, which must never reach this VM directly (checked by policy). */
+  readonly vpnNetwork: string;
+  readonly os?: 'windows' | 'linux';
+  readonly cores?: number;
+  readonly memoryMiB?: number;
+  readonly dataDiskGb?: number;
+  readonly node?: string;
+  readonly poolId?: Ref<string>;
+  readonly backup?: Partial<BackupPolicy> | false;
+  /** Guest snapshots kept by the engine before critical changes. */
+  readonly snapshotRetention?: number;
+  /** Put the VM under Proxmox HA (restart or relocate on node failure). */
+  readonly highAvailability?: boolean;
+}
+
+const PropsSchema = z.object({
+  customer: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'a lower-case customer name'),
+  serverName: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case DNS label such as acme-main'),
+  vmId: z.number().int().min(100).max(999_999_999),
+  address: z.ipv4(),
+  rdsAddress: z.ipv4(),
+  vpnNetwork: z.string(),
+  os: z.enum(['windows', 'linux']).default('windows'),
+  cores: z.number().int().min(1).max(64).default(4),
+  memoryMiB: z.number().int().min(1024).max(1_048_576).default(8192),
+  dataDiskGb: z.number().int().min(1).max(65_536).default(100),
+  node: z.string().optional(),
+  backup: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        schedule: z.string().min(1).optional(),
+        keepDaily: z.number().int().min(0).max(366).optional(),
+        keepWeekly: z.number().int().min(0).max(520).optional(),
+        keepMonthly: z.number().int().min(0).max(1200).optional(),
+      }),
+    ])
+    .default({}),
+  snapshotRetention: z.number().int().min(1).max(50).default(5),
+  highAvailability: z.boolean().default(false),
+});
+
+/**
+ * A customer's 4D Server VM on the LAN. Its VM firewall drops everything
+ * except the RDS host on the 4D ports and the management source, so customers
+ * cannot reach each other and VPN clients cannot reach it directly. Backed up
+ * by vzdump on a schedule with retention; optionally under HA.
+ */
+export class CustomerDbVm extends Construct {
+  readonly serverName: string;
+  readonly address: string;
+  readonly guest: GuestVm;
+  readonly os: 'windows' | 'linux';
+  readonly snapshotRetention: number;
+
+  constructor(scope: Construct, id: string, props: CustomerDbVmProps) {
+    super(scope, id);
+    const { cluster, lan, poolId } = props;
+    const p = parseProps(
+      PropsSchema,
+      { ...props, cluster: undefined, lan: undefined, poolId: undefined },
+      this.node.path,
+      'CustomerDbVm',
+    );
+    if (!lan.cidr || !cidrContains(lan.cidr, parseIpv4(p.address))) {
+      throw new RangeError(
+        `${this.node.path}: address ${p.address} is not inside the LAN subnet of ${lan.node.path}`,
+      );
+    }
+    this.serverName = p.serverName;
+    this.address = p.address;
+    this.os = p.os;
+    this.snapshotRetention = p.snapshotRetention;
+    cluster.identities.claim('ipv4_address', p.address, this);
+    Roles.set(this, 'customer-db', {
+      customer: p.customer,
+      server: p.serverName,
+      address: p.address,
+      rdsAddress: p.rdsAddress,
+      vpnNetwork: p.vpnNetwork,
+      managementSource: cluster.managementSource,
+    });
+
+    const gateway = formatIpv4(lan.cidr.network + 1);
+    this.guest = new GuestVm(this, 'Guest', {
+      cluster,
+      name: p.serverName,
+      vmId: p.vmId,
+      ...(p.node ? { node: p.node } : {}),
+      template: p.os === 'windows' ? cluster.templates.windowsServer : cluster.templates.debian,
+      cores: p.cores,
+      memoryMiB: p.memoryMiB,
+      dataDisks: [{ interface: 'scsi1', sizeGb: p.dataDiskGb }],
+      nics: [{ bridge: lan.name, firewall: true }],
+      after: lan.bridges,
+      osType: p.os === 'windows' ? 'win11' : 'l26',
+      description: `4D Server ${p.serverName} of customer ${p.customer} (pvecdk; netmask ${netmask(lan.cidr.prefix)})`,
+      ...(poolId !== undefined ? { poolId } : {}),
+      tags: ['4d-server', `customer-${p.customer}`],
+      addresses: [{ address: `${p.address}/${lan.cidr.prefix}`, gateway }],
+      dnsServers: [gateway],
+    });
+    const vmRef = { nodeName: this.guest.vm.nodeName, vmId: this.guest.vm.vmId };
+
+    new VirtualEnvironmentFirewallOptions(this, 'FirewallOptions', {
+      ...vmRef,
+      enabled: true,
+      inputPolicy: 'DROP',
+      outputPolicy: 'ACCEPT',
+      macfilter: true,
+      ipfilter: true,
+    });
+    const mgmtPorts = p.os === 'windows' ? '22,3389,5985' : '22';
+    new VirtualEnvironmentFirewallRules(this, 'FirewallRules', {
+      ...vmRef,
+      rule: [
+        {
+          type: 'in',
+          action: 'ACCEPT',
+          proto: 'tcp',
+          source: p.rdsAddress,
+          dport: `${FOUR_D_PORTS.first}:${FOUR_D_PORTS.last}`,
+          comment: `4D clients on the RDS host -> ${p.serverName}`,
+        },
+        {
+          type: 'in',
+          action: 'ACCEPT',
+          proto: 'tcp',
+          source: cluster.managementSource,
+          dport: mgmtPorts,
+          comment: 'management',
+        },
+        {
+          type: 'in',
+          action: 'ACCEPT',
+          proto: 'icmp',
+          source: cluster.managementSource,
+          comment: 'management ping',
+        },
+      ],
+    });
+
+    if (p.backup !== false) {
+      const storage = cluster.backupStorage ?? cluster.defaultStorage;
+      const backup = new BackupJob(this, 'Backup', {
+        id: `pvecdk-${p.serverName}`,
+        schedule: p.backup.schedule ?? '*-*-* 02:30',
+        storage,
+        vmid: [String(p.vmId)],
+        mode: 'snapshot',
+        compress: 'zstd',
+        enabled: true,
+        notesTemplate: `{{guestname}}: ${p.serverName} of ${p.customer} (pvecdk)`,
+        pruneBackups: {
+          'keep-daily': String(p.backup.keepDaily ?? 7),
+          'keep-weekly': String(p.backup.keepWeekly ?? 4),
+          'keep-monthly': String(p.backup.keepMonthly ?? 6),
+        },
+      });
+      // The job names the VM by id, not by reference: order it after the VM explicitly.
+      backup.addDependency(this.guest.vm);
+    }
+    if (p.highAvailability) {
+      const ha = new VirtualEnvironmentHaresource(this, 'Ha', {
+        resourceId: `vm:${p.vmId}`,
+        state: 'started',
+        comment: `pvecdk: ${p.serverName}`,
+      });
+      ha.addDependency(this.guest.vm);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { Stack } from '../core/stack.ts';
+import { VirtualEnvironmentPool } from '../resources/index.ts';
+import { CustomerDbVm } from './customer-db-vm.ts';
+import { parseProps } from './errors.ts';
+import { addressFromSeed, vmIdFromSeed } from './identity/allocators.ts';
+import { formatCidr, type Ipv4Cidr } from './identity/ipv4.ts';
+import type { Platform } from './platform.ts';
+
+export interface CustomerServer {
+  /** The 4D server's name, unique on the platform (`acme-main`). */
+  readonly name: string;
+  readonly os?: 'windows' | 'linux';
+  readonly cores?: number;
+  readonly memoryMiB?: number;
+  readonly dataDiskGb?: number;
+  readonly node?: string;
+  /** Pin the LAN address or VM id instead of deriving them. */
+  readonly address?: string;
+  readonly vmId?: number;
+  readonly highAvailability?: boolean;
+  readonly backup?:
+    | { schedule?: string; keepDaily?: number; keepWeekly?: number; keepMonthly?: number }
+    | false;
+}
+
+export interface CustomerUser {
+  /** Windows and VPN account name: lower-case, at most 20 characters (`acme.alice`). */
+  readonly name: string;
+  readonly fullName?: string;
+  /** Every customer user connects through the VPN; `false` is refused by policy PVECDK-RDS-VIA-VPN. */
+  readonly vpn: boolean;
+  /** The 4D servers this user opens: this customer's or another's (whose stack file is imported first). */
+  readonly servers: string[];
+}
+
+export interface CustomerProps {
+  /** The customer's number on the platform (1-based): picks its VM id block and LAN slice. */
+  readonly number: number;
+  readonly servers: CustomerServer[];
+  readonly users: CustomerUser[];
+  readonly description?: string;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+
+const PropsSchema = z
+  .strictObject({
+    number: z.number().int().min(1),
+    description: z.string().optional(),
+    servers: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case DNS label such as acme-main'),
+          os: z.enum(['windows', 'linux']).optional(),
+          cores: z.number().int().optional(),
+          memoryMiB: z.number().int().optional(),
+          dataDiskGb: z.number().int().optional(),
+          node: z.string().optional(),
+          address: z.ipv4().optional(),
+          vmId: z.number().int().optional(),
+          highAvailability: z.boolean().optional(),
+          backup: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
+        }),
+      )
+      .min(1),
+    users: z.array(
+      z.strictObject({
+        name: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._-]{0,19}$/, 'lower-case letters, digits, . _ -, at most 20 characters'),
+        fullName: z.string().max(256).optional(),
+        vpn: z.boolean(),
+        servers: z.array(z.string()).min(1, 'a user needs at least one server'),
+      }),
+    ),
+  })
+  .superRefine((p, ctx) => {
+    const dup = (names: string[], path: string) => {
+      const seen = new Set<string>();
+      for (const n of names) {
+        if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [path], message: `${n} is listed twice` });
+        seen.add(n);
+      }
+    };
+    dup(
+      p.servers.map((s) => s.name),
+      'servers',
+    );
+    dup(
+      p.users.map((u) => u.name),
+      'users',
+    );
+  });
+
+/**
+ * One call onboards a customer: its own stack (deployed after the platform)
+ * with a resource pool, its 4D Server VM(s), and for each user a VPN account,
+ * an RDS account, and one ShowGrounds shortcut per server they may use — a
+ * user of two customers' servers gets two shortcuts.
+ */
+export class Customer extends Stack {
+  readonly platform: Platform;
+  readonly customerName: string;
+  readonly servers: readonly CustomerDbVm[];
+  readonly pool: VirtualEnvironmentPool;
+
+  constructor(platform: Platform, id: string, props: CustomerProps) {
+    super(platform.node.root as Construct, id, {
+      remote: platform.remote,
+      description: props.description ?? `customer ${id}`,
+    });
+    if (!NAME.test(id)) {
+      throw new RangeError(
+        `Customer '${id}': a customer id is lower-case letters, digits and -, starting with a letter`,
+      );
+    }
+    const p = parseProps(PropsSchema, props, this.node.path, 'Customer');
+    this.platform = platform;
+    this.customerName = id;
+    this.addDependency(platform, 'customers run on the platform');
+    const { cluster, lan, rds, vpn } = platform;
+    const block = cluster.customerVmIdBlock(p.number);
+    const slice = customerSlice(lan.cidr!, p.number);
+
+    this.pool = new VirtualEnvironmentPool(this, 'Pool', {
+      poolId: `customer-${id}`,
+      comment: `pvecdk: customer ${id}`,
+    });
+    this.servers = p.servers.map((s) => {
+      const db = new CustomerDbVm(this, s.name, {
+        cluster,
+        lan,
+        customer: id,
+        serverName: s.name,
+        vmId: s.vmId ?? vmIdFromSeed(block.start + 1, block.size - 1, s.name),
+        address: s.address ?? addressFromSeed(slice, `${id}/${s.name}`),
+        rdsAddress: rds.address,
+        vpnNetwork: formatCidr(vpn.tunnel),
+        poolId: this.pool.poolId,
+        ...(s.os ? { os: s.os } : {}),
+        ...(s.cores ? { cores: s.cores } : {}),
+        ...(s.memoryMiB ? { memoryMiB: s.memoryMiB } : {}),
+        ...(s.dataDiskGb ? { dataDiskGb: s.dataDiskGb } : {}),
+        ...(s.node ? { node: s.node } : {}),
+        ...(s.highAvailability ? { highAvailability: true } : {}),
+        ...(s.backup !== undefined ? { backup: s.backup } : {}),
+      });
+      platform.registerServer({ name: s.name, customer: id, address: db.address });
+      return db;
+    });
+
+    for (const u of p.users) {
+      const scope = new Construct(this, u.name);
+      if (u.vpn) vpn.addUser(scope, { name: u.name, description: `${u.fullName ?? u.name} (${id})` });
+      const account = rds.addUser(scope, { name: u.name, ...(u.fullName ? { fullName: u.fullName } : {}) });
+      for (const serverName of u.servers) {
+        const server = platform.server(serverName);
+        if (!server) {
+          throw new RangeError(
+            `${this.node.path}: user ${u.name} may use server ${serverName}, which no loaded customer defines (known: ${platform.serverNames.join(', ')})`,
+          );
+        }
+        rds.addShortcut(scope, `Shortcut-${serverName}`, u.name, server).addDependency(account);
+      }
+    }
+  }
+}
+
+/** Customer n's slice of the LAN: the n-th /24 when the LAN is large enough, else the whole LAN. */
+function customerSlice(lan: Ipv4Cidr, n: number): Ipv4Cidr {
+  if (lan.prefix > 22) return lan;
+  const slices = 2 ** (24 - lan.prefix);
+  if (n >= slices)
+    throw new RangeError(
+      `customer number ${n} has no /24 slice in the LAN ${formatCidr(lan)} (${slices - 1} slices)`,
+    );
+  return { network: lan.network + n * 256, prefix: 24 };
+}

@@ -1,0 +1,224 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { AspectPriority, Aspects } from '../core/aspects.ts';
+import { Roles } from '../core/roles.ts';
+import type { GuestTarget } from '../resources/guest/guest-target.ts';
+import { PfsenseConfig } from '../resources/guest/pfsense-config.ts';
+import type { Bridge } from './bridge.ts';
+import type { Cluster } from './cluster.ts';
+import { checked, parseProps } from './errors.ts';
+import { GuestVm } from './guest-vm.ts';
+import { cidrContains, formatIpv4, parseInterfaceAddress, parseIpv4 } from './identity/ipv4.ts';
+import { renderRouterConfig } from './router-config-render.ts';
+import {
+  PFSENSE_INTERFACE,
+  type RouterAlias,
+  RouterAliasSchema,
+  type RouterPortForward,
+  RouterPortForwardSchema,
+  type RouterRule,
+  RouterRuleSchema,
+} from './router-rule.ts';
+
+export interface PfSenseRouterProps {
+  readonly cluster: Cluster;
+  readonly wan: Bridge;
+  readonly lan: Bridge;
+  readonly dmz: Bridge;
+  /** The router's WAN address with prefix (`203.0.113.10/24`), or `dhcp`. */
+  readonly wanAddress: string;
+  readonly wanGateway?: string;
+  /** The router's LAN/DMZ addresses; default the first host of each subnet. */
+  readonly lanAddress?: string;
+  readonly dmzAddress?: string;
+  readonly hostname?: string;
+  readonly domain?: string;
+  readonly vmId?: number;
+  readonly node?: string;
+  readonly cores?: number;
+  readonly memoryMiB?: number;
+  /** Router snapshots kept after critical changes. */
+  readonly snapshotRetention?: number;
+}
+
+const PropsSchema = z.object({
+  wanAddress: z.union([
+    z.literal('dhcp'),
+    z.string().superRefine(checked((v: string) => parseInterfaceAddress(v))),
+  ]),
+  wanGateway: z.ipv4().optional(),
+  lanAddress: z.ipv4().optional(),
+  dmzAddress: z.ipv4().optional(),
+  hostname: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,62}$/)
+    .default('fw'),
+  domain: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/)
+    .default('platform.internal'),
+  vmId: z.number().int().min(100).optional(),
+  node: z.string().optional(),
+  cores: z.number().int().min(1).max(32).default(2),
+  memoryMiB: z.number().int().min(1024).max(65_536).default(2048),
+  snapshotRetention: z.number().int().min(1).max(50).default(5),
+});
+
+/**
+ * The pfSense router VM: three NICs in a fixed order with pinned MACs
+ * (net0→vtnet0→WAN on vmbr0, net1→vtnet1→LAN on vmbr1, net2→vtnet2→DMZ on
+ * vmbr2), its interface addresses, aliases, filter rules and port forwards,
+ * rendered into config.xml sections applied as one critical change.
+ */
+export class PfSenseRouter extends Construct {
+  readonly cluster: Cluster;
+  readonly guest: GuestVm;
+  readonly lan: Bridge;
+  readonly dmz: Bridge;
+  readonly lanAddress: string;
+  readonly dmzAddress: string;
+  readonly wanAddress: string;
+  readonly hostname: string;
+  readonly domain: string;
+  readonly config: PfsenseConfig;
+  private readonly rules: RouterRule[] = [];
+  private readonly forwards: RouterPortForward[] = [];
+  private readonly aliases: RouterAlias[] = [];
+  private readonly extraSections = new Map<string, string>();
+  private readonly secretRefs = new Set<string>();
+  private readonly wanGateway: string | undefined;
+
+  constructor(scope: Construct, id: string, props: PfSenseRouterProps) {
+    super(scope, id);
+    const { cluster, wan, lan, dmz } = props;
+    const p = parseProps(
+      PropsSchema,
+      { ...props, cluster: undefined, wan: undefined, lan: undefined, dmz: undefined },
+      this.node.path,
+      'PfSenseRouter',
+    );
+    if (wan.role !== 'wan' || lan.role !== 'lan' || dmz.role !== 'dmz') {
+      throw new RangeError(
+        `${this.node.path}: wan, lan and dmz must be the WAN, LAN and DMZ bridges (got ${wan.role}, ${lan.role}, ${dmz.role})`,
+      );
+    }
+    this.cluster = cluster;
+    this.lan = lan;
+    this.dmz = dmz;
+    this.hostname = p.hostname;
+    this.domain = p.domain;
+    this.wanAddress = p.wanAddress;
+    this.wanGateway = p.wanGateway;
+    this.lanAddress = p.lanAddress ?? formatIpv4(lan.cidr!.network + 1);
+    this.dmzAddress = p.dmzAddress ?? formatIpv4(dmz.cidr!.network + 1);
+    for (const [addr, bridge] of [
+      [this.lanAddress, lan],
+      [this.dmzAddress, dmz],
+    ] as const) {
+      if (!cidrContains(bridge.cidr!, parseIpv4(addr))) {
+        throw new RangeError(`${this.node.path}: ${addr} is not inside ${bridge.name}'s subnet`);
+      }
+      cluster.identities.claim('ipv4_address', addr, this);
+    }
+    Roles.set(this, 'router', { lanAddress: this.lanAddress, dmzAddress: this.dmzAddress });
+
+    this.guest = new GuestVm(this, 'Guest', {
+      cluster,
+      name: p.hostname,
+      vmId: p.vmId ?? cluster.platformVmId(`${this.node.path}/vm`),
+      ...(p.node ? { node: p.node } : {}),
+      template: cluster.templates.pfsense,
+      cores: p.cores,
+      memoryMiB: p.memoryMiB,
+      // The order is the contract with FreeBSD: net0→vtnet0 (WAN), net1→vtnet1 (LAN), net2→vtnet2 (DMZ).
+      nics: [
+        { bridge: wan.name, firewall: false },
+        { bridge: lan.name, firewall: false },
+        { bridge: dmz.name, firewall: false },
+      ],
+      osType: 'other',
+      description: 'pfSense router of the hosting platform (pvecdk)',
+      tags: ['router'],
+      startupOrder: 1,
+      after: [...wan.bridges, ...lan.bridges, ...dmz.bridges],
+    });
+
+    this.config = new PfsenseConfig(this, 'Config', {
+      target: this.guestTarget(),
+      sections: {},
+      snapshotRetention: p.snapshotRetention,
+    });
+    // Rules may be added after construction; render once everything is in.
+    Aspects.of(this).add(
+      {
+        visit: (node) => {
+          if (node === this) this.render();
+        },
+      },
+      { priority: AspectPriority.MUTATING },
+    );
+  }
+
+  /** How the engine reaches the router: over its LAN address as the pvecdk user. */
+  guestTarget(): GuestTarget {
+    return {
+      vmId: this.guest.vm.vmId,
+      nodeName: this.guest.vm.nodeName,
+      host: this.lanAddress,
+      username: 'pvecdk',
+      dialect: 'pfsense',
+      privateKey: this.cluster.guestSshKey,
+    };
+  }
+
+  addRule(rule: RouterRule): void {
+    this.rules.push(parseProps(RouterRuleSchema, rule, this.node.path, 'PfSenseRouter rule'));
+  }
+
+  addPortForward(forward: RouterPortForward): void {
+    this.forwards.push(
+      parseProps(RouterPortForwardSchema, forward, this.node.path, 'PfSenseRouter port forward'),
+    );
+  }
+
+  addAlias(alias: RouterAlias): void {
+    const a = parseProps(RouterAliasSchema, alias, this.node.path, 'PfSenseRouter alias');
+    if (this.aliases.some((x) => x.name === a.name))
+      throw new RangeError(`${this.node.path}: alias ${a.name} is defined twice`);
+    this.aliases.push(a);
+  }
+
+  /** A config.xml section another construct owns on this router (e.g. the VPN server). */
+  setSection(name: string, xml: string, secrets: readonly string[] = []): void {
+    this.extraSections.set(name, xml);
+    for (const s of secrets) this.secretRefs.add(s);
+  }
+
+  private render(): void {
+    const rendered = renderRouterConfig({
+      hostname: this.hostname,
+      domain: this.domain,
+      wan: { address: this.wanAddress, gateway: this.wanGateway },
+      lan: { address: this.lanAddress, prefix: this.lan.cidr!.prefix },
+      dmz: { address: this.dmzAddress, prefix: this.dmz.cidr!.prefix },
+      rules: this.rules,
+      portForwards: this.forwards,
+      aliases: this.aliases,
+    });
+    const sections = { ...rendered, ...Object.fromEntries(this.extraSections) };
+    this.config.update({
+      sections,
+      rules: this.rules.map((r) => ({
+        interface: PFSENSE_INTERFACE[r.interface],
+        type: r.action,
+        protocol: r.protocol,
+        source: r.source,
+        destination: r.destination,
+        destinationPort: r.destinationPort ?? 'any',
+        description: r.description,
+      })),
+      portForwards: this.forwards.map((f) => ({ interface: 'wan', ...f })),
+      secrets: [...this.secretRefs].sort(),
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import type { Construct } from 'constructs';
+import { AspectPriority, Aspects } from '../core/aspects.ts';
+import { Stack } from '../core/stack.ts';
+import { PlatformPolicies } from '../policy/platform-policies.ts';
+import { Bridge } from './bridge.ts';
+import { Cluster, type ClusterProps } from './cluster.ts';
+import { PfSenseRouter } from './pfsense-router.ts';
+import { RdsHost, type RdsHostProps } from './rds-host.ts';
+import { VpnAccess } from './vpn-access.ts';
+
+export interface PlatformProps {
+  /** The configured remote this platform deploys to. */
+  readonly remote?: string;
+  readonly description?: string;
+  readonly cluster: ClusterProps;
+  readonly wan: {
+    /** The physical NIC of vmbr0 on every node, e.g. `eno1`. */
+    readonly physicalPort: string;
+    /** Each node's own address on vmbr0, e.g. `{ pve1: '203.0.113.11/24' }`; leave out to keep what the nodes have. */
+    readonly hostAddresses?: Record<string, string>;
+    readonly gateway?: string;
+    /** The router's WAN address with prefix, or `dhcp`. */
+    readonly routerAddress: string;
+    readonly routerGateway?: string;
+  };
+  readonly lan: { readonly cidr: string; readonly vlanAware?: boolean };
+  readonly dmz: { readonly cidr: string };
+  readonly vpn: { readonly endpoint: string; readonly port?: number; readonly tunnelNetwork: string };
+  readonly rds?: Pick<
+    RdsHostProps,
+    'address' | 'cores' | 'memoryMiB' | 'clientExe' | 'databaseName' | 'node' | 'vmId'
+  >;
+}
+
+/** A 4D server some customer owns, as other customers' users see it. */
+export interface PlatformServer {
+  readonly name: string;
+  readonly customer: string;
+  readonly address: string;
+}
+
+/**
+ * The shared hosting platform as one stack: the cluster, the three bridges,
+ * the pfSense router, the VPN, and the RDS host, with the security policies
+ * on. Customers are added with `new Customer(platform, 'acme', {...})`.
+ */
+export class Platform extends Stack {
+  readonly cluster: Cluster;
+  readonly wan: Bridge;
+  readonly lan: Bridge;
+  readonly dmz: Bridge;
+  readonly router: PfSenseRouter;
+  readonly vpn: VpnAccess;
+  readonly rds: RdsHost;
+  private readonly servers = new Map<string, PlatformServer>();
+
+  constructor(scope: Construct, id: string, props: PlatformProps) {
+    super(scope, id, {
+      ...(props.remote ? { remote: props.remote } : {}),
+      ...(props.description ? { description: props.description } : {}),
+    });
+    Aspects.of(this.node.root).add(new PlatformPolicies(), { priority: AspectPriority.READONLY });
+    this.cluster = new Cluster(this, 'Cluster', props.cluster);
+    this.wan = new Bridge(this, 'Wan', {
+      cluster: this.cluster,
+      name: 'vmbr0',
+      role: 'wan',
+      physicalPort: props.wan.physicalPort,
+      ...(props.wan.hostAddresses ? { hostAddresses: props.wan.hostAddresses } : {}),
+      ...(props.wan.gateway ? { gateway: props.wan.gateway } : {}),
+    });
+    this.lan = new Bridge(this, 'Lan', {
+      cluster: this.cluster,
+      name: 'vmbr1',
+      role: 'lan',
+      cidr: props.lan.cidr,
+      ...(props.lan.vlanAware ? { vlanAware: true } : {}),
+    });
+    this.dmz = new Bridge(this, 'Dmz', {
+      cluster: this.cluster,
+      name: 'vmbr2',
+      role: 'dmz',
+      cidr: props.dmz.cidr,
+    });
+    this.router = new PfSenseRouter(this, 'Router', {
+      cluster: this.cluster,
+      wan: this.wan,
+      lan: this.lan,
+      dmz: this.dmz,
+      wanAddress: props.wan.routerAddress,
+      ...(props.wan.routerGateway ? { wanGateway: props.wan.routerGateway } : {}),
+    });
+    this.vpn = new VpnAccess(this, 'Vpn', { router: this.router, ...props.vpn });
+    this.rds = new RdsHost(this, 'Rds', {
+      cluster: this.cluster,
+      dmz: this.dmz,
+      router: this.router,
+      vpn: this.vpn,
+      ...props.rds,
+    });
+  }
+
+  /** Called by Customer: makes a 4D server known to every customer file loaded after it. */
+  registerServer(server: PlatformServer): void {
+    const other = this.servers.get(server.name);
+    if (other) {
+      throw new RangeError(
+        `4D server name ${server.name} is used by customer ${other.customer} and customer ${server.customer}`,
+      );
+    }
+    this.servers.set(server.name, server);
+  }
+
+  server(name: string): PlatformServer | undefined {
+    return this.servers.get(name);
+  }
+
+  get serverNames(): string[] {
+    return [...this.servers.keys()].sort();
+  }
+}

@@ -1,0 +1,225 @@
+import { Construct } from 'constructs';
+import { z } from 'zod';
+import { Roles } from '../core/roles.ts';
+import { SecretValue } from '../core/secret.ts';
+import { renderFourDLink, renderRdsShortcutScript, renderRdsUserScript } from '../render/index.ts';
+import { GuestFile } from '../resources/guest/guest-file.ts';
+import type { GuestTarget } from '../resources/guest/guest-target.ts';
+import { RdsShortcut } from '../resources/guest/rds-shortcut.ts';
+import { RdsUser } from '../resources/guest/rds-user.ts';
+import { VirtualEnvironmentFirewallOptions, VirtualEnvironmentFirewallRules } from '../resources/index.ts';
+import type { Bridge } from './bridge.ts';
+import type { Cluster } from './cluster.ts';
+import { FOUR_D_PORTS } from './customer-db-vm.ts';
+import { parseProps } from './errors.ts';
+import { GuestVm } from './guest-vm.ts';
+import { addressFromSeed } from './identity/allocators.ts';
+import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './identity/ipv4.ts';
+import type { PfSenseRouter } from './pfsense-router.ts';
+import type { VpnAccess } from './vpn-access.ts';
+
+export interface RdsHostProps {
+  readonly cluster: Cluster;
+  readonly dmz: Bridge;
+  readonly router: PfSenseRouter;
+  readonly vpn: VpnAccess;
+  /** Its DMZ address; default derived from the path. */
+  readonly address?: string;
+  readonly vmId?: number;
+  readonly node?: string;
+  readonly cores?: number;
+  readonly memoryMiB?: number;
+  /** Where the ShowGrounds client is installed on the host. */
+  readonly clientExe?: string;
+  /** The 4D database name the servers publish. */
+  readonly databaseName?: string;
+}
+
+export interface RdsServerRef {
+  readonly name: string;
+  readonly address: string;
+}
+
+const WIN_PATH = /^[A-Za-z]:\\[^<>"|?*\n]+$/;
+
+const PropsSchema = z.object({
+  address: z.ipv4().optional(),
+  vmId: z.number().int().min(100).optional(),
+  node: z.string().optional(),
+  cores: z.number().int().min(2).max(128).default(8),
+  memoryMiB: z.number().int().min(4096).max(1_048_576).default(32_768),
+  clientExe: z
+    .string()
+    .regex(WIN_PATH, 'an absolute Windows path')
+    .default('C:\\Program Files\\ShowGrounds\\ShowGrounds.exe'),
+  databaseName: z.string().min(1).default('ShowGrounds'),
+});
+
+const LINK_DIR = 'C:\\ShowGrounds\\Links';
+const SHORTCUT_ROOT = 'C:\\ShowGrounds\\Shortcuts';
+const LOGON_SCRIPT =
+  'C:\\ProgramData\\Microsoft\\Windows\\Start Menu\\Programs\\StartUp\\pvecdk-shortcuts.cmd';
+
+/**
+ * The shared Windows Remote Desktop host on the DMZ. Reached only from VPN
+ * clients on 3389; reaches the customers' 4D servers on the LAN. Each user
+ * is a local account in "Remote Desktop Users" with one ShowGrounds shortcut
+ * per 4D server they may use; a logon script mirrors the user's shortcut
+ * folder onto their desktop (profiles do not exist before the first logon).
+ */
+export class RdsHost extends Construct {
+  readonly cluster: Cluster;
+  readonly address: string;
+  readonly guest: GuestVm;
+  readonly clientExe: string;
+  readonly databaseName: string;
+
+  constructor(scope: Construct, id: string, props: RdsHostProps) {
+    super(scope, id);
+    const { cluster, dmz, router, vpn } = props;
+    const p = parseProps(
+      PropsSchema,
+      { ...props, cluster: undefined, dmz: undefined, router: undefined, vpn: undefined },
+      this.node.path,
+      'RdsHost',
+    );
+    this.cluster = cluster;
+    this.clientExe = p.clientExe;
+    this.databaseName = p.databaseName;
+    this.address = p.address ?? addressFromSeed(dmz.cidr!, this.node.path);
+    if (!cidrContains(dmz.cidr!, parseIpv4(this.address))) {
+      throw new RangeError(
+        `${this.node.path}: address ${this.address} is not inside the DMZ ${formatCidr(dmz.cidr!)}`,
+      );
+    }
+    cluster.identities.claim('ipv4_address', this.address, this);
+    const vpnNetwork = formatCidr(vpn.tunnel);
+    Roles.set(this, 'rds-host', { address: this.address, vpnNetwork });
+
+    const gateway = formatIpv4(dmz.cidr!.network + 1);
+    this.guest = new GuestVm(this, 'Guest', {
+      cluster,
+      name: 'rds',
+      vmId: p.vmId ?? cluster.platformVmId(`${this.node.path}/vm`),
+      ...(p.node ? { node: p.node } : {}),
+      template: cluster.templates.windowsServer,
+      cores: p.cores,
+      memoryMiB: p.memoryMiB,
+      nics: [{ bridge: dmz.name, firewall: true }],
+      osType: 'win11',
+      description: 'Shared Remote Desktop host for ShowGrounds clients (pvecdk)',
+      tags: ['rds'],
+      addresses: [{ address: `${this.address}/${dmz.cidr!.prefix}`, gateway }],
+      dnsServers: [gateway],
+      startupOrder: 2,
+      after: dmz.bridges,
+    });
+    const vmRef = { nodeName: this.guest.vm.nodeName, vmId: this.guest.vm.vmId };
+    new VirtualEnvironmentFirewallOptions(this, 'FirewallOptions', {
+      ...vmRef,
+      enabled: true,
+      inputPolicy: 'DROP',
+      outputPolicy: 'ACCEPT',
+    });
+    new VirtualEnvironmentFirewallRules(this, 'FirewallRules', {
+      ...vmRef,
+      rule: [
+        {
+          type: 'in',
+          action: 'ACCEPT',
+          proto: 'tcp',
+          source: vpnNetwork,
+          dport: '3389',
+          comment: 'Remote Desktop from VPN clients',
+        },
+        {
+          type: 'in',
+          action: 'ACCEPT',
+          proto: 'tcp',
+          source: cluster.managementSource,
+          dport: '22,5985',
+          comment: 'management',
+        },
+      ],
+    });
+    vpn.allowTo(this.address, 3389, 'VPN clients to the RDS host');
+    router.addRule({
+      interface: 'dmz',
+      action: 'pass',
+      protocol: 'tcp',
+      source: this.address,
+      destination: 'lan',
+      destinationPort: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
+      description: 'RDS host to the 4D servers',
+    });
+
+    new GuestFile(this, 'LogonScript', {
+      target: this.guestTarget(),
+      path: LOGON_SCRIPT,
+      content: [
+        '@echo off',
+        "rem pvecdk: mirror this user's ShowGrounds shortcuts onto their desktop at every logon",
+        `if exist "${SHORTCUT_ROOT}\\%USERNAME%" robocopy "${SHORTCUT_ROOT}\\%USERNAME%" "%USERPROFILE%\\Desktop\\ShowGrounds" *.lnk /MIR /NJH /NJS /NP >nul`,
+        '',
+      ].join('\r\n'),
+    });
+  }
+
+  guestTarget(): GuestTarget {
+    return {
+      vmId: this.guest.vm.vmId,
+      nodeName: this.guest.vm.nodeName,
+      host: this.address,
+      username: 'pvecdk',
+      dialect: 'powershell',
+      privateKey: this.cluster.guestSshKey,
+    };
+  }
+
+  /** A local account on the host for `name`, created in `scope` (the customer's stack). */
+  addUser(scope: Construct, options: { readonly name: string; readonly fullName?: string }): RdsUser {
+    this.cluster.identities.claim('user_name', `rds:${options.name.toLowerCase()}`, scope);
+    return new RdsUser(scope, 'RdsUser', {
+      target: this.guestTarget(),
+      userName: options.name,
+      ...(options.fullName ? { fullName: options.fullName } : {}),
+      password: SecretValue.generated(`rds/users/${options.name}`),
+      groups: ['Remote Desktop Users'],
+      script: renderRdsUserScript({
+        userName: options.name,
+        ...(options.fullName ? { fullName: options.fullName } : {}),
+        groups: ['Remote Desktop Users'],
+        passwordVariable: 'PVECDK_PASSWORD',
+      }),
+    });
+  }
+
+  /** One ShowGrounds shortcut for `userName` opening `server`, created in `scope`. */
+  addShortcut(scope: Construct, id: string, userName: string, server: RdsServerRef): RdsShortcut {
+    const linkPath = `${LINK_DIR}\\${server.name}.4DLink`;
+    const shortcutDir = `${SHORTCUT_ROOT}\\${userName}`;
+    const shortcutName = `ShowGrounds - ${server.name}`;
+    const linkContent = renderFourDLink({
+      databaseName: this.databaseName,
+      serverAddress: server.address,
+      port: 19813,
+    });
+    return new RdsShortcut(scope, id, {
+      target: this.guestTarget(),
+      userName,
+      serverName: server.name,
+      linkPath,
+      linkContent,
+      shortcutPath: `${shortcutDir}\\${shortcutName}.lnk`,
+      script: renderRdsShortcutScript({
+        userName,
+        shortcutDir,
+        shortcutName,
+        clientExe: this.clientExe,
+        linkPath,
+        linkContent,
+        description: `ShowGrounds on ${server.name}`,
+      }),
+    });
+  }
+}

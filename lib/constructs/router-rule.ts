@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** Where a router rule applies: the three bridges and the VPN tunnels. */
+export type RouterInterface = 'wan' | 'lan' | 'dmz' | 'openvpn' | 'wireguard';
+
+/** pfSense's names for them: the DMZ is the first optional interface. */
+export const PFSENSE_INTERFACE: Record<RouterInterface, string> = {
+  wan: 'wan',
+  lan: 'lan',
+  dmz: 'opt1',
+  openvpn: 'openvpn',
+  wireguard: 'wireguard',
+};
+
+/** A pfSense filter rule in the platform's terms. */
+export interface RouterRule {
+  readonly interface: RouterInterface;
+  readonly action: 'pass' | 'block' | 'reject';
+  readonly protocol: 'tcp' | 'udp' | 'tcp/udp' | 'icmp' | 'any';
+  /** `any`, an address, a CIDR, an alias name, or `lan` / `dmz` for those networks. */
+  readonly source: string;
+  readonly destination: string;
+  /** A port, a range `a-b`, or `any`. */
+  readonly destinationPort?: string;
+  readonly description: string;
+}
+
+/** A NAT port forward from the WAN. */
+export interface RouterPortForward {
+  readonly protocol: 'tcp' | 'udp' | 'tcp/udp';
+  readonly externalPort: string;
+  readonly target: string;
+  readonly targetPort: string;
+  readonly description: string;
+}
+
+/** A named set of addresses or ports rules can refer to. */
+export interface RouterAlias {
+  readonly name: string;
+  readonly type: 'host' | 'network' | 'port';
+  readonly entries: readonly string[];
+  readonly description: string;
+}
+
+const PORT = /^(any|\d{1,5}(-\d{1,5})?)$/;
+
+export const RouterRuleSchema = z.strictObject({
+  interface: z.enum(['wan', 'lan', 'dmz', 'openvpn', 'wireguard']),
+  action: z.enum(['pass', 'block', 'reject']),
+  protocol: z.enum(['tcp', 'udp', 'tcp/udp', 'icmp', 'any']),
+  source: z.string().min(1),
+  destination: z.string().min(1),
+  destinationPort: z.string().regex(PORT, 'a port, a range a-b, or any').optional(),
+  description: z.string().min(1).max(200),
+});
+
+export const RouterPortForwardSchema = z.strictObject({
+  protocol: z.enum(['tcp', 'udp', 'tcp/udp']),
+  externalPort: z.string().regex(PORT, 'a port or a range a-b'),
+  target: z.ipv4(),
+  targetPort: z.string().regex(PORT, 'a port or a range a-b'),
+  description: z.string().min(1).max(200),
+});
+
+export const RouterAliasSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,30}$/, 'letters, digits and _, at most 31 characters'),
+  type: z.enum(['host', 'network', 'port']),
+  entries: z.array(z.string().min(1)).min(1),
+  description: z.string().max(200),
+});
