@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import type { Ref } from '../core/reference.ts';
 import { Roles } from '../core/roles.ts';
+import { renderWindowsFirewallScript } from '../render/index.ts';
+import { GuestCommand } from '../resources/guest/guest-command.ts';
 import {
   BackupJob,
   VirtualEnvironmentFirewallOptions,
@@ -178,6 +180,24 @@ export class CustomerDbVm extends Construct {
         },
       ],
     });
+
+    if (p.os === 'windows') {
+      // Defence in depth: Windows Firewall inside the guest mirrors the VM firewall for the 4D ports.
+      new GuestCommand(this, 'GuestFirewall', {
+        target: {
+          ...vmRef,
+          host: p.address,
+          username: 'pvecdk',
+          dialect: 'powershell',
+          privateKey: cluster.guestSshKey,
+        },
+        command: renderWindowsFirewallScript({
+          ruleGroup: `4D ${p.serverName}`,
+          ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
+          allowFrom: [p.rdsAddress],
+        }),
+      });
+    }
 
     if (p.backup !== false) {
       const storage = cluster.backupStorage ?? cluster.defaultStorage;

@@ -25,7 +25,12 @@ export interface PlatformProps {
   };
   readonly lan: { readonly cidr: string; readonly vlanAware?: boolean };
   readonly dmz: { readonly cidr: string };
-  readonly vpn: { readonly endpoint: string; readonly port?: number; readonly tunnelNetwork: string };
+  readonly vpn: {
+    readonly kind?: 'openvpn' | 'wireguard';
+    readonly endpoint: string;
+    readonly port?: number;
+    readonly tunnelNetwork: string;
+  };
   readonly rds?: Pick<
     RdsHostProps,
     'address' | 'cores' | 'memoryMiB' | 'clientExe' | 'databaseName' | 'node' | 'vmId'

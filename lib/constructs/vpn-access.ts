@@ -6,15 +6,20 @@ import {
   renderOpenVpnCsc,
   renderOpenVpnProfile,
   renderOpenVpnServer,
+  renderWireGuardClient,
+  renderWireGuardPeer,
+  renderWireGuardTunnel,
 } from '../render/index.ts';
 import { VpnUser } from '../resources/guest/vpn-user.ts';
 import { checked, parseProps } from './errors.ts';
 import { addressFromSeed } from './identity/allocators.ts';
-import { formatCidr, type Ipv4Cidr, parseCidr } from './identity/ipv4.ts';
+import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
 
 export interface VpnAccessProps {
   readonly router: PfSenseRouter;
+  /** OpenVPN (default) or WireGuard. */
+  readonly kind?: 'openvpn' | 'wireguard';
   /** The name or address customers' clients dial (on the WAN). */
   readonly endpoint: string;
   readonly port?: number;
@@ -32,14 +37,19 @@ export interface VpnUserOptions {
 }
 
 const PropsSchema = z.object({
+  kind: z.enum(['openvpn', 'wireguard']).default('openvpn'),
   endpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a DNS name or IPv4 address'),
-  port: z.number().int().min(1).max(65_535).default(1194),
+  port: z.number().int().min(1).max(65_535).optional(),
   tunnelNetwork: z.string().superRefine(checked((v: string) => parseCidr(v))),
   dataCiphers: z
     .array(z.enum(['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305']))
     .min(1)
     .optional(),
 });
+
+const WG_SERVER_KEY = 'generated:wg/server.key';
+const WG_SERVER_PUB = 'generated:wg/server.pub';
+const WG_TUNNEL = 'tun_wg0';
 
 const VPN_SECRETS = {
   caCert: 'generated:vpn/ca.crt',
@@ -53,31 +63,49 @@ const VPN_SECRETS = {
  * The mandatory way in: an OpenVPN server on the router (TLS with tls-crypt,
  * AEAD ciphers only, routes to the DMZ only), a CA and server certificate the
  * engine generates, and per user a client certificate, a fixed tunnel address
- * and a ready `.ovpn` profile. VPN clients may reach only what `allowTo`
- * opens (the RDS host's 3389).
+ * and a ready `.ovpn` profile; or, with `kind: 'wireguard'`, a WireGuard
+ * tunnel with one peer and a wg-quick profile per user. VPN clients may
+ * reach only what `allowTo` opens (the RDS host's 3389).
  */
 export class VpnAccess extends Construct {
   readonly router: PfSenseRouter;
+  readonly kind: 'openvpn' | 'wireguard';
   readonly tunnel: Ipv4Cidr;
   readonly endpoint: string;
   readonly port: number;
   private readonly dataCiphers: readonly string[] | undefined;
+  private readonly reachable: string[] = [];
 
   constructor(scope: Construct, id: string, props: VpnAccessProps) {
     super(scope, id);
     const p = parseProps(PropsSchema, { ...props, router: undefined }, this.node.path, 'VpnAccess');
     this.router = props.router;
+    this.kind = p.kind;
     this.tunnel = parseCidr(p.tunnelNetwork);
     this.endpoint = p.endpoint;
-    this.port = p.port;
+    this.port = p.port ?? (p.kind === 'openvpn' ? 1194 : 51820);
     this.dataCiphers = p.dataCiphers;
+    if (p.kind === 'openvpn') this.openVpnServer(p.tunnelNetwork);
+    else this.wireGuardServer();
+    this.router.addRule({
+      interface: 'wan',
+      action: 'pass',
+      protocol: 'udp',
+      source: 'any',
+      destination: 'wanip',
+      destinationPort: String(this.port),
+      description: p.kind === 'openvpn' ? 'OpenVPN clients' : 'WireGuard clients',
+    });
+  }
+
+  private openVpnServer(tunnelNetwork: string): void {
     const server = {
       vpnId: 1,
       description: 'pvecdk customers',
-      port: p.port,
-      tunnelNetwork: p.tunnelNetwork,
+      port: this.port,
+      tunnelNetwork,
       localNetworks: [formatCidr(this.router.dmz.cidr!)],
-      ...(p.dataCiphers ? { dataCiphers: p.dataCiphers } : {}),
+      ...(this.dataCiphers ? { dataCiphers: this.dataCiphers } : {}),
       caName: 'pvecdk-vpn-ca',
       serverCertName: 'pvecdk-vpn-server',
       secrets: VPN_SECRETS,
@@ -87,21 +115,25 @@ export class VpnAccess extends Construct {
     this.router.setSection('openvpn', renderOpenVpnServer(server), secrets);
     this.router.setSection('ca', certs.ca, secrets);
     this.router.setSection('cert', certs.cert, secrets);
-    this.router.addRule({
-      interface: 'wan',
-      action: 'pass',
-      protocol: 'udp',
-      source: 'any',
-      destination: 'wanip',
-      destinationPort: String(p.port),
-      description: 'OpenVPN clients',
+  }
+
+  private wireGuardServer(): void {
+    const tunnel = renderWireGuardTunnel({
+      name: WG_TUNNEL,
+      listenPort: this.port,
+      address: formatIpv4(this.tunnel.network + 1),
+      prefix: this.tunnel.prefix,
+      privateKeySecret: WG_SERVER_KEY,
+      description: 'pvecdk customers',
     });
+    this.router.setSection('wireguard', tunnel, [WG_SERVER_KEY]);
   }
 
   /** Let VPN clients reach one address and port (and nothing else is opened). */
   allowTo(address: string, port: number, description: string): void {
+    this.reachable.push(address);
     this.router.addRule({
-      interface: 'openvpn',
+      interface: this.kind,
       action: 'pass',
       protocol: 'tcp',
       source: formatCidr(this.tunnel),
@@ -111,26 +143,33 @@ export class VpnAccess extends Construct {
     });
   }
 
-  /** A VPN user, created in `scope` (the customer's stack): certificate, fixed address, profile. */
+  /** A VPN user, created in `scope` (the customer's stack): key material, fixed address, client profile. */
   addUser(scope: Construct, options: VpnUserOptions): VpnUser {
     const address = options.tunnelAddress ?? addressFromSeed(this.tunnel, `vpn:${options.name}`, 2);
     this.router.cluster.identities.claim('vpn_address', address, scope);
     this.router.cluster.identities.claim('user_name', `vpn:${options.name}`, scope);
+    const description = options.description ?? options.name;
+    return this.kind === 'openvpn'
+      ? this.openVpnUser(scope, options.name, address, description)
+      : this.wireGuardUser(scope, options.name, address, description);
+  }
+
+  private openVpnUser(scope: Construct, name: string, address: string, description: string): VpnUser {
     const userSecrets = {
-      clientCert: `generated:vpn/users/${options.name}.crt`,
-      clientKey: `generated:vpn/users/${options.name}.key`,
+      clientCert: `generated:vpn/users/${name}.crt`,
+      clientKey: `generated:vpn/users/${name}.key`,
     };
     return new VpnUser(scope, 'VpnUser', {
       target: this.router.guestTarget(),
-      userName: options.name,
+      userName: name,
       kind: 'openvpn',
       tunnelAddress: address,
-      privateKey: SecretValue.generated(userSecrets.clientKey.slice('generated:'.length)),
+      privateKey: SecretValue.generated(`vpn/users/${name}.key`),
       routerEntry: renderOpenVpnCsc(1, {
-        commonName: options.name,
+        commonName: name,
         tunnelAddress: address,
         tunnelPrefix: this.tunnel.prefix,
-        description: options.description ?? options.name,
+        description,
       }),
       profile: renderOpenVpnProfile({
         remoteHost: this.endpoint,
@@ -139,7 +178,37 @@ export class VpnAccess extends Construct {
         ...(this.dataCiphers ? { dataCiphers: this.dataCiphers } : {}),
         secrets: { caCert: VPN_SECRETS.caCert, tlsCrypt: VPN_SECRETS.tlsCrypt, ...userSecrets },
       }),
-      profileFileName: `${options.name}.ovpn`,
+      profileFileName: `${name}.ovpn`,
+    });
+  }
+
+  private wireGuardUser(scope: Construct, name: string, address: string, description: string): VpnUser {
+    return new VpnUser(scope, 'VpnUser', {
+      target: this.router.guestTarget(),
+      userName: name,
+      kind: 'wireguard',
+      tunnelAddress: address,
+      privateKey: SecretValue.generated(`wg/users/${name}.key`),
+      routerEntry: renderWireGuardPeer({
+        tunnel: WG_TUNNEL,
+        description,
+        publicKeySecret: `generated:wg/users/${name}.pub`,
+        presharedKeySecret: `generated:wg/users/${name}.psk`,
+        address,
+      }),
+      profile: renderWireGuardClient({
+        address,
+        prefix: 32,
+        endpointHost: this.endpoint,
+        endpointPort: this.port,
+        allowedIps: this.reachable.length ? this.reachable : [formatCidr(this.router.dmz.cidr!)],
+        serverPublicKey: `{{secret:${WG_SERVER_PUB}}}`,
+        secrets: {
+          privateKey: `generated:wg/users/${name}.key`,
+          presharedKey: `generated:wg/users/${name}.psk`,
+        },
+      }),
+      profileFileName: `${name}.conf`,
     });
   }
 }

@@ -2,6 +2,7 @@ export * from './four-d-link.ts';
 export * from './openvpn-profile.ts';
 export * from './pfsense-openvpn.ts';
 export * from './pfsense-sections.ts';
+export * from './pfsense-wireguard.ts';
 export * from './powershell.ts';
 export * from './rds-scripts.ts';
 export * from './secret-marker.ts';

@@ -187,3 +187,39 @@ describe('Customer', () => {
     );
   });
 });
+
+describe('Customer with WireGuard and Windows guests', () => {
+  it('GIVEN a WireGuard platform WHEN a customer is added THEN users get peers and wg-quick profiles routed to the RDS host only', () => {
+    const { platform } = testPlatform({
+      vpn: { kind: 'wireguard', endpoint: 'vpn.example.com', tunnelNetwork: '10.9.0.0/24' },
+    });
+    const acme = new Customer(platform, 'acme', {
+      number: 1,
+      servers: [{ name: 'acme-main' }],
+      users: [{ name: 'acme.alice', vpn: true, servers: ['acme-main'] }],
+    });
+    const template = Template.fromStack(acme);
+    const user = Object.values(template.findResources('pvecdk_vpn_user'))[0]!;
+    expect(user.properties).toMatchObject({ kind: 'wireguard', profile_file_name: 'acme.alice.conf' });
+    expect(user.properties.profile).toContain(`AllowedIPs = ${platform.rds.address}/32`);
+    expect(user.properties.router_entry).toContain('<tun>tun_wg0</tun>');
+    const config = Object.values(Template.fromStack(platform).findResources('pvecdk_pfsense_config'))[0]!;
+    expect(Object.keys(config.properties.sections as object)).toContain('wireguard');
+    expect((config.properties.rules as Array<{ interface: string }>).map((r) => r.interface)).toEqual([
+      'wan',
+      'wireguard',
+      'opt1',
+    ]);
+  });
+
+  it('GIVEN a Windows DB VM WHEN synthesized THEN a guest command converges Windows Firewall to the RDS host only', () => {
+    const { acme, platform } = twoCustomers();
+    const template = Template.fromStack(acme);
+    template.hasResourceProperties('pvecdk_guest_command', {
+      target: { dialect: 'powershell', host: acme.servers[0]!.address },
+      command: Match.stringLikeRegexp(
+        new RegExp(`\\$from = @\\('${platform.rds.address.replace(/\./g, '\\.')}'\\)`),
+      ),
+    });
+  });
+});

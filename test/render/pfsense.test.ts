@@ -221,3 +221,53 @@ describe('OpenVPN on pfSense', () => {
     );
   });
 });
+
+describe('WireGuard on pfSense', () => {
+  it('GIVEN a tunnel and a peer WHEN rendered THEN they parse back with keys as markers', async () => {
+    const { renderWireGuardPeer, renderWireGuardTunnel } = await import('../../lib/render/index.ts');
+    const tunnel = parse(
+      renderWireGuardTunnel({
+        name: 'tun_wg0',
+        listenPort: 51820,
+        address: '10.9.0.1',
+        prefix: 24,
+        privateKeySecret: 'generated:wg/server.key',
+        description: 'customers',
+      }),
+    );
+    expect(tunnel.tunnels.item).toMatchObject({
+      name: 'tun_wg0',
+      enabled: 'yes',
+      listenport: '51820',
+      privatekey: '{{secret:generated:wg/server.key}}',
+    });
+    expect(tunnel.tunnels.item.addresses.row).toEqual({
+      address: '10.9.0.1',
+      mask: '24',
+      descr: 'customers',
+    });
+    const peer = parse(
+      renderWireGuardPeer({
+        tunnel: 'tun_wg0',
+        description: 'alice',
+        publicKeySecret: 'generated:wg/u/a.pub',
+        address: '10.9.0.7',
+      }),
+    );
+    expect(peer.item).toMatchObject({
+      tun: 'tun_wg0',
+      publickey: '{{secret:generated:wg/u/a.pub}}',
+      allowedips: { row: { address: '10.9.0.7', mask: '32' } },
+    });
+    expect(() =>
+      renderWireGuardTunnel({
+        name: 'wg0',
+        listenPort: 51820,
+        address: '10.9.0.1',
+        prefix: 24,
+        privateKeySecret: 'generated:k',
+        description: '',
+      }),
+    ).toThrow("name: 'wg0' is not a tunnel name such as tun_wg0");
+  });
+});
