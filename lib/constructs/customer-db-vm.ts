@@ -196,6 +196,9 @@ export class CustomerDbVm extends Construct {
           ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
           allowFrom: [p.rdsAddress],
         }),
+        // A guest change on a customer's database server: snapshot first, keep the configured number.
+        critical: true,
+        snapshotRetention: p.snapshotRetention,
       });
     }
 

@@ -215,6 +215,7 @@ describe('Customer with WireGuard and Windows guests', () => {
   it('GIVEN a Windows DB VM WHEN synthesized THEN a guest command converges Windows Firewall to the RDS host only', () => {
     const { acme, platform } = twoCustomers();
     const template = Template.fromStack(acme);
+    template.hasResource('pvecdk_guest_command', { critical: true, snapshotRetention: 5 });
     template.hasResourceProperties('pvecdk_guest_command', {
       target: { dialect: 'powershell', host: acme.servers[0]!.address },
       command: Match.stringLikeRegexp(

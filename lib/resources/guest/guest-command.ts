@@ -12,6 +12,8 @@ export interface GuestCommandConfig {
   /** Values whose change reruns the command even when `check` passes. */
   readonly triggers?: Record<string, string>;
   readonly critical?: boolean;
+  /** Snapshots of the guest to keep after a critical change. */
+  readonly snapshotRetention?: number;
 }
 
 /** A command run inside a guest in its dialect (sh or PowerShell). */
@@ -21,7 +23,7 @@ export class GuestCommand extends Resource {
   constructor(scope: Construct, id: string, config: GuestCommandConfig) {
     super(scope, id, {
       type: GuestCommand.TYPE,
-      properties: { ...config, critical: undefined },
+      properties: { ...config, critical: undefined, snapshotRetention: undefined },
       // Trigger names are the user's own keys.
       verbatimKeys: ['triggers'],
       schema: z.strictObject({
@@ -30,8 +32,10 @@ export class GuestCommand extends Resource {
         check: z.string().min(1).optional(),
         triggers: z.record(z.string(), z.string()).optional(),
         critical: z.undefined(),
+        snapshotRetention: z.undefined(),
       }),
       critical: config.critical ?? false,
+      ...(config.snapshotRetention !== undefined ? { snapshotRetention: config.snapshotRetention } : {}),
     });
   }
 }
