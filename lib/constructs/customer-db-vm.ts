@@ -4,12 +4,7 @@ import type { Ref } from '../core/reference.ts';
 import { Roles } from '../core/roles.ts';
 import { renderWindowsFirewallScript } from '../render/index.ts';
 import { GuestCommand } from '../resources/guest/guest-command.ts';
-import {
-  BackupJob,
-  VirtualEnvironmentFirewallOptions,
-  VirtualEnvironmentFirewallRules,
-  VirtualEnvironmentHaresource,
-} from '../resources/index.ts';
+import { BackupJob, VirtualEnvironmentHaresource } from '../resources/index.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
 import { parseProps } from './errors.ts';
@@ -141,20 +136,9 @@ export class CustomerDbVm extends Construct {
       addresses: [{ address: `${p.address}/${lan.cidr.prefix}`, gateway }],
       dnsServers: [gateway],
     });
-    const vmRef = { nodeName: this.guest.vm.nodeName, vmId: this.guest.vm.vmId };
-
-    new VirtualEnvironmentFirewallOptions(this, 'FirewallOptions', {
-      ...vmRef,
-      enabled: true,
-      inputPolicy: 'DROP',
-      outputPolicy: 'ACCEPT',
-      macfilter: true,
-      ipfilter: true,
-    });
     const mgmtPorts = p.os === 'windows' ? '22,3389,5985' : '22';
-    new VirtualEnvironmentFirewallRules(this, 'FirewallRules', {
-      ...vmRef,
-      rule: [
+    this.guest.firewall(
+      [
         {
           type: 'in',
           action: 'ACCEPT',
@@ -179,18 +163,13 @@ export class CustomerDbVm extends Construct {
           comment: 'management ping',
         },
       ],
-    });
+      { macfilter: true, ipfilter: true },
+    );
 
     if (p.os === 'windows') {
       // Defence in depth: Windows Firewall inside the guest mirrors the VM firewall for the 4D ports.
       new GuestCommand(this, 'GuestFirewall', {
-        target: {
-          ...vmRef,
-          host: p.address,
-          username: 'pvecdk',
-          dialect: 'powershell',
-          privateKey: cluster.guestSshKey,
-        },
+        target: this.guest.target(p.address, 'powershell', cluster.guestSshKey),
         command: renderWindowsFirewallScript({
           ruleGroup: `4D ${p.serverName}`,
           ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,

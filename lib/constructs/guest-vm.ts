@@ -1,8 +1,16 @@
 import { Construct } from 'constructs';
 import type { Ref } from '../core/reference.ts';
 import type { Resource } from '../core/resource.ts';
+import type { SecretValue } from '../core/secret.ts';
 import { Stack } from '../core/stack.ts';
-import { VirtualEnvironmentVm } from '../resources/index.ts';
+import type { GuestDialect, GuestTarget } from '../resources/guest/guest-target.ts';
+import {
+  VirtualEnvironmentFirewallOptions,
+  type VirtualEnvironmentFirewallOptionsConfig,
+  VirtualEnvironmentFirewallRules,
+  type VirtualEnvironmentFirewallRulesRule,
+  VirtualEnvironmentVm,
+} from '../resources/index.ts';
 import type { Cluster } from './cluster.ts';
 import { macFromSeed } from './identity/allocators.ts';
 
@@ -108,5 +116,29 @@ export class GuestVm extends Construct {
         : {}),
     });
     if (props.after?.length) this.vm.addDependency(...props.after);
+  }
+
+  /** How the engine reaches inside this guest: SSH to `host` as the pvecdk user, in `dialect`. */
+  target(host: string, dialect: GuestDialect, privateKey: SecretValue): GuestTarget {
+    return { vmId: this.vm.vmId, nodeName: this.vm.nodeName, host, username: 'pvecdk', dialect, privateKey };
+  }
+
+  /** The VM's Proxmox firewall: on, inbound dropped unless a rule admits it, outbound allowed. */
+  firewall(
+    rules: VirtualEnvironmentFirewallRulesRule[],
+    options: Partial<Pick<VirtualEnvironmentFirewallOptionsConfig, 'macfilter' | 'ipfilter'>> = {},
+  ): void {
+    const vm = { nodeName: this.vm.nodeName, vmId: this.vm.vmId };
+    new VirtualEnvironmentFirewallOptions(this.node.scope as Construct, 'FirewallOptions', {
+      ...vm,
+      enabled: true,
+      inputPolicy: 'DROP',
+      outputPolicy: 'ACCEPT',
+      ...options,
+    });
+    new VirtualEnvironmentFirewallRules(this.node.scope as Construct, 'FirewallRules', {
+      ...vm,
+      rule: rules,
+    });
   }
 }

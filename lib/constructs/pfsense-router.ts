@@ -161,14 +161,7 @@ export class PfSenseRouter extends Construct {
 
   /** How the engine reaches the router: over its LAN address as the pvecdk user. */
   guestTarget(): GuestTarget {
-    return {
-      vmId: this.guest.vm.vmId,
-      nodeName: this.guest.vm.nodeName,
-      host: this.lanAddress,
-      username: 'pvecdk',
-      dialect: 'pfsense',
-      privateKey: this.cluster.guestSshKey,
-    };
+    return this.guest.target(this.lanAddress, 'pfsense', this.cluster.guestSshKey);
   }
 
   addRule(rule: RouterRule): void {

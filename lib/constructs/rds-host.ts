@@ -7,7 +7,6 @@ import { GuestFile } from '../resources/guest/guest-file.ts';
 import type { GuestTarget } from '../resources/guest/guest-target.ts';
 import { RdsShortcut } from '../resources/guest/rds-shortcut.ts';
 import { RdsUser } from '../resources/guest/rds-user.ts';
-import { VirtualEnvironmentFirewallOptions, VirtualEnvironmentFirewallRules } from '../resources/index.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
 import { FOUR_D_PORTS } from './customer-db-vm.ts';
@@ -114,34 +113,24 @@ export class RdsHost extends Construct {
       startupOrder: 2,
       after: dmz.bridges,
     });
-    const vmRef = { nodeName: this.guest.vm.nodeName, vmId: this.guest.vm.vmId };
-    new VirtualEnvironmentFirewallOptions(this, 'FirewallOptions', {
-      ...vmRef,
-      enabled: true,
-      inputPolicy: 'DROP',
-      outputPolicy: 'ACCEPT',
-    });
-    new VirtualEnvironmentFirewallRules(this, 'FirewallRules', {
-      ...vmRef,
-      rule: [
-        {
-          type: 'in',
-          action: 'ACCEPT',
-          proto: 'tcp',
-          source: vpnNetwork,
-          dport: '3389',
-          comment: 'Remote Desktop from VPN clients',
-        },
-        {
-          type: 'in',
-          action: 'ACCEPT',
-          proto: 'tcp',
-          source: cluster.managementSource,
-          dport: '22,5985',
-          comment: 'management',
-        },
-      ],
-    });
+    this.guest.firewall([
+      {
+        type: 'in',
+        action: 'ACCEPT',
+        proto: 'tcp',
+        source: vpnNetwork,
+        dport: '3389',
+        comment: 'Remote Desktop from VPN clients',
+      },
+      {
+        type: 'in',
+        action: 'ACCEPT',
+        proto: 'tcp',
+        source: cluster.managementSource,
+        dport: '22,5985',
+        comment: 'management',
+      },
+    ]);
     vpn.allowTo(this.address, 3389, 'VPN clients to the RDS host');
     router.addRule({
       interface: 'dmz',
@@ -166,14 +155,7 @@ export class RdsHost extends Construct {
   }
 
   guestTarget(): GuestTarget {
-    return {
-      vmId: this.guest.vm.vmId,
-      nodeName: this.guest.vm.nodeName,
-      host: this.address,
-      username: 'pvecdk',
-      dialect: 'powershell',
-      privateKey: this.cluster.guestSshKey,
-    };
+    return this.guest.target(this.address, 'powershell', this.cluster.guestSshKey);
   }
 
   /** A local account on the host for `name`, created in `scope` (the customer's stack). */
