@@ -1,0 +1,151 @@
+import type { PveClient, PveParams } from '../client.ts';
+import { type WaitOptions, waitForTask } from '../tasks.ts';
+import { isUpid } from '../upid.ts';
+import {
+  type ClusterResource,
+  ClusterResourceSchema,
+  intLike,
+  NetworkInterfaceSchema,
+  NodeEntrySchema,
+  PermissionsSchema,
+  QemuConfigSchema,
+  QemuStatusSchema,
+  SnapshotSchema,
+  UpidSchema,
+  VersionSchema,
+} from './schemas.ts';
+
+const seg = (v: string | number) => encodeURIComponent(String(v));
+
+/**
+ * The calls the engine makes, typed and validated. Calls that Proxmox runs as
+ * tasks return once the task finished (or failed, with its log).
+ */
+export class PveApi {
+  constructor(
+    readonly client: PveClient,
+    private readonly wait: WaitOptions = {},
+  ) {}
+
+  version() {
+    return this.client.get('/version', {}, VersionSchema);
+  }
+
+  nodes() {
+    return this.client.get('/nodes', {}, NodeEntrySchema.array());
+  }
+
+  /** One call that lists every guest, node, storage, pool and SDN zone of the cluster. */
+  clusterResources(type?: 'vm' | 'storage' | 'node' | 'sdn'): Promise<ClusterResource[]> {
+    return this.client.get('/cluster/resources', type ? { type } : {}, ClusterResourceSchema.array());
+  }
+
+  /** The next free VM id (Proxmox answers a string; it is not reserved). */
+  nextId(): Promise<number> {
+    return this.client.get('/cluster/nextid', {}, intLike);
+  }
+
+  qemuConfig(node: string, vmid: number) {
+    return this.client.get(`/nodes/${seg(node)}/qemu/${vmid}/config`, {}, QemuConfigSchema);
+  }
+
+  /** Changes a VM's config (async form, waited for); `digest` guards against concurrent edits. */
+  async updateQemuConfig(node: string, vmid: number, params: PveParams): Promise<void> {
+    await this.task(await this.client.post(`/nodes/${seg(node)}/qemu/${vmid}/config`, params));
+  }
+
+  async createQemu(node: string, params: PveParams & { vmid: number }): Promise<void> {
+    await this.task(await this.client.post(`/nodes/${seg(node)}/qemu`, params, UpidSchema));
+  }
+
+  async cloneQemu(node: string, source: number, params: PveParams & { newid: number }): Promise<void> {
+    await this.task(await this.client.post(`/nodes/${seg(node)}/qemu/${source}/clone`, params, UpidSchema));
+  }
+
+  async destroyQemu(
+    node: string,
+    vmid: number,
+    params: PveParams = { purge: true, 'destroy-unreferenced-disks': true },
+  ): Promise<void> {
+    await this.task(await this.client.delete(`/nodes/${seg(node)}/qemu/${vmid}`, params, UpidSchema));
+  }
+
+  qemuStatus(node: string, vmid: number) {
+    return this.client.get(`/nodes/${seg(node)}/qemu/${vmid}/status/current`, {}, QemuStatusSchema);
+  }
+
+  async qemuPower(
+    node: string,
+    vmid: number,
+    action: 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume',
+  ): Promise<void> {
+    await this.task(
+      await this.client.post(`/nodes/${seg(node)}/qemu/${vmid}/status/${action}`, {}, UpidSchema),
+    );
+  }
+
+  snapshots(node: string, vmid: number) {
+    return this.client.get(`/nodes/${seg(node)}/qemu/${vmid}/snapshot`, {}, SnapshotSchema.array());
+  }
+
+  async createSnapshot(node: string, vmid: number, name: string, description: string): Promise<void> {
+    await this.task(
+      await this.client.post(
+        `/nodes/${seg(node)}/qemu/${vmid}/snapshot`,
+        { snapname: name, description },
+        UpidSchema,
+      ),
+    );
+  }
+
+  async rollbackSnapshot(node: string, vmid: number, name: string): Promise<void> {
+    await this.task(
+      await this.client.post(
+        `/nodes/${seg(node)}/qemu/${vmid}/snapshot/${seg(name)}/rollback`,
+        {},
+        UpidSchema,
+      ),
+    );
+  }
+
+  async deleteSnapshot(node: string, vmid: number, name: string): Promise<void> {
+    await this.task(
+      await this.client.delete(`/nodes/${seg(node)}/qemu/${vmid}/snapshot/${seg(name)}`, {}, UpidSchema),
+    );
+  }
+
+  network(node: string) {
+    return this.client.get(`/nodes/${seg(node)}/network`, {}, NetworkInterfaceSchema.array());
+  }
+
+  createNetwork(node: string, params: PveParams & { iface: string; type: string }) {
+    return this.client.post(`/nodes/${seg(node)}/network`, params);
+  }
+
+  updateNetwork(node: string, iface: string, params: PveParams & { type: string }) {
+    return this.client.put(`/nodes/${seg(node)}/network/${seg(iface)}`, params);
+  }
+
+  deleteNetwork(node: string, iface: string) {
+    return this.client.delete(`/nodes/${seg(node)}/network/${seg(iface)}`);
+  }
+
+  /** Applies staged network changes (ifreload); a task on recent versions. */
+  async applyNetwork(node: string): Promise<void> {
+    await this.task(await this.client.put(`/nodes/${seg(node)}/network`));
+  }
+
+  revertNetwork(node: string) {
+    return this.client.delete(`/nodes/${seg(node)}/network`);
+  }
+
+  /** The effective privileges of the caller (or `userid`), by ACL path. */
+  permissions(params: { path?: string; userid?: string } = {}) {
+    return this.client.get('/access/permissions', params, PermissionsSchema);
+  }
+
+  /** Waits for a task when the answer is a UPID; `null` means Proxmox already finished it. */
+  private async task(answer: unknown): Promise<void> {
+    if (isUpid(answer)) await waitForTask(this.client, answer, this.wait);
+  }
+}

@@ -1,0 +1,311 @@
+import { inspect } from 'node:util';
+import { Agent, request } from 'undici';
+import type { z } from 'zod';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep as realSleep } from './backoff.ts';
+import { PveError } from './errors.ts';
+import { classifyResponse } from './response.ts';
+import { Semaphore } from './semaphore.ts';
+import { type PveTlsOptions, tlsConnector } from './tls.ts';
+
+export type PveCredentials =
+  | { readonly tokenId: string; readonly tokenSecret: string }
+  | { readonly username: string; readonly password: string };
+
+export type PveMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type PveParamValue = string | number | boolean | undefined | readonly (string | number)[];
+export type PveParams = Readonly<Record<string, PveParamValue>>;
+
+export interface PveRequestEvent {
+  readonly method: PveMethod;
+  readonly path: string;
+  readonly host: string;
+  readonly status: number | undefined;
+  readonly attempt: number;
+  readonly ms: number;
+}
+
+export interface PveClientOptions {
+  /** Base URLs (`https://pve1:8006`); later ones are fallbacks when a host cannot be reached. */
+  readonly hosts: readonly string[];
+  readonly credentials: PveCredentials;
+  readonly tls?: PveTlsOptions;
+  /** Requests in flight against this remote at most. */
+  readonly concurrency?: number;
+  readonly backoff?: BackoffOptions;
+  readonly requestTimeoutMs?: number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly onRequest?: (event: PveRequestEvent) => void;
+}
+
+/** Errors raised before a byte of the request left: safe to send elsewhere or again, whatever the method. */
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TICKET_RENEW_MS = 90 * 60 * 1000; // tickets live 2 h; renew well before.
+
+interface Ticket {
+  readonly ticket: string;
+  readonly csrf: string;
+  readonly at: number;
+}
+
+/**
+ * One Proxmox VE remote: fallback hosts, API token or ticket auth, pinned
+ * TLS, a concurrency limit, and retries that never repeat a write that may
+ * have happened.
+ */
+export class PveClient {
+  readonly hosts: readonly string[];
+  readonly #credentials: PveCredentials;
+  readonly #agent: Agent;
+  readonly #semaphore: Semaphore;
+  readonly #backoff: BackoffOptions;
+  readonly #timeout: number;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #onRequest: ((event: PveRequestEvent) => void) | undefined;
+  #preferred = 0;
+  #ticket: Ticket | undefined;
+  #login: Promise<Ticket> | undefined;
+
+  constructor(options: PveClientOptions) {
+    if (options.hosts.length === 0) throw new PveError('PVE_CONNECTION', 'a remote needs at least one host');
+    this.hosts = options.hosts.map((h) => h.replace(/\/+$/, '').replace(/\/api2\/json$/, ''));
+    this.#credentials = options.credentials;
+    this.#agent = new Agent({
+      connect: tlsConnector(options.tls),
+      keepAliveTimeout: 30_000,
+      connections: options.concurrency ?? 8,
+    });
+    this.#semaphore = new Semaphore(options.concurrency ?? 8);
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.#timeout = options.requestTimeoutMs ?? 60_000;
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#onRequest = options.onRequest;
+  }
+
+  /** Who this client acts as, without any secret. */
+  get identity(): string {
+    return 'tokenId' in this.#credentials ? this.#credentials.tokenId : this.#credentials.username;
+  }
+
+  get inFlight(): number {
+    return this.#semaphore.inFlight;
+  }
+
+  get<T = unknown>(path: string, params?: PveParams, schema?: z.ZodType<T>): Promise<T> {
+    return this.request('GET', path, params, schema);
+  }
+
+  post<T = unknown>(path: string, params?: PveParams, schema?: z.ZodType<T>): Promise<T> {
+    return this.request('POST', path, params, schema);
+  }
+
+  put<T = unknown>(path: string, params?: PveParams, schema?: z.ZodType<T>): Promise<T> {
+    return this.request('PUT', path, params, schema);
+  }
+
+  delete<T = unknown>(path: string, params?: PveParams, schema?: z.ZodType<T>): Promise<T> {
+    return this.request('DELETE', path, params, schema);
+  }
+
+  /**
+   * Sends one API call and returns its `data`, validated with `schema` when
+   * given. Retries: reads on any transient error; writes only when the
+   * request provably did not happen (never reached a host, or refused for a
+   * lock before Proxmox changed anything).
+   */
+  async request<T = unknown>(
+    method: PveMethod,
+    path: string,
+    params: PveParams = {},
+    schema?: z.ZodType<T>,
+  ): Promise<T> {
+    let reloggedIn = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const data = await this.#semaphore.run(() => this.#once(method, path, params, attempt));
+        if (!schema) return data as T;
+        const parsed = schema.safeParse(data);
+        if (parsed.success) return parsed.data;
+        const issues = parsed.error.issues
+          .slice(0, 5)
+          .map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`);
+        throw new PveError('PVE_BAD_RESPONSE', `unexpected answer: ${issues.join('; ')}`, {
+          method,
+          path,
+          hint: 'the server does not answer like Proxmox VE 8/9; check the remote URL and version',
+        });
+      } catch (e) {
+        if (!(e instanceof PveError)) throw e;
+        if (e.code === 'PVE_AUTH' && !('tokenId' in this.#credentials) && !reloggedIn) {
+          reloggedIn = true;
+          this.#ticket = undefined;
+          continue;
+        }
+        const retryable =
+          e.code === 'PVE_LOCKED' ||
+          (e.code === 'PVE_CONNECTION' && ((e as RetryInfo).notSent === true || method === 'GET')) ||
+          (e.code === 'PVE_SERVER' && method === 'GET' && (e.status ?? 0) >= 500);
+        if (!retryable || attempt >= this.#backoff.attempts) throw e;
+        await this.#sleep(backoffDelay(attempt, this.#backoff, this.#random));
+      }
+    }
+  }
+
+  /** Tries the hosts in order, starting with the last one that answered. */
+  async #once(method: PveMethod, path: string, params: PveParams, attempt: number): Promise<unknown> {
+    const tried: string[] = [];
+    let lastError: unknown;
+    for (let i = 0; i < this.hosts.length; i++) {
+      const index = (this.#preferred + i) % this.hosts.length;
+      const host = this.hosts[index]!;
+      const started = Date.now();
+      let result: Awaited<ReturnType<PveClient['send']>>;
+      try {
+        result = await this.send(host, method, path, params);
+      } catch (e) {
+        this.#onRequest?.({ method, path, host, status: undefined, attempt, ms: Date.now() - started });
+        if (e instanceof PveError) throw e;
+        const code = (e as { code?: string }).code ?? '';
+        // Only a request that never left may go to the next host: anything else could have happened.
+        if (!NOT_SENT.has(code)) throw asConnectionError(e, method, path, host, false);
+        tried.push(`${host} (${code})`);
+        lastError = e;
+        continue;
+      }
+      this.#preferred = index;
+      this.#onRequest?.({ method, path, host, status: result.status, attempt, ms: Date.now() - started });
+      return classifyResponse(method, path, result.status, result.statusText, result.body);
+    }
+    throw Object.assign(
+      new PveError('PVE_CONNECTION', `no host answered: ${tried.join(', ')}`, {
+        method,
+        path,
+        hint: 'check that the hosts are up and reachable on port 8006, and the remote URLs in cdk.json',
+      }),
+      { notSent: true, cause: lastError },
+    );
+  }
+
+  private async send(host: string, method: PveMethod, path: string, params: PveParams) {
+    const url = new URL(`${host}/api2/json${path}`);
+    const headers: Record<string, string> = {};
+    let body: string | undefined;
+    const encoded = encodeParams(params);
+    if (method === 'GET' || method === 'DELETE') url.search = encoded;
+    else if (encoded) {
+      body = encoded;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    if ('tokenId' in this.#credentials) {
+      headers.authorization = `PVEAPIToken=${this.#credentials.tokenId}=${this.#credentials.tokenSecret}`;
+    } else if (path !== '/access/ticket') {
+      const ticket = await this.#currentTicket();
+      headers.cookie = `PVEAuthCookie=${ticket.ticket}`;
+      if (method !== 'GET') headers.csrfpreventiontoken = ticket.csrf;
+    }
+    const res = await request(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      dispatcher: this.#agent,
+      headersTimeout: this.#timeout,
+      bodyTimeout: this.#timeout,
+    });
+    return { status: res.statusCode, statusText: res.statusText, body: await res.body.text() };
+  }
+
+  async #currentTicket(): Promise<Ticket> {
+    if (this.#ticket && Date.now() - this.#ticket.at < TICKET_RENEW_MS) return this.#ticket;
+    this.#login ??= this.#doLogin().finally(() => {
+      this.#login = undefined;
+    });
+    return this.#login;
+  }
+
+  async #doLogin(): Promise<Ticket> {
+    const creds = this.#credentials as { username: string; password: string };
+    const data = (await this.#once(
+      'POST',
+      '/access/ticket',
+      { username: creds.username, password: creds.password },
+      1,
+    )) as {
+      ticket?: unknown;
+      CSRFPreventionToken?: unknown;
+    };
+    if (typeof data?.ticket !== 'string' || typeof data.CSRFPreventionToken !== 'string') {
+      throw new PveError('PVE_BAD_RESPONSE', 'the ticket answer has no ticket or CSRFPreventionToken', {
+        method: 'POST',
+        path: '/access/ticket',
+      });
+    }
+    this.#ticket = { ticket: data.ticket, csrf: data.CSRFPreventionToken, at: Date.now() };
+    return this.#ticket;
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  [inspect.custom](): string {
+    return `PveClient { hosts: ${JSON.stringify(this.hosts)}, identity: ${JSON.stringify(this.identity)} }`;
+  }
+
+  toString(): string {
+    return this[inspect.custom]();
+  }
+}
+
+interface RetryInfo {
+  notSent?: boolean;
+}
+
+function asConnectionError(
+  e: unknown,
+  method: PveMethod,
+  path: string,
+  host: string,
+  notSent: boolean,
+): PveError {
+  const code = (e as { code?: string }).code ?? 'unknown';
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+    return new PveError('PVE_TLS', `${host}: certificate not trusted (${code})`, {
+      method,
+      path,
+      hint: 'pin the certificate fingerprint shown in the Proxmox GUI, or give the cluster CA file',
+    });
+  }
+  return Object.assign(
+    new PveError(
+      'PVE_CONNECTION',
+      `${host}: connection failed (${code}); the request may have reached the server`,
+      {
+        method,
+        path,
+        hint: 'a read is retried; a write is not repeated blindly: check its effect first',
+      },
+    ),
+    { notSent },
+  );
+}
+
+/** Form/query encoding as Proxmox reads it: booleans as 0/1, lists as repeated keys, undefined left out. */
+export function encodeParams(params: PveParams): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) search.append(key, String(v));
+    else if (typeof value === 'boolean') search.append(key, value ? '1' : '0');
+    else search.append(key, String(value));
+  }
+  return search.toString();
+}

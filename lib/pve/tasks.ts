@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { PveClient } from './client.ts';
+import { PveError } from './errors.ts';
+import { parseUpid } from './upid.ts';
+
+const TaskStatusSchema = z.object({
+  status: z.enum(['running', 'stopped']),
+  exitstatus: z.string().optional(),
+  type: z.string().optional(),
+  id: z.string().optional(),
+});
+
+const TaskLogSchema = z.array(z.object({ n: z.number(), t: z.string() }));
+
+export interface WaitOptions {
+  readonly timeoutMs?: number;
+  /** First poll interval; grows to `maxPollMs`. */
+  readonly pollMs?: number;
+  readonly maxPollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** `OK` and `WARNINGS: n` are success; anything else is the error text. */
+export function taskSucceeded(exitstatus: string | undefined): boolean {
+  return exitstatus === 'OK' || /^WARNINGS: \d+$/.test(exitstatus ?? '');
+}
+
+/**
+ * Waits for a task by polling its status with a growing interval. A failed
+ * task raises PVE_TASK_FAILED with the last lines of its log; running past
+ * the timeout raises PVE_TIMEOUT (the task itself goes on in Proxmox).
+ */
+export async function waitForTask(client: PveClient, upid: string, options: WaitOptions = {}): Promise<void> {
+  const { node, type, id } = parseUpid(upid);
+  const base = `/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}`;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const deadline = now() + (options.timeoutMs ?? 30 * 60_000);
+  let interval = options.pollMs ?? 200;
+  for (;;) {
+    const status = await client.get(`${base}/status`, {}, TaskStatusSchema);
+    if (status.status === 'stopped') {
+      if (taskSucceeded(status.exitstatus)) return;
+      const log = await client.get(`${base}/log`, { start: 0, limit: 500 }, TaskLogSchema).catch(() => []);
+      throw new PveError(
+        'PVE_TASK_FAILED',
+        `task ${type}${id ? ` ${id}` : ''} on ${node} failed: ${status.exitstatus ?? 'unknown status'}`,
+        {
+          path: base,
+          taskLog: log.slice(-10).map((l) => l.t),
+          hint: "see the task log above; the same log is in the Proxmox GUI under the node's Tasks",
+        },
+      );
+    }
+    if (now() >= deadline) {
+      throw new PveError(
+        'PVE_TIMEOUT',
+        `task ${type}${id ? ` ${id}` : ''} on ${node} still running after ${options.timeoutMs ?? 1_800_000} ms`,
+        {
+          path: base,
+          hint: 'the task goes on in Proxmox; wait for it there, then run again',
+        },
+      );
+    }
+    await sleep(interval);
+    interval = Math.min(options.maxPollMs ?? 2_000, Math.round(interval * 1.5));
+  }
+}
