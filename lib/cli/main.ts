@@ -46,6 +46,24 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     case 'synth':
       return synthCommand(rest, io);
+    case 'sim': {
+      const { runSimCli } = await import('../sim/cli.ts');
+      try {
+        return await runSimCli(rest);
+      } catch (e) {
+        if (
+          (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ||
+          /^--[\w-]+ must be/.test((e as Error).message)
+        ) {
+          throw new CliError(
+            'CLI_USAGE',
+            (e as Error).message,
+            'pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json]',
+          );
+        }
+        throw e;
+      }
+    }
     default:
       throw new CliError('CLI_USAGE', `unknown command '${command}'`, 'run `pvecdk help` for the commands');
   }

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { dieError, SimHttpError } from '../sim-error.ts';
+import type { QemuConfig, SimVm } from '../state.ts';
+
+/** The SHA1 Proxmox returns as `digest`: here of the config in a canonical text form. */
+export function configDigest(config: QemuConfig): string {
+  const text = Object.keys(config)
+    .sort()
+    .map((k) => `${k}: ${config[k]}`)
+    .join('\n');
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/** Refuses changes to a locked VM, with Proxmox's text. */
+export function assertUnlocked(vm: SimVm): void {
+  if (vm.lock) throw dieError(`VM is locked (${vm.lock})`);
+}
+
+const DISK_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
+
+function randomMac(): string {
+  const b = Array.from({ length: 3 }, () =>
+    Math.floor(Math.random() * 256)
+      .toString(16)
+      .padStart(2, '0')
+      .toUpperCase(),
+  );
+  return `BC:24:11:${b.join(':')}`;
+}
+
+/**
+ * Normalises values the way Proxmox writes them into the config file: tags
+ * lower-cased, deduplicated and sorted; a NIC without MAC gets one; a disk
+ * given as `storage:size` is allocated as a volume with `size=NG`; a
+ * cloud-init drive becomes `storage:vm-N-cloudinit,media=cdrom`.
+ */
+export function normaliseValue(
+  vm: { vmid: number; config: QemuConfig },
+  key: string,
+  value: string | number,
+): string | number {
+  const text = String(value);
+  if (key === 'tags') {
+    return [
+      ...new Set(
+        text
+          .split(/[;, ]+/)
+          .map((t) => t.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ]
+      .sort()
+      .join(';');
+  }
+  if (/^net\d+$/.test(key)) {
+    const [first, ...rest] = text.split(',');
+    const [model, mac] = (first ?? '').split('=');
+    return [`${model}=${(mac || randomMac()).toUpperCase()}`, ...rest].join(',');
+  }
+  if (DISK_KEY.test(key)) {
+    const [file, ...opts] = text.split(',');
+    const cloudinit = /^([^:]+):cloudinit$/.exec(file ?? '');
+    if (cloudinit) return `${cloudinit[1]}:vm-${vm.vmid}-cloudinit,media=cdrom`;
+    const alloc = /^([^:]+):(\d+(?:\.\d+)?)$/.exec(file ?? '');
+    if (alloc) {
+      const used = new Set(Object.values(vm.config).map(String));
+      let n = 0;
+      while (
+        [...used].some((v) => v.includes(`vm-${vm.vmid}-disk-${n},`) || v.endsWith(`vm-${vm.vmid}-disk-${n}`))
+      )
+        n++;
+      const volume = `${alloc[1]}:vm-${vm.vmid}-disk-${n}`;
+      return [volume, ...opts.filter((o) => !o.startsWith('size=')), `size=${alloc[2]}G`].join(',');
+    }
+  }
+  return typeof value === 'number' ? value : text;
+}
+
+const CONTROL_PARAMS = new Set([
+  'node',
+  'vmid',
+  'digest',
+  'delete',
+  'revert',
+  'skiplock',
+  'background_delay',
+  'force',
+]);
+
+/** Applies a config update (set keys, `delete` list), after the digest and lock checks Proxmox makes first. */
+export function applyConfigUpdate(vm: SimVm, params: Record<string, unknown>): void {
+  if (params.digest !== undefined && params.digest !== configDigest(vm.config)) {
+    throw dieError('checksum mismatch (file change by other user?)');
+  }
+  assertUnlocked(vm);
+  const deletions = String(params.delete ?? '')
+    .split(/[,;\s]+/)
+    .filter(Boolean);
+  for (const key of deletions) {
+    if (key in params) {
+      throw new SimHttpError(400, 'Parameter verification failed.', {
+        delete: `cannot set and delete '${key}' at the same time`,
+      });
+    }
+  }
+  for (const [key, value] of Object.entries(params)) {
+    if (CONTROL_PARAMS.has(key) || value === undefined) continue;
+    vm.config[key] = normaliseValue(vm, key, value as string | number);
+  }
+  for (const key of deletions) {
+    const old = vm.config[key];
+    delete vm.config[key];
+    // Removing a disk detaches it as unusedN, as Proxmox does.
+    if (old !== undefined && DISK_KEY.test(key) && !String(old).includes('media=cdrom')) {
+      let n = 0;
+      while (vm.config[`unused${n}`] !== undefined) n++;
+      vm.config[`unused${n}`] = String(old).split(',')[0]!;
+    }
+  }
+}
+
+/** The privilege a config key needs beyond the coarse schema check (Qemu.pm check_vm_modify_config_perm). */
+function privilegeForKey(key: string, value: unknown): string {
+  if (/^(ide|sata|scsi)\d+$/.test(key) && /media=cdrom/.test(String(value ?? ''))) return 'VM.Config.CDROM';
+  if (/^(cores|sockets|cpu|cpulimit|cpuunits|vcpus|numa|affinity)$/.test(key)) return 'VM.Config.CPU';
+  if (/^(memory|balloon|shares)$/.test(key)) return 'VM.Config.Memory';
+  if (/^net\d+$/.test(key)) return 'VM.Config.Network';
+  if (/^(ci\w+|ipconfig\d+|nameserver|searchdomain|sshkeys|cicustom)$/.test(key))
+    return 'VM.Config.Cloudinit';
+  if (/^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$|^unused\d+$/.test(key)) return 'VM.Config.Disk';
+  if (
+    /^(bios|machine|scsihw|vga|usb\d+|hostpci\d+|serial\d+|parallel\d+|audio0|rng0|watchdog|tablet|keyboard)$/.test(
+      key,
+    )
+  )
+    return 'VM.Config.HWType';
+  return 'VM.Config.Options';
+}
+
+/** Refuses the update when the caller lacks the privilege of any key it sets or deletes. */
+export function checkConfigPrivileges(
+  vmid: number,
+  keys: readonly string[],
+  values: Record<string, unknown>,
+  has: (priv: string, path: string) => boolean,
+): void {
+  for (const key of keys) {
+    const priv = privilegeForKey(key, values[key]);
+    if (!has(priv, `/vms/${vmid}`))
+      throw new SimHttpError(403, `Permission check failed (/vms/${vmid}, ${priv})`);
+  }
+}

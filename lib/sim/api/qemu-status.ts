@@ -1,0 +1,71 @@
+import type { HandlerTable, SimContext, SimHandler } from '../handler.ts';
+import { dieError } from '../sim-error.ts';
+import { vmOnNode } from './qemu.ts';
+import { assertUnlocked } from './qemu-config-store.ts';
+
+type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume';
+
+const RESULT: Record<PowerAction, 'running' | 'stopped'> = {
+  start: 'running',
+  stop: 'stopped',
+  shutdown: 'stopped',
+  reboot: 'running',
+  reset: 'running',
+  suspend: 'running',
+  resume: 'running',
+};
+
+function power(action: PowerAction): SimHandler {
+  return (ctx: SimContext) => {
+    const vm = vmOnNode(ctx);
+    if (vm.config.template) throw dieError(`you can't ${action} a vm if it's a template`);
+    // stop may override a lock the way `qm stop --skiplock` would only for root; keep Proxmox's plain check.
+    assertUnlocked(vm);
+    if (action === 'start' && vm.status === 'running') throw dieError(`VM ${vm.vmid} already running`);
+    if (['reboot', 'reset', 'suspend', 'shutdown'].includes(action) && vm.status !== 'running') {
+      throw dieError(`VM ${vm.vmid} not running`);
+    }
+    return ctx.tasks.start(vm.node, `qm${action}`, String(vm.vmid), ctx.actor, ctx.latency.power, () => {
+      vm.status = RESULT[action];
+      if (vm.status === 'running' && (action === 'start' || !vm.startedAt)) vm.startedAt = Date.now();
+      if (vm.status === 'stopped') vm.startedAt = undefined;
+      ctx.changed();
+      return [`${action} VM ${vm.vmid}`];
+    });
+  };
+}
+
+/** Power state: current status and the power actions, each a task. */
+export const qemuStatusHandlers: HandlerTable = [
+  [
+    'GET',
+    '/nodes/{node}/qemu/{vmid}/status/current',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      return {
+        vmid: vm.vmid,
+        status: vm.status,
+        qmpstatus: vm.status,
+        name: String(vm.config.name ?? `VM ${vm.vmid}`),
+        cpus: Number(vm.config.cores ?? 1),
+        maxmem: Number(String(vm.config.memory ?? '512')) * 1024 * 1024,
+        maxdisk: 0,
+        mem: 0,
+        cpu: 0,
+        disk: 0,
+        uptime: vm.startedAt ? Math.floor((Date.now() - vm.startedAt) / 1000) : 0,
+        netin: 0,
+        netout: 0,
+        diskread: 0,
+        diskwrite: 0,
+        ha: { managed: 0 },
+        ...(String(vm.config.agent ?? '0').startsWith('1') ? { agent: 1 } : {}),
+        ...(vm.lock ? { lock: vm.lock } : {}),
+        ...(vm.config.tags ? { tags: vm.config.tags } : {}),
+      };
+    },
+  ],
+  ...(['start', 'stop', 'shutdown', 'reboot', 'reset', 'suspend', 'resume'] as const).map(
+    (a) => ['POST', `/nodes/{node}/qemu/{vmid}/status/${a}`, power(a)] as [string, string, SimHandler],
+  ),
+];

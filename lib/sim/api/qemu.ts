@@ -1,0 +1,181 @@
+import type { HandlerTable, SimContext } from '../handler.ts';
+import { dieError, SimHttpError } from '../sim-error.ts';
+import type { SimVm } from '../state.ts';
+import {
+  applyConfigUpdate,
+  assertUnlocked,
+  checkConfigPrivileges,
+  configDigest,
+  normaliseValue,
+} from './qemu-config-store.ts';
+
+const CONTROL = new Set([
+  'node',
+  'vmid',
+  'digest',
+  'delete',
+  'revert',
+  'skiplock',
+  'background_delay',
+  'force',
+]);
+
+/** The config keys a request sets or deletes. */
+function touchedKeys(params: Record<string, unknown>): string[] {
+  const deleted = String(params.delete ?? '')
+    .split(/[,;\s]+/)
+    .filter(Boolean);
+  return [...Object.keys(params).filter((k) => !CONTROL.has(k) && params[k] !== undefined), ...deleted];
+}
+
+function checkNode(ctx: SimContext): string {
+  const node = String(ctx.params.node);
+  if (!ctx.state.nodes[node]) throw dieError(`no such cluster node '${node}'`);
+  return node;
+}
+
+/** The VM, on the node the path names (Proxmox proxies to the owning node; here a mismatch is an error). */
+export function vmOnNode(ctx: SimContext): SimVm {
+  const vm = ctx.vm(ctx.params.vmid);
+  if (vm.node !== String(ctx.params.node)) {
+    throw dieError(
+      `Configuration file 'nodes/${String(ctx.params.node)}/qemu-server/${vm.vmid}.conf' does not exist`,
+    );
+  }
+  return vm;
+}
+
+/** VM list, create, config read and update (sync PUT, async POST), pending, destroy. */
+export const qemuHandlers: HandlerTable = [
+  [
+    'GET',
+    '/nodes/{node}/qemu',
+    (ctx) => {
+      const node = checkNode(ctx);
+      return Object.values(ctx.state.vms)
+        .filter((vm) => vm.node === node)
+        .map((vm) => ({
+          vmid: vm.vmid,
+          name: String(vm.config.name ?? `VM ${vm.vmid}`),
+          status: vm.status,
+          cpus: Number(vm.config.cores ?? 1),
+          maxmem: Number(String(vm.config.memory ?? '512')) * 1024 * 1024,
+          maxdisk: 0,
+          uptime: 0,
+          cpu: 0,
+          mem: 0,
+          disk: 0,
+          netin: 0,
+          netout: 0,
+          diskread: 0,
+          diskwrite: 0,
+          ...(vm.config.template ? { template: 1 } : {}),
+          ...(vm.lock ? { lock: vm.lock } : {}),
+          ...(vm.config.tags ? { tags: vm.config.tags } : {}),
+        }));
+    },
+  ],
+  [
+    'POST',
+    '/nodes/{node}/qemu',
+    (ctx) => {
+      const node = checkNode(ctx);
+      const vmid = Number(ctx.params.vmid);
+      const existing = ctx.state.vms[vmid];
+      if (existing)
+        throw dieError(`unable to create VM ${vmid} - VM ${vmid} already exists on node '${existing.node}'`);
+      const vm: SimVm = { vmid, node, config: {}, status: 'stopped', snapshots: {}, lock: 'create' };
+      ctx.state.vms[vmid] = vm;
+      const { pool, start, node: _n, vmid: _v, ...settings } = ctx.params;
+      // One key at a time, so each new disk sees the volumes allocated before it.
+      for (const [k, v] of Object.entries(settings)) {
+        if (v !== undefined) vm.config[k] = normaliseValue(vm, k, v as string | number);
+      }
+      if (pool !== undefined) addToPool(ctx, String(pool), vmid);
+      ctx.changed();
+      return ctx.tasks.start(node, 'qmcreate', String(vmid), ctx.actor, ctx.latency.create, () => {
+        vm.lock = undefined;
+        if (start) {
+          vm.status = 'running';
+          vm.startedAt = Date.now();
+        }
+        ctx.changed();
+        return [`create VM ${vmid}`];
+      });
+    },
+  ],
+  [
+    'GET',
+    '/nodes/{node}/qemu/{vmid}/config',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      return {
+        ...vm.config,
+        ...(vm.lock ? { lock: vm.lock } : {}),
+        ...(vm.parent ? { parent: vm.parent } : {}),
+        digest: configDigest(vm.config),
+      };
+    },
+  ],
+  [
+    'PUT',
+    '/nodes/{node}/qemu/{vmid}/config',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      checkConfigPrivileges(vm.vmid, touchedKeys(ctx.params), ctx.params, ctx.can);
+      applyConfigUpdate(vm, ctx.params);
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'POST',
+    '/nodes/{node}/qemu/{vmid}/config',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      checkConfigPrivileges(vm.vmid, touchedKeys(ctx.params), ctx.params, ctx.can);
+      // Early checks (digest, lock, parameters) happen before the worker forks.
+      if (ctx.params.digest !== undefined && ctx.params.digest !== configDigest(vm.config)) {
+        throw dieError('checksum mismatch (file change by other user?)');
+      }
+      assertUnlocked(vm);
+      const params: Record<string, unknown> = { ...ctx.params, digest: undefined };
+      return ctx.tasks.start(vm.node, 'qmconfig', String(vm.vmid), ctx.actor, ctx.latency.config, () => {
+        applyConfigUpdate(vm, params);
+        ctx.changed();
+        return [
+          `update VM ${vm.vmid}: ${Object.keys(params)
+            .filter((k) => !['node', 'vmid'].includes(k) && params[k] !== undefined)
+            .join(' ')}`,
+        ];
+      });
+    },
+  ],
+  [
+    'GET',
+    '/nodes/{node}/qemu/{vmid}/pending',
+    (ctx) => Object.entries(vmOnNode(ctx).config).map(([key, value]) => ({ key, value })),
+  ],
+  [
+    'DELETE',
+    '/nodes/{node}/qemu/{vmid}',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      assertUnlocked(vm);
+      if (vm.status === 'running') throw dieError(`VM ${vm.vmid} is running - destroy failed`);
+      vm.lock = 'destroyed';
+      return ctx.tasks.start(vm.node, 'qmdestroy', String(vm.vmid), ctx.actor, ctx.latency.destroy, () => {
+        delete ctx.state.vms[vm.vmid];
+        for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vm.vmid);
+        ctx.changed();
+        return [`destroy VM ${vm.vmid}`];
+      });
+    },
+  ],
+];
+
+export function addToPool(ctx: SimContext, pool: string, vmid: number): void {
+  const entry = ctx.state.pools[pool];
+  if (!entry) throw new SimHttpError(500, `pool '${pool}' does not exist`);
+  if (!entry.members.includes(vmid)) entry.members.push(vmid);
+}

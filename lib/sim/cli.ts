@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { startSimulator } from './server.ts';
+
+/**
+ * `pvecdk sim`: serves the emulator until interrupted. Prints the URL, token
+ * id and secret and the certificate fingerprint, or with --json one JSON
+ * line when ready.
+ */
+export async function runSimCli(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      reset: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'latency-scale': { type: 'string' },
+      nodes: { type: 'string' },
+    },
+    strict: true,
+  });
+  const number = (name: string, text: string | undefined, min: number): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < min)
+      throw new Error(`--${name} must be a number >= ${min}, got '${text}'`);
+    return n;
+  };
+  const port = number('port', values.port, 0);
+  const latencyScale = number('latency-scale', values['latency-scale'], 0);
+  const nodes = number('nodes', values.nodes, 1);
+  const sim = await startSimulator({
+    ...(port !== undefined ? { port } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    ...(values.reset ? { reset: true } : {}),
+    ...(latencyScale !== undefined ? { latencyScale } : {}),
+    ...(nodes !== undefined ? { nodes } : {}),
+  });
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ url: sim.url, tokenId: sim.tokenId, tokenSecret: sim.tokenSecret, fingerprint: sim.fingerprint })}\n`,
+    );
+  } else {
+    process.stdout.write(
+      [
+        'Proxmox VE emulator (pvecdk) is running',
+        `  url          ${sim.url}`,
+        `  token id     ${sim.tokenId}`,
+        `  token secret ${sim.tokenSecret}`,
+        `  fingerprint  ${sim.fingerprint}`,
+        '',
+        `  curl -k -H 'Authorization: PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}' ${sim.url}/api2/json/version`,
+        '  Ctrl-C stops it; the state is kept in the data dir.',
+        '',
+      ].join('\n'),
+    );
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sim.close();
+  return 0;
+}

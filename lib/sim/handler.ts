@@ -1,0 +1,50 @@
+import type { SimAuth, TicketAuthority } from './auth.ts';
+import type { SimState, SimVm } from './state.ts';
+import type { TaskRunner } from './task-runner.ts';
+
+/** What a handler gets: the validated parameters, the caller, and the cluster. */
+export interface SimContext {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Record<string, unknown>;
+  readonly auth: SimAuth;
+  readonly state: SimState;
+  readonly tasks: TaskRunner;
+  readonly tickets: TicketAuthority;
+  /** Latencies in ms at scale 1 (before the latency scale). */
+  readonly latency: SimLatency;
+  /** Marks the state dirty so it is persisted. */
+  changed(): void;
+  /** The acting user as UPIDs show it (`root@pam!pvecdk` for a token). */
+  readonly actor: string;
+  /** Whether the caller holds `privilege` on `path`. */
+  can(privilege: string, path: string): boolean;
+  /** A VM by id, or Proxmox's "does not exist" error. */
+  vm(vmid: unknown): SimVm;
+}
+
+export type SimHandler = (ctx: SimContext) => unknown;
+
+export interface SimLatency {
+  readonly clone: number;
+  readonly create: number;
+  readonly config: number;
+  readonly power: number;
+  readonly snapshot: number;
+  readonly destroy: number;
+  readonly network: number;
+}
+
+/** Realistic defaults at scale 1; tests scale them down. */
+export const DEFAULT_LATENCY: SimLatency = {
+  clone: 3_000,
+  create: 1_500,
+  config: 300,
+  power: 1_000,
+  snapshot: 1_500,
+  destroy: 1_000,
+  network: 800,
+};
+
+/** `register('GET', '/version', handler)` tables, one per API area. */
+export type HandlerTable = Array<[method: string, template: string, handler: SimHandler]>;

@@ -1,0 +1,110 @@
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { loadOrCreateCertificate } from './certificate.ts';
+import type { SimLatency } from './handler.ts';
+import { type SeedOptions, seedState } from './seed.ts';
+import { Simulator } from './simulator.ts';
+import { loadState, StatePersister } from './state.ts';
+
+export interface StartSimulatorOptions extends SeedOptions {
+  /** Default 8006; 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Default `.pvecdk/sim`. */
+  readonly dataDir?: string;
+  /** Start from a fresh seeded cluster. */
+  readonly reset?: boolean;
+  /** Multiplies every task latency (1 is realistic; tests use 0.01 or less). */
+  readonly latencyScale?: number;
+  readonly latency?: Partial<SimLatency>;
+}
+
+export interface RunningSimulator {
+  readonly url: string;
+  readonly port: number;
+  readonly tokenId: string;
+  /** The API token secret: shown once on start, never logged elsewhere. */
+  readonly tokenSecret: string;
+  readonly fingerprint: string;
+  readonly simulator: Simulator;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the emulator over HTTPS on 127.0.0.1. State lives in the data dir
+ * (written atomically); the certificate and token secret persist with it.
+ */
+export async function startSimulator(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
+  const dataDir = options.dataDir ?? '.pvecdk/sim';
+  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+  const state = loadState(dataDir, () => seedState(options));
+  const persister = new StatePersister(dataDir, () => state);
+  const simulator = new Simulator(state, {
+    latencyScale: options.latencyScale ?? 1,
+    ...(options.latency ? { latency: options.latency } : {}),
+    onChange: () => persister.changed(),
+  });
+  persister.flush();
+  const cert = loadOrCreateCertificate(dataDir);
+  const sockets = new Set<import('node:stream').Duplex>();
+  const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      const fault = simulator.requestFault?.(request);
+      if (fault?.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const respond = () => {
+        const answer =
+          fault?.kind === 'status'
+            ? {
+                status: fault.status,
+                reason: fault.reason,
+                body: JSON.stringify({ data: null, message: `${fault.reason}\n` }),
+              }
+            : simulator.handle(request);
+        res.writeHead(answer.status, answer.reason, {
+          'content-type': 'application/json;charset=UTF-8',
+          'content-length': Buffer.byteLength(answer.body),
+        });
+        res.end(answer.body);
+      };
+      if (fault?.kind === 'delay') setTimeout(respond, fault.ms);
+      else respond();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8006, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const tokenId = 'root@pam!pvecdk';
+  return {
+    url: `https://127.0.0.1:${port}`,
+    port,
+    tokenId,
+    tokenSecret: state.tokens[tokenId]!.secret,
+    fingerprint: cert.fingerprint,
+    simulator,
+    close: async () => {
+      await simulator.tasks.drain();
+      simulator.tasks.stop();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      persister.flush();
+    },
+  };
+}

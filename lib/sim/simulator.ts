@@ -1,0 +1,184 @@
+import { effectivePrivileges } from './acl.ts';
+import { ALL_HANDLERS } from './api/index.ts';
+import { authenticate, TicketAuthority } from './auth.ts';
+import {
+  DEFAULT_LATENCY,
+  type HandlerTable,
+  type SimContext,
+  type SimHandler,
+  type SimLatency,
+} from './handler.ts';
+import { type RawValue, validateParams } from './param-validator.ts';
+import { checkPermission } from './permission-check.ts';
+import { SchemaIndex } from './schema-index.ts';
+import { dieError, notImplemented, paramError, SimHttpError } from './sim-error.ts';
+import type { SimState } from './state.ts';
+import { TaskRunner } from './task-runner.ts';
+
+export interface SimRequest {
+  readonly method: string;
+  /** Path and query, e.g. `/api2/json/cluster/resources?type=vm`. */
+  readonly url: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+export interface SimResponse {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: string;
+}
+
+/** A fault decided before a request is handled: an HTTP error, a dropped connection, or a delay. */
+export type RequestFault =
+  | { kind: 'status'; status: number; reason: string }
+  | { kind: 'reset' }
+  | { kind: 'delay'; ms: number };
+
+export interface SimulatorOptions {
+  readonly latencyScale?: number;
+  readonly latency?: Partial<SimLatency>;
+  readonly onChange?: () => void;
+}
+
+let schemaIndex: SchemaIndex | undefined;
+
+/**
+ * The emulator without its network: requests in, Proxmox-shaped answers out.
+ * Every request is checked against the API schema (path, method, parameters),
+ * authenticated, permission-checked from the schema, then handled.
+ */
+export class Simulator {
+  readonly schema: SchemaIndex;
+  readonly tasks: TaskRunner;
+  readonly tickets = new TicketAuthority();
+  readonly latency: SimLatency;
+  /** Counters, e.g. how many writes a deploy made. */
+  readonly stats = { requests: 0, writes: 0 };
+  requestFault: ((req: SimRequest) => RequestFault | undefined) | undefined;
+  private readonly handlers = new Map<string, SimHandler>();
+
+  constructor(
+    readonly state: SimState,
+    private readonly options: SimulatorOptions = {},
+  ) {
+    schemaIndex ??= SchemaIndex.load();
+    this.schema = schemaIndex;
+    this.tasks = new TaskRunner(options.latencyScale ?? 1);
+    this.latency = { ...DEFAULT_LATENCY, ...options.latency };
+    this.registerAll(ALL_HANDLERS);
+  }
+
+  registerAll(table: HandlerTable): void {
+    for (const [method, template, handler] of table) this.handlers.set(`${method} ${template}`, handler);
+  }
+
+  /** Handles one request; never throws (errors become Proxmox error answers). */
+  handle(req: SimRequest): SimResponse {
+    this.stats.requests += 1;
+    try {
+      const data = this.dispatch(req);
+      return { status: 200, reason: 'OK', body: JSON.stringify({ data: data === undefined ? null : data }) };
+    } catch (e) {
+      if (e instanceof SimHttpError) {
+        if (e.status === 401) return { status: 401, reason: e.reason, body: '' };
+        const body: Record<string, unknown> = { data: null, message: `${e.reason}\n` };
+        if (e.errors) body.errors = e.errors;
+        return { status: e.status, reason: e.reason.split('\n')[0]!, body: JSON.stringify(body) };
+      }
+      const text = (e as Error).message;
+      return {
+        status: 500,
+        reason: text.split('\n')[0]!,
+        body: JSON.stringify({ data: null, message: `${text}\n` }),
+      };
+    }
+  }
+
+  private dispatch(req: SimRequest): unknown {
+    const url = new URL(req.url, 'https://sim');
+    const method = req.method.toUpperCase();
+    if (!url.pathname.startsWith('/api2/json')) throw new SimHttpError(404, 'Not found');
+    const path = url.pathname.slice('/api2/json'.length) || '/';
+    const match = this.schema.match(path);
+    const info = match?.route.methods[method];
+    if (!match || !info) throw notImplemented(method, path);
+
+    const raw: Record<string, RawValue> = {};
+    const contentType = String(req.headers['content-type'] ?? '');
+    let fromJson = false;
+    if ((method === 'GET' || method === 'DELETE') && req.body.length > 0) {
+      throw new SimHttpError(501, `Unexpected content for method '${method}'`);
+    }
+    if (req.body.length > 0) {
+      if (contentType.startsWith('application/json')) {
+        fromJson = true;
+        Object.assign(raw, JSON.parse(req.body) as Record<string, RawValue>);
+      } else if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded')) {
+        addForm(raw, new URLSearchParams(req.body));
+      } else {
+        throw new SimHttpError(506, `upload 'Content-Type '${contentType}' not implemented`);
+      }
+    }
+    const query = new URLSearchParams(url.search);
+    query.delete('_dc');
+    addForm(raw, query);
+    for (const [k, v] of Object.entries(match.pathParams)) raw[k] = v;
+
+    const noAuth = info.permissions?.user === 'world' || (path === '/access/ticket' && method === 'POST');
+    const auth = noAuth
+      ? { userid: '', tokenid: undefined, privsep: false, viaTicket: false, csrfOk: true }
+      : authenticate(req.headers, this.state, this.tickets);
+    if (auth.viaTicket && method !== 'GET' && !auth.csrfOk)
+      throw new SimHttpError(401, 'Permission denied - invalid csrf token');
+
+    const { params, errors } = validateParams(info, raw, fromJson);
+    if (Object.keys(errors).length) throw paramError(errors);
+    if (!noAuth) checkPermission(info, auth, this.state, params);
+
+    const handler = this.handlers.get(`${method} ${match.route.template}`);
+    if (!handler) {
+      throw new SimHttpError(
+        501,
+        `Method '${method} ${path}' not implemented (the pvecdk emulator does not emulate it yet)`,
+      );
+    }
+    if (method !== 'GET') this.stats.writes += 1;
+    const ctx: SimContext = {
+      method,
+      path,
+      params,
+      auth,
+      state: this.state,
+      tasks: this.tasks,
+      tickets: this.tickets,
+      latency: this.latency,
+      changed: () => this.options.onChange?.(),
+      actor: auth.tokenid ?? auth.userid,
+      can: (privilege, at) =>
+        effectivePrivileges(
+          { acl: this.state.acl, roles: this.state.roles, groups: this.state.groups },
+          auth.userid,
+          auth.tokenid,
+          auth.privsep,
+          at,
+        ).has(privilege),
+      vm: (vmid) => {
+        const vm = this.state.vms[String(vmid)];
+        if (!vm)
+          throw dieError(
+            `Configuration file 'nodes/${String(params.node ?? 'pve1')}/qemu-server/${String(vmid)}.conf' does not exist`,
+          );
+        return vm;
+      },
+    };
+    return handler(ctx);
+  }
+}
+
+function addForm(raw: Record<string, RawValue>, form: URLSearchParams): void {
+  for (const key of new Set(form.keys())) {
+    const all = form.getAll(key);
+    raw[key] = all.length > 1 ? all : all[0]!;
+  }
+}

@@ -1,0 +1,133 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { AclEntry } from './acl.ts';
+
+export type QemuConfig = Record<string, string | number>;
+
+export interface SimSnapshot {
+  readonly name: string;
+  readonly description: string;
+  readonly snaptime: number;
+  readonly parent?: string;
+  readonly config: QemuConfig;
+}
+
+export interface SimVm {
+  vmid: number;
+  node: string;
+  config: QemuConfig;
+  status: 'running' | 'stopped';
+  lock?: string;
+  /** The snapshot the current state descends from. */
+  parent?: string;
+  snapshots: Record<string, SimSnapshot>;
+  startedAt?: number;
+}
+
+export interface SimNetIface {
+  iface: string;
+  type: string;
+  autostart?: number;
+  bridge_ports?: string;
+  bridge_vlan_aware?: number;
+  cidr?: string;
+  gateway?: string;
+  comments?: string;
+  active?: number;
+}
+
+export interface SimNode {
+  name: string;
+  maxcpu: number;
+  maxmem: number;
+  network: Record<string, SimNetIface>;
+  /** Staged edits (`/etc/network/interfaces.new`); `null` entries are deletions. */
+  pendingNetwork?: Record<string, SimNetIface | null>;
+}
+
+export interface SimStorage {
+  storage: string;
+  type: string;
+  shared: number;
+  content: string;
+}
+
+export interface SimUser {
+  enable: number;
+  password?: string;
+  comment?: string;
+}
+
+export interface SimToken {
+  secret: string;
+  privsep: number;
+  comment?: string;
+}
+
+export interface SimState {
+  version: 1;
+  clusterName: string;
+  nodes: Record<string, SimNode>;
+  storages: Record<string, SimStorage>;
+  vms: Record<string, SimVm>;
+  pools: Record<string, { comment?: string; members: number[] }>;
+  users: Record<string, SimUser>;
+  tokens: Record<string, SimToken>;
+  acl: AclEntry[];
+  roles: Record<string, string[]>;
+  groups: Record<string, string[]>;
+}
+
+/** Loads the state from `dataDir`, or seeds a new cluster. */
+export function loadState(dataDir: string, seed: () => SimState): SimState {
+  const file = join(dataDir, 'state.json');
+  if (!existsSync(file)) return seed();
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as SimState;
+  if (parsed.version !== 1)
+    throw new Error(`${file}: unknown emulator state version ${String(parsed.version)}; start with --reset`);
+  return parsed;
+}
+
+/** Writes a file through a temp file, fsync and rename, so a crash never leaves half a state. */
+export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** Persists the state at most every `delayMs`, and on flush. */
+export class StatePersister {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly state: () => SimState,
+    private readonly delayMs = 50,
+  ) {}
+
+  changed(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(this.state()));
+  }
+}

@@ -1,0 +1,101 @@
+export interface SimTask {
+  readonly upid: string;
+  readonly node: string;
+  readonly type: string;
+  readonly id: string;
+  readonly user: string;
+  readonly pid: number;
+  readonly pstart: number;
+  readonly starttime: number;
+  status: 'running' | 'stopped';
+  exitstatus?: string;
+  log: string[];
+  endtime?: number;
+}
+
+const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+
+/**
+ * Proxmox-style tasks: a UPID at once, the work done after a latency, then
+ * `stopped` with `OK` or the error text, and a log ending in `TASK OK` or
+ * `TASK ERROR: ...`. A hook may fail tasks on purpose (fault injection).
+ */
+export class TaskRunner {
+  private readonly tasks = new Map<string, SimTask>();
+  private nextPid = 0x3a000;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  taskFault: ((task: SimTask) => string | undefined) | undefined;
+
+  constructor(private readonly latencyScale: number) {}
+
+  /**
+   * Starts a task; `work` runs after `latencyMs` (scaled) and may throw to fail
+   * it. Returns the UPID.
+   */
+  start(
+    node: string,
+    type: string,
+    id: string,
+    user: string,
+    latencyMs: number,
+    work: () => string[] | undefined,
+  ): string {
+    const now = Math.floor(Date.now() / 1000);
+    const pid = this.nextPid++;
+    const upid = `UPID:${node}:${hex8(pid)}:${hex8(0x157c0de + pid)}:${hex8(now)}:${type}:${id}:${user}:`;
+    const task: SimTask = {
+      upid,
+      node,
+      type,
+      id,
+      user,
+      pid,
+      pstart: 0x157c0de + pid,
+      starttime: now,
+      status: 'running',
+      log: [],
+    };
+    this.tasks.set(upid, task);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        const injected = this.taskFault?.(task);
+        try {
+          if (injected) throw new Error(injected);
+          task.log.push(...(work() ?? []));
+          task.log.push('TASK OK');
+          task.exitstatus = 'OK';
+        } catch (e) {
+          const text = (e as Error).message;
+          task.log.push(`TASK ERROR: ${text}`);
+          task.exitstatus = text;
+        }
+        task.status = 'stopped';
+        task.endtime = Math.floor(Date.now() / 1000);
+      },
+      Math.max(0, Math.round(latencyMs * this.latencyScale)),
+    );
+    this.timers.add(timer);
+    return upid;
+  }
+
+  get(upid: string): SimTask | undefined {
+    return this.tasks.get(upid);
+  }
+
+  list(node: string): SimTask[] {
+    return [...this.tasks.values()].filter((t) => t.node === node).sort((a, b) => b.starttime - a.starttime);
+  }
+
+  /** Waits for every running task (used on close so state is consistent). */
+  async drain(): Promise<void> {
+    while ([...this.tasks.values()].some((t) => t.status === 'running') && this.timers.size) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}

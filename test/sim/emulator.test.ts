@@ -1,0 +1,275 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
+import { type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+
+const running: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.close();
+});
+
+async function sim(dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-sim-'))): Promise<RunningSimulator> {
+  const s = await startSimulator({ port: 0, dataDir, latencyScale: 0.001 });
+  running.push(s);
+  return s;
+}
+
+function clientFor(s: RunningSimulator, tokenId = s.tokenId, tokenSecret = s.tokenSecret) {
+  const c = new PveClient({
+    hosts: [s.url],
+    credentials: { tokenId, tokenSecret },
+    tls: { fingerprint: s.fingerprint },
+    backoff: { attempts: 1, baseMs: 1, maxMs: 1 },
+  });
+  running.push(c);
+  return { c, api: new PveApi(c, { pollMs: 2, maxPollMs: 5, timeoutMs: 20_000 }) };
+}
+
+async function failure(p: Promise<unknown>): Promise<PveError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof PveError) return e;
+    throw e;
+  }
+  throw new Error('expected a PveError');
+}
+
+function addUser(s: RunningSimulator, userid: string, role: string, tokenRole?: string): string {
+  const state = s.simulator.state;
+  state.users[userid] = { enable: 1 };
+  state.acl.push({ path: '/', ugid: userid, roleid: role, propagate: true });
+  const tokenid = `${userid}!t`;
+  state.tokens[tokenid] = { secret: `secret-${userid}`, privsep: tokenRole ? 1 : 0 };
+  if (tokenRole) state.acl.push({ path: '/', ugid: tokenid, roleid: tokenRole, propagate: true });
+  return tokenid;
+}
+
+describe('emulator over HTTPS', () => {
+  it('GIVEN a seeded cluster WHEN listed THEN nodes, storages and the three templates are there, typed like Proxmox', async () => {
+    const s = await sim();
+    const { c, api } = clientFor(s);
+    expect((await api.nodes()).map((n) => n.node)).toEqual(['pve1', 'pve2', 'pve3']);
+    const resources = (await c.get('/cluster/resources')) as Array<Record<string, unknown>>;
+    expect(resources.filter((r) => r.type === 'qemu').map((r) => [r.vmid, r.template])).toEqual([
+      [9000, 1],
+      [9001, 1],
+      [9002, 1],
+    ]);
+    expect(resources.filter((r) => r.type === 'storage' && r.node === 'pve1').map((r) => r.storage)).toEqual([
+      'local',
+      'local-lvm',
+      'nfs-backup',
+      'ceph-vm',
+    ]);
+    expect(await c.get('/cluster/nextid')).toBe('100');
+    expect((await api.network('pve1')).find((i) => i.iface === 'vmbr0')).toMatchObject({
+      type: 'bridge',
+      bridge_ports: 'eno1',
+    });
+  });
+
+  it('GIVEN no or a wrong token WHEN calling THEN 401', async () => {
+    const s = await sim();
+    const wrong = await failure(clientFor(s, s.tokenId, 'nope').c.get('/version'));
+    expect(wrong.code).toBe('PVE_AUTH');
+    const res = await fetchNoAuth(s);
+    expect(res).toBe(401);
+  });
+
+  it('GIVEN Audit, Manage and Admin tokens WHEN they act THEN each may do only its level, with Proxmox 403 texts', async () => {
+    const s = await sim();
+    const admin = clientFor(s).api;
+    await admin.cloneQemu('pve1', 9002, { newid: 200, full: true });
+    const audit = clientFor(s, addUser(s, 'auditor@pve', 'PVEAuditor'), 'secret-auditor@pve').api;
+    const manage = clientFor(s, addUser(s, 'operator@pve', 'PVEVMUser'), 'secret-operator@pve').api;
+    expect((await audit.qemuConfig('pve1', 200)).name).toBe('tpl-debian-12');
+    expect((await failure(audit.qemuPower('pve1', 200, 'start'))).message).toContain(
+      'Permission check failed (/vms/200, VM.PowerMgmt)',
+    );
+    await manage.qemuPower('pve1', 200, 'start');
+    expect((await manage.qemuStatus('pve1', 200)).status).toBe('running');
+    const denied = await failure(manage.updateQemuConfig('pve1', 200, { cores: 4 }));
+    expect(denied.code).toBe('PVE_PERMISSION');
+    expect(denied.message).toContain('Permission check failed (/vms/200, VM.Config.CPU)');
+    await manage.updateQemuConfig('pve1', 200, { ide2: 'none,media=cdrom' });
+  });
+
+  it('GIVEN a privilege-separated token WHEN its own ACL is narrower than its user THEN the intersection applies', async () => {
+    const s = await sim();
+    const tokenid = addUser(s, 'ops@pve', 'Administrator', 'PVEAuditor');
+    const { api } = clientFor(s, tokenid, 'secret-ops@pve');
+    expect((await api.version()).release).toBe('8.4');
+    expect((await failure(api.cloneQemu('pve1', 9002, { newid: 201 }))).code).toBe('PVE_PERMISSION');
+    const perms = await api.permissions({ path: '/' });
+    expect(perms['/']?.['VM.Audit']).toBe(true);
+    expect(perms['/']?.['VM.Clone']).toBeUndefined();
+  });
+
+  it('GIVEN a clone WHEN its config is read THEN only set keys come back, with new MACs and disks, and a stale digest is refused', async () => {
+    const s = await sim();
+    const { api } = clientFor(s);
+    await api.cloneQemu('pve1', 9000, { newid: 300, full: true, name: 'fw' });
+    const config = await api.qemuConfig('pve1', 300);
+    expect(Object.keys(config).sort()).toEqual([
+      'cores',
+      'digest',
+      'memory',
+      'name',
+      'net0',
+      'ostype',
+      'scsi0',
+    ]);
+    expect(config.scsi0).toBe('local-lvm:vm-300-disk-0,size=16G');
+    expect(config.net0).toMatch(/^virtio=BC:24:11:(?!90:00:00)[0-9A-F:]{8},bridge=vmbr0$/);
+    await api.updateQemuConfig('pve1', 300, { digest: String(config.digest), cores: 4 });
+    const stale = await failure(
+      api.updateQemuConfig('pve1', 300, { digest: String(config.digest), cores: 8 }),
+    );
+    expect(stale.message).toContain('checksum mismatch (file change by other user?)');
+  });
+
+  it('GIVEN a full clone from a normal VM running WHEN a second clone starts THEN it fails with VM is locked (clone)', async () => {
+    const s = await sim();
+    const { c, api } = clientFor(s);
+    await api.cloneQemu('pve1', 9002, { newid: 400, full: true });
+    Object.assign(s.simulator.latency, { clone: 200_000 });
+    const upid = (await c.post('/nodes/pve1/qemu/400/clone', { newid: 401, full: 1 })) as string;
+    expect(upid).toMatch(/^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmclone:400:root@pam!pvecdk:$/);
+    const locked = await failure(c.post('/nodes/pve1/qemu/400/clone', { newid: 402, full: 1 }));
+    expect(locked.message).toContain('VM is locked (clone)');
+    // Templates are not locked: clones from 9001 go on in parallel.
+    await c.post('/nodes/pve1/qemu/9001/clone', { newid: 403, full: 1 });
+    await c.post('/nodes/pve1/qemu/9001/clone', { newid: 404, full: 1 });
+    expect(
+      ((await c.get('/nodes/pve1/tasks/' + encodeURIComponent(upid) + '/status')) as { status: string })
+        .status,
+    ).toBe('running');
+  });
+
+  it("GIVEN more full clones on one storage than its lock allows WHEN they run THEN the extra one fails with can't lock file", async () => {
+    const s = await sim();
+    const { c, api } = clientFor(s);
+    Object.assign(s.simulator.latency, { clone: 200_000 });
+    const upids = [];
+    for (const id of [500, 501, 502])
+      upids.push((await c.post('/nodes/pve1/qemu/9001/clone', { newid: id, full: 1 })) as string);
+    const { waitForTask } = await import('../../lib/pve/index.ts');
+    await waitForTask(c, upids[0]!, { pollMs: 2 });
+    await waitForTask(c, upids[1]!, { pollMs: 2 });
+    const third = await failure(waitForTask(c, upids[2]!, { pollMs: 2 }));
+    expect(third.code).toBe('PVE_TASK_FAILED');
+    expect(third.message).toContain(
+      "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
+    );
+    expect(third.taskLog.at(-1)).toBe(
+      "TASK ERROR: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
+    );
+    expect((await api.clusterResources('vm')).map((r) => r.id)).not.toContain('qemu/502');
+  });
+
+  it('GIVEN snapshots WHEN created, rolled back and deleted THEN the config follows and current shows the parent', async () => {
+    const s = await sim();
+    const { api } = clientFor(s);
+    await api.cloneQemu('pve1', 9002, { newid: 600 });
+    await api.createSnapshot('pve1', 600, 'before', 'pvecdk');
+    await api.updateQemuConfig('pve1', 600, { cores: 8 });
+    await api.rollbackSnapshot('pve1', 600, 'before');
+    expect((await api.qemuConfig('pve1', 600)).cores).toBe(2);
+    expect((await api.snapshots('pve1', 600)).map((x) => [x.name, x.parent])).toEqual([
+      ['before', undefined],
+      ['current', 'before'],
+    ]);
+    await api.deleteSnapshot('pve1', 600, 'before');
+    expect((await api.snapshots('pve1', 600)).map((x) => x.name)).toEqual(['current']);
+  });
+
+  it('GIVEN a restart on the same data dir WHEN started again THEN state, token and certificate are kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pvecdk-sim-'));
+    const first = await sim(dir);
+    await clientFor(first).api.cloneQemu('pve1', 9002, { newid: 700, name: 'kept' });
+    const { fingerprint, tokenSecret } = first;
+    await running.splice(running.indexOf(first), 1)[0]!.close();
+    const second = await sim(dir);
+    expect(second.fingerprint).toBe(fingerprint);
+    expect(second.tokenSecret).toBe(tokenSecret);
+    expect((await clientFor(second).api.qemuConfig('pve1', 700)).name).toBe('kept');
+  });
+
+  it('GIVEN ticket auth WHEN a write lacks the CSRF token THEN 401 invalid csrf token; with it, it works', async () => {
+    const s = await sim();
+    const password = s.simulator.state.users['root@pam']!.password!;
+    const login = (await clientFor(s).c.post('/access/ticket', { username: 'root@pam', password })) as {
+      ticket: string;
+      CSRFPreventionToken: string;
+    };
+    const res = await rawPost(s, '/nodes/pve1/qemu/9002/config', 'description=x', {
+      cookie: `PVEAuthCookie=${login.ticket}`,
+    });
+    expect(res).toEqual({ status: 401, reason: 'Permission denied - invalid csrf token' });
+    const ok = await rawPost(s, '/nodes/pve1/qemu/9002/config', 'description=x', {
+      cookie: `PVEAuthCookie=${login.ticket}`,
+      csrfpreventiontoken: login.CSRFPreventionToken,
+    });
+    expect(ok.status).toBe(200);
+  });
+});
+
+async function fetchNoAuth(s: RunningSimulator): Promise<number> {
+  return (await rawPost(s, '/version', '', {}, 'GET')).status;
+}
+
+async function rawPost(
+  s: RunningSimulator,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  method = 'POST',
+) {
+  const { request, Agent } = await import('undici');
+  const agent = new Agent({ connect: { rejectUnauthorized: false } });
+  const res = await request(`${s.url}/api2/json${path}`, {
+    method: method as 'POST',
+    headers: { ...headers, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    ...(body ? { body } : {}),
+    dispatcher: agent,
+  });
+  await res.body.text();
+  await agent.close();
+  return { status: res.statusCode, reason: res.statusText };
+}
+
+describe('node network', () => {
+  it('GIVEN staged bridge edits WHEN applied THEN they become active; reverted ones vanish', async () => {
+    const s = await sim();
+    const { api } = clientFor(s);
+    await api.createNetwork('pve1', {
+      iface: 'vmbr1',
+      type: 'bridge',
+      autostart: true,
+      comments: 'pvecdk lan',
+    });
+    await api.createNetwork('pve1', { iface: 'vmbr2', type: 'bridge', autostart: true });
+    expect(s.simulator.state.nodes.pve1!.network.vmbr1).toBeUndefined();
+    expect((await api.network('pve1')).map((i) => i.iface)).toEqual([
+      'eno1',
+      'eno2',
+      'vmbr0',
+      'vmbr1',
+      'vmbr2',
+    ]);
+    await api.applyNetwork('pve1');
+    expect(s.simulator.state.nodes.pve1!.network.vmbr1).toMatchObject({
+      type: 'bridge',
+      comments: 'pvecdk lan',
+      active: 1,
+    });
+    await api.deleteNetwork('pve1', 'vmbr2');
+    await api.revertNetwork('pve1');
+    expect((await api.network('pve1')).map((i) => i.iface)).toContain('vmbr2');
+    const dup = await failure(api.createNetwork('pve1', { iface: 'vmbr1', type: 'bridge' }));
+    expect(dup.message).toContain("interface 'vmbr1' already exists");
+  });
+});
