@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type FaultPlan, FaultPlanSchema } from './faults.ts';
 import { startSimulator } from './server.ts';
 
 /**
@@ -16,6 +17,7 @@ export async function runSimCli(argv: readonly string[]): Promise<number> {
       json: { type: 'boolean' },
       'latency-scale': { type: 'string' },
       nodes: { type: 'string' },
+      faults: { type: 'string' },
     },
     strict: true,
   });
@@ -29,7 +31,18 @@ export async function runSimCli(argv: readonly string[]): Promise<number> {
   const port = number('port', values.port, 0);
   const latencyScale = number('latency-scale', values['latency-scale'], 0);
   const nodes = number('nodes', values.nodes, 1);
+  // A fault plan as JSON, from --faults or PVECDK_SIM_FAULTS (see lib/sim/faults.ts).
+  const faultsText = values.faults ?? process.env.PVECDK_SIM_FAULTS;
+  let faults: Partial<FaultPlan> | undefined;
+  if (faultsText) {
+    try {
+      faults = FaultPlanSchema.parse(JSON.parse(faultsText));
+    } catch (e) {
+      throw new Error(`--faults must be a fault plan as JSON: ${(e as Error).message}`);
+    }
+  }
   const sim = await startSimulator({
+    ...(faults ? { faults } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     ...(values.reset ? { reset: true } : {}),

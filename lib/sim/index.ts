@@ -2,6 +2,7 @@ export * from './acl.ts';
 export * from './auth.ts';
 export * from './certificate.ts';
 export * from './cli.ts';
+export * from './faults.ts';
 export * from './handler.ts';
 export * from './param-validator.ts';
 export * from './privileges.ts';

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateCertificate } from './certificate.ts';
+import { FaultInjector, type FaultPlan } from './faults.ts';
 import type { SimLatency } from './handler.ts';
 import { type SeedOptions, seedState } from './seed.ts';
 import { Simulator } from './simulator.ts';
@@ -18,6 +19,8 @@ export interface StartSimulatorOptions extends SeedOptions {
   /** Multiplies every task latency (1 is realistic; tests use 0.01 or less). */
   readonly latencyScale?: number;
   readonly latency?: Partial<SimLatency>;
+  /** Faults to inject from the start; also settable at run time through PUT /pvecdk-sim/faults. */
+  readonly faults?: Partial<FaultPlan>;
 }
 
 export interface RunningSimulator {
@@ -28,6 +31,7 @@ export interface RunningSimulator {
   readonly tokenSecret: string;
   readonly fingerprint: string;
   readonly simulator: Simulator;
+  readonly faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,10 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     onChange: () => persister.changed(),
   });
   persister.flush();
+  const faults = new FaultInjector(options.faults);
+  simulator.requestFault = faults.decide;
+  simulator.tasks.taskFault = faults.taskFault;
+  const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
   const cert = loadOrCreateCertificate(dataDir);
   const sockets = new Set<import('node:stream').Duplex>();
   const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
@@ -58,6 +66,12 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
+      if (request.url.startsWith('/pvecdk-sim/')) {
+        const answer = adminEndpoint(request, rootToken, faults);
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer.body));
+        return;
+      }
       const fault = simulator.requestFault?.(request);
       if (fault?.kind === 'reset') {
         req.socket.destroy();
@@ -99,6 +113,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     tokenSecret: state.tokens[tokenId]!.secret,
     fingerprint: cert.fingerprint,
     simulator,
+    faults,
     close: async () => {
       await simulator.tasks.drain();
       simulator.tasks.stop();
@@ -107,4 +122,27 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       persister.flush();
     },
   };
+}
+
+/**
+ * The emulator's own endpoint, outside /api2/json so no Proxmox client can
+ * hit it by accident: GET/PUT /pvecdk-sim/faults reads or replaces the fault
+ * plan. Only the emulator's root token may call it.
+ */
+function adminEndpoint(
+  req: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string },
+  rootToken: string,
+  faults: FaultInjector,
+): { status: number; body: unknown } {
+  if (req.headers.authorization !== rootToken)
+    return { status: 401, body: { error: 'the emulator root token is required' } };
+  if (!req.url.startsWith('/pvecdk-sim/faults'))
+    return { status: 404, body: { error: 'unknown emulator endpoint' } };
+  if (req.method === 'GET') return { status: 200, body: { data: faults.current, injected: faults.injected } };
+  if (req.method !== 'PUT') return { status: 405, body: { error: 'use GET or PUT' } };
+  try {
+    return { status: 200, body: { data: faults.configure(JSON.parse(req.body || '{}')) } };
+  } catch (e) {
+    return { status: 400, body: { error: (e as Error).message } };
+  }
 }
