@@ -30,7 +30,7 @@ const NAMED_FORMATS: Record<string, { test: (v: string) => boolean; message: str
     test: (v) => /^[a-z][a-z0-9\-_.]*[a-z0-9]$/i.test(v),
     message: 'storage ID contains illegal characters',
   },
-  'pve-configid': { test: (v) => /^[a-z][a-z0-9_]*$/i.test(v), message: 'invalid configuration ID' },
+  'pve-configid': { test: (v) => /^[a-z][a-z0-9_-]+$/i.test(v), message: 'invalid configuration ID' },
   'mac-addr': {
     test: (v) => /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(v),
     message: 'value does not look like a valid MAC address',
@@ -92,6 +92,27 @@ export function validateParams(
   return { params, errors };
 }
 
+const patternCache = new Map<string, RegExp | undefined>();
+
+/**
+ * The schema's patterns are Perl regular expressions: `(?^:...)` and
+ * `(?^i:...)` groups become plain groups (with the `i` flag when asked), `\z`
+ * becomes `$`. A pattern JavaScript still cannot read is not enforced.
+ */
+function perlPattern(source: string): RegExp | undefined {
+  if (patternCache.has(source)) return patternCache.get(source);
+  const insensitive = /\(\?\^\w*i\w*:/.test(source);
+  const js = source.replace(/\(\?\^\w*:/g, '(?:').replace(/\\z/g, '$');
+  let re: RegExp | undefined;
+  try {
+    re = new RegExp(`^(?:${js})$`, insensitive ? 'i' : '');
+  } catch {
+    re = undefined;
+  }
+  patternCache.set(source, re);
+  return re;
+}
+
 /** A failed check; anything else a check returns is the typed value. */
 class Invalid {
   constructor(readonly error: string) {}
@@ -129,7 +150,8 @@ function checkScalar(schema: SchemaParam, value: string | number | boolean, from
   if (schema.enum && !schema.enum.includes(text)) return new Invalid(MSG.enumeration(text, schema.enum));
   if (schema.maxLength !== undefined && text.length > schema.maxLength)
     return new Invalid(MSG.length(schema.maxLength));
-  if (schema.pattern && !new RegExp(`^(?:${schema.pattern})$`).test(text)) return new Invalid(MSG.pattern);
+  const pattern = schema.pattern ? perlPattern(schema.pattern) : undefined;
+  if (pattern && !pattern.test(text)) return new Invalid(MSG.pattern);
   if (typeof schema.format === 'string') {
     const named = NAMED_FORMATS[schema.format];
     if (named && !named.test(text)) return new Invalid(`invalid format - ${named.message}`);

@@ -73,6 +73,21 @@ export interface SimToken {
   comment?: string;
 }
 
+export interface SimFirewallRule {
+  [key: string]: string | number | undefined;
+}
+
+/** One firewall scope: the cluster, a node, a VM, or a security group. */
+export interface SimFirewallScope {
+  rules: SimFirewallRule[];
+  options: Record<string, string | number>;
+  ipsets: Record<
+    string,
+    { comment?: string; entries: Array<{ cidr: string; comment?: string; nomatch?: number }> }
+  >;
+  aliases: Record<string, { cidr: string; comment?: string }>;
+}
+
 export interface SimState {
   version: 1;
   clusterName: string;
@@ -85,6 +100,12 @@ export interface SimState {
   acl: AclEntry[];
   roles: Record<string, string[]>;
   groups: Record<string, string[]>;
+  /** By scope: `cluster`, `node/pve1`, `vm/100`, `group/name`. */
+  firewall?: Record<string, SimFirewallScope>;
+  /** vzdump jobs of /cluster/backup, by id. */
+  backupJobs?: Record<string, Record<string, string | number>>;
+  /** HA resources of /cluster/ha/resources, by sid (`vm:100`). */
+  haResources?: Record<string, Record<string, string | number>>;
 }
 
 /** Loads the state from `dataDir`, or seeds a new cluster. */

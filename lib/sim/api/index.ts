@@ -1,9 +1,13 @@
 import type { HandlerTable } from '../handler.ts';
 import { accessHandlers } from './access.ts';
+import { accessAdminHandlers } from './access-admin.ts';
 import { clusterHandlers } from './cluster.ts';
+import { datacenterHandlers } from './datacenter.ts';
+import { firewallHandlers } from './firewall.ts';
 import { networkHandlers } from './network.ts';
 import { qemuHandlers } from './qemu.ts';
 import { qemuCloneHandlers } from './qemu-clone.ts';
+import { qemuExtraHandlers } from './qemu-extra.ts';
 import { qemuSnapshotHandlers } from './qemu-snapshot.ts';
 import { qemuStatusHandlers } from './qemu-status.ts';
 import { taskHandlers } from './tasks.ts';
@@ -11,11 +15,15 @@ import { taskHandlers } from './tasks.ts';
 /** Every emulated endpoint. */
 export const ALL_HANDLERS: HandlerTable = [
   ...accessHandlers,
+  ...accessAdminHandlers,
+  ...datacenterHandlers,
+  ...firewallHandlers,
   ...clusterHandlers,
   ...networkHandlers,
   ...qemuHandlers,
   ...qemuStatusHandlers,
   ...qemuCloneHandlers,
+  ...qemuExtraHandlers,
   ...qemuSnapshotHandlers,
   ...taskHandlers,
 ];

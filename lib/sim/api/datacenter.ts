@@ -1,0 +1,220 @@
+import type { HandlerTable, SimContext } from '../handler.ts';
+import { dieError } from '../sim-error.ts';
+
+const list = (v: unknown) =>
+  String(v ?? '')
+    .split(/[,;\s]+/)
+    .filter(Boolean);
+
+function pool(ctx: SimContext) {
+  const p = ctx.state.pools[String(ctx.params.poolid)];
+  if (!p) throw dieError(`pool '${String(ctx.params.poolid)}' does not exist`);
+  return p;
+}
+
+function copyParams(
+  params: Record<string, unknown>,
+  skip: readonly string[],
+): Record<string, string | number> {
+  return Object.fromEntries(
+    Object.entries(params).filter(([k, v]) => v !== undefined && !skip.includes(k)) as Array<
+      [string, string | number]
+    >,
+  );
+}
+
+/** Pools, vzdump backup jobs and HA resources: the datacenter-level objects a platform owns. */
+export const datacenterHandlers: HandlerTable = [
+  [
+    'GET',
+    '/pools',
+    (ctx) =>
+      Object.entries(ctx.state.pools).map(([poolid, p]) => ({
+        poolid,
+        ...(p.comment ? { comment: p.comment } : {}),
+      })),
+  ],
+  [
+    'POST',
+    '/pools',
+    (ctx) => {
+      const id = String(ctx.params.poolid);
+      if (ctx.state.pools[id]) throw dieError(`pool '${id}' already exists`);
+      ctx.state.pools[id] = {
+        members: [],
+        ...(ctx.params.comment !== undefined ? { comment: String(ctx.params.comment) } : {}),
+      };
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'GET',
+    '/pools/{poolid}',
+    (ctx) => {
+      const p = pool(ctx);
+      return {
+        ...(p.comment ? { comment: p.comment } : {}),
+        members: p.members.map((vmid) => ({
+          id: `qemu/${vmid}`,
+          vmid,
+          type: 'qemu',
+          node: ctx.state.vms[vmid]?.node ?? '',
+        })),
+      };
+    },
+  ],
+  [
+    'PUT',
+    '/pools/{poolid}',
+    (ctx) => {
+      const p = pool(ctx);
+      if (ctx.params.comment !== undefined) p.comment = String(ctx.params.comment);
+      for (const vmid of list(ctx.params.vms).map(Number)) {
+        ctx.vm(vmid);
+        if (ctx.params.delete) p.members = p.members.filter((m) => m !== vmid);
+        else {
+          const other = Object.entries(ctx.state.pools).find(
+            ([id, q]) => id !== String(ctx.params.poolid) && q.members.includes(vmid),
+          );
+          if (other && !ctx.params['allow-move'])
+            throw dieError(`VM ${vmid} belongs already to pool '${other[0]}'`);
+          if (other) other[1].members = other[1].members.filter((m) => m !== vmid);
+          if (!p.members.includes(vmid)) p.members.push(vmid);
+        }
+      }
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'DELETE',
+    '/pools/{poolid}',
+    (ctx) => {
+      if (pool(ctx).members.length) throw dieError('pool is not empty');
+      delete ctx.state.pools[String(ctx.params.poolid)];
+      ctx.changed();
+      return null;
+    },
+  ],
+  ['GET', '/cluster/backup', (ctx) => Object.values(ctx.state.backupJobs ?? {})],
+  [
+    'POST',
+    '/cluster/backup',
+    (ctx) => {
+      ctx.state.backupJobs ??= {};
+      const id = String(ctx.params.id ?? `backup-${Object.keys(ctx.state.backupJobs).length + 1}`);
+      if (ctx.state.backupJobs[id]) throw dieError(`Job '${id}' already exists`);
+      ctx.state.backupJobs[id] = { id, type: 'vzdump', enabled: 1, ...copyParams(ctx.params, []) };
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'GET',
+    '/cluster/backup/{id}',
+    (ctx) => {
+      const job = ctx.state.backupJobs?.[String(ctx.params.id)];
+      if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
+      return job;
+    },
+  ],
+  [
+    'PUT',
+    '/cluster/backup/{id}',
+    (ctx) => {
+      const job = ctx.state.backupJobs?.[String(ctx.params.id)];
+      if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
+      Object.assign(job, copyParams(ctx.params, ['delete']));
+      for (const k of list(ctx.params.delete)) delete job[k];
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'DELETE',
+    '/cluster/backup/{id}',
+    (ctx) => {
+      if (!ctx.state.backupJobs?.[String(ctx.params.id)])
+        throw dieError(`job '${String(ctx.params.id)}' not found`);
+      delete ctx.state.backupJobs[String(ctx.params.id)];
+      ctx.changed();
+      return null;
+    },
+  ],
+  ['GET', '/cluster/ha/resources', (ctx) => Object.values(ctx.state.haResources ?? {})],
+  [
+    'POST',
+    '/cluster/ha/resources',
+    (ctx) => {
+      ctx.state.haResources ??= {};
+      const sid = String(ctx.params.sid).includes(':')
+        ? String(ctx.params.sid)
+        : `vm:${String(ctx.params.sid)}`;
+      if (ctx.state.haResources[sid]) throw dieError(`resource ID '${sid}' already defined`);
+      ctx.vm(sid.split(':')[1]);
+      ctx.state.haResources[sid] = { sid, type: 'vm', state: 'started', ...copyParams(ctx.params, ['sid']) };
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'GET',
+    '/cluster/ha/resources/{sid}',
+    (ctx) => {
+      const r = ctx.state.haResources?.[String(ctx.params.sid)];
+      if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
+      return r;
+    },
+  ],
+  [
+    'PUT',
+    '/cluster/ha/resources/{sid}',
+    (ctx) => {
+      const r = ctx.state.haResources?.[String(ctx.params.sid)];
+      if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
+      Object.assign(r, copyParams(ctx.params, ['sid', 'delete', 'digest']));
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'DELETE',
+    '/cluster/ha/resources/{sid}',
+    (ctx) => {
+      if (!ctx.state.haResources?.[String(ctx.params.sid)])
+        throw dieError(`no such resource '${String(ctx.params.sid)}'`);
+      delete ctx.state.haResources[String(ctx.params.sid)];
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'GET',
+    '/storage',
+    (ctx) =>
+      Object.values(ctx.state.storages).map((s) => ({
+        storage: s.storage,
+        type: s.type,
+        shared: s.shared,
+        content: s.content,
+        digest: 'x',
+      })),
+  ],
+  [
+    'GET',
+    '/nodes/{node}/storage',
+    (ctx) =>
+      Object.values(ctx.state.storages).map((s) => ({
+        storage: s.storage,
+        type: s.type,
+        shared: s.shared,
+        content: s.content,
+        active: 1,
+        enabled: 1,
+        total: 1_099_511_627_776,
+        used: 107_374_182_400,
+        avail: 992_137_445_376,
+      })),
+  ],
+];

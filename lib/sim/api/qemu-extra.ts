@@ -1,0 +1,135 @@
+import type { HandlerTable } from '../handler.ts';
+import { dieError } from '../sim-error.ts';
+import { vmOnNode } from './qemu.ts';
+import { assertUnlocked, configDigest } from './qemu-config-store.ts';
+
+/** Guest agent, consoles, resize and migrate. */
+export const qemuExtraHandlers: HandlerTable = [
+  [
+    'POST',
+    '/nodes/{node}/qemu/{vmid}/agent/ping',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      if (!String(vm.config.agent ?? '0').startsWith('1')) throw dieError('No QEMU guest agent configured');
+      if (vm.status !== 'running') throw dieError(`VM ${vm.vmid} is not running`);
+      return null;
+    },
+  ],
+  [
+    'GET',
+    '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      if (!String(vm.config.agent ?? '0').startsWith('1')) throw dieError('No QEMU guest agent configured');
+      if (vm.status !== 'running') throw dieError(`VM ${vm.vmid} is not running`);
+      const result = Object.entries(vm.config)
+        .filter(([k]) => /^net\d+$/.test(k))
+        .map(([k, v], i) => {
+          const mac = /=([0-9A-F:]{17})/i.exec(String(v))?.[1]?.toLowerCase() ?? '';
+          const ip = /ip=([\d.]+)\/(\d+)/.exec(String(vm.config[`ipconfig${k.slice(3)}`] ?? ''));
+          return {
+            name: `eth${i}`,
+            'hardware-address': mac,
+            'ip-addresses': ip
+              ? [{ 'ip-address-type': 'ipv4', 'ip-address': ip[1], prefix: Number(ip[2]) }]
+              : [],
+          };
+        });
+      return {
+        result: [
+          {
+            name: 'lo',
+            'hardware-address': '00:00:00:00:00:00',
+            'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }],
+          },
+          ...result,
+        ],
+      };
+    },
+  ],
+  [
+    'POST',
+    '/nodes/{node}/qemu/{vmid}/agent/exec',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      if (vm.status !== 'running') throw dieError(`VM ${vm.vmid} is not running`);
+      return { pid: 4242 };
+    },
+  ],
+  [
+    'GET',
+    '/nodes/{node}/qemu/{vmid}/agent/exec-status',
+    (ctx) => {
+      vmOnNode(ctx);
+      return { exited: 1, exitcode: 0, 'out-data': '' };
+    },
+  ],
+  [
+    'POST',
+    '/nodes/{node}/qemu/{vmid}/vncproxy',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      return {
+        port: String(5900 + (vm.vmid % 100)),
+        ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
+        user: ctx.actor,
+        upid: '',
+        cert: '',
+      };
+    },
+  ],
+  [
+    'POST',
+    '/nodes/{node}/qemu/{vmid}/termproxy',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      return {
+        port: String(5900 + (vm.vmid % 100)),
+        ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
+        user: ctx.actor,
+        upid: '',
+      };
+    },
+  ],
+  [
+    'PUT',
+    '/nodes/{node}/qemu/{vmid}/resize',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      if (ctx.params.digest !== undefined && ctx.params.digest !== configDigest(vm.config))
+        throw dieError('checksum mismatch (file change by other user?)');
+      assertUnlocked(vm);
+      const disk = String(ctx.params.disk);
+      const current = vm.config[disk];
+      if (current === undefined) throw dieError(`disk '${disk}' does not exist`);
+      const have = Number(/size=(\d+)G/.exec(String(current))?.[1] ?? 0);
+      const spec = /^(\+?)(\d+)G?$/.exec(String(ctx.params.size));
+      if (!spec) throw dieError(`invalid size '${String(ctx.params.size)}'`);
+      const want = spec[1] ? have + Number(spec[2]) : Number(spec[2]);
+      if (want < have) throw dieError(`shrinking disks is not supported`);
+      vm.config[disk] = String(current).replace(/size=\d+G/, `size=${want}G`);
+      ctx.changed();
+      return null;
+    },
+  ],
+  [
+    'POST',
+    '/nodes/{node}/qemu/{vmid}/migrate',
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      assertUnlocked(vm);
+      const target = String(ctx.params.target);
+      if (!ctx.state.nodes[target]) throw dieError(`no such cluster node '${target}'`);
+      if (target === vm.node) throw dieError(`target is local node.`);
+      if (vm.status === 'running' && !ctx.params.online)
+        throw dieError("can't migrate running VM without --online");
+      vm.lock = 'migrate';
+      return ctx.tasks.start(vm.node, 'qmigrate', String(vm.vmid), ctx.actor, ctx.latency.clone, () => {
+        vm.lock = undefined;
+        vm.node = target;
+        ctx.changed();
+        return [`migration finished successfully`];
+      });
+    },
+  ],
+];

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { Simulator, seedState } from '../../lib/sim/index.ts';
+
+function setup() {
+  const sim = new Simulator(seedState(), { latencyScale: 0 });
+  const auth = `PVEAPIToken=root@pam!pvecdk=${sim.state.tokens['root@pam!pvecdk']!.secret}`;
+  const call = (method: string, path: string, params: Record<string, string | number> = {}) => {
+    const form = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+    const withQuery = method === 'GET' || method === 'DELETE';
+    const res = sim.handle({
+      method,
+      url: `/api2/json${path}${withQuery && form ? `?${form}` : ''}`,
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      body: withQuery ? '' : form,
+    });
+    const json = res.body
+      ? (JSON.parse(res.body) as { data: unknown; errors?: Record<string, string> })
+      : { data: undefined };
+    if (res.status !== 200)
+      throw new Error(`${res.status} ${res.reason} ${JSON.stringify(json.errors ?? {})}`);
+    return json.data;
+  };
+  return { sim, call };
+}
+
+describe('emulated firewall', () => {
+  it('GIVEN VM firewall rules WHEN added, read and changed with digests THEN positions and digests behave like Proxmox', () => {
+    const { call } = setup();
+    call('POST', '/nodes/pve1/qemu/9002/firewall/rules', {
+      type: 'in',
+      action: 'ACCEPT',
+      source: '10.30.0.10',
+      dport: '19812:19815',
+      proto: 'tcp',
+      enable: 1,
+    });
+    call('POST', '/nodes/pve1/qemu/9002/firewall/rules', {
+      type: 'in',
+      action: 'ACCEPT',
+      source: '10.20.0.2',
+      dport: '22',
+      proto: 'tcp',
+      enable: 1,
+      pos: 1,
+    });
+    const rules = call('GET', '/nodes/pve1/qemu/9002/firewall/rules') as Array<Record<string, unknown>>;
+    expect(rules.map((r) => [r.pos, r.source, r.enable])).toEqual([
+      [0, '10.30.0.10', 1],
+      [1, '10.20.0.2', 1],
+    ]);
+    expect(new Set(rules.map((r) => r.digest)).size).toBe(1);
+    expect(() =>
+      call('DELETE', '/nodes/pve1/qemu/9002/firewall/rules/0', { digest: 'f'.repeat(40) }),
+    ).toThrow('detected modified configuration');
+    call('DELETE', '/nodes/pve1/qemu/9002/firewall/rules/0', { digest: String(rules[0]!.digest) });
+    expect((call('GET', '/nodes/pve1/qemu/9002/firewall/rules') as unknown[]).length).toBe(1);
+    call('PUT', '/nodes/pve1/qemu/9002/firewall/options', { enable: 1, policy_in: 'DROP' });
+    expect(call('GET', '/nodes/pve1/qemu/9002/firewall/options')).toMatchObject({
+      enable: 1,
+      policy_in: 'DROP',
+    });
+    expect(() => call('PUT', '/nodes/pve1/qemu/9002/firewall/options', { policy_in: 'MAYBE' })).toThrow(
+      /policy_in/,
+    );
+  });
+
+  it('GIVEN ipsets and aliases WHEN created THEN they list back and duplicates are refused', () => {
+    const { call } = setup();
+    call('POST', '/cluster/firewall/ipset', { name: 'vpn-clients', comment: 'tunnel' });
+    call('POST', '/cluster/firewall/ipset/vpn-clients', { cidr: '10.8.0.0/20' });
+    expect(call('GET', '/cluster/firewall/ipset/vpn-clients')).toMatchObject([{ cidr: '10.8.0.0/20' }]);
+    expect(() => call('POST', '/cluster/firewall/ipset/vpn-clients', { cidr: '10.8.0.0/20' })).toThrow(
+      'already exists',
+    );
+    call('POST', '/cluster/firewall/aliases', { name: 'rds', cidr: '10.30.0.10' });
+    expect(call('GET', '/cluster/firewall/aliases')).toMatchObject([{ name: 'rds', cidr: '10.30.0.10' }]);
+  });
+});
+
+describe('emulated datacenter objects', () => {
+  it('GIVEN pools WHEN VMs are added and moved THEN membership follows and resources show the pool', () => {
+    const { call } = setup();
+    call('POST', '/pools', { poolid: 'customer-acme', comment: 'acme' });
+    call('POST', '/pools', { poolid: 'customer-globex' });
+    call('PUT', '/pools/customer-acme', { vms: '9002' });
+    expect(() => call('PUT', '/pools/customer-globex', { vms: '9002' })).toThrow(
+      "VM 9002 belongs already to pool 'customer-acme'",
+    );
+    call('PUT', '/pools/customer-globex', { vms: '9002', 'allow-move': 1 });
+    const vm = (call('GET', '/cluster/resources', { type: 'vm' }) as Array<Record<string, unknown>>).find(
+      (r) => r.vmid === 9002,
+    );
+    expect(vm?.pool).toBe('customer-globex');
+    expect(() => call('DELETE', '/pools/customer-globex')).toThrow('pool is not empty');
+  });
+
+  it('GIVEN a backup job and an HA resource WHEN created and updated THEN they read back', () => {
+    const { call } = setup();
+    call('POST', '/cluster/backup', {
+      id: 'pvecdk-acme-main',
+      schedule: '*-*-* 02:30',
+      storage: 'nfs-backup',
+      vmid: '9002',
+      mode: 'snapshot',
+      'prune-backups': 'keep-daily=7,keep-weekly=4',
+    });
+    call('PUT', '/cluster/backup/pvecdk-acme-main', { schedule: '*-*-* 03:00' });
+    expect(call('GET', '/cluster/backup/pvecdk-acme-main')).toMatchObject({
+      schedule: '*-*-* 03:00',
+      storage: 'nfs-backup',
+      'prune-backups': 'keep-daily=7,keep-weekly=4',
+    });
+    call('POST', '/cluster/ha/resources', { sid: 'vm:9002', state: 'started', max_restart: 2 });
+    expect(call('GET', '/cluster/ha/resources')).toMatchObject([
+      { sid: 'vm:9002', state: 'started', max_restart: 2 },
+    ]);
+    expect(() => call('POST', '/cluster/ha/resources', { sid: 'vm:4242' })).toThrow(
+      "qemu-server/4242.conf' does not exist",
+    );
+  });
+
+  it('GIVEN a user, a token and an ACL WHEN created THEN the secret is returned once and the token can call', () => {
+    const { sim, call } = setup();
+    call('POST', '/access/users', { userid: 'deploy@pve', comment: 'pvecdk' });
+    const token = call('POST', '/access/users/deploy@pve/token/ci', { privsep: 1 }) as {
+      'full-tokenid': string;
+      value: string;
+    };
+    expect(token['full-tokenid']).toBe('deploy@pve!ci');
+    expect(call('GET', '/access/users/deploy@pve/token')).toEqual([{ tokenid: 'ci', privsep: 1 }]);
+    call('POST', '/access/roles', { roleid: 'PvecdkDeploy', privs: 'VM.Audit,VM.Allocate,VM.Clone' });
+    call('PUT', '/access/acl', { path: '/', roles: 'PvecdkDeploy', users: 'deploy@pve' });
+    call('PUT', '/access/acl', { path: '/', roles: 'PvecdkDeploy', tokens: 'deploy@pve!ci' });
+    const res = sim.handle({
+      method: 'GET',
+      url: '/api2/json/cluster/resources?type=vm',
+      headers: { authorization: `PVEAPIToken=deploy@pve!ci=${token.value}` },
+      body: '',
+    });
+    expect(res.status).toBe(200);
+    expect(() => call('POST', '/access/roles', { roleid: 'Bad', privs: 'VM.GuestAgent.Audit' })).toThrow(
+      "invalid privilege 'VM.GuestAgent.Audit'",
+    );
+  });
+});
+
+describe('emulated guest agent, resize and migrate', () => {
+  it("GIVEN a stopped VM WHEN the agent is asked THEN Proxmox's errors; resize grows only; migrate moves the VM", () => {
+    const { sim, call } = setup();
+    expect(() => call('POST', '/nodes/pve1/qemu/9002/agent/ping')).toThrow('VM 9002 is not running');
+    expect(() => call('POST', '/nodes/pve1/qemu/9000/agent/ping')).toThrow('No QEMU guest agent configured');
+    call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '+8G' });
+    expect(sim.state.vms[9002]!.config.scsi0).toBe('local-lvm:base-9002-disk-0,size=16G');
+    expect(() => call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '4G' })).toThrow(
+      'shrinking disks is not supported',
+    );
+    expect(typeof call('POST', '/nodes/pve1/qemu/9002/migrate', { target: 'pve2' })).toBe('string');
+  });
+});
