@@ -5,7 +5,9 @@ function setup() {
   const sim = new Simulator(seedState(), { latencyScale: 0 });
   const auth = `PVEAPIToken=root@pam!pvecdk=${sim.state.tokens['root@pam!pvecdk']!.secret}`;
   const call = (method: string, path: string, params: Record<string, string | number> = {}) => {
-    const form = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+    const form = new URLSearchParams(
+      Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString();
     const withQuery = method === 'GET' || method === 'DELETE';
     const res = sim.handle({
       method,
