@@ -31,6 +31,8 @@ export interface SimVm {
   parent?: string;
   snapshots: Record<string, SimSnapshot>;
   startedAt?: number;
+  /** Changes a running VM cannot take at once (the config file's [PENDING] section); `null` is a pending delete. */
+  pending?: Record<string, string | number | null>;
 }
 
 export interface SimNetIface {

@@ -159,3 +159,33 @@ describe('emulated guest agent, resize and migrate', () => {
     expect(typeof call('POST', '/nodes/pve1/qemu/9002/migrate', { target: 'pve2' })).toBe('string');
   });
 });
+
+describe('pending changes on a running VM', () => {
+  it('GIVEN a running VM WHEN cores change THEN they wait in pending until a reboot, while the name applies at once', async () => {
+    const { sim, call } = setup();
+    call('POST', '/nodes/pve1/qemu/9002/clone', { newid: 120 });
+    await new Promise((r) => setTimeout(r, 10)); // the clone task finishes
+    const vm = sim.state.vms[120]!;
+    vm.status = 'running';
+    call('PUT', '/nodes/pve1/qemu/120/config', { cores: 6, name: 'renamed' });
+    // The schema: `current` means "get current values (instead of pending values)".
+    expect(call('GET', '/nodes/pve1/qemu/120/config')).toMatchObject({ cores: 6, name: 'renamed' });
+    expect(call('GET', '/nodes/pve1/qemu/120/config', { current: 1 })).toMatchObject({
+      cores: 2,
+      name: 'renamed',
+    });
+    expect(
+      (call('GET', '/nodes/pve1/qemu/120/pending') as Array<Record<string, unknown>>).find(
+        (e) => e.key === 'cores',
+      ),
+    ).toEqual({
+      key: 'cores',
+      value: 2,
+      pending: 6,
+    });
+    call('POST', '/nodes/pve1/qemu/120/status/reboot');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(vm.config.cores).toBe(6);
+    expect(vm.pending).toBeUndefined();
+  });
+});

@@ -87,6 +87,23 @@ const CONTROL_PARAMS = new Set([
   'force',
 ]);
 
+/**
+ * Keys a running VM cannot take at once: they wait in [PENDING] until the
+ * next cold start or reboot, silently, as in Proxmox (default hotplug is
+ * network,disk,usb).
+ */
+const NOT_HOTPLUGGABLE =
+  /^(cores|sockets|cpu|vcpus|memory|machine|bios|ostype|agent|vga|numa|args|arch|kvm|(ide|sata)\d+|efidisk0|tpmstate0|usb\d+|hostpci\d+)$/;
+
+/** Moves pending changes into the config (cold start, reboot). */
+export function applyPending(vm: SimVm): void {
+  for (const [key, value] of Object.entries(vm.pending ?? {})) {
+    if (value === null) delete vm.config[key];
+    else vm.config[key] = value;
+  }
+  vm.pending = undefined;
+}
+
 /** Applies a config update (set keys, `delete` list), after the digest and lock checks Proxmox makes first. */
 export function applyConfigUpdate(vm: SimVm, params: Record<string, unknown>): void {
   if (params.digest !== undefined && params.digest !== configDigest(vm.config)) {
@@ -103,11 +120,21 @@ export function applyConfigUpdate(vm: SimVm, params: Record<string, unknown>): v
       });
     }
   }
+  const running = vm.status === 'running';
   for (const [key, value] of Object.entries(params)) {
     if (CONTROL_PARAMS.has(key) || value === undefined) continue;
-    vm.config[key] = normaliseValue(vm, key, value as string | number);
+    const normalised = normaliseValue(vm, key, value as string | number);
+    if (running && NOT_HOTPLUGGABLE.test(key)) {
+      vm.pending = { ...vm.pending, [key]: normalised };
+      continue;
+    }
+    vm.config[key] = normalised;
   }
   for (const key of deletions) {
+    if (running && NOT_HOTPLUGGABLE.test(key)) {
+      vm.pending = { ...vm.pending, [key]: null };
+      continue;
+    }
     const old = vm.config[key];
     delete vm.config[key];
     // Removing a disk detaches it as unusedN, as Proxmox does.

@@ -1,7 +1,7 @@
 import type { HandlerTable, SimContext, SimHandler } from '../handler.ts';
 import { dieError } from '../sim-error.ts';
 import { vmOnNode } from './qemu.ts';
-import { assertUnlocked } from './qemu-config-store.ts';
+import { applyPending, assertUnlocked } from './qemu-config-store.ts';
 
 type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume';
 
@@ -26,6 +26,8 @@ function power(action: PowerAction): SimHandler {
       throw dieError(`VM ${vm.vmid} not running`);
     }
     return ctx.tasks.start(vm.node, `qm${action}`, String(vm.vmid), ctx.actor, ctx.latency.power, () => {
+      // A cold start or an API reboot picks up what waited in [PENDING].
+      if (action === 'start' || action === 'reboot') applyPending(vm);
       vm.status = RESULT[action];
       if (vm.status === 'running' && (action === 'start' || !vm.startedAt)) vm.startedAt = Date.now();
       if (vm.status === 'stopped') vm.startedAt = undefined;

@@ -109,8 +109,16 @@ export const qemuHandlers: HandlerTable = [
     '/nodes/{node}/qemu/{vmid}/config',
     (ctx) => {
       const vm = vmOnNode(ctx);
+      const config = { ...vm.config };
+      // By default Proxmox shows pending values applied; `current=1` shows what runs now.
+      if (ctx.params.current !== 1) {
+        for (const [k, v] of Object.entries(vm.pending ?? {})) {
+          if (v === null) delete config[k];
+          else config[k] = v;
+        }
+      }
       return {
-        ...vm.config,
+        ...config,
         ...(vm.lock ? { lock: vm.lock } : {}),
         ...(vm.parent ? { parent: vm.parent } : {}),
         digest: configDigest(vm.config),
@@ -154,7 +162,18 @@ export const qemuHandlers: HandlerTable = [
   [
     'GET',
     '/nodes/{node}/qemu/{vmid}/pending',
-    (ctx) => Object.entries(vmOnNode(ctx).config).map(([key, value]) => ({ key, value })),
+    (ctx) => {
+      const vm = vmOnNode(ctx);
+      const keys = [...new Set([...Object.keys(vm.config), ...Object.keys(vm.pending ?? {})])].sort();
+      return keys.map((key) => {
+        const entry: Record<string, unknown> = { key };
+        if (key in vm.config) entry.value = vm.config[key];
+        const pending = vm.pending?.[key];
+        if (pending === null) entry.delete = 1;
+        else if (pending !== undefined) entry.pending = pending;
+        return entry;
+      });
+    },
   ],
   [
     'DELETE',
