@@ -7,9 +7,40 @@ import { classifyResponse } from './response.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PveTlsOptions, tlsConnector } from './tls.ts';
 
+/** An API token: `tokenId` is `user@realm!name`, `tokenSecret` the UUID Proxmox showed once. */
+export interface PveToken {
+  readonly tokenId: string;
+  readonly tokenSecret: string;
+}
+
 export type PveCredentials =
-  | { readonly tokenId: string; readonly tokenSecret: string }
+  | PveToken
+  /** Several tokens of one remote (e.g. one per privilege set): `use` picks one by id, else the first. */
+  | { readonly tokens: readonly PveToken[]; readonly use?: string }
   | { readonly username: string; readonly password: string };
+
+type ResolvedAuth =
+  | { readonly kind: 'token'; readonly token: PveToken }
+  | { readonly kind: 'ticket'; readonly username: string; readonly password: string };
+
+function resolveAuth(credentials: PveCredentials): ResolvedAuth {
+  if ('username' in credentials) return { kind: 'ticket', ...credentials };
+  if ('tokenId' in credentials) return { kind: 'token', token: credentials };
+  const token = credentials.use
+    ? credentials.tokens.find((t) => t.tokenId === credentials.use)
+    : credentials.tokens[0];
+  if (!token) {
+    const known = credentials.tokens.map((t) => t.tokenId).join(', ') || 'none';
+    throw new PveError(
+      'PVE_AUTH',
+      `no API token${credentials.use ? ` '${credentials.use}'` : ''} among the remote's tokens (${known})`,
+      {
+        hint: 'list the token under the remote in cdk.json, or pick one of those configured',
+      },
+    );
+  }
+  return { kind: 'token', token };
+}
 
 export type PveMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type PveParamValue = string | number | boolean | undefined | readonly (string | number)[];
@@ -62,7 +93,7 @@ interface Ticket {
  */
 export class PveClient {
   readonly hosts: readonly string[];
-  readonly #credentials: PveCredentials;
+  readonly #auth: ResolvedAuth;
   readonly #agent: Agent;
   readonly #semaphore: Semaphore;
   readonly #backoff: BackoffOptions;
@@ -77,7 +108,7 @@ export class PveClient {
   constructor(options: PveClientOptions) {
     if (options.hosts.length === 0) throw new PveError('PVE_CONNECTION', 'a remote needs at least one host');
     this.hosts = options.hosts.map((h) => h.replace(/\/+$/, '').replace(/\/api2\/json$/, ''));
-    this.#credentials = options.credentials;
+    this.#auth = resolveAuth(options.credentials);
     this.#agent = new Agent({
       connect: tlsConnector(options.tls),
       keepAliveTimeout: 30_000,
@@ -93,7 +124,7 @@ export class PveClient {
 
   /** Who this client acts as, without any secret. */
   get identity(): string {
-    return 'tokenId' in this.#credentials ? this.#credentials.tokenId : this.#credentials.username;
+    return this.#auth.kind === 'token' ? this.#auth.token.tokenId : this.#auth.username;
   }
 
   get inFlight(): number {
@@ -118,9 +149,20 @@ export class PveClient {
 
   /**
    * Sends one API call and returns its `data`, validated with `schema` when
-   * given. Retries: reads on any transient error; writes only when the
-   * request provably did not happen (never reached a host, or refused for a
-   * lock before Proxmox changed anything).
+   * given.
+   *
+   * Retry rule (jittered exponential backoff, `backoff.attempts` in all):
+   * - GET is retried on every transient error: a 5xx that is not a
+   *   not-found/validation answer, a reset or refused connection, a lock
+   *   timeout or a locked VM. Reading twice is harmless.
+   * - POST/PUT/DELETE are retried only when they provably did not happen:
+   *   the connection failed before a byte was sent (refused, unresolvable,
+   *   connect timeout: then the next host is tried too), or Proxmox refused
+   *   for a lock (`can't lock file … got timeout`, `got lock request timeout`,
+   *   `VM is locked (…)`), which it checks before changing anything. A 5xx or
+   *   a reset after sending may have taken effect, so it is raised instead:
+   *   repeating a clone or a create could do it twice.
+   * - A ticket refused with 401 triggers one fresh login and one resend.
    */
   async request<T = unknown>(
     method: PveMethod,
@@ -145,7 +187,7 @@ export class PveClient {
         });
       } catch (e) {
         if (!(e instanceof PveError)) throw e;
-        if (e.code === 'PVE_AUTH' && !('tokenId' in this.#credentials) && !reloggedIn) {
+        if (e.code === 'PVE_AUTH' && this.#auth.kind === 'ticket' && !reloggedIn) {
           reloggedIn = true;
           this.#ticket = undefined;
           continue;
@@ -205,8 +247,8 @@ export class PveClient {
       body = encoded;
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    if ('tokenId' in this.#credentials) {
-      headers.authorization = `PVEAPIToken=${this.#credentials.tokenId}=${this.#credentials.tokenSecret}`;
+    if (this.#auth.kind === 'token') {
+      headers.authorization = `PVEAPIToken=${this.#auth.token.tokenId}=${this.#auth.token.tokenSecret}`;
     } else if (path !== '/access/ticket') {
       const ticket = await this.#currentTicket();
       headers.cookie = `PVEAuthCookie=${ticket.ticket}`;
@@ -232,7 +274,7 @@ export class PveClient {
   }
 
   async #doLogin(): Promise<Ticket> {
-    const creds = this.#credentials as { username: string; password: string };
+    const creds = this.#auth as { username: string; password: string };
     const data = (await this.#once(
       'POST',
       '/access/ticket',

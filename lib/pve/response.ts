@@ -1,7 +1,8 @@
 import type { PveMethod } from './client.ts';
 import { PveError } from './errors.ts';
 
-const LOCKED = /is locked \(|can't lock file|got lock request timeout/;
+/** Lock refusals: Proxmox answers these before it changes anything (pve-behaviour.md §4.3). */
+const LOCKED = /\b(?:VM|CT)(?: \d+)? is locked\b|can't lock file|got lock request timeout/;
 const NOT_FOUND = /does not exist|no such /i;
 
 /**

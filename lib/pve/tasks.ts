@@ -3,14 +3,40 @@ import type { PveClient } from './client.ts';
 import { PveError } from './errors.ts';
 import { parseUpid } from './upid.ts';
 
-const TaskStatusSchema = z.object({
+export const TaskStatusSchema = z.object({
   status: z.enum(['running', 'stopped']),
   exitstatus: z.string().optional(),
   type: z.string().optional(),
   id: z.string().optional(),
+  node: z.string().optional(),
+  user: z.string().optional(),
+  starttime: z.number().optional(),
 });
+export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 
-const TaskLogSchema = z.array(z.object({ n: z.number(), t: z.string() }));
+export const TaskLogLineSchema = z.object({ n: z.number(), t: z.string() });
+export type TaskLogLine = z.infer<typeof TaskLogLineSchema>;
+
+const taskPath = (upid: string) =>
+  `/nodes/${encodeURIComponent(parseUpid(upid).node)}/tasks/${encodeURIComponent(upid)}`;
+
+/** The task's state; the node to ask is the one in the UPID. */
+export function taskStatus(client: PveClient, upid: string): Promise<TaskStatus> {
+  return client.get(`${taskPath(upid)}/status`, {}, TaskStatusSchema);
+}
+
+/** Lines of the task log (1-based `n`); Proxmox's default page is 50 lines. */
+export function taskLog(
+  client: PveClient,
+  upid: string,
+  range: { start?: number; limit?: number } = {},
+): Promise<TaskLogLine[]> {
+  return client.get(
+    `${taskPath(upid)}/log`,
+    { start: range.start ?? 0, limit: range.limit ?? 50 },
+    TaskLogLineSchema.array(),
+  );
+}
 
 export interface WaitOptions {
   readonly timeoutMs?: number;
@@ -33,16 +59,17 @@ export function taskSucceeded(exitstatus: string | undefined): boolean {
  */
 export async function waitForTask(client: PveClient, upid: string, options: WaitOptions = {}): Promise<void> {
   const { node, type, id } = parseUpid(upid);
-  const base = `/nodes/${encodeURIComponent(node)}/tasks/${encodeURIComponent(upid)}`;
+  const base = taskPath(upid);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
   const deadline = now() + (options.timeoutMs ?? 30 * 60_000);
   let interval = options.pollMs ?? 200;
   for (;;) {
-    const status = await client.get(`${base}/status`, {}, TaskStatusSchema);
+    const status = await taskStatus(client, upid);
     if (status.status === 'stopped') {
       if (taskSucceeded(status.exitstatus)) return;
-      const log = await client.get(`${base}/log`, { start: 0, limit: 500 }, TaskLogSchema).catch(() => []);
+      // The whole log is fetched since its length is unknown; only the tail is kept.
+      const log = await taskLog(client, upid, { limit: 5000 }).catch(() => []);
       throw new PveError(
         'PVE_TASK_FAILED',
         `task ${type}${id ? ` ${id}` : ''} on ${node} failed: ${status.exitstatus ?? 'unknown status'}`,

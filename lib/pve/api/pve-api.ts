@@ -1,13 +1,22 @@
 import type { PveClient, PveParams } from '../client.ts';
-import { type WaitOptions, waitForTask } from '../tasks.ts';
+import {
+  type TaskLogLine,
+  type TaskStatus,
+  taskLog,
+  taskStatus,
+  type WaitOptions,
+  waitForTask,
+} from '../tasks.ts';
 import { isUpid } from '../upid.ts';
+import { AccessApi } from './access.ts';
+import { FirewallApi } from './firewall.ts';
+import { PoolsApi } from './pools.ts';
 import {
   type ClusterResource,
   ClusterResourceSchema,
   intLike,
   NetworkInterfaceSchema,
   NodeEntrySchema,
-  PermissionsSchema,
   QemuConfigSchema,
   QemuStatusSchema,
   SnapshotSchema,
@@ -22,10 +31,18 @@ const seg = (v: string | number) => encodeURIComponent(String(v));
  * tasks return once the task finished (or failed, with its log).
  */
 export class PveApi {
+  readonly firewall: FirewallApi;
+  readonly pools: PoolsApi;
+  readonly access: AccessApi;
+
   constructor(
     readonly client: PveClient,
     private readonly wait: WaitOptions = {},
-  ) {}
+  ) {
+    this.firewall = new FirewallApi(client);
+    this.pools = new PoolsApi(client);
+    this.access = new AccessApi(client);
+  }
 
   version() {
     return this.client.get('/version', {}, VersionSchema);
@@ -52,6 +69,11 @@ export class PveApi {
   /** Changes a VM's config (async form, waited for); `digest` guards against concurrent edits. */
   async updateQemuConfig(node: string, vmid: number, params: PveParams): Promise<void> {
     await this.task(await this.client.post(`/nodes/${seg(node)}/qemu/${vmid}/config`, params));
+  }
+
+  /** Changes a VM's config synchronously (PUT); Proxmox holds the config lock for the call. */
+  async setQemuConfig(node: string, vmid: number, params: PveParams): Promise<void> {
+    await this.client.put(`/nodes/${seg(node)}/qemu/${vmid}/config`, params);
   }
 
   async createQemu(node: string, params: PveParams & { vmid: number }): Promise<void> {
@@ -139,9 +161,16 @@ export class PveApi {
     return this.client.delete(`/nodes/${seg(node)}/network`);
   }
 
-  /** The effective privileges of the caller (or `userid`), by ACL path. */
-  permissions(params: { path?: string; userid?: string } = {}) {
-    return this.client.get('/access/permissions', params, PermissionsSchema);
+  taskStatus(upid: string): Promise<TaskStatus> {
+    return taskStatus(this.client, upid);
+  }
+
+  taskLog(upid: string, range: { start?: number; limit?: number } = {}): Promise<TaskLogLine[]> {
+    return taskLog(this.client, upid, range);
+  }
+
+  waitForTask(upid: string, options: WaitOptions = this.wait): Promise<void> {
+    return waitForTask(this.client, upid, options);
   }
 
   /** Waits for a task when the answer is a UPID; `null` means Proxmox already finished it. */

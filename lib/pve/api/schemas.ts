@@ -87,6 +87,4 @@ export const NetworkInterfaceSchema = z.object({
   comments: z.string().optional(),
 });
 
-export const PermissionsSchema = z.record(z.string(), z.record(z.string(), boolLike));
-
 export const UpidSchema = z.string().startsWith('UPID:');

@@ -217,4 +217,30 @@ export const datacenterHandlers: HandlerTable = [
         avail: 992_137_445_376,
       })),
   ],
+  [
+    'GET',
+    '/nodes/{node}/storage/{storage}/content',
+    (ctx) => {
+      const storage = String(ctx.params.storage);
+      if (!ctx.state.storages[storage]) throw dieError(`storage '${storage}' does not exist`);
+      const volumes: unknown[] = [];
+      for (const vm of Object.values(ctx.state.vms)) {
+        if (vm.node !== String(ctx.params.node) && !ctx.state.storages[storage]!.shared) continue;
+        for (const [key, value] of Object.entries(vm.config)) {
+          const m = /^([^:,]+):((?:base|vm)-\d+-(?:disk-\d+|cloudinit))/.exec(String(value));
+          if (!m || m[1] !== storage || !/^(scsi|virtio|sata|ide|efidisk|tpmstate|unused)\d+$/.test(key))
+            continue;
+          const size = Number(/size=(\d+)G/.exec(String(value))?.[1] ?? 0) * 1024 ** 3;
+          volumes.push({
+            volid: `${storage}:${m[2]}`,
+            content: 'images',
+            format: 'raw',
+            size,
+            vmid: vm.vmid,
+          });
+        }
+      }
+      return ctx.params.content && ctx.params.content !== 'images' ? [] : volumes;
+    },
+  ],
 ];
