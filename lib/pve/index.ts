@@ -1,3 +1,6 @@
+export * from './api/access.ts';
+export * from './api/firewall.ts';
+export * from './api/pools.ts';
 export * from './api/pve-api.ts';
 export * from './api/schemas.ts';
 export * from './backoff.ts';

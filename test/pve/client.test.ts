@@ -210,4 +210,48 @@ describe('PveClient', () => {
     expect(f.seen).toHaveLength(12);
     expect(f.maxInFlight).toBe(3);
   });
+
+  it('GIVEN several tokens for a remote WHEN none is named THEN the first is used; WHEN one is named THEN that one', async () => {
+    const f = await serve(() => ok(null));
+    const tokens = [TOKEN, { tokenId: 'root@pam!audit', tokenSecret: 'second-secret' }];
+    await client([f.url], { credentials: { tokens } }).get('/version');
+    await client([f.url], { credentials: { tokens, use: 'root@pam!audit' } }).get('/version');
+    expect(f.seen.map((s) => s.headers.authorization)).toEqual([
+      'PVEAPIToken=root@pam!pvecdk=8d1c5c4e-secret-value',
+      'PVEAPIToken=root@pam!audit=second-secret',
+    ]);
+    expect(() => client([f.url], { credentials: { tokens, use: 'root@pam!nope' } })).toThrow(
+      "no API token 'root@pam!nope' among the remote's tokens (root@pam!pvecdk, root@pam!audit)",
+    );
+  });
+
+  it('GIVEN a locked VM WHEN a POST is refused THEN it is retried; WHEN the connection resets after sending THEN it is not', async () => {
+    let n = 0;
+    const f = await serve((r) => {
+      if (r.path === '/reset') return { reset: true };
+      return ++n === 1 ? { status: 500, statusText: 'VM is locked (clone)' } : ok('UPID');
+    });
+    const c = client([f.url]);
+    expect(await c.post('/nodes/pve1/qemu/100/status/start')).toBe('UPID');
+    const e = await error(c.post('/reset', { vmid: 100 }));
+    expect(e.code).toBe('PVE_CONNECTION');
+    expect(e.message).toContain('may have reached the server');
+    expect(f.seen.map((s) => s.path)).toEqual([
+      '/nodes/pve1/qemu/100/status/start',
+      '/nodes/pve1/qemu/100/status/start',
+      '/reset',
+    ]);
+  });
+
+  it('GIVEN ticket auth with a wrong password WHEN a call fails THEN neither password nor ticket shows in errors or inspect', async () => {
+    const f = await serve((r) =>
+      r.path === '/access/ticket' ? { status: 401, statusText: 'authentication failure' } : ok(null),
+    );
+    const c = client([f.url], { credentials: { username: 'ops@pve', password: 'hunter2-secret' } });
+    const e = await error(c.get('/version'));
+    expect(e.code).toBe('PVE_AUTH');
+    expect(`${e.message} ${e.stack} ${inspect(e)}`).not.toContain('hunter2-secret');
+    expect(inspect(c, { showHidden: true, depth: 5 })).not.toContain('hunter2-secret');
+    expect(JSON.stringify(c)).not.toContain('hunter2-secret');
+  });
 });

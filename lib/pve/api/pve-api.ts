@@ -161,6 +161,11 @@ export class PveApi {
     return this.client.delete(`/nodes/${seg(node)}/network`);
   }
 
+  /** The effective privileges of the caller (or `userid`), by ACL path; same as `access.permissions`. */
+  permissions(params: { path?: string; userid?: string } = {}) {
+    return this.access.permissions(params);
+  }
+
   taskStatus(upid: string): Promise<TaskStatus> {
     return taskStatus(this.client, upid);
   }
