@@ -3,7 +3,7 @@ export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting plat
 
 Usage:
   pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
-  pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N]
+  pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
   pvecdk help | --help
   pvecdk version | --version
 
