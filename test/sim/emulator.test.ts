@@ -273,3 +273,31 @@ describe('node network', () => {
     expect(dup.message).toContain("interface 'vmbr1' already exists");
   });
 });
+
+describe('client against the emulator', () => {
+  it('GIVEN the emulator WHEN a client pins a wrong fingerprint THEN it is refused; with a dead first host the fallback answers', async () => {
+    const s = await sim();
+    const wrong = new PveClient({
+      hosts: [s.url],
+      credentials: { tokenId: s.tokenId, tokenSecret: s.tokenSecret },
+      tls: { fingerprint: s.fingerprint.replace(/^../, s.fingerprint.startsWith('00') ? '11' : '00') },
+      backoff: { attempts: 1, baseMs: 1, maxMs: 1 },
+    });
+    running.push(wrong);
+    const refused = await failure(wrong.get('/version'));
+    expect(refused.code).toBe('PVE_TLS');
+    expect(refused.message).toContain(`got ${s.fingerprint}`);
+    const { createServer } = await import('node:net');
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const fallback = new PveClient({
+      hosts: [`https://127.0.0.1:${deadPort}`, s.url],
+      credentials: { tokenId: s.tokenId, tokenSecret: s.tokenSecret },
+      tls: { fingerprint: s.fingerprint },
+    });
+    running.push(fallback);
+    expect(await new PveApi(fallback).nextId()).toBe(100);
+  });
+});
