@@ -27,6 +27,14 @@ export function loadOrCreateCertificate(dataDir: string): SimCertificate {
       fingerprint: new X509Certificate(cert).fingerprint256,
     };
   }
+  const created = createSelfSignedCertificate('PVE Cluster Node (pvecdk emulator)');
+  writeFileAtomic(keyFile, created.key, 0o600);
+  writeFileAtomic(certFile, created.cert, 0o644);
+  return created;
+}
+
+/** A self-signed server certificate for 127.0.0.1 and localhost, valid ten years. */
+export function createSelfSignedCertificate(organization: string): SimCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -38,7 +46,7 @@ export function loadOrCreateCertificate(dataDir: string): SimCertificate {
   c.validity.notBefore = new Date(Date.now() - 86_400_000);
   c.validity.notAfter = new Date(Date.now() + 10 * 365 * 86_400_000);
   const subject = [
-    { name: 'organizationName', value: 'PVE Cluster Node (pvecdk emulator)' },
+    { name: 'organizationName', value: organization },
     { name: 'commonName', value: 'localhost' },
   ];
   c.setSubject(subject);
@@ -57,7 +65,5 @@ export function loadOrCreateCertificate(dataDir: string): SimCertificate {
   ]);
   c.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
   const cert = forge.pki.certificateToPem(c);
-  writeFileAtomic(keyFile, privateKey, 0o600);
-  writeFileAtomic(certFile, cert, 0o644);
   return { key: privateKey, cert, fingerprint: new X509Certificate(cert).fingerprint256 };
 }

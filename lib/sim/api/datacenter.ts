@@ -12,6 +12,18 @@ function pool(ctx: SimContext) {
   return p;
 }
 
+function backupJob(ctx: SimContext) {
+  const job = ctx.state.backupJobs?.[String(ctx.params.id)];
+  if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
+  return job;
+}
+
+function haResource(ctx: SimContext) {
+  const r = ctx.state.haResources?.[String(ctx.params.sid)];
+  if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
+  return r;
+}
+
 function copyParams(
   params: Record<string, unknown>,
   skip: readonly string[],
@@ -110,21 +122,12 @@ export const datacenterHandlers: HandlerTable = [
       return null;
     },
   ],
-  [
-    'GET',
-    '/cluster/backup/{id}',
-    (ctx) => {
-      const job = ctx.state.backupJobs?.[String(ctx.params.id)];
-      if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
-      return job;
-    },
-  ],
+  ['GET', '/cluster/backup/{id}', backupJob],
   [
     'PUT',
     '/cluster/backup/{id}',
     (ctx) => {
-      const job = ctx.state.backupJobs?.[String(ctx.params.id)];
-      if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
+      const job = backupJob(ctx);
       Object.assign(job, copyParams(ctx.params, ['delete']));
       for (const k of list(ctx.params.delete)) delete job[k];
       ctx.changed();
@@ -135,9 +138,8 @@ export const datacenterHandlers: HandlerTable = [
     'DELETE',
     '/cluster/backup/{id}',
     (ctx) => {
-      if (!ctx.state.backupJobs?.[String(ctx.params.id)])
-        throw dieError(`job '${String(ctx.params.id)}' not found`);
-      delete ctx.state.backupJobs[String(ctx.params.id)];
+      backupJob(ctx);
+      delete ctx.state.backupJobs![String(ctx.params.id)];
       ctx.changed();
       return null;
     },
@@ -158,21 +160,12 @@ export const datacenterHandlers: HandlerTable = [
       return null;
     },
   ],
-  [
-    'GET',
-    '/cluster/ha/resources/{sid}',
-    (ctx) => {
-      const r = ctx.state.haResources?.[String(ctx.params.sid)];
-      if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
-      return r;
-    },
-  ],
+  ['GET', '/cluster/ha/resources/{sid}', haResource],
   [
     'PUT',
     '/cluster/ha/resources/{sid}',
     (ctx) => {
-      const r = ctx.state.haResources?.[String(ctx.params.sid)];
-      if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
+      const r = haResource(ctx);
       Object.assign(r, copyParams(ctx.params, ['sid', 'delete', 'digest']));
       ctx.changed();
       return null;
@@ -182,9 +175,8 @@ export const datacenterHandlers: HandlerTable = [
     'DELETE',
     '/cluster/ha/resources/{sid}',
     (ctx) => {
-      if (!ctx.state.haResources?.[String(ctx.params.sid)])
-        throw dieError(`no such resource '${String(ctx.params.sid)}'`);
-      delete ctx.state.haResources[String(ctx.params.sid)];
+      haResource(ctx);
+      delete ctx.state.haResources![String(ctx.params.sid)];
       ctx.changed();
       return null;
     },

@@ -104,6 +104,17 @@ export function applyPending(vm: SimVm): void {
   vm.pending = undefined;
 }
 
+/** The config keys a request sets or deletes. */
+export function touchedKeys(params: Record<string, unknown>): string[] {
+  const deleted = String(params.delete ?? '')
+    .split(/[,;\s]+/)
+    .filter(Boolean);
+  return [
+    ...Object.keys(params).filter((k) => !CONTROL_PARAMS.has(k) && params[k] !== undefined),
+    ...deleted,
+  ];
+}
+
 /** Applies a config update (set keys, `delete` list), after the digest and lock checks Proxmox makes first. */
 export function applyConfigUpdate(vm: SimVm, params: Record<string, unknown>): void {
   if (params.digest !== undefined && params.digest !== configDigest(vm.config)) {

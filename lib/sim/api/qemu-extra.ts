@@ -1,7 +1,18 @@
-import type { HandlerTable } from '../handler.ts';
+import type { HandlerTable, SimContext } from '../handler.ts';
 import { dieError } from '../sim-error.ts';
 import { vmOnNode } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
+
+/** A console ticket and port, as vncproxy and termproxy answer (there is no console behind it). */
+function consoleTicket(ctx: SimContext) {
+  const vm = vmOnNode(ctx);
+  return {
+    port: String(5900 + (vm.vmid % 100)),
+    ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
+    user: ctx.actor,
+    upid: '',
+  };
+}
 
 /** Guest agent, consoles, resize and migrate. */
 export const qemuExtraHandlers: HandlerTable = [
@@ -64,33 +75,8 @@ export const qemuExtraHandlers: HandlerTable = [
       return { exited: 1, exitcode: 0, 'out-data': '' };
     },
   ],
-  [
-    'POST',
-    '/nodes/{node}/qemu/{vmid}/vncproxy',
-    (ctx) => {
-      const vm = vmOnNode(ctx);
-      return {
-        port: String(5900 + (vm.vmid % 100)),
-        ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
-        user: ctx.actor,
-        upid: '',
-        cert: '',
-      };
-    },
-  ],
-  [
-    'POST',
-    '/nodes/{node}/qemu/{vmid}/termproxy',
-    (ctx) => {
-      const vm = vmOnNode(ctx);
-      return {
-        port: String(5900 + (vm.vmid % 100)),
-        ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
-        user: ctx.actor,
-        upid: '',
-      };
-    },
-  ],
+  ['POST', '/nodes/{node}/qemu/{vmid}/vncproxy', consoleTicket],
+  ['POST', '/nodes/{node}/qemu/{vmid}/termproxy', consoleTicket],
   [
     'PUT',
     '/nodes/{node}/qemu/{vmid}/resize',

@@ -7,26 +7,8 @@ import {
   checkConfigPrivileges,
   configDigest,
   normaliseValue,
+  touchedKeys,
 } from './qemu-config-store.ts';
-
-const CONTROL = new Set([
-  'node',
-  'vmid',
-  'digest',
-  'delete',
-  'revert',
-  'skiplock',
-  'background_delay',
-  'force',
-]);
-
-/** The config keys a request sets or deletes. */
-function touchedKeys(params: Record<string, unknown>): string[] {
-  const deleted = String(params.delete ?? '')
-    .split(/[,;\s]+/)
-    .filter(Boolean);
-  return [...Object.keys(params).filter((k) => !CONTROL.has(k) && params[k] !== undefined), ...deleted];
-}
 
 function checkNode(ctx: SimContext): string {
   const node = String(ctx.params.node);

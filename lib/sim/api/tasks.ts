@@ -1,5 +1,26 @@
-import type { HandlerTable } from '../handler.ts';
+import type { HandlerTable, SimContext } from '../handler.ts';
 import { SimHttpError } from '../sim-error.ts';
+import type { SimTask } from '../task-runner.ts';
+
+/** The fields every task answer carries, decoded from the UPID. */
+function taskFields(t: SimTask) {
+  return {
+    upid: t.upid,
+    node: t.node,
+    pid: t.pid,
+    pstart: t.pstart,
+    starttime: t.starttime,
+    type: t.type,
+    id: t.id,
+    user: t.user,
+  };
+}
+
+function taskOf(ctx: SimContext): SimTask {
+  const t = ctx.tasks.get(String(ctx.params.upid));
+  if (!t) throw new SimHttpError(400, 'Parameter verification failed.', { upid: 'no such task' });
+  return t;
+}
 
 /** Task list, status and log in Proxmox's shapes (numbers decoded from the UPID, `id` a string). */
 export const taskHandlers: HandlerTable = [
@@ -8,14 +29,7 @@ export const taskHandlers: HandlerTable = [
     '/nodes/{node}/tasks',
     (ctx) =>
       ctx.tasks.list(String(ctx.params.node)).map((t) => ({
-        upid: t.upid,
-        node: t.node,
-        pid: t.pid,
-        pstart: t.pstart,
-        starttime: t.starttime,
-        type: t.type,
-        id: t.id,
-        user: t.user,
+        ...taskFields(t),
         ...(t.status === 'stopped' ? { status: t.exitstatus, endtime: t.endtime } : {}),
       })),
   ],
@@ -23,17 +37,9 @@ export const taskHandlers: HandlerTable = [
     'GET',
     '/nodes/{node}/tasks/{upid}/status',
     (ctx) => {
-      const t = ctx.tasks.get(String(ctx.params.upid));
-      if (!t) throw new SimHttpError(400, 'Parameter verification failed.', { upid: 'no such task' });
+      const t = taskOf(ctx);
       return {
-        upid: t.upid,
-        node: t.node,
-        pid: t.pid,
-        pstart: t.pstart,
-        starttime: t.starttime,
-        type: t.type,
-        id: t.id,
-        user: t.user,
+        ...taskFields(t),
         status: t.status,
         ...(t.status === 'stopped' ? { exitstatus: t.exitstatus } : {}),
       };
@@ -43,8 +49,7 @@ export const taskHandlers: HandlerTable = [
     'GET',
     '/nodes/{node}/tasks/{upid}/log',
     (ctx) => {
-      const t = ctx.tasks.get(String(ctx.params.upid));
-      if (!t) throw new SimHttpError(400, 'Parameter verification failed.', { upid: 'no such task' });
+      const t = taskOf(ctx);
       const start = Number(ctx.params.start ?? 0);
       const limit = Number(ctx.params.limit ?? 50);
       const lines = t.log.slice(start, start + limit).map((text, i) => ({ n: start + i + 1, t: text }));
