@@ -1,0 +1,65 @@
+import type { PveApi } from '../../pve/api/pve-api.ts';
+import type { ClusterResource } from '../../pve/api/schemas.ts';
+
+/** What a change does to a resource. */
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
+
+/** One property that differs, in the provider's terms (or the API key where that is clearer). */
+export interface PropertyChange {
+  readonly key: string;
+  readonly from: unknown;
+  readonly to: unknown;
+  /** Proxmox cannot change it in place: the resource must be replaced. */
+  readonly forcesReplacement: boolean;
+}
+
+export interface PlannedChange {
+  readonly action: ChangeAction;
+  readonly changes: readonly PropertyChange[];
+  /** Deleting or replacing would lose data (a VM's disks). */
+  readonly destroysData: boolean;
+}
+
+/** A plan resource with its references resolved (secrets still as references). */
+export interface DesiredResource {
+  readonly id: string;
+  readonly type: string;
+  readonly path: string;
+  readonly properties: Record<string, unknown>;
+}
+
+/** What the engine knows of a live object, from one bulk read plus the configs it needed. */
+export interface Observed {
+  /** Attributes other resources reference (`vm_id`, `node_name`, `mac_addresses`). */
+  readonly attributes: Record<string, unknown>;
+  /** The object as the API returned it, for diffing. */
+  readonly live: Record<string, unknown>;
+}
+
+export interface HandlerContext {
+  readonly api: PveApi;
+  /** `/cluster/resources`, read once per deploy: handlers look things up here before reading more. */
+  readonly inventory: readonly ClusterResource[];
+  /** The stack, for ownership tags. */
+  readonly stack: string;
+}
+
+/**
+ * How one plan type is read, diffed and changed. Proxmox handlers talk to the
+ * REST API; guest handlers (`pvecdk_*`) will plug in with the same shape.
+ */
+export interface ResourceHandler {
+  readonly type: string;
+  /** Semaphore keys the walker takes while this resource changes (`node:pve1`, `template:9001`). */
+  locks(resource: DesiredResource): string[];
+  read(ctx: HandlerContext, resource: DesiredResource): Promise<Observed | undefined>;
+  plan(resource: DesiredResource, observed: Observed | undefined): PlannedChange;
+  /** Creates, updates or replaces; returns the attributes to keep in state. */
+  apply(
+    ctx: HandlerContext,
+    resource: DesiredResource,
+    change: PlannedChange,
+    observed: Observed | undefined,
+  ): Promise<Record<string, unknown>>;
+  delete(ctx: HandlerContext, attributes: Record<string, unknown>): Promise<void>;
+}
