@@ -7,7 +7,7 @@ import {
   diffQemuConfig,
   type QemuConfig,
 } from '../proxmox/vm-config.ts';
-import type { DesiredResource, HandlerContext, Observed, PlannedChange, ResourceHandler } from './handler.ts';
+import type { DesiredResource, Observed, PlannedChange, ResourceHandler } from './handler.ts';
 
 type Props = Record<string, unknown>;
 const obj = (v: unknown): Props =>
@@ -54,7 +54,7 @@ export const vmHandler: ResourceHandler = {
     const entry = ctx.inventory.find(
       (r) => (r.type === 'qemu' || r.type === 'lxc') && Number(r.vmid) === vmid,
     );
-    if (!entry || entry.type !== 'qemu') return undefined;
+    if (entry?.type !== 'qemu') return undefined;
     const live = await ctx.api.qemuConfig(entry.node, vmid);
     return {
       attributes: { vm_id: vmid, node_name: entry.node, mac_addresses: macs(live), status: entry.status },
