@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { firewallOptionsHandler, firewallRulesHandler } from '../../lib/engine/handlers/firewall-handlers.ts';
+import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import { PveApi, PveClient } from '../../lib/pve/index.ts';
+import { type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+
+const running: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.close();
+});
+
+async function setup(): Promise<{ sim: RunningSimulator; ctx: HandlerContext }> {
+  const sim = await startSimulator({
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-fwh-')),
+    latencyScale: 0.001,
+  });
+  const client = new PveClient({
+    hosts: [sim.url],
+    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
+    tls: { fingerprint: sim.fingerprint },
+  });
+  running.push(sim, client);
+  return { sim, ctx: { api: new PveApi(client, { pollMs: 2 }), inventory: [], stack: 'acme' } };
+}
+
+const rules = (dport = '19812:19815'): DesiredResource => ({
+  id: 'Rules',
+  type: 'proxmox_virtual_environment_firewall_rules',
+  path: 'acme/acme-main/FirewallRules',
+  properties: {
+    node_name: 'pve1',
+    vm_id: 9002,
+    rule: [
+      { type: 'in', action: 'ACCEPT', proto: 'tcp', source: '10.30.0.10', dport, comment: '4D from RDS' },
+      { type: 'in', action: 'ACCEPT', proto: 'tcp', source: '10.20.0.2', dport: '22', comment: 'management' },
+    ],
+  },
+});
+
+describe('firewall handlers against the emulator', () => {
+  it('GIVEN VM rules WHEN applied THEN they land in order and a re-plan is a no-op; a changed port rewrites the list', async () => {
+    const { sim, ctx } = await setup();
+    const first = firewallRulesHandler.plan(rules(), await firewallRulesHandler.read(ctx, rules()));
+    expect(first.action).toBe('update');
+    await firewallRulesHandler.apply(ctx, rules(), first, undefined);
+    expect(sim.simulator.state.firewall?.['vm/9002']?.rules.map((r) => r.source)).toEqual([
+      '10.30.0.10',
+      '10.20.0.2',
+    ]);
+    expect(firewallRulesHandler.plan(rules(), await firewallRulesHandler.read(ctx, rules())).action).toBe(
+      'no-op',
+    );
+    const changed = firewallRulesHandler.plan(
+      rules('19813'),
+      await firewallRulesHandler.read(ctx, rules('19813')),
+    );
+    expect(changed.changes.map((c) => c.key)).toEqual(['rule[0]']);
+    await firewallRulesHandler.apply(ctx, rules('19813'), changed, undefined);
+    expect(sim.simulator.state.firewall?.['vm/9002']?.rules[0]?.dport).toBe('19813');
+    await firewallRulesHandler.delete(ctx, { level: 'vm', node: 'pve1', vmid: 9002 });
+    expect(sim.simulator.state.firewall?.['vm/9002']?.rules).toEqual([]);
+  });
+
+  it('GIVEN VM firewall options WHEN applied THEN enable and policies are set and a re-plan is a no-op', async () => {
+    const { sim, ctx } = await setup();
+    const options: DesiredResource = {
+      id: 'Options',
+      type: 'proxmox_virtual_environment_firewall_options',
+      path: 'acme/acme-main/FirewallOptions',
+      properties: {
+        node_name: 'pve1',
+        vm_id: 9002,
+        enabled: true,
+        input_policy: 'DROP',
+        output_policy: 'ACCEPT',
+        macfilter: true,
+      },
+    };
+    const change = firewallOptionsHandler.plan(options, await firewallOptionsHandler.read(ctx, options));
+    expect(change.changes.map((c) => c.key).sort()).toEqual([
+      'enable',
+      'macfilter',
+      'policy_in',
+      'policy_out',
+    ]);
+    await firewallOptionsHandler.apply(ctx, options, change, undefined);
+    expect(sim.simulator.state.firewall?.['vm/9002']?.options).toMatchObject({
+      enable: 1,
+      policy_in: 'DROP',
+    });
+    expect(firewallOptionsHandler.plan(options, await firewallOptionsHandler.read(ctx, options)).action).toBe(
+      'no-op',
+    );
+  });
+});
