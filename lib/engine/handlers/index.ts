@@ -1,0 +1,19 @@
+import { bridgeHandler } from './bridge-handler.ts';
+import { firewallOptionsHandler, firewallRulesHandler } from './firewall-handlers.ts';
+import type { ResourceHandler } from './handler.ts';
+import { poolHandler } from './pool-handler.ts';
+import { vmHandler } from './vm-handler.ts';
+
+export * from './bridge-handler.ts';
+export * from './firewall-handlers.ts';
+export * from './handler.ts';
+export * from './pool-handler.ts';
+export * from './vm-handler.ts';
+
+/** The handlers written so far, by plan type; other types are reported as not handled yet. */
+export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
+  [vmHandler, bridgeHandler, firewallRulesHandler, firewallOptionsHandler, poolHandler].map((h) => [
+    h.type,
+    h,
+  ]),
+);

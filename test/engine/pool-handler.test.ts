@@ -1,0 +1,65 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import { poolHandler } from '../../lib/engine/handlers/pool-handler.ts';
+import { PveApi, PveClient } from '../../lib/pve/index.ts';
+import { startSimulator } from '../../lib/sim/index.ts';
+
+const running: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.close();
+});
+
+describe('pool handler against the emulator', () => {
+  it('GIVEN a pool WHEN created, re-planned, changed and deleted THEN each step does what it says', async () => {
+    const sim = await startSimulator({
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-pool-')),
+      latencyScale: 0.001,
+    });
+    const client = new PveClient({
+      hosts: [sim.url],
+      credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
+      tls: { fingerprint: sim.fingerprint },
+    });
+    running.push(sim, client);
+    const api = new PveApi(client);
+    const ctx = async (): Promise<HandlerContext> => ({
+      api,
+      inventory: await api.clusterResources(),
+      stack: 'acme',
+    });
+    const pool = (comment: string): DesiredResource => ({
+      id: 'Pool',
+      type: 'proxmox_virtual_environment_pool',
+      path: 'acme/Pool',
+      properties: { pool_id: 'customer-acme', comment },
+    });
+    expect(poolHandler.plan(pool('acme'), await poolHandler.read(await ctx(), pool('acme'))).action).toBe(
+      'create',
+    );
+    await poolHandler.apply(
+      await ctx(),
+      pool('acme'),
+      { action: 'create', changes: [], destroysData: false },
+      undefined,
+    );
+    expect(poolHandler.plan(pool('acme'), await poolHandler.read(await ctx(), pool('acme'))).action).toBe(
+      'no-op',
+    );
+    const change = poolHandler.plan(
+      pool('Acme Corp'),
+      await poolHandler.read(await ctx(), pool('Acme Corp')),
+    );
+    expect(change).toMatchObject({
+      action: 'update',
+      changes: [{ key: 'comment', from: 'acme', to: 'Acme Corp' }],
+    });
+    await poolHandler.apply(await ctx(), pool('Acme Corp'), change, undefined);
+    expect(sim.simulator.state.pools['customer-acme']?.comment).toBe('Acme Corp');
+    await poolHandler.delete(await ctx(), { pool_id: 'customer-acme' });
+    expect(sim.simulator.state.pools['customer-acme']).toBeUndefined();
+  });
+});
