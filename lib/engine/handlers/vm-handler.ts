@@ -151,5 +151,3 @@ export const vmHandler: ResourceHandler = {
     await ctx.api.destroyQemu(node, vmid);
   },
 };
-
-export type { Observed, PlannedChange };
