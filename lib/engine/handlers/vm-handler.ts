@@ -7,7 +7,7 @@ import {
   diffQemuConfig,
   type QemuConfig,
 } from '../proxmox/vm-config.ts';
-import type { DesiredResource, Observed, PlannedChange, ResourceHandler } from './handler.ts';
+import type { DesiredResource, ResourceHandler } from './handler.ts';
 
 type Props = Record<string, unknown>;
 const obj = (v: unknown): Props =>
