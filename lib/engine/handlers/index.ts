@@ -1,19 +1,28 @@
+import { backupJobHandler } from './backup-job-handler.ts';
 import { bridgeHandler } from './bridge-handler.ts';
 import { firewallOptionsHandler, firewallRulesHandler } from './firewall-handlers.ts';
+import { haResourceHandler } from './ha-resource-handler.ts';
 import type { ResourceHandler } from './handler.ts';
 import { poolHandler } from './pool-handler.ts';
 import { vmHandler } from './vm-handler.ts';
 
+export * from './backup-job-handler.ts';
 export * from './bridge-handler.ts';
 export * from './firewall-handlers.ts';
+export * from './ha-resource-handler.ts';
 export * from './handler.ts';
 export * from './pool-handler.ts';
 export * from './vm-handler.ts';
 
 /** The handlers written so far, by plan type; other types are reported as not handled yet. */
 export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
-  [vmHandler, bridgeHandler, firewallRulesHandler, firewallOptionsHandler, poolHandler].map((h) => [
-    h.type,
-    h,
-  ]),
+  [
+    vmHandler,
+    bridgeHandler,
+    firewallRulesHandler,
+    firewallOptionsHandler,
+    poolHandler,
+    backupJobHandler,
+    haResourceHandler,
+  ].map((h) => [h.type, h]),
 );

@@ -1,0 +1,82 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { backupJobHandler } from '../../lib/engine/handlers/backup-job-handler.ts';
+import { haResourceHandler } from '../../lib/engine/handlers/ha-resource-handler.ts';
+import type { DesiredResource, HandlerContext, ResourceHandler } from '../../lib/engine/handlers/handler.ts';
+import { PveApi, PveClient } from '../../lib/pve/index.ts';
+import { type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+
+const running: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.close();
+});
+
+async function setup(): Promise<{ sim: RunningSimulator; ctx: HandlerContext }> {
+  const sim = await startSimulator({
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-dch-')),
+    latencyScale: 0.001,
+  });
+  const client = new PveClient({
+    hosts: [sim.url],
+    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
+    tls: { fingerprint: sim.fingerprint },
+  });
+  running.push(sim, client);
+  return { sim, ctx: { api: new PveApi(client), inventory: [], stack: 'acme' } };
+}
+
+/** Create, then re-plan to no-op, then change one property in place, then delete. */
+async function lifecycle(
+  handler: ResourceHandler,
+  ctx: HandlerContext,
+  resource: DesiredResource,
+  changed: DesiredResource,
+  changedKey: string,
+) {
+  expect(handler.plan(resource, await handler.read(ctx, resource)).action).toBe('create');
+  const attributes = await handler.apply(ctx, resource, handler.plan(resource, undefined), undefined);
+  expect(handler.plan(resource, await handler.read(ctx, resource)).action).toBe('no-op');
+  const change = handler.plan(changed, await handler.read(ctx, changed));
+  expect(change.action).toBe('update');
+  expect(change.changes.map((c) => c.key)).toEqual([changedKey]);
+  await handler.apply(ctx, changed, change, undefined);
+  expect(handler.plan(changed, await handler.read(ctx, changed)).action).toBe('no-op');
+  await handler.delete(ctx, attributes);
+  expect(await handler.read(ctx, resource)).toBeUndefined();
+}
+
+describe('backup job and HA handlers against the emulator', () => {
+  it('GIVEN a vzdump job WHEN it goes through its lifecycle THEN each step converges', async () => {
+    const { ctx } = await setup();
+    const job = (schedule: string): DesiredResource => ({
+      id: 'Backup',
+      type: 'proxmox_backup_job',
+      path: 'acme/acme-main/Backup',
+      properties: {
+        id: 'pvecdk-acme-main',
+        schedule,
+        storage: 'nfs-backup',
+        vmid: ['9002'],
+        mode: 'snapshot',
+        compress: 'zstd',
+        enabled: true,
+        prune_backups: { 'keep-weekly': '4', 'keep-daily': '7' },
+      },
+    });
+    await lifecycle(backupJobHandler, ctx, job('*-*-* 02:30'), job('*-*-* 03:00'), 'schedule');
+  });
+
+  it('GIVEN an HA resource WHEN it goes through its lifecycle THEN each step converges', async () => {
+    const { ctx } = await setup();
+    const ha = (maxRestart: number): DesiredResource => ({
+      id: 'Ha',
+      type: 'proxmox_virtual_environment_haresource',
+      path: 'globex/globex-main/Ha',
+      properties: { resource_id: 'vm:9002', state: 'started', max_restart: maxRestart },
+    });
+    await lifecycle(haResourceHandler, ctx, ha(1), ha(3), 'max_restart');
+  });
+});
