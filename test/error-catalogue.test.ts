@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI_ERROR_CODES } from '../lib/cli/errors.ts';
 import { SYNTH_ERROR_CODES } from '../lib/core/errors.ts';
 import { PLAN_ERROR_CODES } from '../lib/engine/plan-errors.ts';
+import { SECRET_ERROR_CODES } from '../lib/engine/secrets/secret-errors.ts';
 import { PVE_ERROR_CODES } from '../lib/pve/errors.ts';
 
 /** `## Heading` → { CODE: meaning } from the tables of docs/errors.md. */
@@ -30,6 +31,7 @@ describe('error catalogue (docs/errors.md)', () => {
     ['Command line', CLI_ERROR_CODES],
     ['Plans', PLAN_ERROR_CODES],
     ['PVE client', PVE_ERROR_CODES],
+    ['Secrets', SECRET_ERROR_CODES],
   ] as const)(
     'GIVEN the %s codes in the code WHEN compared with the doc THEN they match code for code and word for word',
     (section, codes) => {

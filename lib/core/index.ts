@@ -1,6 +1,7 @@
 export * from './annotations.ts';
 export * from './app.ts';
 export * from './aspects.ts';
+export * from './atomic-file.ts';
 export * from './case.ts';
 export * from './errors.ts';
 export * from './logical-id.ts';

@@ -1,8 +1,9 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IConstruct } from 'constructs';
 import { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
 import { invokeAspects } from './aspects.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 import { Output } from './output.ts';
 import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from './plan.ts';
 import { resolveValue } from './resolve.ts';
@@ -190,9 +191,7 @@ export function writeAssembly(assembly: Assembly, outdir: string): string[] {
   const written: string[] = [];
   const write = (file: string, data: unknown): void => {
     const target = join(outdir, file);
-    const tmp = `${target}.${process.pid}.tmp`;
-    writeFileSync(tmp, stableStringify(data));
-    renameSync(tmp, target);
+    writeFileAtomic(target, stableStringify(data));
     written.push(target);
   };
   for (const [name, plan] of assembly.plans) write(`${name}.plan.json`, plan);

@@ -2,7 +2,7 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { writeFileAtomic } from './state.ts';
+import { writeFileAtomic } from '../core/atomic-file.ts';
 
 export interface SimCertificate {
   readonly key: string;

@@ -9,6 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.ts';
 import type { AclEntry } from './acl.ts';
 
 export type QemuConfig = Record<string, string | number>;
@@ -120,20 +121,6 @@ export function loadState(dataDir: string, seed: () => SimState): SimState {
   return parsed;
 }
 
-/** Writes a file through a temp file, fsync and rename, so a crash never leaves half a state. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
-
 /** Persists the state at most every `delayMs`, and on flush. */
 export class StatePersister {
   private timer: NodeJS.Timeout | undefined;
@@ -151,6 +138,6 @@ export class StatePersister {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(this.state()));
+    writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(this.state()), 0o600);
   }
 }

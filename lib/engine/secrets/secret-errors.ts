@@ -1,0 +1,18 @@
+import { PvecdkError } from '../../core/errors.ts';
+
+/** Errors resolving secret references at deploy. */
+export const SECRET_ERROR_CODES = {
+  SECRET_ENV_MISSING: 'a secret references an environment variable that is not set',
+  SECRET_FILE_UNREADABLE: 'a secret references a file that cannot be read or is empty',
+  SECRET_UNKNOWN_GENERATOR: 'no generator knows how to make a generated secret of this name',
+  SECRET_STORE_CORRUPT: 'the local secret store cannot be read',
+} as const;
+
+export type SecretErrorCode = keyof typeof SECRET_ERROR_CODES;
+
+export class SecretError extends PvecdkError {
+  constructor(code: SecretErrorCode, message: string, hint?: string) {
+    super(code, message, hint);
+    this.name = 'SecretError';
+  }
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { utils as sshUtils } from 'ssh2';
+import { writeFileAtomic } from '../../core/atomic-file.ts';
+import {
+  createCertificateAuthority,
+  createOpenVpnStaticKey,
+  createPassword,
+  createWireGuardKeyPair,
+  issueCertificate,
+} from './certificates.ts';
+import { SecretError } from './secret-errors.ts';
+
+type Generated = Record<string, string>;
+
+/**
+ * Generators by secret name. Some make several related secrets at once (a
+ * key and its certificate, a key pair); all of them are stored together.
+ */
+function generate(name: string, get: (name: string) => string): Generated {
+  let m: RegExpExecArray | null;
+  if (/^vpn\/ca\.(crt|key)$/.test(name)) {
+    const ca = createCertificateAuthority('pvecdk VPN CA');
+    return { 'vpn/ca.crt': ca.cert, 'vpn/ca.key': ca.key };
+  }
+  const ca = () => ({ cert: get('vpn/ca.crt'), key: get('vpn/ca.key') });
+  if (/^vpn\/server\.(crt|key)$/.test(name)) {
+    const c = issueCertificate(ca(), 'pvecdk-vpn-server', 'server');
+    return { 'vpn/server.crt': c.cert, 'vpn/server.key': c.key };
+  }
+  if ((m = /^vpn\/users\/([a-z0-9][a-z0-9._-]*)\.(crt|key)$/.exec(name))) {
+    const c = issueCertificate(ca(), m[1]!, 'client');
+    return { [`vpn/users/${m[1]}.crt`]: c.cert, [`vpn/users/${m[1]}.key`]: c.key };
+  }
+  if (name === 'vpn/tls-crypt.key') return { [name]: createOpenVpnStaticKey() };
+  if ((m = /^(wg\/(?:users\/)?[a-z0-9._-]+?)\.(key|pub)$/.exec(name))) {
+    const pair = createWireGuardKeyPair();
+    return { [`${m[1]}.key`]: pair.privateKey, [`${m[1]}.pub`]: pair.publicKey };
+  }
+  if (/^wg\/.+\.psk$/.test(name)) return { [name]: randomBytes(32).toString('base64') };
+  if ((m = /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/.exec(name))) {
+    const pair = sshUtils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
+    return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
+  }
+  if (/\.(crt|key|pub|psk|pem)$/.test(name)) {
+    throw new SecretError(
+      'SECRET_UNKNOWN_GENERATOR',
+      `no generator for secret '${name}'`,
+      'key material is generated for vpn/, wg/ and ssh/ names; use SecretValue.file() for others',
+    );
+  }
+  // Anything else is a password.
+  return { [name]: createPassword() };
+}
+
+/**
+ * Resolves secret references at deploy: `env:NAME`, `file:path` and
+ * `generated:name`. Generated secrets are made once and kept in
+ * `<stateDir>/secrets/<remote>.json` (mode 0600, written atomically), so a
+ * second deploy reuses them. Values never go into plans, state or logs.
+ */
+export class SecretStore {
+  private readonly file: string;
+  private values: Record<string, string>;
+
+  constructor(
+    stateDir: string,
+    remote: string,
+    private readonly projectDir = process.cwd(),
+  ) {
+    this.file = join(stateDir, 'secrets', `${remote}.json`);
+    this.values = {};
+    if (existsSync(this.file)) {
+      try {
+        this.values = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>;
+      } catch (e) {
+        throw new SecretError(
+          'SECRET_STORE_CORRUPT',
+          `${this.file}: ${(e as Error).message}`,
+          'restore it from a backup; regenerating would change every generated key',
+        );
+      }
+    }
+  }
+
+  resolve(reference: string): string {
+    const [source, ...rest] = reference.split(':');
+    const name = rest.join(':');
+    if (source === 'env') {
+      const value = process.env[name];
+      if (value === undefined || value === '') {
+        throw new SecretError(
+          'SECRET_ENV_MISSING',
+          `environment variable ${name} is not set`,
+          `export ${name}=... before deploying`,
+        );
+      }
+      return value;
+    }
+    if (source === 'file') {
+      const path = isAbsolute(name) ? name : resolve(this.projectDir, name);
+      let value: string;
+      try {
+        value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+      } catch (e) {
+        throw new SecretError(
+          'SECRET_FILE_UNREADABLE',
+          `${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+          'create the file or fix the path',
+        );
+      }
+      if (!value) throw new SecretError('SECRET_FILE_UNREADABLE', `${path} is empty`);
+      return value;
+    }
+    if (source === 'generated') return this.generated(name);
+    throw new SecretError(
+      'SECRET_UNKNOWN_GENERATOR',
+      `'${reference}' is not a secret reference (env:, file:, generated:)`,
+    );
+  }
+
+  private generated(name: string): string {
+    const known = this.values[name];
+    if (known !== undefined) return known;
+    const made = generate(name, (other) => this.generated(other));
+    this.values = { ...this.values, ...made };
+    writeFileAtomic(this.file, `${JSON.stringify(this.values, null, 2)}\n`, 0o600);
+    chmodSync(this.file, 0o600);
+    return made[name]!;
+  }
+
+  /** Names (never values) of the generated secrets held. */
+  get names(): string[] {
+    return Object.keys(this.values).sort();
+  }
+
+  toString(): string {
+    return `SecretStore(${this.file}, ${this.names.length} secrets)`;
+  }
+}
