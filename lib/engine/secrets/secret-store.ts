@@ -19,29 +19,49 @@ type Generated = Record<string, string>;
  * key and its certificate, a key pair); all of them are stored together.
  */
 function generate(name: string, get: (name: string) => string): Generated {
-  let m: RegExpExecArray | null;
-  if (/^vpn\/ca\.(crt|key)$/.test(name)) {
-    const ca = createCertificateAuthority('pvecdk VPN CA');
-    return { 'vpn/ca.crt': ca.cert, 'vpn/ca.key': ca.key };
-  }
   const ca = () => ({ cert: get('vpn/ca.crt'), key: get('vpn/ca.key') });
-  if (/^vpn\/server\.(crt|key)$/.test(name)) {
-    const c = issueCertificate(ca(), 'pvecdk-vpn-server', 'server');
-    return { 'vpn/server.crt': c.cert, 'vpn/server.key': c.key };
-  }
-  if ((m = /^vpn\/users\/([a-z0-9][a-z0-9._-]*)\.(crt|key)$/.exec(name))) {
-    const c = issueCertificate(ca(), m[1]!, 'client');
-    return { [`vpn/users/${m[1]}.crt`]: c.cert, [`vpn/users/${m[1]}.key`]: c.key };
-  }
-  if (name === 'vpn/tls-crypt.key') return { [name]: createOpenVpnStaticKey() };
-  if ((m = /^(wg\/(?:users\/)?[a-z0-9._-]+?)\.(key|pub)$/.exec(name))) {
-    const pair = createWireGuardKeyPair();
-    return { [`${m[1]}.key`]: pair.privateKey, [`${m[1]}.pub`]: pair.publicKey };
-  }
-  if (/^wg\/.+\.psk$/.test(name)) return { [name]: randomBytes(32).toString('base64') };
-  if ((m = /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/.exec(name))) {
-    const pair = sshUtils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
-    return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
+  const rules: Array<[RegExp, (m: RegExpExecArray) => Generated]> = [
+    [
+      /^vpn\/ca\.(crt|key)$/,
+      () => {
+        const c = createCertificateAuthority('pvecdk VPN CA');
+        return { 'vpn/ca.crt': c.cert, 'vpn/ca.key': c.key };
+      },
+    ],
+    [
+      /^vpn\/server\.(crt|key)$/,
+      () => {
+        const c = issueCertificate(ca(), 'pvecdk-vpn-server', 'server');
+        return { 'vpn/server.crt': c.cert, 'vpn/server.key': c.key };
+      },
+    ],
+    [
+      /^vpn\/users\/([a-z0-9][a-z0-9._-]*)\.(crt|key)$/,
+      (m) => {
+        const c = issueCertificate(ca(), m[1]!, 'client');
+        return { [`vpn/users/${m[1]}.crt`]: c.cert, [`vpn/users/${m[1]}.key`]: c.key };
+      },
+    ],
+    [/^vpn\/tls-crypt\.key$/, () => ({ [name]: createOpenVpnStaticKey() })],
+    [
+      /^(wg\/(?:users\/)?[a-z0-9._-]+?)\.(key|pub)$/,
+      (m) => {
+        const pair = createWireGuardKeyPair();
+        return { [`${m[1]}.key`]: pair.privateKey, [`${m[1]}.pub`]: pair.publicKey };
+      },
+    ],
+    [/^wg\/.+\.psk$/, () => ({ [name]: randomBytes(32).toString('base64') })],
+    [
+      /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/,
+      (m) => {
+        const pair = sshUtils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
+        return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
+      },
+    ],
+  ];
+  for (const [pattern, make] of rules) {
+    const m = pattern.exec(name);
+    if (m) return make(m);
   }
   if (/\.(crt|key|pub|psk|pem)$/.test(name)) {
     throw new SecretError(
