@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI_ERROR_CODES } from '../lib/cli/errors.ts';
 import { SYNTH_ERROR_CODES } from '../lib/core/errors.ts';
+import { ENGINE_ERROR_CODES } from '../lib/engine/engine-errors.ts';
 import { PLAN_ERROR_CODES } from '../lib/engine/plan-errors.ts';
 import { SECRET_ERROR_CODES } from '../lib/engine/secrets/secret-errors.ts';
 import { PVE_ERROR_CODES } from '../lib/pve/errors.ts';
@@ -32,6 +33,7 @@ describe('error catalogue (docs/errors.md)', () => {
     ['Plans', PLAN_ERROR_CODES],
     ['PVE client', PVE_ERROR_CODES],
     ['Secrets', SECRET_ERROR_CODES],
+    ['Engine', ENGINE_ERROR_CODES],
   ] as const)(
     'GIVEN the %s codes in the code WHEN compared with the doc THEN they match code for code and word for word',
     (section, codes) => {

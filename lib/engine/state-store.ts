@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../core/atomic-file.ts';
+import { EngineError } from './engine-errors.ts';
+
+export const ResourceStateSchema = z.strictObject({
+  type: z.string(),
+  path: z.string(),
+  /** What other resources reference: `vm_id`, `node_name`, `mac_addresses`... */
+  attributes: z.record(z.string(), z.unknown()),
+  /** The plan properties last applied; secrets stay `{secret: ...}` references. */
+  properties: z.record(z.string(), z.unknown()),
+  dependsOn: z.array(z.string()),
+});
+
+export const StackStateSchema = z.strictObject({
+  version: z.literal(1),
+  stack: z.string(),
+  remote: z.string(),
+  /** Incremented on every write, so two copies can be ordered. */
+  serial: z.number().int().nonnegative(),
+  resources: z.record(z.string(), ResourceStateSchema),
+  outputs: z.record(z.string(), z.unknown()),
+});
+
+export type ResourceState = z.infer<typeof ResourceStateSchema>;
+export type StackState = z.infer<typeof StackStateSchema>;
+
+/**
+ * The state of one stack on one remote, at `<stateDir>/state/<remote>/<stack>.json`.
+ * Every put/remove is written (atomically) before it resolves, one write at a
+ * time, so a deploy killed at any point leaves a state that says exactly which
+ * actions completed.
+ */
+export class StateStore {
+  static open(stateDir: string, remote: string, stack: string): StateStore {
+    const file = join(stateDir, 'state', remote, `${stack}.json`);
+    if (!existsSync(file))
+      return new StateStore(file, { version: 1, stack, remote, serial: 0, resources: {}, outputs: {} });
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new EngineError(
+        'ENGINE_STATE_CORRUPT',
+        `${file}: ${(e as Error).message}`,
+        'restore the file from a backup or version control; a deploy with lost state adopts its tagged resources',
+      );
+    }
+    const parsed = StackStateSchema.safeParse(raw);
+    if (!parsed.success) {
+      const lines = parsed.error.issues
+        .slice(0, 5)
+        .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+      throw new EngineError(
+        'ENGINE_STATE_CORRUPT',
+        `${file} is not a pvecdk state file:\n${lines.join('\n')}`,
+        'restore it from a backup; do not edit state by hand',
+      );
+    }
+    return new StateStore(file, parsed.data);
+  }
+
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private current: StackState,
+  ) {}
+
+  get state(): Readonly<StackState> {
+    return this.current;
+  }
+
+  put(id: string, entry: ResourceState): Promise<void> {
+    return this.write((s) => ({
+      ...s,
+      resources: { ...s.resources, [id]: ResourceStateSchema.parse(entry) },
+    }));
+  }
+
+  remove(id: string): Promise<void> {
+    return this.write((s) => {
+      const { [id]: _gone, ...rest } = s.resources;
+      return { ...s, resources: rest };
+    });
+  }
+
+  setOutputs(outputs: Record<string, unknown>): Promise<void> {
+    return this.write((s) => ({ ...s, outputs }));
+  }
+
+  private write(change: (s: StackState) => StackState): Promise<void> {
+    const next = this.chain.then(() => {
+      const updated = { ...change(this.current), serial: this.current.serial + 1 };
+      writeFileAtomic(this.file, `${JSON.stringify(updated, null, 2)}\n`, 0o600);
+      this.current = updated;
+    });
+    // A failed write is reported to its caller; later writes still run.
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+}
