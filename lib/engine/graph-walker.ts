@@ -1,0 +1,199 @@
+/**
+ * A generic walk over a dependency graph: each node runs once all it depends
+ * on succeeded, under a global concurrency limit and keyed limits (one clone
+ * per template, a few per node...). A failure skips everything that depends
+ * on it, directly or not, while independent branches go on. Outcomes are
+ * values, never thrown.
+ */
+export interface WalkNode<T> {
+  readonly id: string;
+  readonly dependsOn: readonly string[];
+  /** Semaphore keys held while the node runs, e.g. `template:9001`, `node:pve1`. */
+  readonly locks?: readonly string[];
+  readonly payload: T;
+}
+
+export type WalkStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
+
+export interface WalkOutcome {
+  readonly id: string;
+  readonly status: WalkStatus;
+  readonly error?: unknown;
+  /** For skipped nodes: the failed node that caused it. */
+  readonly because?: string;
+  readonly attempts: number;
+  readonly elapsedMs: number;
+}
+
+export type WalkEvent =
+  | {
+      readonly type: 'waiting' | 'running' | 'done' | 'skipped' | 'cancelled';
+      readonly id: string;
+      readonly elapsedMs: number;
+    }
+  | {
+      readonly type: 'retrying';
+      readonly id: string;
+      readonly attempt: number;
+      readonly error: unknown;
+      readonly elapsedMs: number;
+    }
+  | { readonly type: 'failed'; readonly id: string; readonly error: unknown; readonly elapsedMs: number };
+
+export interface WalkOptions {
+  readonly concurrency: number;
+  /** Limits by key or key prefix pattern: `{ 'template:*': 1, 'node:*': 4 }`. */
+  readonly limits?: Readonly<Record<string, number>>;
+  readonly retry?: {
+    readonly attempts: number;
+    readonly baseMs: number;
+    readonly maxMs: number;
+    readonly isRetryable: (error: unknown) => boolean;
+  };
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: WalkEvent) => void;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export interface WalkResult {
+  readonly outcomes: ReadonlyMap<string, WalkOutcome>;
+  readonly counts: Readonly<Record<WalkStatus, number>>;
+  readonly wallMs: number;
+}
+
+/** Finds unknown dependencies and cycles; returns problems as text, empty when the graph is sound. */
+export function checkGraph<T>(nodes: readonly WalkNode<T>[]): string[] {
+  const ids = new Set(nodes.map((n) => n.id));
+  const problems: string[] = [];
+  for (const n of nodes)
+    for (const d of n.dependsOn) if (!ids.has(d)) problems.push(`${n.id} depends on unknown ${d}`);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const visit = (id: string, trail: string[]): void => {
+    if (state.get(id) === 'done') return;
+    if (state.get(id) === 'visiting') {
+      problems.push(`cycle: ${[...trail.slice(trail.indexOf(id)), id].join(' → ')}`);
+      return;
+    }
+    state.set(id, 'visiting');
+    for (const d of byId.get(id)?.dependsOn ?? []) if (ids.has(d)) visit(d, [...trail, id]);
+    state.set(id, 'done');
+  };
+  for (const n of [...nodes].sort((a, b) => (a.id < b.id ? -1 : 1))) visit(n.id, []);
+  return problems;
+}
+
+/** The same graph with every edge turned around: for destroy, dependants go first. */
+export function reverseGraph<T>(nodes: readonly WalkNode<T>[]): WalkNode<T>[] {
+  return nodes.map((n) => ({
+    ...n,
+    dependsOn: nodes
+      .filter((m) => m.dependsOn.includes(n.id))
+      .map((m) => m.id)
+      .sort(),
+  }));
+}
+
+function limitFor(key: string, limits: Readonly<Record<string, number>>): number {
+  if (limits[key] !== undefined) return limits[key]!;
+  const prefix = key.split(':')[0];
+  return limits[`${prefix}:*`] ?? Number.POSITIVE_INFINITY;
+}
+
+export async function walk<T>(
+  nodes: readonly WalkNode<T>[],
+  visit: (node: WalkNode<T>) => Promise<void>,
+  options: WalkOptions,
+): Promise<WalkResult> {
+  const problems = checkGraph(nodes);
+  if (problems.length) throw new Error(`the action graph is not sound: ${problems.join('; ')}`);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const random = options.random ?? Math.random;
+  const limits = options.limits ?? {};
+  const started = now();
+  const outcomes = new Map<string, WalkOutcome>();
+  const pending = new Map(nodes.map((n) => [n.id, n]));
+  const held = new Map<string, number>();
+  let running = 0;
+  const emit = (e: WalkEvent) => options.onEvent?.(e);
+
+  // Dependants of a failed node are skipped, transitively, naming the root failure.
+  const skipDependants = (failed: string, root: string): void => {
+    for (const n of [...pending.values()]) {
+      if (!n.dependsOn.includes(failed)) continue;
+      pending.delete(n.id);
+      outcomes.set(n.id, { id: n.id, status: 'skipped', because: root, attempts: 0, elapsedMs: 0 });
+      emit({ type: 'skipped', id: n.id, elapsedMs: 0 });
+      skipDependants(n.id, root);
+    }
+  };
+
+  const canStart = (n: WalkNode<T>): boolean =>
+    n.dependsOn.every((d) => outcomes.get(d)?.status === 'done') &&
+    (n.locks ?? []).every((k) => (held.get(k) ?? 0) < limitFor(k, limits));
+
+  for (const n of nodes) emit({ type: 'waiting', id: n.id, elapsedMs: 0 });
+
+  await new Promise<void>((resolveAll) => {
+    const pump = (): void => {
+      if (options.signal?.aborted) {
+        for (const n of [...pending.values()]) {
+          pending.delete(n.id);
+          outcomes.set(n.id, { id: n.id, status: 'cancelled', attempts: 0, elapsedMs: 0 });
+          emit({ type: 'cancelled', id: n.id, elapsedMs: 0 });
+        }
+      }
+      // Ready nodes in id order: deterministic, and a blocked node never holds up the others.
+      for (const n of [...pending.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+        if (running >= options.concurrency) break;
+        if (!canStart(n)) continue;
+        pending.delete(n.id);
+        running += 1;
+        for (const k of n.locks ?? []) held.set(k, (held.get(k) ?? 0) + 1);
+        void run(n).then(() => {
+          running -= 1;
+          for (const k of n.locks ?? []) held.set(k, (held.get(k) ?? 1) - 1);
+          pump();
+        });
+      }
+      if (running === 0 && ([...pending.values()].length === 0 || ![...pending.values()].some(canStart))) {
+        // Nothing runs and nothing can start: whatever is left waits on a failure already reported.
+        resolveAll();
+      }
+    };
+
+    const run = async (n: WalkNode<T>): Promise<void> => {
+      const t0 = now();
+      emit({ type: 'running', id: n.id, elapsedMs: 0 });
+      const attempts = options.retry?.attempts ?? 1;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await visit(n);
+          outcomes.set(n.id, { id: n.id, status: 'done', attempts: attempt, elapsedMs: now() - t0 });
+          emit({ type: 'done', id: n.id, elapsedMs: now() - t0 });
+          return;
+        } catch (error) {
+          const retry = options.retry;
+          if (retry && attempt < attempts && retry.isRetryable(error) && !options.signal?.aborted) {
+            emit({ type: 'retrying', id: n.id, attempt, error, elapsedMs: now() - t0 });
+            await sleep(Math.round(random() * Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1))));
+            continue;
+          }
+          outcomes.set(n.id, { id: n.id, status: 'failed', error, attempts: attempt, elapsedMs: now() - t0 });
+          emit({ type: 'failed', id: n.id, error, elapsedMs: now() - t0 });
+          skipDependants(n.id, n.id);
+          return;
+        }
+      }
+    };
+
+    pump();
+  });
+
+  const counts: Record<WalkStatus, number> = { done: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const o of outcomes.values()) counts[o.status] += 1;
+  return { outcomes, counts, wallMs: now() - started };
+}
