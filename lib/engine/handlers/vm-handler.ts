@@ -65,10 +65,14 @@ export const vmHandler: ResourceHandler = {
   plan(resource, observed) {
     if (!observed) return { action: 'create', changes: [], destroysData: false };
     // Ownership tags are the engine's business: compare only the plan's own tags.
-    const desired = desiredQemuConfig(resource.properties);
+    const own = (t: string) => t === 'pvecdk' || t.startsWith('pvecdk-');
+    const planTags = ((resource.properties.tags as string[] | undefined) ?? []).filter(
+      (t) => !own(t.toLowerCase()),
+    );
+    const desired = desiredQemuConfig({ ...resource.properties, tags: planTags });
     const liveTags = canonicalTags(observed.live.tags ?? '')
       .split(';')
-      .filter((t) => t !== 'pvecdk' && !t.startsWith('pvecdk-'))
+      .filter((t) => !own(t))
       .join(';');
     const changes = diffQemuConfig(desired, { ...observed.live, tags: liveTags }).map((c) => ({
       ...c,
