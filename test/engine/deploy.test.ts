@@ -37,7 +37,14 @@ describe('deploy against the emulator', () => {
     const assembly = loadAssembly(outdir);
     const stateDir = mkdtempSync(join(tmpdir(), 'pvecdk-state-'));
     const api = new PveApi(client, { pollMs: 2, maxPollMs: 5 });
-    const options = { assembly, targets: ['acme', 'globex'], api, stateDir, remote: 'default', concurrency: 4 };
+    const options = {
+      assembly,
+      targets: ['acme', 'globex'],
+      api,
+      stateDir,
+      remote: 'default',
+      concurrency: 4,
+    };
 
     const first = await deployStacks(options);
     expect(first.stacks).toEqual(['platform', 'acme', 'globex']);
