@@ -46,6 +46,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return 0;
     case 'synth':
       return synthCommand(rest, io);
+    case 'deploy':
+    case 'diff':
+      return deployLike(command, rest, io);
     case 'sim': {
       const { runSimCli } = await import('../sim/cli.ts');
       try {
@@ -100,6 +103,52 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
     io.out(formatSynthResult(result, io.cwd));
   }
   return 0;
+}
+
+async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    concurrency: { type: 'string' },
+    json: { type: 'boolean' },
+    yes: { type: 'boolean' },
+    fail: { type: 'boolean' },
+    'allow-destroy-data': { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  if (positionals.length !== 1)
+    throw new CliError(
+      'CLI_USAGE',
+      `${command} takes exactly one stack file`,
+      `pvecdk ${command} stacks/acme.ts`,
+    );
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new CliError(
+      'CLI_USAGE',
+      `--concurrency must be a whole number from 1 to 64, got '${String(values.concurrency)}'`,
+    );
+  }
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { deployCommand } = await import('./commands/deploy.ts');
+  const code = await deployCommand({
+    file: positionals[0]!,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    concurrency,
+    dryRun: command === 'diff',
+    allowDestroyData: Boolean(values['allow-destroy-data']),
+    json: Boolean(values.json),
+    out: io.out,
+  });
+  // diff: 0 without changes; with --fail, 1 when there are changes.
+  if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;
+  return code;
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;

@@ -3,6 +3,8 @@ export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting plat
 
 Usage:
   pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
+  pvecdk diff <stackfile> [--remote NAME] [--fail] [--json] [--debug]
+  pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--json] [--debug]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
   pvecdk help | --help
   pvecdk version | --version
@@ -10,6 +12,9 @@ Usage:
 Commands:
   synth   run a stack file and write one plan per stack (the file's stacks and the
           stacks they depend on) plus manifest.json into the output folder
+  diff    synthesize and show what deploy would change (exit 1 with --fail when something would)
+  deploy  synthesize and deploy the file's stacks and those they depend on (the embedded
+          emulator when no remote is configured)
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1
 
 Options:

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { writeFileAtomic } from '../../core/atomic-file.ts';
 import {
   createCertificateAuthority,
@@ -54,7 +54,7 @@ function generate(name: string, get: (name: string) => string): Generated {
     [
       /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/,
       (m) => {
-        const pair = sshUtils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
+        const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
         return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
       },
     ],
