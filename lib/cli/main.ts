@@ -49,6 +49,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     case 'deploy':
     case 'diff':
       return deployLike(command, rest, io);
+    case 'destroy':
+      return destroyCommand(rest, io);
     case 'sim': {
       const { runSimCli } = await import('../sim/cli.ts');
       try {
@@ -149,6 +151,45 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   // diff: 0 without changes; with --fail, 1 when there are changes.
   if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;
   return code;
+}
+
+async function destroyCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    remote: { type: 'string' },
+    'allow-destroy-data': { type: 'boolean' },
+    yes: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  if (positionals.length !== 1)
+    throw new CliError('CLI_USAGE', 'destroy takes exactly one stack file', 'pvecdk destroy stacks/acme.ts');
+  const config = loadProjectConfig(io.cwd);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  const loaded = await loadStackFile(positionals[0]!, io.cwd);
+  const stacks = loaded.targets.map((s) => s.stackName);
+  const remoteName = (values.remote as string | undefined) ?? loaded.targets[0]!.remote;
+  const { openRemote } = await import('./remote-target.ts');
+  const { destroyStacks } = await import('../engine/destroy.ts');
+  const remote = await openRemote(config, remoteName, io.cwd, 4);
+  try {
+    const report = await destroyStacks({
+      stacks,
+      api: remote.api,
+      stateDir: remote.emulator ? remote.emulator.dataDir : resolve(io.cwd, config.stateDir),
+      remote: remote.name,
+      concurrency: 4,
+      allowDestroyData: Boolean(values['allow-destroy-data']),
+    }).catch((e: Error) => {
+      throw new CliError('CLI_USAGE', e.message, 'pass --allow-destroy-data to accept it');
+    });
+    for (const path of report.deleted) io.out(`  - ${path} deleted`);
+    for (const f of report.failed) io.out(`  ! ${f.path}: ${f.error}`);
+    io.out(
+      `${report.ok ? 'Destroyed' : 'Destroy FAILED'}: ${stacks.join(', ')} (${report.deleted.length} deleted, ${report.failed.length} failed)`,
+    );
+    return report.ok ? 0 : 1;
+  } finally {
+    await remote.close();
+  }
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;

@@ -5,6 +5,7 @@ Usage:
   pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
   pvecdk diff <stackfile> [--remote NAME] [--fail] [--json] [--debug]
   pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--json] [--debug]
+  pvecdk destroy <stackfile> [--remote NAME] [--allow-destroy-data] [--debug]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
   pvecdk help | --help
   pvecdk version | --version
@@ -15,6 +16,7 @@ Commands:
   diff    synthesize and show what deploy would change (exit 1 with --fail when something would)
   deploy  synthesize and deploy the file's stacks and those they depend on (the embedded
           emulator when no remote is configured)
+  destroy delete what the file's stacks own (dependants first; --allow-destroy-data for VMs)
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1
 
 Options:

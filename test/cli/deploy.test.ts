@@ -29,7 +29,20 @@ describe('pvecdk deploy and diff', () => {
     expect(diff.stdout).toContain('globex/globex.carol/VpnUser [pvecdk_vpn_user] pending');
     expect(diff.code).toBe(1);
     expect(runCli(['diff', join(ROOT, 'stacks/acme.ts'), '--fail'], { cwd, env }).code).toBe(0);
-  }, 60_000);
+
+    const refused = runCli(['destroy', join(ROOT, 'stacks/acme.ts')], { cwd, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'destroying acme deletes its VMs and their disks; run again with --allow-destroy-data',
+    );
+    const destroyed = runCli(['destroy', join(ROOT, 'stacks/acme.ts'), '--allow-destroy-data'], { cwd, env });
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain('Destroyed: acme (5 deleted, 0 failed)');
+    // The platform stays; acme is gone, so a diff wants it back.
+    const after = runCli(['diff', join(ROOT, 'stacks/acme.ts')], { cwd, env });
+    expect(after.stdout).toContain('+ acme/acme-main/Guest/Vm [proxmox_virtual_environment_vm] create');
+    expect(after.stdout).not.toMatch(/\+ platform\//);
+  }, 90_000);
 
   it('GIVEN a bad concurrency WHEN deploying THEN exit 2 with a usage error', () => {
     const run = runCli(['deploy', 'stacks/acme.ts', '--concurrency', '0']);
