@@ -13,3 +13,4 @@ export * from './sim-error.ts';
 export * from './simulator.ts';
 export * from './state.ts';
 export * from './task-runner.ts';
+export * from './testing.ts';

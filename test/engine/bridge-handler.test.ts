@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyStagedNetwork, bridgeHandler } from '../../lib/engine/handlers/bridge-handler.ts';
 import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
-import { PveApi, PveClient } from '../../lib/pve/index.ts';
-import { startSimulator } from '../../lib/sim/index.ts';
+import { PveApi } from '../../lib/pve/index.ts';
+import { startTestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -28,17 +25,9 @@ const lan = (over: Record<string, unknown> = {}): DesiredResource => ({
 
 describe('bridge handler against the emulator', () => {
   it('GIVEN a new bridge WHEN staged and applied once THEN it is active and a re-plan is a no-op', async () => {
-    const sim = await startSimulator({
-      port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-br-')),
-      latencyScale: 0.001,
-    });
-    const client = new PveClient({
-      hosts: [sim.url],
-      credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-      tls: { fingerprint: sim.fingerprint },
-    });
-    running.push(sim, client);
+    const emulator = await startTestEmulator({});
+    running.push(emulator);
+    const { sim, client } = emulator;
     const api = new PveApi(client, { pollMs: 2 });
     const ctx: HandlerContext = { api, inventory: [], stack: 'platform' };
     const previous = (await api.network('pve1')) as unknown as Array<Record<string, unknown>>;
@@ -60,18 +49,9 @@ describe('bridge handler against the emulator', () => {
   });
 
   it('GIVEN the API stops answering after the reload WHEN applied THEN the previous bridges are restored and the error raised', async () => {
-    const sim = await startSimulator({
-      port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-br-')),
-      latencyScale: 0.001,
-    });
-    const client = new PveClient({
-      hosts: [sim.url],
-      credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-      tls: { fingerprint: sim.fingerprint },
-      backoff: { attempts: 1, baseMs: 1, maxMs: 1 },
-    });
-    running.push(sim, client);
+    const emulator = await startTestEmulator({}, { backoff: { attempts: 1, baseMs: 1, maxMs: 1 } });
+    running.push(emulator);
+    const { sim, client } = emulator;
     const api = new PveApi(client, { pollMs: 2 });
     const ctx: HandlerContext = { api, inventory: [], stack: 'platform' };
     const previous = (await api.network('pve1')) as unknown as Array<Record<string, unknown>>;

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firewallOptionsHandler, firewallRulesHandler } from '../../lib/engine/handlers/firewall-handlers.ts';
 import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
-import { PveApi, PveClient } from '../../lib/pve/index.ts';
-import { type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+import { PveApi } from '../../lib/pve/index.ts';
+import { type RunningSimulator, startTestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -13,17 +10,9 @@ afterEach(async () => {
 });
 
 async function setup(): Promise<{ sim: RunningSimulator; ctx: HandlerContext }> {
-  const sim = await startSimulator({
-    port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-fwh-')),
-    latencyScale: 0.001,
-  });
-  const client = new PveClient({
-    hosts: [sim.url],
-    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-    tls: { fingerprint: sim.fingerprint },
-  });
-  running.push(sim, client);
+  const emulator = await startTestEmulator({});
+  running.push(emulator);
+  const { sim, client } = emulator;
   return { sim, ctx: { api: new PveApi(client, { pollMs: 2 }), inventory: [], stack: 'acme' } };
 }
 

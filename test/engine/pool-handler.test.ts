@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { poolHandler } from '../../lib/engine/handlers/pool-handler.ts';
-import { PveApi, PveClient } from '../../lib/pve/index.ts';
-import { startSimulator } from '../../lib/sim/index.ts';
+import { PveApi } from '../../lib/pve/index.ts';
+import { startTestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -14,17 +11,9 @@ afterEach(async () => {
 
 describe('pool handler against the emulator', () => {
   it('GIVEN a pool WHEN created, re-planned, changed and deleted THEN each step does what it says', async () => {
-    const sim = await startSimulator({
-      port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-pool-')),
-      latencyScale: 0.001,
-    });
-    const client = new PveClient({
-      hosts: [sim.url],
-      credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-      tls: { fingerprint: sim.fingerprint },
-    });
-    running.push(sim, client);
+    const emulator = await startTestEmulator({});
+    running.push(emulator);
+    const { sim, client } = emulator;
     const api = new PveApi(client);
     const ctx = async (): Promise<HandlerContext> => ({
       api,
