@@ -12,13 +12,31 @@ export interface CliIo {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly cwd: string;
+  /** A terminal for the live progress view; absent when output is a pipe or a file. */
+  readonly terminal?: NodeJS.WriteStream;
+  /** Asks a yes/no question; absent when nobody can answer (a non-interactive shell never prompts). */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
+
+const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
 
 const defaultIo: CliIo = {
   out: (t) => process.stdout.write(`${t}\n`),
   err: (t) => process.stderr.write(`${t}\n`),
   cwd: process.cwd(),
+  ...(process.stdout.isTTY && !process.env.CI ? { terminal: process.stdout } : {}),
+  ...(interactive ? { confirm: askOnTerminal } : {}),
 };
+
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
 
 /** Runs one CLI invocation and returns its exit code (0 ok, 1 failed, 2 user error). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
@@ -51,6 +69,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return deployLike(command, rest, io);
     case 'destroy':
       return destroyCommand(rest, io);
+    case 'ls':
+      return lsCommand(rest, io);
     case 'sim': {
       const { runSimCli } = await import('../sim/cli.ts');
       try {
@@ -107,37 +127,54 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   return 0;
 }
 
-async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    out: { type: 'string' },
-    remote: { type: 'string' },
-    concurrency: { type: 'string' },
-    json: { type: 'boolean' },
-    yes: { type: 'boolean' },
-    fail: { type: 'boolean' },
-    'allow-destroy-data': { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
+const REMOTE_OPTIONS = {
+  out: { type: 'string' },
+  remote: { type: 'string' },
+  concurrency: { type: 'string' },
+  json: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  'allow-destroy-data': { type: 'boolean' },
+  'force-unlock': { type: 'boolean' },
+  debug: { type: 'boolean' },
+} as const;
+
+function concurrencyOf(value: unknown): number {
+  const concurrency = value === undefined ? 4 : Number(value);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new CliError(
+      'CLI_USAGE',
+      `--concurrency must be a whole number from 1 to 64, got '${String(value)}'`,
+    );
+  }
+  return concurrency;
+}
+
+function oneStackFile(command: string, positionals: readonly string[]): string {
   if (positionals.length !== 1)
     throw new CliError(
       'CLI_USAGE',
       `${command} takes exactly one stack file`,
       `pvecdk ${command} stacks/acme.ts`,
     );
-  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw new CliError(
-      'CLI_USAGE',
-      `--concurrency must be a whole number from 1 to 64, got '${String(values.concurrency)}'`,
-    );
-  }
+  return positionals[0]!;
+}
+
+/** --yes and --json never prompt; nor does a shell nobody answers. */
+function confirmer(io: CliIo, values: { yes?: boolean; json?: boolean }) {
+  return values.yes || values.json ? undefined : io.confirm;
+}
+
+async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, { ...REMOTE_OPTIONS, fail: { type: 'boolean' } });
+  const file = oneStackFile(command, positionals);
+  const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
   const { deployCommand } = await import('./commands/deploy.ts');
   const code = await deployCommand({
-    file: positionals[0]!,
+    file,
     config,
     cwd: io.cwd,
     outdir,
@@ -145,8 +182,11 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
     concurrency,
     dryRun: command === 'diff',
     allowDestroyData: Boolean(values['allow-destroy-data']),
+    forceUnlock: Boolean(values['force-unlock']),
     json: Boolean(values.json),
     out: io.out,
+    terminal: values.json ? undefined : io.terminal,
+    confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
   });
   // diff: 0 without changes; with --fail, 1 when there are changes.
   if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;
@@ -154,42 +194,49 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
 }
 
 async function destroyCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    remote: { type: 'string' },
-    'allow-destroy-data': { type: 'boolean' },
-    yes: { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
-  if (positionals.length !== 1)
-    throw new CliError('CLI_USAGE', 'destroy takes exactly one stack file', 'pvecdk destroy stacks/acme.ts');
+  const { values, positionals } = parse(args, REMOTE_OPTIONS);
+  const file = oneStackFile('destroy', positionals);
+  const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
-  const loaded = await loadStackFile(positionals[0]!, io.cwd);
-  const stacks = loaded.targets.map((s) => s.stackName);
-  const remoteName = (values.remote as string | undefined) ?? loaded.targets[0]!.remote;
-  const { openRemote } = await import('./remote-target.ts');
-  const { destroyStacks } = await import('../engine/destroy.ts');
-  const remote = await openRemote(config, remoteName, io.cwd, 4);
-  try {
-    const report = await destroyStacks({
-      stacks,
-      api: remote.api,
-      stateDir: remote.emulator ? remote.emulator.dataDir : resolve(io.cwd, config.stateDir),
-      remote: remote.name,
-      concurrency: 4,
-      allowDestroyData: Boolean(values['allow-destroy-data']),
-    }).catch((e: Error) => {
-      throw new CliError('CLI_USAGE', e.message, 'pass --allow-destroy-data to accept it');
-    });
-    for (const path of report.deleted) io.out(`  - ${path} deleted`);
-    for (const f of report.failed) io.out(`  ! ${f.path}: ${f.error}`);
-    io.out(
-      `${report.ok ? 'Destroyed' : 'Destroy FAILED'}: ${stacks.join(', ')} (${report.deleted.length} deleted, ${report.failed.length} failed)`,
-    );
-    return report.ok ? 0 : 1;
-  } finally {
-    await remote.close();
-  }
+  const { destroyCommand: run } = await import('./commands/destroy.ts');
+  return run({
+    file,
+    config,
+    cwd: io.cwd,
+    remote: values.remote as string | undefined,
+    concurrency,
+    allowDestroyData: Boolean(values['allow-destroy-data']),
+    forceUnlock: Boolean(values['force-unlock']),
+    json: Boolean(values.json),
+    out: io.out,
+    terminal: values.json ? undefined : io.terminal,
+    confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
+  });
+}
+
+async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    json: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  const file = oneStackFile('ls', positionals);
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { formatListing, listStacks } = await import('./commands/ls.ts');
+  const rows = await listStacks({
+    file,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+  });
+  io.out(values.json ? JSON.stringify(rows) : formatListing(rows));
+  return 0;
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;

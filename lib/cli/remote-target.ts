@@ -5,10 +5,13 @@ import { PveClient } from '../pve/client.ts';
 import { startSimulator } from '../sim/server.ts';
 import type { ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
+import { stateDirFor } from './remote-state.ts';
 
 export interface RemoteTarget {
   readonly name: string;
   readonly api: PveApi;
+  /** Where this remote's state, locks and secrets live. */
+  readonly stateDir: string;
   /** Set when the embedded emulator serves this deploy. */
   readonly emulator: { readonly url: string; readonly dataDir: string } | undefined;
   close(): Promise<void>;
@@ -51,9 +54,15 @@ export async function openRemote(
       },
       concurrency: fromConfig?.concurrency ?? concurrency,
     });
-    return { name, api: new PveApi(client), emulator: undefined, close: () => client.close() };
+    return {
+      name,
+      api: new PveApi(client),
+      stateDir: stateDirFor(config, name, cwd),
+      emulator: undefined,
+      close: () => client.close(),
+    };
   }
-  const dataDir = join(cwd, config.stateDir, 'sim');
+  const dataDir = stateDirFor(config, name, cwd);
   const latencyScale = Number(process.env.PVECDK_SIM_LATENCY_SCALE ?? '0.05');
   const sim = await startSimulator({
     port: 0,
@@ -69,6 +78,7 @@ export async function openRemote(
   return {
     name,
     api: new PveApi(client, { pollMs: 20, maxPollMs: 200 }),
+    stateDir: dataDir,
     emulator: { url: sim.url, dataDir },
     close: async () => {
       await client.close();

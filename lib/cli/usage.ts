@@ -3,9 +3,12 @@ export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting plat
 
 Usage:
   pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
+  pvecdk ls <stackfile> [--remote NAME] [--json]
   pvecdk diff <stackfile> [--remote NAME] [--fail] [--json] [--debug]
-  pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--json] [--debug]
-  pvecdk destroy <stackfile> [--remote NAME] [--allow-destroy-data] [--debug]
+  pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
+                [--force-unlock] [--json] [--debug]
+  pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
+                 [--force-unlock] [--json] [--debug]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
   pvecdk help | --help
   pvecdk version | --version
@@ -13,6 +16,7 @@ Usage:
 Commands:
   synth   run a stack file and write one plan per stack (the file's stacks and the
           stacks they depend on) plus manifest.json into the output folder
+  ls      list the file's stacks (and those they depend on) with their local state and locks
   diff    synthesize and show what deploy would change (exit 1 with --fail when something would)
   deploy  synthesize and deploy the file's stacks and those they depend on (the embedded
           emulator when no remote is configured)
@@ -22,7 +26,13 @@ Commands:
 Options:
   --out DIR             output folder (default: cdk.json "output", else cdk.out)
   --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)
-  --json                print a machine-readable JSON result on stdout
+  --remote NAME         deploy to this remote of cdk.json instead of the stacks' own
+  --concurrency N       changes in flight at once (default 4; per node and per template less)
+  --allow-destroy-data  accept deleting or replacing VMs and disks
+  --yes                 do not ask before deleting or replacing (a non-interactive shell never asks)
+  --force-unlock        take a stack's lock even if another deploy seems to hold it
+  --fail                diff: exit 1 when something would change
+  --json                machine-readable output on stdout (deploy/destroy: one JSON event per line)
   --debug               show stack traces of errors
 
 Exit codes: 0 success, 1 failure while running, 2 usage, configuration or validation error.`;

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EngineError } from './engine-errors.ts';
 
-interface LockInfo {
+export interface LockInfo {
   readonly pid: number;
   readonly hostname: string;
   readonly command: string;
@@ -49,6 +49,7 @@ export function acquireDeployLock(
   remote: string,
   stack: string,
   command: string,
+  options: { readonly force?: boolean | undefined } = {},
 ): HeldLock {
   const file = lockFile(stateDir, remote, stack);
   mkdirSync(dirname(file), { recursive: true });
@@ -75,8 +76,9 @@ export function acquireDeployLock(
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = read(file);
-    if (holder && holder.hostname === hostname() && !alive(holder.pid)) {
-      tookOverFrom = holder;
+    // Forced: the operator says the holder is dead (on another machine, or a stuck process).
+    if (options.force || (holder && holder.hostname === hostname() && !alive(holder.pid))) {
+      tookOverFrom = holder ?? { pid: 0, hostname: 'unknown', command: 'unknown', startedAt: 'unknown' };
       rmSync(file, { force: true });
       continue;
     }
@@ -97,4 +99,12 @@ export function forceUnlock(stateDir: string, remote: string, stack: string): bo
   const existed = existsSync(file);
   rmSync(file, { force: true });
   return existed;
+}
+
+/** Who holds a stack's lock, if anyone (for `pvecdk ls`). */
+export function lockHolder(stateDir: string, remote: string, stack: string): LockInfo | undefined {
+  const file = lockFile(stateDir, remote, stack);
+  return existsSync(file)
+    ? (read(file) ?? { pid: 0, hostname: 'unknown', command: 'unknown', startedAt: 'unknown' })
+    : undefined;
 }

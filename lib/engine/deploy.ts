@@ -1,12 +1,20 @@
 import type { Plan } from '../core/plan.ts';
 import type { PveApi } from '../pve/api/pve-api.ts';
+import { PveError } from '../pve/errors.ts';
+import { applyWithSafetySnapshot, type CriticalStep, type CriticalStepDetail } from './critical-change.ts';
+import { deleteOwnedResource, stagedNetworkNode } from './deletion.ts';
 import { acquireDeployLock } from './deploy-lock.ts';
+import type { DeployReport, ResourceReport } from './deploy-report.ts';
+import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
 import { applyStagedNetwork } from './handlers/bridge-handler.ts';
-import { type DesiredResource, HANDLERS, type HandlerContext, type PlannedChange } from './handlers/index.ts';
+import { type DesiredResource, HANDLERS, type HandlerContext } from './handlers/index.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
-import { KNOWN_AFTER_APPLY, resolveReferences } from './references.ts';
+import { resolveReferences } from './references.ts';
+import { planStack, type StackPlan } from './stack-planner.ts';
 import { StateStore } from './state-store.ts';
+
+export type { DeployReport, ResourceReport } from './deploy-report.ts';
 
 export interface DeployOptions {
   readonly assembly: LoadedAssembly;
@@ -19,37 +27,32 @@ export interface DeployOptions {
   /** Plan only: read and diff, write nothing. */
   readonly dryRun?: boolean;
   readonly allowDestroyData?: boolean;
+  /** Break a lock left by a deploy that died elsewhere. */
+  readonly forceUnlock?: boolean;
+  /** Called once a stack is planned, before its first write: every resource with its action. */
+  readonly onPlan?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
+  /** Steps of critical changes: snapshot, apply, verify, rollback, prune. */
+  readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
+  /** Retries of whole actions after transient failures (locks, timeouts, 5xx); tests set it low. */
+  readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
 }
 
-export interface ResourceReport {
-  readonly stack: string;
-  readonly id: string;
-  readonly path: string;
-  readonly type: string;
-  readonly action: PlannedChange['action'] | 'pending';
-  readonly changes: PlannedChange['changes'];
-  readonly destroysData: boolean;
-  status: 'planned' | 'done' | 'failed' | 'skipped' | 'cancelled' | 'unchanged' | 'pending';
-  error?: string;
-  /** Why a resource is not handled yet (guest types before their handlers exist). */
-  readonly note?: string;
-}
+const RETRYABLE = new Set(['PVE_LOCKED', 'PVE_TIMEOUT', 'PVE_CONNECTION', 'PVE_SERVER']);
 
-export interface DeployReport {
-  readonly stacks: readonly string[];
-  readonly resources: readonly ResourceReport[];
-  readonly ok: boolean;
+/** Transient: another operation held a lock, a task hit a storage lock timeout, or the server hiccupped. */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof PveError)) return false;
+  if (RETRYABLE.has(error.code)) return true;
+  return error.code === 'PVE_TASK_FAILED' && /can't lock file|got timeout|lock/i.test(error.message);
 }
-
-/** Refused before any write: destroying data needs --allow-destroy-data. */
-export class DataLossRefused extends Error {}
 
 /**
  * Deploys stacks in dependency order: for each, reads live state (one bulk
- * inventory plus what handlers need), plans every resource, then walks the
- * changes with their dependencies, recording each completed action in state.
- * Bridge edits of a node are applied once, before anything that needs them.
+ * inventory plus what handlers need), plans every resource and the deletion
+ * of what the plan dropped, then walks the changes with their dependencies,
+ * recording each completed action in state. Bridge edits of a node are
+ * applied once, before anything that needs them.
  */
 export async function deployStacks(options: DeployOptions): Promise<DeployReport> {
   const order = deploymentOrder(options.assembly, options.targets);
@@ -58,12 +61,15 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   let ok = true;
   for (const stack of order) {
     const plan = options.assembly.plans.get(stack)!;
-    const state = StateStore.open(options.stateDir, options.remote, stack);
-    states.set(stack, state);
     const lock = options.dryRun
       ? undefined
-      : acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk deploy ${stack}`);
+      : acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk deploy ${stack}`, {
+          force: options.forceUnlock,
+        });
     try {
+      // Opened under the lock: what another deploy wrote before it released the lock counts.
+      const state = StateStore.open(options.stateDir, options.remote, stack);
+      states.set(stack, state);
       const result = await deployStack(plan, state, states, options);
       reports.push(...result.reports);
       if (!result.ok) {
@@ -97,102 +103,58 @@ async function deployStack(
     };
   };
 
-  const reports = new Map<string, ResourceReport>();
-  const changes = new Map<string, PlannedChange>();
-  for (const [id, r] of Object.entries(plan.resources).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const handler = HANDLERS.get(r.type);
-    if (!handler) {
-      reports.set(id, {
-        stack,
-        id,
-        path: r.path,
-        type: r.type,
-        action: 'pending',
-        changes: [],
-        destroysData: false,
-        status: 'pending',
-        note: r.type.startsWith('pvecdk_')
-          ? 'guest resource: applied over SSH once guest handlers exist'
-          : 'no handler for this type yet',
-      });
-      continue;
-    }
-    const resource = desired(id, false);
-    // Something it refers to does not exist yet, so neither can it: plan a create without reading.
-    const change = JSON.stringify(resource.properties).includes(KNOWN_AFTER_APPLY)
-      ? ({ action: 'create', changes: [], destroysData: false } as const)
-      : handler.plan(resource, await handler.read(ctx, resource));
-    changes.set(id, change);
-    reports.set(id, {
-      stack,
-      id,
-      path: r.path,
-      type: r.type,
-      action: change.action,
-      changes: change.changes,
-      destroysData: change.destroysData,
-      status: change.action === 'no-op' ? 'unchanged' : 'planned',
-    });
-  }
-  const all = [...reports.values()];
-  if (options.dryRun) return { ok: true, reports: all };
+  const planned = await planStack(plan, state, ctx, (id) => desired(id, false));
+  const all = [...planned.reports.values()];
+  await options.onPlan?.(stack, all);
+  if (options.dryRun || planned.failures > 0) return { ok: planned.failures === 0, reports: all };
   const lossy = all.filter((r) => r.destroysData);
   if (lossy.length && !options.allowDestroyData) {
-    throw new DataLossRefused(
-      `${lossy.map((r) => `${r.path} (${r.action})`).join(', ')} would destroy data; run again with --allow-destroy-data if that is intended`,
+    throw new EngineError(
+      'ENGINE_DATA_LOSS',
+      `${lossy.map((r) => `${r.path} (${r.action})`).join(', ')} would destroy data`,
+      'run again with --allow-destroy-data if that is intended',
     );
   }
 
-  // The walk: changed resources, plus one network apply per node after its bridges.
-  const changed = new Set([...changes].filter(([, c]) => c.action !== 'no-op').map(([id]) => id));
-  const bridgesByNode = new Map<string, string[]>();
-  for (const id of changed) {
-    const r = plan.resources[id]!;
-    if (r.type === 'proxmox_virtual_environment_network_linux_bridge') {
-      const node = String(r.properties.node_name);
-      bridgesByNode.set(node, [...(bridgesByNode.get(node) ?? []), id]);
-    }
-  }
-  const applyNodeOf = new Map<string, string>();
-  for (const [node, ids] of bridgesByNode) for (const id of ids) applyNodeOf.set(id, `network-apply:${node}`);
+  const nodes = actionGraph(plan, state, planned, (id) => desired(id, false));
   const previousNetwork = new Map<string, Array<Record<string, unknown>>>();
-  for (const node of bridgesByNode.keys())
-    previousNetwork.set(node, (await options.api.network(node)) as unknown as Array<Record<string, unknown>>);
-
-  type Payload = { kind: 'resource'; id: string } | { kind: 'network'; node: string };
-  const nodes: WalkNode<Payload>[] = [];
-  for (const id of changed) {
-    const deps = plan.resources[id]!.dependsOn.filter((d) => changed.has(d)).map(
-      (d) => applyNodeOf.get(d) ?? d,
-    );
-    nodes.push({
-      id,
-      dependsOn: [...new Set(deps)],
-      locks: HANDLERS.get(plan.resources[id]!.type)!.locks(desired(id, false)),
-      payload: { kind: 'resource', id },
-    });
-  }
-  for (const [node, ids] of bridgesByNode)
-    nodes.push({ id: `network-apply:${node}`, dependsOn: ids, payload: { kind: 'network', node } });
+  for (const n of nodes)
+    if (n.payload.kind === 'network')
+      previousNetwork.set(
+        n.payload.node,
+        (await options.api.network(n.payload.node)) as unknown as Array<Record<string, unknown>>,
+      );
 
   const result = await walk(
     nodes,
     async (n) => {
-      if (n.payload.kind === 'network') {
-        await applyStagedNetwork(ctx, n.payload.node, previousNetwork.get(n.payload.node) ?? []);
+      const p = n.payload;
+      if (p.kind === 'network') {
+        await applyStagedNetwork(ctx, p.node, previousNetwork.get(p.node) ?? []);
         return;
       }
-      const id = n.payload.id;
-      const r = plan.resources[id]!;
+      if (p.kind === 'delete') {
+        // Deleting reads what is live now: the inventory of the plan may be minutes old.
+        const fresh = { ...ctx, inventory: await options.api.clusterResources() };
+        await deleteOwnedResource(fresh, state, p.id, planned.deletions.get(p.id)!);
+        return;
+      }
+      const r = plan.resources[p.id]!;
       const handler = HANDLERS.get(r.type)!;
-      const resource = desired(id, true);
-      const attributes = await handler.apply(
-        ctx,
-        resource,
-        changes.get(id)!,
-        await handler.read(ctx, resource),
-      );
-      await state.put(id, {
+      const resource = desired(p.id, true);
+      // Read again: a retry, or a resume, must start from what is live now.
+      const fresh = p.attempt++ === 0 ? ctx : { ...ctx, inventory: await options.api.clusterResources() };
+      const observed = await handler.read(fresh, resource);
+      const change = p.attempt === 1 ? planned.changes.get(p.id)! : handler.plan(resource, observed);
+      const attributes =
+        change.action === 'no-op'
+          ? (observed?.attributes ?? {})
+          : await applyWithSafetySnapshot(fresh, handler, resource, change, observed, {
+              critical: r.critical === true,
+              retention: r.snapshotRetention,
+              onStep: (step, detail) => options.onCriticalStep?.(stack, step, detail),
+            });
+      await state.put(p.id, {
         type: r.type,
         path: r.path,
         attributes,
@@ -202,12 +164,19 @@ async function deployStack(
     },
     {
       concurrency: options.concurrency,
-      limits: { 'template:*': 1, 'node:*': 4, 'network:*': 1 },
-      onEvent: (e) => options.onEvent?.(stack, e, reports.get(e.id)),
+      limits: { 'template:*': 1, 'node:*': 4 },
+      retry: {
+        attempts: options.retry?.attempts ?? 3,
+        baseMs: options.retry?.baseMs ?? 2000,
+        maxMs: options.retry?.maxMs ?? 15000,
+        isRetryable: isTransient,
+      },
+      onEvent: (e) => options.onEvent?.(stack, e, planned.reports.get(e.id)),
     },
   );
-  // Unchanged resources still need their attributes in state (a lost state, or references from other stacks).
-  for (const [id, c] of changes) {
+
+  // Unchanged resources still need their attributes in state: after a lost state they are adopted here.
+  for (const [id, c] of planned.changes) {
     if (c.action !== 'no-op' || state.state.resources[id]) continue;
     const r = plan.resources[id]!;
     const observed = await HANDLERS.get(r.type)!.read(ctx, desired(id, false));
@@ -221,12 +190,75 @@ async function deployStack(
       });
   }
   for (const [id, outcome] of result.outcomes) {
-    const report = reports.get(id);
+    const report = planned.reports.get(id);
     if (!report) continue;
     report.status = outcome.status;
     if (outcome.error)
       report.error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
     if (outcome.status === 'skipped') report.error = `skipped: ${outcome.because} failed`;
   }
-  return { ok: result.counts.failed === 0 && result.counts.cancelled === 0, reports: [...reports.values()] };
+  return {
+    ok: result.counts.failed === 0 && result.counts.cancelled === 0,
+    reports: [...planned.reports.values()],
+  };
+}
+
+type ActionPayload =
+  | { kind: 'resource'; id: string; attempt: number }
+  | { kind: 'delete'; id: string }
+  | { kind: 'network'; node: string };
+
+/**
+ * The walk: changed resources after what they depend on; deletions after the
+ * resources that used them were changed, dependants first; one network
+ * apply per node after its bridge edits, before what uses those bridges.
+ */
+function actionGraph(
+  plan: Plan,
+  state: StateStore,
+  planned: StackPlan,
+  desired: (id: string) => DesiredResource,
+): WalkNode<ActionPayload>[] {
+  const changed = new Set([...planned.changes].filter(([, c]) => c.action !== 'no-op').map(([id]) => id));
+  const bridgeNode = new Map<string, string>();
+  for (const id of changed) {
+    const r = plan.resources[id]!;
+    if (r.type === 'proxmox_virtual_environment_network_linux_bridge')
+      bridgeNode.set(id, `network-apply:${String(r.properties.node_name)}`);
+  }
+  for (const [id, r] of planned.deletions) {
+    const node = stagedNetworkNode(r);
+    if (node) bridgeNode.set(id, `network-apply:${node}`);
+  }
+
+  const nodes: WalkNode<ActionPayload>[] = [];
+  for (const id of changed) {
+    const deps = plan.resources[id]!.dependsOn.filter((d) => changed.has(d)).map(
+      (d) => bridgeNode.get(d) ?? d,
+    );
+    nodes.push({
+      id,
+      dependsOn: [...new Set(deps)],
+      locks: HANDLERS.get(plan.resources[id]!.type)!.locks(desired(id)),
+      payload: { kind: 'resource', id, attempt: 0 },
+    });
+  }
+  for (const [id] of planned.deletions) {
+    const usedBy = [
+      // Removed resources that depended on it go first...
+      ...[...planned.deletions].filter(([, r]) => r.dependsOn.includes(id)).map(([other]) => other),
+      // ...and so do the kept resources that used it and are changing to stop using it.
+      ...[...changed].filter((c) => state.state.resources[c]?.dependsOn.includes(id)),
+    ];
+    nodes.push({ id, dependsOn: [...new Set(usedBy)], payload: { kind: 'delete', id } });
+  }
+  const applyDeps = new Map<string, string[]>();
+  for (const [id, apply] of bridgeNode) applyDeps.set(apply, [...(applyDeps.get(apply) ?? []), id]);
+  for (const [apply, deps] of applyDeps)
+    nodes.push({
+      id: apply,
+      dependsOn: deps,
+      payload: { kind: 'network', node: apply.slice('network-apply:'.length) },
+    });
+  return nodes;
 }

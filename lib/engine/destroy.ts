@@ -1,8 +1,10 @@
 import type { PveApi } from '../pve/api/pve-api.ts';
+import { deleteOwnedResource, deletionDestroysData, stagedNetworkNode } from './deletion.ts';
 import { acquireDeployLock } from './deploy-lock.ts';
-import { reverseGraph, walk } from './graph-walker.ts';
-import { HANDLERS, type HandlerContext } from './handlers/index.ts';
-import { ownershipTags } from './handlers/vm-handler.ts';
+import type { DeployReport, ResourceReport } from './deploy-report.ts';
+import { EngineError } from './engine-errors.ts';
+import { reverseGraph, type WalkEvent, walk } from './graph-walker.ts';
+import type { HandlerContext } from './handlers/index.ts';
 import { StateStore } from './state-store.ts';
 
 export interface DestroyOptions {
@@ -12,32 +14,51 @@ export interface DestroyOptions {
   readonly remote: string;
   readonly concurrency: number;
   readonly allowDestroyData: boolean;
-}
-
-export interface DestroyReport {
-  readonly deleted: readonly string[];
-  readonly failed: ReadonlyArray<{ readonly path: string; readonly error: string }>;
-  readonly ok: boolean;
+  readonly forceUnlock?: boolean;
+  readonly onPlan?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
+  readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
 }
 
 /**
- * Deletes what the stacks' state says they own, dependants first. A VM is
- * deleted only if it still carries the stack's ownership tag; every deleted
- * resource leaves the state as soon as it is gone.
+ * Deletes what the stacks' state says they own, dependants first (stacks in
+ * the order given: dependants first too). A VM is deleted only if it still
+ * carries the stack's ownership tags; every deleted resource leaves the
+ * state as soon as it is gone, so an interrupted destroy resumes.
  */
-export async function destroyStacks(options: DestroyOptions): Promise<DestroyReport> {
-  const deleted: string[] = [];
-  const failed: Array<{ path: string; error: string }> = [];
+export async function destroyStacks(options: DestroyOptions): Promise<DeployReport> {
+  const all: ResourceReport[] = [];
+  let ok = true;
   for (const stack of options.stacks) {
-    const state = StateStore.open(options.stateDir, options.remote, stack);
-    const entries = Object.entries(state.state.resources);
-    if (entries.some(([, r]) => r.type === 'proxmox_virtual_environment_vm') && !options.allowDestroyData) {
-      throw new Error(
-        `destroying ${stack} deletes its VMs and their disks; run again with --allow-destroy-data if that is intended`,
-      );
-    }
-    const lock = acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk destroy ${stack}`);
+    const lock = acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk destroy ${stack}`, {
+      force: options.forceUnlock,
+    });
     try {
+      const state = StateStore.open(options.stateDir, options.remote, stack);
+      const entries = Object.entries(state.state.resources).sort(([a], [b]) => (a < b ? -1 : 1));
+      const reports = new Map<string, ResourceReport>(
+        entries.map(([id, r]) => [
+          id,
+          {
+            stack,
+            id,
+            path: r.path,
+            type: r.type,
+            action: 'delete',
+            changes: [],
+            destroysData: deletionDestroysData(r),
+            status: 'planned',
+          },
+        ]),
+      );
+      await options.onPlan?.(stack, [...reports.values()]);
+      const lossy = [...reports.values()].filter((r) => r.destroysData);
+      if (lossy.length && !options.allowDestroyData) {
+        throw new EngineError(
+          'ENGINE_DATA_LOSS',
+          `destroying ${stack} deletes its VMs and their disks (${lossy.map((r) => r.path).join(', ')})`,
+          'run again with --allow-destroy-data if that is intended',
+        );
+      }
       const ctx: HandlerContext = {
         api: options.api,
         inventory: await options.api.clusterResources(),
@@ -50,51 +71,36 @@ export async function destroyStacks(options: DestroyOptions): Promise<DestroyRep
       const result = await walk(
         nodes,
         async (n) => {
-          const r = n.payload;
-          const handler = HANDLERS.get(r.type);
-          if (!handler) throw new Error(`no handler to delete ${r.type}`);
-          if (r.type === 'proxmox_virtual_environment_vm') {
-            const vm = ctx.inventory.find(
-              (x) => x.type === 'qemu' && Number(x.vmid) === Number(r.attributes.vm_id),
-            );
-            const tags = vm && 'tags' in vm ? String(vm.tags ?? '').split(';') : [];
-            if (vm && !ownershipTags(stack).every((t) => tags.includes(t))) {
-              throw new Error(
-                `VM ${String(r.attributes.vm_id)} is not tagged as owned by ${stack}; refusing to delete it`,
-              );
-            }
-            if (!vm) {
-              await state.remove(n.id); // Already gone.
-              return;
-            }
-          }
-          await handler.delete(ctx, r.attributes);
-          await state.remove(n.id);
-          deleted.push(r.path);
+          await deleteOwnedResource(ctx, state, n.id, n.payload);
         },
-        { concurrency: options.concurrency, limits: { 'node:*': 4 } },
+        {
+          concurrency: options.concurrency,
+          limits: { 'node:*': 4 },
+          onEvent: (e) => options.onEvent?.(stack, e, reports.get(e.id)),
+        },
       );
       // Bridge deletions are staged: reload each node they touched once.
-      const nodesTouched = new Set(
+      const touched = new Set(
         entries
-          .filter(
-            ([id, r]) =>
-              r.type === 'proxmox_virtual_environment_network_linux_bridge' &&
-              result.outcomes.get(id)?.status === 'done',
-          )
-          .map(([, r]) => String(r.attributes.node_name)),
+          .filter(([id]) => result.outcomes.get(id)?.status === 'done')
+          .map(([, r]) => stagedNetworkNode(r))
+          .filter((n): n is string => n !== undefined),
       );
-      for (const node of nodesTouched) await options.api.applyNetwork(node);
+      for (const node of [...touched].sort()) await options.api.applyNetwork(node);
       for (const [id, o] of result.outcomes) {
-        if (o.status !== 'done')
-          failed.push({
-            path: nodes.find((n) => n.id === id)!.payload.path,
-            error: o.error instanceof Error ? o.error.message : `skipped: ${o.because}`,
-          });
+        const report = reports.get(id)!;
+        report.status = o.status;
+        if (o.error) report.error = o.error instanceof Error ? o.error.message : String(o.error);
+        if (o.status === 'skipped') report.error = `skipped: ${o.because} failed`;
+      }
+      all.push(...reports.values());
+      if (result.counts.failed + result.counts.skipped + result.counts.cancelled > 0) {
+        ok = false;
+        break; // What comes next is depended on by this stack: keep it.
       }
     } finally {
       lock.release();
     }
   }
-  return { deleted, failed, ok: failed.length === 0 };
+  return { stacks: options.stacks, resources: all, ok };
 }

@@ -4,6 +4,15 @@ import { PvecdkError } from '../core/errors.ts';
 export const ENGINE_ERROR_CODES = {
   ENGINE_STATE_CORRUPT: 'a state file cannot be read or does not match the state format',
   ENGINE_LOCKED: 'another deploy of the same stack holds the lock',
+  ENGINE_DATA_LOSS: 'the change would delete or replace a VM or disk and --allow-destroy-data was not given',
+  ENGINE_NOT_OWNED: 'a live object with the planned id exists but this stack does not own it',
+  ENGINE_NO_HANDLER: 'the engine has no handler for a resource type it would have to change',
+  ENGINE_CRITICAL_SNAPSHOT_FAILED:
+    'the snapshot before a critical change could not be taken, so nothing was changed',
+  ENGINE_CRITICAL_ROLLED_BACK:
+    'a critical change failed to apply or verify; its VM was rolled back to the snapshot taken before it',
+  ENGINE_CRITICAL_ROLLBACK_FAILED:
+    'a critical change failed and so did the rollback; the VM must be rolled back by hand to the named snapshot',
 } as const;
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;

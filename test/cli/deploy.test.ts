@@ -13,7 +13,7 @@ describe('pvecdk deploy and diff', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('No remote is configured: using the embedded Proxmox VE emulator');
     expect(first.stdout).toMatch(
-      /Deployed: platform, acme \(created 15, updated 3, replaced 0, unchanged 0, pending 9, failed 0/,
+      /Deployed: platform, acme \(created 15, updated 3, replaced 0, deleted 0, unchanged 0, pending 9, failed 0/,
     );
     expect(readdirSync(join(cwd, '.pvecdk', 'sim', 'state', 'default')).sort()).toEqual([
       'acme.json',
@@ -22,7 +22,9 @@ describe('pvecdk deploy and diff', () => {
 
     const second = runCli(['deploy', join(ROOT, 'stacks/acme.ts')], { cwd, env });
     expect(second.code).toBe(0);
-    expect(second.stdout).toMatch(/created 0, updated 0, replaced 0, unchanged 18, pending 9, failed 0/);
+    expect(second.stdout).toMatch(
+      /created 0, updated 0, replaced 0, deleted 0, unchanged 18, pending 9, failed 0/,
+    );
 
     const diff = runCli(['diff', join(ROOT, 'stacks/globex.ts'), '--fail'], { cwd, env });
     expect(diff.stdout).toContain('+ globex/globex-main/Guest/Vm [proxmox_virtual_environment_vm] create');
@@ -33,11 +35,11 @@ describe('pvecdk deploy and diff', () => {
     const refused = runCli(['destroy', join(ROOT, 'stacks/acme.ts')], { cwd, env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
-      'destroying acme deletes its VMs and their disks; run again with --allow-destroy-data',
+      'destroying acme deletes its VMs and their disks (acme/acme-main/Guest/Vm)',
     );
     const destroyed = runCli(['destroy', join(ROOT, 'stacks/acme.ts'), '--allow-destroy-data'], { cwd, env });
     expect(destroyed.code).toBe(0);
-    expect(destroyed.stdout).toContain('Destroyed: acme (5 deleted, 0 failed)');
+    expect(destroyed.stdout).toContain('Destroyed: acme (deleted 5, failed 0, skipped 0');
     // The platform stays; acme is gone, so a diff wants it back.
     const after = runCli(['diff', join(ROOT, 'stacks/acme.ts')], { cwd, env });
     expect(after.stdout).toContain('+ acme/acme-main/Guest/Vm [proxmox_virtual_environment_vm] create');

@@ -28,8 +28,21 @@ export interface DesiredResource {
   readonly properties: Record<string, unknown>;
 }
 
+/**
+ * Whose a live object is, for types that carry ownership marks (VMs):
+ * `mine` (tagged for this stack), `unfinished` (this stack's clone, killed
+ * before it was tagged), `other` (another stack's) or `foreign` (not made by pvecdk).
+ */
+export type Ownership =
+  | { readonly kind: 'mine' }
+  | { readonly kind: 'unfinished' }
+  | { readonly kind: 'other'; readonly stack: string }
+  | { readonly kind: 'foreign' };
+
 /** What the engine knows of a live object, from one bulk read plus the configs it needed. */
 export interface Observed {
+  /** Set by handlers of types that carry ownership marks; the engine never changes what is not its own. */
+  readonly ownership?: Ownership;
   /** Attributes other resources reference (`vm_id`, `node_name`, `mac_addresses`). */
   readonly attributes: Record<string, unknown>;
   /** The object as the API returned it, for diffing. */
@@ -42,6 +55,19 @@ export interface HandlerContext {
   readonly inventory: readonly ClusterResource[];
   /** The stack, for ownership tags. */
   readonly stack: string;
+  /**
+   * Resolves the plan's secret references (`env:X`, `file:p`, `generated:n`)
+   * and keeps values Proxmox shows only once (a new API token's secret); the
+   * SecretStore. Absent where nothing may be written (plan-only runs):
+   * handlers that need it refuse to change anything without it.
+   */
+  readonly secrets?: SecretResolver;
+}
+
+/** The part of the SecretStore handlers use. */
+export interface SecretResolver {
+  resolve(reference: string): string;
+  remember?(name: string, value: string): void;
 }
 
 /**
@@ -62,4 +88,18 @@ export interface ResourceHandler {
     observed: Observed | undefined,
   ): Promise<Record<string, unknown>>;
   delete(ctx: HandlerContext, attributes: Record<string, unknown>): Promise<void>;
+  /**
+   * The VM snapshotted before a critical change of this resource (guest
+   * resources: the VM they change). Such handlers should also lock that VM in
+   * `locks`, so a rollback never undoes another resource's change.
+   */
+  snapshotTarget?(resource: DesiredResource): SnapshotTarget | undefined;
+  /** Checks that an applied change holds; throws, saying what does not, when it does not. */
+  verify?(ctx: HandlerContext, resource: DesiredResource, attributes: Record<string, unknown>): Promise<void>;
+}
+
+/** A VM by node and id: what a critical change snapshots and rolls back. */
+export interface SnapshotTarget {
+  readonly node: string;
+  readonly vmid: number;
 }

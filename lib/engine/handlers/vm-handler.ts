@@ -7,7 +7,7 @@ import {
   diffQemuConfig,
   type QemuConfig,
 } from '../proxmox/vm-config.ts';
-import type { DesiredResource, ResourceHandler } from './handler.ts';
+import type { DesiredResource, Ownership, ResourceHandler } from './handler.ts';
 
 type Props = Record<string, unknown>;
 const obj = (v: unknown): Props =>
@@ -17,6 +17,23 @@ const DISK = /^(scsi|virtio|sata|ide)\d+$/;
 /** Ownership tags: what a stack created carries them, so lost state can be adopted and destroy stays within its own. */
 export function ownershipTags(stack: string): string[] {
   return ['pvecdk', `pvecdk-${stack.toLowerCase()}`];
+}
+
+/** The description a clone carries until it is configured: marks a VM this stack began to create. */
+export function creationMarker(stack: string, path: string): string {
+  return `pvecdk: being created by stack ${stack} (${path})`;
+}
+
+/** Whose a VM is, from its tags (or, before it was tagged, its creation marker). */
+export function vmOwnership(stack: string, path: string, live: Record<string, unknown>): Ownership {
+  const tags = canonicalTags(String(live.tags ?? ''))
+    .split(';')
+    .filter(Boolean);
+  if (ownershipTags(stack).every((t) => tags.includes(t))) return { kind: 'mine' };
+  const other = tags.find((t) => t.startsWith('pvecdk-'));
+  if (other) return { kind: 'other', stack: other.slice('pvecdk-'.length) };
+  if (String(live.description ?? '').trim() === creationMarker(stack, path)) return { kind: 'unfinished' };
+  return { kind: 'foreign' };
 }
 
 function desiredConfig(resource: DesiredResource, stack: string): QemuConfig {
@@ -52,13 +69,18 @@ export const vmHandler: ResourceHandler = {
   async read(ctx, resource) {
     const vmid = Number(resource.properties.vm_id);
     const entry = ctx.inventory.find(
-      (r) => (r.type === 'qemu' || r.type === 'lxc') && Number(r.vmid) === vmid,
+      (r): r is Extract<typeof r, { type: 'qemu' | 'lxc' }> =>
+        (r.type === 'qemu' || r.type === 'lxc') && Number(r.vmid) === vmid,
     );
-    if (entry?.type !== 'qemu') return undefined;
+    if (!entry) return undefined;
+    // A container holds the id: not ours, and cloning over it would fail half-way.
+    if (entry.type !== 'qemu')
+      return { attributes: { vm_id: vmid, node_name: entry.node }, live: {}, ownership: { kind: 'foreign' } };
     const live = await ctx.api.qemuConfig(entry.node, vmid);
     return {
       attributes: { vm_id: vmid, node_name: entry.node, mac_addresses: macs(live), status: entry.status },
       live,
+      ownership: vmOwnership(ctx.stack, resource.path, live),
     };
   },
 
@@ -94,6 +116,14 @@ export const vmHandler: ResourceHandler = {
           ]
         : []),
     ];
+    // A clone left untagged by a killed deploy is finished by an update, even if its config already matches.
+    if (observed.ownership?.kind === 'unfinished')
+      all.push({
+        key: 'tags',
+        from: observed.live.tags ?? null,
+        to: 'pvecdk ownership tags',
+        forcesReplacement: false,
+      });
     if (all.length === 0) return { action: 'no-op', changes: [], destroysData: false };
     const replace = all.some((c) => c.forcesReplacement);
     return { action: replace ? 'replace' : 'update', changes: all, destroysData: replace };
@@ -119,6 +149,8 @@ export const vmHandler: ResourceHandler = {
         ...(sourceNode !== node ? { target: node } : {}),
         ...(clone.full !== false && clone.datastore_id ? { storage: String(clone.datastore_id) } : {}),
         ...(props.name !== undefined ? { name: String(props.name) } : {}),
+        // Until tags are set, this marks the clone as ours: a deploy killed here adopts it next time.
+        description: creationMarker(ctx.stack, resource.path),
         ...(typeof props.pool_id === 'string' ? { pool: props.pool_id } : {}),
       });
     }
@@ -136,9 +168,16 @@ export const vmHandler: ResourceHandler = {
       update[key] = value;
     }
     const changed = diffQemuConfig(update, live).map((c) => c.key);
-    if (changed.length) {
+    const marked =
+      update.description === undefined &&
+      String(live.description ?? '').trim() === creationMarker(ctx.stack, resource.path);
+    if (changed.length || marked) {
       const params: PveParams = Object.fromEntries(changed.map((k) => [k, update[k]!]));
-      await ctx.api.updateQemuConfig(node, vmid, { ...params, digest: String(live.digest) });
+      await ctx.api.updateQemuConfig(node, vmid, {
+        ...params,
+        ...(marked ? { delete: 'description' } : {}),
+        digest: String(live.digest),
+      });
     }
     const status = await ctx.api.qemuStatus(node, vmid);
     if (props.started !== false && props.template !== true && status.status !== 'running')

@@ -1,0 +1,88 @@
+import { existsSync, statSync } from 'node:fs';
+import { lockHolder } from '../../engine/deploy-lock.ts';
+import { loadAssembly } from '../../engine/plan-loader.ts';
+import { StateStore } from '../../engine/state-store.ts';
+import type { ProjectConfig } from '../config.ts';
+import { isRemoteConfigured, stateDirFor } from '../remote-state.ts';
+import { loadStackFile } from '../stack-file.ts';
+import { synthStackFile } from './synth.ts';
+
+export interface StackListing {
+  readonly stack: string;
+  /** Defined by the file itself (deploy/destroy target it), not only depended on. */
+  readonly target: boolean;
+  readonly remote: string;
+  /** `emulator` when no remote of that name is configured. */
+  readonly remoteKind: 'configured' | 'emulator';
+  readonly dependsOn: readonly string[];
+  readonly planned: number;
+  readonly deployed: number;
+  readonly status: 'not deployed' | 'deployed' | 'locked';
+  readonly lastChange: string | undefined;
+  readonly lockedBy: string | undefined;
+}
+
+/**
+ * `pvecdk ls`: the file's stacks and those they depend on, with what the
+ * local state says of each (no call to the remote: it answers instantly and
+ * offline; `diff` tells what the remote really has).
+ */
+export async function listStacks(o: {
+  readonly file: string;
+  readonly config: ProjectConfig;
+  readonly cwd: string;
+  readonly outdir: string;
+  readonly remote: string | undefined;
+}): Promise<StackListing[]> {
+  const loaded = await loadStackFile(o.file, o.cwd);
+  synthStackFile(loaded, o.outdir);
+  const assembly = loadAssembly(o.outdir);
+  const targets = new Set(loaded.targets.map((s) => s.stackName));
+  return [...assembly.plans.values()]
+    .sort((a, b) => (a.stack < b.stack ? -1 : 1))
+    .map((plan) => {
+      const remote = o.remote ?? plan.remote;
+      const stateDir = stateDirFor(o.config, remote, o.cwd);
+      const state = StateStore.open(stateDir, remote, plan.stack);
+      const deployed = Object.keys(state.state.resources).length;
+      const lock = lockHolder(stateDir, remote, plan.stack);
+      const planned = Object.keys(plan.resources).length;
+      return {
+        stack: plan.stack,
+        target: targets.has(plan.stack),
+        remote,
+        remoteKind: isRemoteConfigured(o.config, remote) ? 'configured' : 'emulator',
+        dependsOn: plan.dependsOn,
+        planned,
+        deployed,
+        status: lock ? 'locked' : deployed === 0 ? 'not deployed' : 'deployed',
+        lastChange: existsSync(state.file) ? statSync(state.file).mtime.toISOString() : undefined,
+        lockedBy: lock
+          ? `${lock.command} (pid ${lock.pid} on ${lock.hostname}, since ${lock.startedAt})`
+          : undefined,
+      };
+    });
+}
+
+export function formatListing(rows: readonly StackListing[]): string {
+  const table = [
+    ['STACK', 'REMOTE', 'STATUS', 'RESOURCES', 'DEPENDS ON', 'LAST CHANGE'],
+    ...rows.map((r) => [
+      `${r.stack}${r.target ? '' : ' (dependency)'}`,
+      `${r.remote}${r.remoteKind === 'emulator' ? ' (emulator)' : ''}`,
+      r.lockedBy ? `locked by ${r.lockedBy}` : r.status,
+      `${r.deployed} deployed / ${r.planned} planned`,
+      r.dependsOn.join(', ') || '-',
+      r.lastChange ?? '-',
+    ]),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -1,0 +1,54 @@
+import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
+import { summarize } from '../../engine/deploy-report.ts';
+import type { WalkEvent } from '../../engine/graph-walker.ts';
+import type { ProgressSink } from './progress.ts';
+
+/**
+ * `--json`: one JSON object per line (NDJSON), so a pipeline can follow a
+ * deploy as it runs: `plan` per stack, `resource` per walker event, and a
+ * final `result`.
+ */
+export class JsonProgress implements ProgressSink {
+  constructor(private readonly out: (line: string) => void) {}
+
+  plan(stack: string, resources: readonly ResourceReport[]): void {
+    this.out(JSON.stringify({ type: 'plan', stack, resources }));
+  }
+
+  event(stack: string, event: WalkEvent, r: ResourceReport | undefined): void {
+    const error =
+      'error' in event
+        ? event.error instanceof Error
+          ? event.error.message
+          : String(event.error)
+        : undefined;
+    this.out(
+      JSON.stringify({
+        type: 'resource',
+        stack,
+        id: event.id,
+        path: r?.path,
+        action: r?.action,
+        status: event.type,
+        elapsedMs: Math.round(event.elapsedMs),
+        ...(error !== undefined ? { error } : {}),
+        ...(event.type === 'retrying' ? { attempt: event.attempt } : {}),
+      }),
+    );
+  }
+
+  finish(report: DeployReport, wallMs: number): void {
+    this.out(
+      JSON.stringify({
+        type: 'result',
+        ok: report.ok,
+        stacks: report.stacks,
+        summary: summarize(report.resources),
+        wallMs: Math.round(wallMs),
+        resources: report.resources,
+      }),
+    );
+  }
+
+  abort(): void {}
+}

@@ -1,0 +1,61 @@
+import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
+import { summarize } from '../../engine/deploy-report.ts';
+import type { WalkEvent } from '../../engine/graph-walker.ts';
+import { ACTION_SYMBOL, describeResource, formatSeconds, formatSummary, isActionable } from './format.ts';
+import type { ProgressSink } from './progress.ts';
+
+/** Plain lines, for logs and pipes: the plan of each stack, then one line per finished action. */
+export class LineProgress implements ProgressSink {
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly verb: 'Deployed' | 'Destroyed',
+  ) {}
+
+  plan(stack: string, resources: readonly ResourceReport[]): void {
+    const acting = resources.filter(isActionable);
+    const unchanged = resources.filter((r) => r.status === 'unchanged').length;
+    const pending = resources.filter((r) => r.status === 'pending').length;
+    this.out(
+      `stack ${stack}: ${acting.length} to change, ${unchanged} unchanged${pending ? `, ${pending} pending` : ''}`,
+    );
+    for (const r of resources.filter((x) => x.status === 'failed')) this.out(describeResource(r));
+  }
+
+  event(stack: string, event: WalkEvent, r: ResourceReport | undefined): void {
+    const what = r ? `${ACTION_SYMBOL[r.action]} ${r.path} ${r.action}` : event.id;
+    switch (event.type) {
+      case 'done':
+        this.out(`  [${stack}] ${what} done ${formatSeconds(event.elapsedMs)}`);
+        return;
+      case 'failed':
+        this.out(
+          `  [${stack}] ${what} FAILED after ${formatSeconds(event.elapsedMs)}: ${message(event.error)}`,
+        );
+        return;
+      case 'retrying':
+        this.out(`  [${stack}] ${what} retrying (attempt ${event.attempt + 1}): ${message(event.error)}`);
+        return;
+      case 'skipped':
+        this.out(`  [${stack}] ${what} skipped: ${r?.error ?? 'a resource it depends on failed'}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  finish(report: DeployReport, wallMs: number): void {
+    const verb = report.ok ? this.verb : `${this.verb === 'Deployed' ? 'Deploy' : 'Destroy'} FAILED`;
+    const s = summarize(report.resources);
+    const counts =
+      this.verb === 'Destroyed'
+        ? `deleted ${s.deleted}, failed ${s.failed}, skipped ${s.skipped}, in ${(wallMs / 1000).toFixed(1)} s`
+        : formatSummary(s, wallMs);
+    this.out(`${verb}: ${report.stacks.join(', ')} (${counts})`);
+  }
+
+  abort(): void {}
+}
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n').join('\n      ');
+}

@@ -1,0 +1,154 @@
+import { createLogUpdate } from 'log-update';
+import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
+import type { WalkEvent } from '../../engine/graph-walker.ts';
+import { ACTION_SYMBOL, formatSeconds, isActionable } from './format.ts';
+import { LineProgress } from './line-progress.ts';
+import type { ProgressSink } from './progress.ts';
+
+type RowState = 'waiting' | 'running' | 'retrying' | 'done' | 'failed' | 'skipped';
+
+interface Row {
+  readonly stack: string;
+  readonly report: ResourceReport;
+  state: RowState;
+  startedAt?: number;
+  elapsedMs?: number;
+  detail?: string;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const ICON: Record<Exclude<RowState, 'running' | 'retrying'>, string> = {
+  waiting: '·',
+  done: '✔',
+  failed: '✖',
+  skipped: '↷',
+};
+
+/**
+ * The terminal view: one line per resource being changed (waiting, running
+ * with a spinner and its elapsed time, done, failed), a header with overall
+ * progress, redrawn in place. What does not fit the terminal is folded into
+ * a count, running and failed rows first. The final summary and failures are
+ * printed as plain lines, so they stay in the scrollback.
+ */
+export class LiveProgress implements ProgressSink {
+  private readonly rows = new Map<string, Row>();
+  private readonly render: ReturnType<typeof createLogUpdate>;
+  private readonly timer: NodeJS.Timeout;
+  private readonly startedAt = Date.now();
+  private frame = 0;
+  private readonly lines: LineProgress;
+
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly out: (line: string) => void,
+    private readonly verb: 'Deployed' | 'Destroyed',
+  ) {
+    this.render = createLogUpdate(stream, { showCursor: false });
+    this.lines = new LineProgress(out, verb);
+    this.timer = setInterval(() => this.draw(), 120);
+    this.timer.unref();
+  }
+
+  plan(stack: string, resources: readonly ResourceReport[]): void {
+    // The plan line goes above the live block, which is redrawn below it.
+    this.render.clear();
+    this.lines.plan(stack, resources);
+    for (const r of resources.filter(isActionable))
+      this.rows.set(`${stack}/${r.id}`, { stack, report: r, state: 'waiting' });
+    this.draw();
+  }
+
+  event(stack: string, event: WalkEvent, _r: ResourceReport | undefined): void {
+    const row = this.rows.get(`${stack}/${event.id}`);
+    if (!row) return;
+    switch (event.type) {
+      case 'running':
+        row.state = 'running';
+        row.startedAt = Date.now() - event.elapsedMs;
+        break;
+      case 'retrying':
+        row.state = 'retrying';
+        row.detail = `retry ${event.attempt + 1}: ${firstLine(event.error)}`;
+        break;
+      case 'done':
+        row.state = 'done';
+        row.elapsedMs = event.elapsedMs;
+        break;
+      case 'failed':
+        row.state = 'failed';
+        row.elapsedMs = event.elapsedMs;
+        row.detail = firstLine(event.error);
+        break;
+      case 'skipped':
+      case 'cancelled':
+        row.state = 'skipped';
+        break;
+      default:
+        return;
+    }
+    this.draw();
+  }
+
+  finish(report: DeployReport, wallMs: number): void {
+    this.stop();
+    for (const r of report.resources.filter((x) => x.status === 'failed'))
+      this.out(`  ✖ ${r.path}: ${r.error ?? 'failed'}`);
+    this.lines.finish(report, wallMs);
+  }
+
+  abort(): void {
+    this.stop();
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.draw();
+    this.render.done();
+  }
+
+  private draw(): void {
+    this.frame++;
+    const rows = [...this.rows.values()];
+    const count = (s: RowState) => rows.filter((r) => r.state === s).length;
+    const finished = count('done') + count('failed') + count('skipped');
+    const header = `${this.verb === 'Deployed' ? 'Deploying' : 'Destroying'} ${finished}/${rows.length} · ${count('running') + count('retrying')} running · ${count('failed')} failed · ${formatSeconds(Date.now() - this.startedAt)}`;
+    const budget = Math.max(3, (this.stream.rows ?? 24) - 3);
+    const rank: Record<RowState, number> = {
+      failed: 0,
+      running: 1,
+      retrying: 1,
+      waiting: 2,
+      skipped: 3,
+      done: 4,
+    };
+    const shown =
+      rows.length <= budget
+        ? rows
+        : [...rows].sort((a, b) => rank[a.state] - rank[b.state]).slice(0, budget - 1);
+    const width = Math.min(60, Math.max(...shown.map((r) => r.report.path.length), 10));
+    const lines = shown.map((r) => this.line(r, width));
+    if (shown.length < rows.length)
+      lines.push(`  … ${rows.length - shown.length} more (${count('done')} done)`);
+    this.render([header, ...lines].join('\n'));
+  }
+
+  private line(r: Row, width: number): string {
+    const icon =
+      r.state === 'running' || r.state === 'retrying' ? SPINNER[this.frame % SPINNER.length]! : ICON[r.state];
+    const elapsed =
+      r.elapsedMs !== undefined
+        ? formatSeconds(r.elapsedMs)
+        : r.startedAt !== undefined
+          ? formatSeconds(Date.now() - r.startedAt)
+          : '';
+    const path =
+      r.report.path.length > width ? `…${r.report.path.slice(-(width - 1))}` : r.report.path.padEnd(width);
+    const detail = r.detail && (r.state === 'failed' || r.state === 'retrying') ? `  ${r.detail}` : '';
+    return `  ${icon} ${ACTION_SYMBOL[r.report.action]} ${path} ${r.report.action.padEnd(7)} ${r.state.padEnd(8)} ${elapsed}${detail}`;
+  }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 120);
+}

@@ -1,0 +1,16 @@
+import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
+import type { WalkEvent } from '../../engine/graph-walker.ts';
+
+/**
+ * Where a deploy or destroy reports as it goes: a live view on a terminal,
+ * plain lines otherwise, NDJSON events with --json. The engine calls
+ * `plan` once per stack before writing, then `event` per walker event.
+ */
+export interface ProgressSink {
+  plan(stack: string, resources: readonly ResourceReport[]): void;
+  event(stack: string, event: WalkEvent, resource: ResourceReport | undefined): void;
+  /** Stops any live rendering and prints the final result. */
+  finish(report: DeployReport, wallMs: number): void;
+  /** Stops live rendering without a result (an error is about to be printed). */
+  abort(): void;
+}
