@@ -6,16 +6,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PveClient } from '../lib/pve/index.ts';
 import { loadOrCreateCertificate, Simulator, seedState, startSimulator } from '../lib/sim/index.ts';
-
-export interface BenchResult {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly baseline: number;
-  /** value / baseline: how the emulator compares with the bare baseline measured in the same run. */
-  readonly ratio: number;
-  readonly note: string;
-}
+import type { BenchResult } from './result.ts';
 
 const REQUESTS = 3_000;
 const CONCURRENCY = 16;

@@ -8,7 +8,14 @@ import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
 import { applyStagedNetwork } from './handlers/bridge-handler.ts';
-import { type DesiredResource, HANDLERS, type HandlerContext } from './handlers/index.ts';
+import {
+  type DesiredResource,
+  HANDLERS,
+  type HandlerContext,
+  type Observed,
+  type PlannedChange,
+  type ResourceHandler,
+} from './handlers/index.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { resolveReferences } from './references.ts';
 import { planStack, type StackPlan } from './stack-planner.ts';
@@ -37,6 +44,17 @@ export interface DeployOptions {
   /** Retries of whole actions after transient failures (locks, timeouts, 5xx); tests set it low. */
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
 }
+
+/**
+ * Keyed limits of the walk: one clone per template (a full clone holds the
+ * storage lock, and parallel ones fail with `can't lock file`), a few
+ * changes per node, one network edit per node at a time.
+ */
+export const ENGINE_LIMITS: Readonly<Record<string, number>> = {
+  'template:*': 1,
+  'node:*': 4,
+  'network:*': 1,
+};
 
 const RETRYABLE = new Set(['PVE_LOCKED', 'PVE_TIMEOUT', 'PVE_CONNECTION', 'PVE_SERVER']);
 
@@ -90,8 +108,11 @@ async function deployStack(
   options: DeployOptions,
 ): Promise<{ ok: boolean; reports: ResourceReport[] }> {
   const stack = plan.stack;
+  const observedAttributes = new Map<string, Record<string, unknown>>();
   const lookup = (s: string, id: string) =>
-    (s === stack ? state : states.get(s))?.state.resources[id]?.attributes;
+    s === stack
+      ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
+      : states.get(s)?.state.resources[id]?.attributes;
   const ctx: HandlerContext = { api: options.api, inventory: await options.api.clusterResources(), stack };
   const desired = (id: string, strict: boolean): DesiredResource => {
     const r = plan.resources[id]!;
@@ -103,7 +124,13 @@ async function deployStack(
     };
   };
 
-  const planned = await planStack(plan, state, ctx, (id) => desired(id, false));
+  const planned = await planStack(
+    plan,
+    state,
+    { ...ctx, planningCache: new Map() },
+    (id) => desired(id, false),
+    observedAttributes,
+  );
   const all = [...planned.reports.values()];
   await options.onPlan?.(stack, all);
   if (options.dryRun || planned.failures > 0) return { ok: planned.failures === 0, reports: all };
@@ -142,10 +169,11 @@ async function deployStack(
       const r = plan.resources[p.id]!;
       const handler = HANDLERS.get(r.type)!;
       const resource = desired(p.id, true);
-      // Read again: a retry, or a resume, must start from what is live now.
-      const fresh = p.attempt++ === 0 ? ctx : { ...ctx, inventory: await options.api.clusterResources() };
+      // Planned as is only on a first try with every value known; a retry starts from what is live now.
+      const asPlanned = p.attempt++ === 0 && !planned.provisional.has(p.id);
+      const fresh = asPlanned ? ctx : { ...ctx, inventory: await options.api.clusterResources() };
       const observed = await handler.read(fresh, resource);
-      const change = p.attempt === 1 ? planned.changes.get(p.id)! : handler.plan(resource, observed);
+      const change = asPlanned ? planned.changes.get(p.id)! : replan(handler, resource, observed, options);
       const attributes =
         change.action === 'no-op'
           ? (observed?.attributes ?? {})
@@ -164,7 +192,7 @@ async function deployStack(
     },
     {
       concurrency: options.concurrency,
-      limits: { 'template:*': 1, 'node:*': 4 },
+      limits: ENGINE_LIMITS,
       retry: {
         attempts: options.retry?.attempts ?? 3,
         baseMs: options.retry?.baseMs ?? 2000,
@@ -201,6 +229,30 @@ async function deployStack(
     ok: result.counts.failed === 0 && result.counts.cancelled === 0,
     reports: [...planned.reports.values()],
   };
+}
+
+/** Plans again at apply time, with the same refusals as before the first write. */
+function replan(
+  handler: ResourceHandler,
+  resource: DesiredResource,
+  observed: Observed | undefined,
+  options: DeployOptions,
+): PlannedChange {
+  const owner = observed?.ownership;
+  if (owner && (owner.kind === 'other' || owner.kind === 'foreign'))
+    throw new EngineError(
+      'ENGINE_NOT_OWNED',
+      `${resource.path}: the live object ${owner.kind === 'other' ? `belongs to stack ${owner.stack}` : 'was not created by pvecdk'}; pvecdk will not take it over`,
+      'give this resource another id in the stack, or remove the existing object',
+    );
+  const change = handler.plan(resource, observed);
+  if (change.destroysData && !options.allowDestroyData)
+    throw new EngineError(
+      'ENGINE_DATA_LOSS',
+      `${resource.path} (${change.action}) would destroy data once its references are known`,
+      'run again with --allow-destroy-data if that is intended',
+    );
+  return change;
 }
 
 type ActionPayload =

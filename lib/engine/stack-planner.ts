@@ -13,6 +13,8 @@ export interface StackPlan {
   readonly changes: Map<string, PlannedChange>;
   /** Resources the state has and the plan no longer does: deleted by this deploy. */
   readonly deletions: Map<string, ResourceState>;
+  /** Planned with references not known yet: planned again, with every value known, when they are applied. */
+  readonly provisional: ReadonlySet<string>;
   /** Resources that could not be planned (unreadable, not ours): nothing is written when any exist. */
   readonly failures: number;
 }
@@ -24,23 +26,27 @@ function message(e: unknown): string {
 }
 
 /**
- * Reads and diffs every resource of one stack. Resources whose references are
- * not known yet plan a create without reading; resources the live system has
- * but another owner holds are failures, never adopted.
+ * Reads and diffs every resource of one stack, dependencies first, filling
+ * `observedAttributes` as it goes so references resolve from what is live
+ * when the state does not have them. Resources the live system has but
+ * another owner holds are failures, never adopted.
  */
 export async function planStack(
   plan: Plan,
   state: StateStore,
   ctx: HandlerContext,
   desired: (id: string) => DesiredResource,
+  observedAttributes: Map<string, Record<string, unknown>>,
 ): Promise<StackPlan> {
   const stack = plan.stack;
   const reports = new Map<string, ResourceReport>();
   const changes = new Map<string, PlannedChange>();
+  const provisional = new Set<string>();
   let failures = 0;
   const base = (id: string, path: string, type: string) => ({ stack, id, path, type });
 
-  for (const [id, r] of Object.entries(plan.resources).sort(byId)) {
+  for (const id of dependencyOrder(plan)) {
+    const r = plan.resources[id]!;
     const handler = HANDLERS.get(r.type);
     if (!handler) {
       reports.set(id, {
@@ -57,22 +63,24 @@ export async function planStack(
     }
     try {
       const resource = desired(id);
-      let change: PlannedChange;
-      if (JSON.stringify(resource.properties).includes(KNOWN_AFTER_APPLY)) {
-        // Something it refers to does not exist yet, so neither can it.
-        change = { action: 'create', changes: [], destroysData: false };
-      } else {
-        const observed = await handler.read(ctx, resource);
-        const owner = observed?.ownership;
-        if (owner && (owner.kind === 'other' || owner.kind === 'foreign')) {
-          throw new EngineError(
-            'ENGINE_NOT_OWNED',
-            `${r.path}: ${owner.kind === 'other' ? `the live object belongs to stack ${owner.stack}` : 'the live object was not created by pvecdk'} (${describeObserved(observed.attributes)}); pvecdk will not take it over`,
-            'give this resource another id in the stack, or remove the existing object; to adopt it on purpose, tag it with the stack ownership tags',
-          );
-        }
-        change = handler.plan(resource, observed);
+      // Something it refers to is not known yet: what is read now is a guess, decided again at apply.
+      const unknown = JSON.stringify(resource.properties).includes(KNOWN_AFTER_APPLY);
+      if (unknown) provisional.add(id);
+      const observed = await handler.read(ctx, resource).catch((e: unknown) => {
+        if (unknown) return undefined;
+        throw e;
+      });
+      const owner = observed?.ownership;
+      if (owner && (owner.kind === 'other' || owner.kind === 'foreign')) {
+        throw new EngineError(
+          'ENGINE_NOT_OWNED',
+          `${r.path}: ${owner.kind === 'other' ? `the live object belongs to stack ${owner.stack}` : 'the live object was not created by pvecdk'} (${describeObserved(observed.attributes)}); pvecdk will not take it over`,
+          'give this resource another id in the stack, or remove the existing object; to adopt it on purpose, tag it with the stack ownership tags',
+        );
       }
+      // What is live lets later resources resolve their references even when the state was lost.
+      if (observed) observedAttributes.set(id, observed.attributes);
+      const change = handler.plan(resource, observed);
       changes.set(id, change);
       reports.set(id, {
         ...base(id, r.path, r.type),
@@ -106,7 +114,7 @@ export async function planStack(
       status: 'planned',
     });
   }
-  return { reports, changes, deletions, failures };
+  return { reports, changes, deletions, provisional, failures };
 }
 
 function describeObserved(attributes: Record<string, unknown>): string {
@@ -114,4 +122,18 @@ function describeObserved(attributes: Record<string, unknown>): string {
     .filter(([k]) => ['vm_id', 'node_name', 'id', 'name'].includes(k))
     .map(([k, v]) => `${k} ${String(v)}`)
     .join(', ');
+}
+
+/** Plan resources with each after what it depends on (ties by id): references resolve in this order. */
+function dependencyOrder(plan: Plan): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string): void => {
+    if (seen.has(id) || !plan.resources[id]) return;
+    seen.add(id);
+    for (const d of [...plan.resources[id].dependsOn].sort()) visit(d);
+    order.push(id);
+  };
+  for (const id of Object.keys(plan.resources).sort()) visit(id);
+  return order;
 }

@@ -53,8 +53,8 @@ export class Simulator {
   readonly tasks: TaskRunner;
   readonly tickets = new TicketAuthority();
   readonly latency: SimLatency;
-  /** Counters, e.g. how many writes a deploy made. */
-  readonly stats = { requests: 0, writes: 0 };
+  /** Counters, e.g. how many writes a deploy made; `byMethod` counts every request by its HTTP method. */
+  readonly stats = { requests: 0, writes: 0, byMethod: {} as Record<string, number> };
   requestFault: ((req: SimRequest) => RequestFault | undefined) | undefined;
   private readonly handlers = new Map<string, SimHandler>();
 
@@ -76,6 +76,8 @@ export class Simulator {
   /** Handles one request; never throws (errors become Proxmox error answers). */
   handle(req: SimRequest): SimResponse {
     this.stats.requests += 1;
+    const method = req.method.toUpperCase();
+    this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
     try {
       const data = this.dispatch(req);
       return { status: 200, reason: 'OK', body: JSON.stringify({ data: data === undefined ? null : data }) };

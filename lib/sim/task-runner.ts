@@ -7,6 +7,8 @@ export interface SimTask {
   readonly pid: number;
   readonly pstart: number;
   readonly starttime: number;
+  /** How long the work takes, after the latency scale: what a perfect client would wait for. */
+  readonly latencyMs: number;
   status: 'running' | 'stopped';
   exitstatus?: string;
   log: string[];
@@ -30,7 +32,9 @@ export class TaskRunner {
 
   /**
    * Starts a task; `work` runs after `latencyMs` (scaled) and may throw to fail
-   * it. Returns the UPID.
+   * it; `onFail` undoes what the request did up front (locks, a half-made VM),
+   * as Proxmox's own error paths do, also when the failure is injected.
+   * Returns the UPID.
    */
   start(
     node: string,
@@ -39,10 +43,12 @@ export class TaskRunner {
     user: string,
     latencyMs: number,
     work: () => string[] | undefined,
+    onFail?: () => void,
   ): string {
     const now = Math.floor(Date.now() / 1000);
     const pid = this.nextPid++;
     const upid = `UPID:${node}:${hex8(pid)}:${hex8(0x157c0de + pid)}:${hex8(now)}:${type}:${id}:${user}:`;
+    const scaledMs = Math.max(0, Math.round(latencyMs * this.latencyScale));
     const task: SimTask = {
       upid,
       node,
@@ -52,29 +58,28 @@ export class TaskRunner {
       pid,
       pstart: 0x157c0de + pid,
       starttime: now,
+      latencyMs: scaledMs,
       status: 'running',
       log: [],
     };
     this.tasks.set(upid, task);
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        const injected = this.taskFault?.(task);
-        try {
-          if (injected) throw new Error(injected);
-          task.log.push(...(work() ?? []));
-          task.log.push('TASK OK');
-          task.exitstatus = 'OK';
-        } catch (e) {
-          const text = (e as Error).message;
-          task.log.push(`TASK ERROR: ${text}`);
-          task.exitstatus = text;
-        }
-        task.status = 'stopped';
-        task.endtime = Math.floor(Date.now() / 1000);
-      },
-      Math.max(0, Math.round(latencyMs * this.latencyScale)),
-    );
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const injected = this.taskFault?.(task);
+      try {
+        if (injected) throw new Error(injected);
+        task.log.push(...(work() ?? []));
+        task.log.push('TASK OK');
+        task.exitstatus = 'OK';
+      } catch (e) {
+        const text = (e as Error).message;
+        onFail?.();
+        task.log.push(`TASK ERROR: ${text}`);
+        task.exitstatus = text;
+      }
+      task.status = 'stopped';
+      task.endtime = Math.floor(Date.now() / 1000);
+    }, scaledMs);
     this.timers.add(timer);
     return upid;
   }

@@ -1,5 +1,5 @@
 import type { PveParams } from '../../pve/client.ts';
-import type { PlannedChange, ResourceHandler } from './handler.ts';
+import { type PlannedChange, type ResourceHandler, sharedRead } from './handler.ts';
 
 type Props = Record<string, unknown>;
 
@@ -46,7 +46,9 @@ export const backupJobHandler: ResourceHandler = {
   },
 
   async read(ctx, resource) {
-    const jobs = (await ctx.api.client.get('/cluster/backup')) as Array<Record<string, unknown>>;
+    const jobs = (await sharedRead(ctx, 'cluster:backup', () =>
+      ctx.api.client.get('/cluster/backup'),
+    )) as Array<Record<string, unknown>>;
     const job = jobs.find((j) => j.id === resource.properties.id);
     return job ? { attributes: { id: job.id }, live: job } : undefined;
   },

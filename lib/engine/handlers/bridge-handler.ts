@@ -1,5 +1,11 @@
 import type { PveParams } from '../../pve/client.ts';
-import type { HandlerContext, PlannedChange, PropertyChange, ResourceHandler } from './handler.ts';
+import {
+  type HandlerContext,
+  type PlannedChange,
+  type PropertyChange,
+  type ResourceHandler,
+  sharedRead,
+} from './handler.ts';
 
 /** Plan attribute → what `GET /nodes/{node}/network` reports, as comparable text. */
 function desiredFields(p: Record<string, unknown>): Record<string, string> {
@@ -53,7 +59,9 @@ export const bridgeHandler: ResourceHandler = {
 
   async read(ctx, resource) {
     const node = String(resource.properties.node_name);
-    const iface = (await ctx.api.network(node)).find((i) => i.iface === resource.properties.name);
+    const iface = (await sharedRead(ctx, `network:${node}`, () => ctx.api.network(node))).find(
+      (i) => i.iface === resource.properties.name,
+    );
     if (!iface) return undefined;
     return {
       attributes: { name: iface.iface, node_name: node },

@@ -56,6 +56,12 @@ export interface HandlerContext {
   /** The stack, for ownership tags. */
   readonly stack: string;
   /**
+   * While planning only: reads of lists several resources share (a node's
+   * network, the cluster's backup jobs) are made once. Absent while applying,
+   * where every read must see what the walk has changed so far.
+   */
+  readonly planningCache?: Map<string, Promise<unknown>>;
+  /**
    * Resolves the plan's secret references (`env:X`, `file:p`, `generated:n`)
    * and keeps values Proxmox shows only once (a new API token's secret); the
    * SecretStore. Absent where nothing may be written (plan-only runs):
@@ -102,4 +108,18 @@ export interface ResourceHandler {
 export interface SnapshotTarget {
   readonly node: string;
   readonly vmid: number;
+}
+
+/** A read shared by the resources planned together (see `planningCache`); a plain read otherwise. */
+export function sharedRead<T>(ctx: HandlerContext, key: string, load: () => Promise<T>): Promise<T> {
+  const cache = ctx.planningCache;
+  if (!cache) return load();
+  let hit = cache.get(key) as Promise<T> | undefined;
+  if (!hit) {
+    hit = load();
+    cache.set(key, hit);
+    // A failed read is not remembered: the next resource tries again.
+    hit.catch(() => cache.delete(key));
+  }
+  return hit;
 }

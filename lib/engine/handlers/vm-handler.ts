@@ -78,7 +78,7 @@ export const vmHandler: ResourceHandler = {
       return { attributes: { vm_id: vmid, node_name: entry.node }, live: {}, ownership: { kind: 'foreign' } };
     const live = await ctx.api.qemuConfig(entry.node, vmid);
     return {
-      attributes: { vm_id: vmid, node_name: entry.node, mac_addresses: macs(live), status: entry.status },
+      attributes: { vm_id: vmid, node_name: entry.node, mac_addresses: macs(live) },
       live,
       ownership: vmOwnership(ctx.stack, resource.path, live),
     };

@@ -1,7 +1,7 @@
 import type { HandlerTable, SimContext } from '../handler.ts';
 import { dieError } from '../sim-error.ts';
 import type { QemuConfig, SimVm } from '../state.ts';
-import { addToPool, vmOnNode } from './qemu.ts';
+import { addToPool, removeFromPools, vmOnNode } from './qemu.ts';
 import { assertUnlocked, normaliseValue } from './qemu-config-store.ts';
 
 /** Full clones in flight per storage: Proxmox serialises them on the storage lock. */
@@ -113,6 +113,13 @@ export const qemuCloneHandlers: HandlerTable = [
           return [
             `create ${full ? 'full' : 'linked'} clone of drive scsi0 (${String(source.config.scsi0 ?? '')})`,
           ];
+        },
+        // A clone that fails removes the half-made VM and frees the source, as qm clone does.
+        () => {
+          release();
+          if (ctx.state.vms[newid] === target) delete ctx.state.vms[newid];
+          removeFromPools(ctx, newid);
+          ctx.changed();
         },
       );
     },

@@ -110,12 +110,23 @@ export const qemuExtraHandlers: HandlerTable = [
       if (vm.status === 'running' && !ctx.params.online)
         throw dieError("can't migrate running VM without --online");
       vm.lock = 'migrate';
-      return ctx.tasks.start(vm.node, 'qmigrate', String(vm.vmid), ctx.actor, ctx.latency.clone, () => {
-        vm.lock = undefined;
-        vm.node = target;
-        ctx.changed();
-        return [`migration finished successfully`];
-      });
+      return ctx.tasks.start(
+        vm.node,
+        'qmigrate',
+        String(vm.vmid),
+        ctx.actor,
+        ctx.latency.clone,
+        () => {
+          vm.lock = undefined;
+          vm.node = target;
+          ctx.changed();
+          return [`migration finished successfully`];
+        },
+        // A failed migration leaves the VM where it was, unlocked.
+        () => {
+          vm.lock = undefined;
+        },
+      );
     },
   ],
 ];

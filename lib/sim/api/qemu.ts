@@ -165,15 +165,29 @@ export const qemuHandlers: HandlerTable = [
       assertUnlocked(vm);
       if (vm.status === 'running') throw dieError(`VM ${vm.vmid} is running - destroy failed`);
       vm.lock = 'destroyed';
-      return ctx.tasks.start(vm.node, 'qmdestroy', String(vm.vmid), ctx.actor, ctx.latency.destroy, () => {
-        delete ctx.state.vms[vm.vmid];
-        for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vm.vmid);
-        ctx.changed();
-        return [`destroy VM ${vm.vmid}`];
-      });
+      return ctx.tasks.start(
+        vm.node,
+        'qmdestroy',
+        String(vm.vmid),
+        ctx.actor,
+        ctx.latency.destroy,
+        () => {
+          delete ctx.state.vms[vm.vmid];
+          removeFromPools(ctx, vm.vmid);
+          ctx.changed();
+          return [`destroy VM ${vm.vmid}`];
+        },
+        () => {
+          vm.lock = undefined;
+        },
+      );
     },
   ],
 ];
+
+export function removeFromPools(ctx: SimContext, vmid: number): void {
+  for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vmid);
+}
 
 export function addToPool(ctx: SimContext, pool: string, vmid: number): void {
   const entry = ctx.state.pools[pool];
