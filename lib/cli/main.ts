@@ -185,6 +185,7 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
     forceUnlock: Boolean(values['force-unlock']),
     json: Boolean(values.json),
     out: io.out,
+    warn: (m) => io.err(`warning: ${m}`),
     terminal: values.json ? undefined : io.terminal,
     confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
   });
@@ -210,6 +211,7 @@ async function destroyCommand(args: readonly string[], io: CliIo): Promise<numbe
     forceUnlock: Boolean(values['force-unlock']),
     json: Boolean(values.json),
     out: io.out,
+    warn: (m) => io.err(`warning: ${m}`),
     terminal: values.json ? undefined : io.terminal,
     confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
   });

@@ -39,6 +39,8 @@ export interface DeployOptions {
   /** Called once a stack is planned, before its first write: every resource with its action. */
   readonly onPlan?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
+  /** Things the operator should know that do not stop the deploy (a stale lock taken over). */
+  readonly onWarning?: (message: string) => void;
   /** Steps of critical changes: snapshot, apply, verify, rollback, prune. */
   readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
   /** Retries of whole actions after transient failures (locks, timeouts, 5xx); tests set it low. */
@@ -84,6 +86,10 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       : acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk deploy ${stack}`, {
           force: options.forceUnlock,
         });
+    if (lock?.tookOverFrom)
+      options.onWarning?.(
+        `took over the lock of stack ${stack} from '${lock.tookOverFrom.command}' (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.hostname}, since ${lock.tookOverFrom.startedAt})`,
+      );
     try {
       // Opened under the lock: what another deploy wrote before it released the lock counts.
       const state = StateStore.open(options.stateDir, options.remote, stack);

@@ -15,6 +15,7 @@ export interface DestroyOptions {
   readonly concurrency: number;
   readonly allowDestroyData: boolean;
   readonly forceUnlock?: boolean;
+  readonly onWarning?: (message: string) => void;
   readonly onPlan?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
 }
@@ -32,6 +33,10 @@ export async function destroyStacks(options: DestroyOptions): Promise<DeployRepo
     const lock = acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk destroy ${stack}`, {
       force: options.forceUnlock,
     });
+    if (lock.tookOverFrom)
+      options.onWarning?.(
+        `took over the lock of stack ${stack} from '${lock.tookOverFrom.command}' (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.hostname})`,
+      );
     try {
       const state = StateStore.open(options.stateDir, options.remote, stack);
       const entries = Object.entries(state.state.resources).sort(([a], [b]) => (a < b ? -1 : 1));

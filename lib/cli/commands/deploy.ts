@@ -22,6 +22,8 @@ export interface DeployCommandOptions {
   readonly forceUnlock: boolean;
   readonly json: boolean;
   readonly out: (line: string) => void;
+  /** Warnings go to stderr, so --json output stays parseable. */
+  readonly warn: (line: string) => void;
   /** A terminal to draw the live view on; plain lines without one. */
   readonly terminal: NodeJS.WriteStream | undefined;
   /** Asks the operator; absent when nobody can answer (not a terminal, --yes, --json). */
@@ -77,6 +79,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
           await confirmDestructive(stack, resources, o.confirm, false);
           progress?.plan(stack, resources);
         },
+        onWarning: (message) => o.warn(message),
         onEvent: (stack, event, r) => progress?.event(stack, event, r),
       });
     } catch (e) {

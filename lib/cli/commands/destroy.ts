@@ -17,6 +17,8 @@ export interface DestroyCommandOptions {
   readonly forceUnlock: boolean;
   readonly json: boolean;
   readonly out: (line: string) => void;
+  /** Warnings go to stderr, so --json output stays parseable. */
+  readonly warn: (line: string) => void;
   readonly terminal: NodeJS.WriteStream | undefined;
   readonly confirm: ((question: string) => Promise<boolean>) | undefined;
 }
@@ -46,6 +48,7 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
         if (resources.length) await confirmDestructive(stack, resources, o.confirm, true);
         progress.plan(stack, resources);
       },
+      onWarning: (message) => o.warn(message),
       onEvent: (stack, event, r) => progress.event(stack, event, r),
     }).catch((e: unknown) => {
       progress.abort();
