@@ -40,6 +40,12 @@ export interface CustomerDbVmProps {
   readonly cores?: number;
   readonly memoryMiB?: number;
   readonly dataDiskGb?: number;
+  /**
+   * What may happen to the database disk: `delete` (default; destroying it
+   * needs --allow-destroy-data), `detach` or `retain` (never destroyed by a
+   * deploy or destroy until changed back).
+   */
+  readonly dataDiskLifecycle?: 'delete' | 'detach' | 'retain';
   readonly node?: string;
   readonly poolId?: Ref<string>;
   readonly backup?: Partial<BackupPolicy> | false;
@@ -60,6 +66,7 @@ const PropsSchema = z.object({
   cores: z.number().int().min(1).max(64).default(4),
   memoryMiB: z.number().int().min(1024).max(1_048_576).default(8192),
   dataDiskGb: z.number().int().min(1).max(65_536).default(100),
+  dataDiskLifecycle: z.enum(['delete', 'detach', 'retain']).default('delete'),
   node: z.string().optional(),
   backup: z
     .union([
@@ -126,7 +133,13 @@ export class CustomerDbVm extends Construct {
       template: p.os === 'windows' ? cluster.templates.windowsServer : cluster.templates.debian,
       cores: p.cores,
       memoryMiB: p.memoryMiB,
-      dataDisks: [{ interface: 'scsi1', sizeGb: p.dataDiskGb }],
+      dataDisks: [
+        {
+          interface: 'scsi1',
+          sizeGb: p.dataDiskGb,
+          ...(p.dataDiskLifecycle !== 'delete' ? { lifecycle: p.dataDiskLifecycle } : {}),
+        },
+      ],
       nics: [{ bridge: lan.name, firewall: true }],
       after: lan.bridges,
       osType: p.os === 'windows' ? 'win11' : 'l26',

@@ -15,6 +15,8 @@ export interface CustomerServer {
   readonly cores?: number;
   readonly memoryMiB?: number;
   readonly dataDiskGb?: number;
+  /** `retain` protects the database disk from any deploy or destroy (see CustomerDbVm). */
+  readonly dataDiskLifecycle?: 'delete' | 'detach' | 'retain';
   readonly node?: string;
   /** Pin the LAN address or VM id instead of deriving them. */
   readonly address?: string;
@@ -57,6 +59,7 @@ const PropsSchema = z
           cores: z.number().int().optional(),
           memoryMiB: z.number().int().optional(),
           dataDiskGb: z.number().int().optional(),
+          dataDiskLifecycle: z.enum(['delete', 'detach', 'retain']).optional(),
           node: z.string().optional(),
           address: z.ipv4().optional(),
           vmId: z.number().int().optional(),
@@ -143,6 +146,7 @@ export class Customer extends Stack {
         ...(s.cores ? { cores: s.cores } : {}),
         ...(s.memoryMiB ? { memoryMiB: s.memoryMiB } : {}),
         ...(s.dataDiskGb ? { dataDiskGb: s.dataDiskGb } : {}),
+        ...(s.dataDiskLifecycle ? { dataDiskLifecycle: s.dataDiskLifecycle } : {}),
         ...(s.node ? { node: s.node } : {}),
         ...(s.highAvailability ? { highAvailability: true } : {}),
         ...(s.backup !== undefined ? { backup: s.backup } : {}),

@@ -32,7 +32,12 @@ export interface GuestVmProps {
   readonly cores: number;
   readonly memoryMiB: number;
   /** Extra data disks beyond the template's system disk. */
-  readonly dataDisks?: ReadonlyArray<{ readonly interface: string; readonly sizeGb: number }>;
+  readonly dataDisks?: ReadonlyArray<{
+    readonly interface: string;
+    readonly sizeGb: number;
+    /** See VirtualEnvironmentVmDisk.lifecycle; default `delete`. */
+    readonly lifecycle?: 'delete' | 'detach' | 'retain';
+  }>;
   readonly nics: readonly GuestNic[];
   readonly osType: 'l26' | 'win11' | 'other';
   readonly description: string;
@@ -93,6 +98,7 @@ export class GuestVm extends Construct {
               size: d.sizeGb,
               iothread: true,
               discard: 'on',
+              ...(d.lifecycle ? { lifecycle: d.lifecycle } : {}),
             })),
           }
         : {}),

@@ -1,6 +1,7 @@
 import { EngineError } from './engine-errors.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { HANDLERS } from './handlers/index.ts';
+import { refuseRetained, retainedDisks } from './handlers/vm-disk-lifecycle.ts';
 import { ownershipTags } from './handlers/vm-handler.ts';
 import type { ResourceState, StateStore } from './state-store.ts';
 
@@ -37,6 +38,7 @@ export async function deleteOwnedResource(
       'delete it by hand, then remove it from the state with a deploy of a plan that no longer has it',
     );
   if (resource.type === VM) {
+    refuseRetained(resource.path, retainedDisks(resource.properties, undefined), 'deleting the VM');
     const vmid = Number(resource.attributes.vm_id);
     const vm = ctx.inventory.find(
       (x): x is Extract<typeof x, { type: 'qemu' | 'lxc' }> => x.type === 'qemu' && Number(x.vmid) === vmid,

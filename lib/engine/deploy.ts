@@ -179,7 +179,9 @@ async function deployStack(
       const asPlanned = p.attempt++ === 0 && !planned.provisional.has(p.id);
       const fresh = asPlanned ? ctx : { ...ctx, inventory: await options.api.clusterResources() };
       const observed = await handler.read(fresh, resource);
-      const change = asPlanned ? planned.changes.get(p.id)! : replan(handler, resource, observed, options);
+      const change = asPlanned
+        ? planned.changes.get(p.id)!
+        : replan(handler, resource, observed, state.state.resources[p.id]?.properties, options);
       const attributes =
         change.action === 'no-op'
           ? (observed?.attributes ?? {})
@@ -242,6 +244,7 @@ function replan(
   handler: ResourceHandler,
   resource: DesiredResource,
   observed: Observed | undefined,
+  previous: Readonly<Record<string, unknown>> | undefined,
   options: DeployOptions,
 ): PlannedChange {
   const owner = observed?.ownership;
@@ -251,7 +254,7 @@ function replan(
       `${resource.path}: the live object ${owner.kind === 'other' ? `belongs to stack ${owner.stack}` : 'was not created by pvecdk'}; pvecdk will not take it over`,
       'give this resource another id in the stack, or remove the existing object',
     );
-  const change = handler.plan(resource, observed);
+  const change = handler.plan(resource, observed, previous);
   if (change.destroysData && !options.allowDestroyData)
     throw new EngineError(
       'ENGINE_DATA_LOSS',

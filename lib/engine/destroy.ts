@@ -5,6 +5,7 @@ import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';
 import { reverseGraph, type WalkEvent, walk } from './graph-walker.ts';
 import type { HandlerContext } from './handlers/index.ts';
+import { refuseRetained, retainedDisks } from './handlers/vm-disk-lifecycle.ts';
 import { StateStore } from './state-store.ts';
 
 export interface DestroyOptions {
@@ -55,6 +56,10 @@ export async function destroyStacks(options: DestroyOptions): Promise<DeployRepo
           },
         ]),
       );
+      // Before anything is deleted: a retained disk keeps its VM, and so what hangs on it.
+      for (const [, r] of entries)
+        if (r.type === 'proxmox_virtual_environment_vm')
+          refuseRetained(r.path, retainedDisks(r.properties, undefined), `destroying ${stack}`);
       await options.onPlan?.(stack, [...reports.values()]);
       const lossy = [...reports.values()].filter((r) => r.destroysData);
       if (lossy.length && !options.allowDestroyData) {

@@ -6,6 +6,7 @@ export const ENGINE_ERROR_CODES = {
   ENGINE_LOCKED: 'another deploy of the same stack holds the lock',
   ENGINE_DATA_LOSS: 'the change would delete or replace a VM or disk and --allow-destroy-data was not given',
   ENGINE_NOT_OWNED: 'a live object with the planned id exists but this stack does not own it',
+  ENGINE_DISK_RETAINED: 'the change would destroy a disk whose lifecycle is retain',
   ENGINE_NO_HANDLER: 'the engine has no handler for a resource type it would have to change',
   ENGINE_CRITICAL_SNAPSHOT_FAILED:
     'the snapshot before a critical change could not be taken, so nothing was changed',
@@ -13,6 +14,8 @@ export const ENGINE_ERROR_CODES = {
     'a critical change failed to apply or verify; its VM was rolled back to the snapshot taken before it',
   ENGINE_CRITICAL_ROLLBACK_FAILED:
     'a critical change failed and so did the rollback; the VM must be rolled back by hand to the named snapshot',
+  ENGINE_PERMISSION_MISSING:
+    'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
 } as const;
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;

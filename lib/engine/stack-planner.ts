@@ -3,6 +3,7 @@ import { deletionDestroysData } from './deletion.ts';
 import type { ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';
 import { type DesiredResource, HANDLERS, type HandlerContext, type PlannedChange } from './handlers/index.ts';
+import { refuseRetained, retainedDisks } from './handlers/vm-disk-lifecycle.ts';
 import { KNOWN_AFTER_APPLY } from './references.ts';
 import type { ResourceState, StateStore } from './state-store.ts';
 
@@ -80,7 +81,7 @@ export async function planStack(
       }
       // What is live lets later resources resolve their references even when the state was lost.
       if (observed) observedAttributes.set(id, observed.attributes);
-      const change = handler.plan(resource, observed);
+      const change = handler.plan(resource, observed, state.state.resources[id]?.properties);
       changes.set(id, change);
       reports.set(id, {
         ...base(id, r.path, r.type),
@@ -105,6 +106,22 @@ export async function planStack(
   const deletions = new Map<string, ResourceState>();
   for (const [id, r] of Object.entries(state.state.resources).sort(byId)) {
     if (plan.resources[id]) continue;
+    if (r.type === 'proxmox_virtual_environment_vm') {
+      try {
+        refuseRetained(r.path, retainedDisks(r.properties, undefined), 'removing the VM from the plan');
+      } catch (e) {
+        failures++;
+        reports.set(id, {
+          ...base(id, r.path, r.type),
+          action: 'delete',
+          changes: [],
+          destroysData: true,
+          status: 'failed',
+          error: `planning failed: ${message(e)}`,
+        });
+        continue;
+      }
+    }
     deletions.set(id, r);
     reports.set(id, {
       ...base(id, r.path, r.type),

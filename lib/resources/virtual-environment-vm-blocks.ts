@@ -70,6 +70,14 @@ export interface VirtualEnvironmentVmDisk {
   readonly replicate?: boolean;
   readonly serial?: string;
   readonly speed?: VirtualEnvironmentVmDiskSpeed;
+  /**
+   * What happens to the disk's data (a pvecdk extension, never sent to
+   * Proxmox): `delete` (default) lets a removal or a VM delete/replace destroy
+   * it, with --allow-destroy-data; `detach` keeps it as an unused disk of the
+   * VM when it leaves the plan; `retain` refuses anything that would destroy
+   * it, even with --allow-destroy-data, until the lifecycle is changed.
+   */
+  readonly lifecycle?: 'delete' | 'detach' | 'retain';
 }
 
 export interface VirtualEnvironmentVmNetworkDevice {

@@ -50,6 +50,7 @@ const disk = z.strictObject({
   backup: z.boolean().optional(),
   replicate: z.boolean().optional(),
   serial: z.string().max(20).optional(),
+  lifecycle: z.enum(['delete', 'detach', 'retain']).optional(),
   speed: z
     .strictObject({
       iopsRead: z.number().min(0).optional(),

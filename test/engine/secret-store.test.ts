@@ -68,6 +68,27 @@ describe('secret store', () => {
     );
   });
 
+  it('GIVEN a value Proxmox showed once WHEN remembered THEN it resolves from a new store, kept 0600, and a lost one fails instead of being invented', () => {
+    const d = dir();
+    const store = new SecretStore(d, 'prod');
+    store.remember('received/pve-tokens/ops@pve!deploy', '0b5d4e7a-token-secret');
+    expect(new SecretStore(d, 'prod').resolve('generated:received/pve-tokens/ops@pve!deploy')).toBe(
+      '0b5d4e7a-token-secret',
+    );
+    expect(statSync(join(d, 'secrets', 'prod.json')).mode & 0o777).toBe(0o600);
+    store.remember('received/pve-tokens/ops@pve!deploy', 'recreated-secret');
+    expect(store.resolve('generated:received/pve-tokens/ops@pve!deploy')).toBe('recreated-secret');
+    expect(() => store.resolve('generated:received/pve-tokens/other@pve!ci')).toThrow(
+      expect.objectContaining({
+        code: 'SECRET_UNKNOWN_GENERATOR',
+        message: expect.stringContaining('deploy again to create it anew'),
+      }),
+    );
+    expect(store.names).not.toContain('received/pve-tokens/other@pve!ci');
+    expect(() => store.remember('rds/users/x', 'v')).toThrow(/received\//);
+    expect(String(store)).not.toContain('recreated-secret');
+  });
+
   it('GIVEN a damaged store file WHEN opened THEN it is refused rather than silently regenerated', () => {
     const d = dir();
     new SecretStore(d, 'prod').resolve('generated:rds/users/x');

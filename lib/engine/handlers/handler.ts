@@ -85,7 +85,15 @@ export interface ResourceHandler {
   /** Semaphore keys the walker takes while this resource changes (`node:pve1`, `template:9001`). */
   locks(resource: DesiredResource): string[];
   read(ctx: HandlerContext, resource: DesiredResource): Promise<Observed | undefined>;
-  plan(resource: DesiredResource, observed: Observed | undefined): PlannedChange;
+  /**
+   * `previous` holds the plan properties last applied (from state), for what
+   * only a removal from the plan can tell, such as a disk that was dropped.
+   */
+  plan(
+    resource: DesiredResource,
+    observed: Observed | undefined,
+    previous?: Readonly<Record<string, unknown>>,
+  ): PlannedChange;
   /** Creates, updates or replaces; returns the attributes to keep in state. */
   apply(
     ctx: HandlerContext,

@@ -1,17 +1,24 @@
+import { userHandler, userTokenHandler } from './access-handlers.ts';
 import { backupJobHandler } from './backup-job-handler.ts';
 import { bridgeHandler } from './bridge-handler.ts';
+import { fileHandler } from './file-handler.ts';
 import { firewallOptionsHandler, firewallRulesHandler } from './firewall-handlers.ts';
 import { haResourceHandler } from './ha-resource-handler.ts';
 import type { ResourceHandler } from './handler.ts';
 import { poolHandler } from './pool-handler.ts';
+import { aclHandler, roleHandler } from './role-acl-handlers.ts';
 import { vmHandler } from './vm-handler.ts';
 
+export * from './access-handlers.ts';
 export * from './backup-job-handler.ts';
 export * from './bridge-handler.ts';
+export * from './file-handler.ts';
 export * from './firewall-handlers.ts';
 export * from './ha-resource-handler.ts';
 export * from './handler.ts';
+export * from './handler-errors.ts';
 export * from './pool-handler.ts';
+export * from './role-acl-handlers.ts';
 export * from './vm-handler.ts';
 
 /** The handlers written so far, by plan type; other types are reported as not handled yet. */
@@ -24,5 +31,10 @@ export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
     poolHandler,
     backupJobHandler,
     haResourceHandler,
+    userHandler,
+    userTokenHandler,
+    roleHandler,
+    aclHandler,
+    fileHandler,
   ].map((h) => [h.type, h]),
 );

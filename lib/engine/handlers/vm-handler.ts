@@ -8,6 +8,13 @@ import {
   type QemuConfig,
 } from '../proxmox/vm-config.ts';
 import type { DesiredResource, Ownership, ResourceHandler } from './handler.ts';
+import {
+  applyDiskRemovals,
+  DISK_DELETED,
+  refuseRetained,
+  removedDiskChanges,
+  retainedDisks,
+} from './vm-disk-lifecycle.ts';
 
 type Props = Record<string, unknown>;
 const obj = (v: unknown): Props =>
@@ -84,7 +91,7 @@ export const vmHandler: ResourceHandler = {
     };
   },
 
-  plan(resource, observed) {
+  plan(resource, observed, previous) {
     if (!observed) return { action: 'create', changes: [], destroysData: false };
     // Ownership tags are the engine's business: compare only the plan's own tags.
     const own = (t: string) => t === 'pvecdk' || t.startsWith('pvecdk-');
@@ -116,6 +123,8 @@ export const vmHandler: ResourceHandler = {
           ]
         : []),
     ];
+    const removedDisks = removedDiskChanges(resource.path, resource.properties, previous, observed.live);
+    all.push(...removedDisks);
     // A clone left untagged by a killed deploy is finished by an update, even if its config already matches.
     if (observed.ownership?.kind === 'unfinished')
       all.push({
@@ -126,7 +135,22 @@ export const vmHandler: ResourceHandler = {
       });
     if (all.length === 0) return { action: 'no-op', changes: [], destroysData: false };
     const replace = all.some((c) => c.forcesReplacement);
-    return { action: replace ? 'replace' : 'update', changes: all, destroysData: replace };
+    if (replace)
+      refuseRetained(
+        resource.path,
+        [
+          ...new Set([
+            ...retainedDisks(resource.properties, observed.live),
+            ...retainedDisks(previous, observed.live),
+          ]),
+        ],
+        'replacing the VM',
+      );
+    return {
+      action: replace ? 'replace' : 'update',
+      changes: all,
+      destroysData: replace || removedDisks.some((c) => c.to === DISK_DELETED),
+    };
   },
 
   async apply(ctx, resource, change, observed) {
@@ -179,6 +203,7 @@ export const vmHandler: ResourceHandler = {
         digest: String(live.digest),
       });
     }
+    if (change.action === 'update') await applyDiskRemovals(ctx, node, vmid, change.changes);
     const status = await ctx.api.qemuStatus(node, vmid);
     if (props.started !== false && props.template !== true && status.status !== 'running')
       await ctx.api.qemuPower(node, vmid, 'start');

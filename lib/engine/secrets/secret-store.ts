@@ -14,11 +14,22 @@ import { SecretError } from './secret-errors.ts';
 
 type Generated = Record<string, string>;
 
+/** Where values the engine received rather than made live (an API token's secret), kept by `remember`. */
+export const RECEIVED_PREFIX = 'received/';
+
 /**
  * Generators by secret name. Some make several related secrets at once (a
  * key and its certificate, a key pair); all of them are stored together.
  */
 function generate(name: string, get: (name: string) => string): Generated {
+  if (name.startsWith(RECEIVED_PREFIX)) {
+    // Proxmox showed this value once; making up another would only look like it.
+    throw new SecretError(
+      'SECRET_UNKNOWN_GENERATOR',
+      `secret '${name}' was received from Proxmox when it was created, and this store does not hold it`,
+      'it was created from another machine, or the store was lost: delete the object in Proxmox and deploy again to create it anew',
+    );
+  }
   const ca = () => ({ cert: get('vpn/ca.crt'), key: get('vpn/ca.key') });
   const rules: Array<[RegExp, (m: RegExpExecArray) => Generated]> = [
     [
@@ -145,12 +156,31 @@ export class SecretStore {
     if (known !== undefined) return known;
     const made = generate(name, (other) => this.generated(other));
     this.values = { ...this.values, ...made };
-    writeFileAtomic(this.file, `${JSON.stringify(this.values, null, 2)}\n`, 0o600);
-    chmodSync(this.file, 0o600);
+    this.save();
     return made[name]!;
   }
 
-  /** Names (never values) of the generated secrets held. */
+  private save(): void {
+    writeFileAtomic(this.file, `${JSON.stringify(this.values, null, 2)}\n`, 0o600);
+    chmodSync(this.file, 0o600);
+  }
+
+  /**
+   * Keeps a value the engine received rather than made, such as the secret
+   * Proxmox returns once when it creates an API token, under `name` (which
+   * starts with RECEIVED_PREFIX); it then resolves as `generated:<name>`. An
+   * existing value is replaced: the object behind it was created anew.
+   */
+  remember(name: string, value: string): void {
+    // Only under the prefix `generate` refuses to invent: a lost value must fail, not change.
+    if (!name.startsWith(RECEIVED_PREFIX))
+      throw new Error(`secret '${name}': remembered secrets are named ${RECEIVED_PREFIX}...`);
+    if (!value) throw new Error(`secret '${name}': refusing to remember an empty value`);
+    this.values = { ...this.values, [name]: value };
+    this.save();
+  }
+
+  /** Names (never values) of the generated and remembered secrets held. */
   get names(): string[] {
     return Object.keys(this.values).sort();
   }

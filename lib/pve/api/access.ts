@@ -42,6 +42,14 @@ export const AclEntrySchema = z.object({
 });
 export type AclEntry = z.infer<typeof AclEntrySchema>;
 
+/** A role of `/access/roles`: `privs` is one comma-separated string; built-in roles carry `special`. */
+export const RoleSchema = z.object({
+  roleid: z.string(),
+  privs: z.string().optional(),
+  special: boolLike.optional(),
+});
+export type Role = z.infer<typeof RoleSchema>;
+
 /** Path → privilege → propagate flag. */
 export const PermissionsSchema = z.record(z.string(), z.record(z.string(), boolLike));
 
@@ -57,9 +65,10 @@ export interface AclChange {
 }
 
 const userPath = (userid: string) => `/access/users/${encodeURIComponent(userid)}`;
+const rolePath = (roleid: string) => `/access/roles/${encodeURIComponent(roleid)}`;
 const joined = (list: readonly string[] | undefined) => (list?.length ? list.join(',') : undefined);
 
-/** Users, API tokens, ACLs and effective permissions. */
+/** Users, API tokens, roles, ACLs and effective permissions. */
 export class AccessApi {
   constructor(private readonly client: PveClient) {}
 
@@ -98,6 +107,24 @@ export class AccessApi {
 
   async deleteToken(userid: string, tokenid: string): Promise<void> {
     await this.client.delete(`${userPath(userid)}/token/${encodeURIComponent(tokenid)}`);
+  }
+
+  roles(): Promise<Role[]> {
+    return this.client.get('/access/roles', {}, RoleSchema.array());
+  }
+
+  async createRole(roleid: string, privileges: readonly string[]): Promise<void> {
+    await this.client.post('/access/roles', { roleid, privs: privileges.join(',') });
+  }
+
+  /** Replaces the role's privileges (Proxmox adds them instead with `append`, which is not used). */
+  async updateRole(roleid: string, privileges: readonly string[]): Promise<void> {
+    await this.client.put(rolePath(roleid), { privs: privileges.join(',') });
+  }
+
+  /** Proxmox also removes the ACL entries that grant the role. */
+  async deleteRole(roleid: string): Promise<void> {
+    await this.client.delete(rolePath(roleid));
   }
 
   acl(): Promise<AclEntry[]> {

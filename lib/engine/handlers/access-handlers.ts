@@ -1,0 +1,325 @@
+import { PvecdkError } from '../../core/errors.ts';
+import type { AclEntry } from '../../pve/api/access.ts';
+import type { PveParams, PveParamValue } from '../../pve/client.ts';
+import { PveError } from '../../pve/errors.ts';
+import { RECEIVED_PREFIX } from '../secrets/secret-store.ts';
+import type {
+  DesiredResource,
+  HandlerContext,
+  PlannedChange,
+  PropertyChange,
+  ResourceHandler,
+} from './handler.ts';
+import { sharedRead } from './handler.ts';
+import { atResource } from './handler-errors.ts';
+
+type Props = Record<string, unknown>;
+
+/** A property in the one form both sides are compared in: text, a flag, a number, a sorted list, or unset. */
+type Canonical = string | boolean | number | readonly string[] | undefined;
+
+/** A plan property that maps to one API key; only the ones a plan declares are managed. */
+interface Field {
+  /** The plan's (provider's) key, as changes show it. */
+  readonly key: string;
+  /** The API's parameter and answer key. */
+  readonly api: string;
+  readonly fromPlan: (value: unknown) => Canonical;
+  readonly fromLive: (value: unknown) => Canonical;
+}
+
+type Kind = Pick<Field, 'fromPlan' | 'fromLive'>;
+
+/** Absent text reads as empty: clearing a comment is no change from having none. */
+const text: Kind = { fromPlan: (v) => String(v), fromLive: (v) => (v == null ? '' : String(v)) };
+
+/** Booleans arrive as 0/1, '1' or true; an absent one is Proxmox's default. */
+const flag = (unset: boolean): Kind => ({
+  fromPlan: (v) => v === true,
+  fromLive: (v) => (v == null ? unset : v === true || v === 1 || v === '1'),
+});
+
+/** RFC 3339 in the plan, epoch seconds in the API; 0 means no expiry. */
+const expiry: Kind = {
+  fromPlan: (v) => Math.floor(Date.parse(String(v)) / 1000),
+  fromLive: (v) => (v == null || Number(v) === 0 ? undefined : Number(v)),
+};
+
+/** Lists compare as sorted sets; the API writes them as one comma-separated string. */
+const sortedList: Kind = {
+  fromPlan: (v) => [...new Set((v as unknown[]).map(String))].sort(),
+  fromLive: (v) =>
+    [...new Set(Array.isArray(v) ? v.map(String) : String(v ?? '').split(/[,;\s]+/))].filter(Boolean).sort(),
+};
+
+const same = (a: Canonical, b: Canonical) => JSON.stringify(a) === JSON.stringify(b);
+
+/** What a change shows: dates as dates rather than epoch seconds. */
+const shown = (field: Field, value: Canonical) =>
+  field.api === 'expire' && typeof value === 'number' ? new Date(value * 1000).toISOString() : value;
+
+function declared(fields: readonly Field[], props: Props): Field[] {
+  return fields.filter((f) => props[f.key] !== undefined);
+}
+
+function fieldChanges(fields: readonly Field[], props: Props, live: Props): PropertyChange[] {
+  const changes: PropertyChange[] = [];
+  for (const f of declared(fields, props)) {
+    const want = f.fromPlan(props[f.key]);
+    const have = f.fromLive(live[f.api]);
+    if (!same(want, have))
+      changes.push({ key: f.key, from: shown(f, have), to: shown(f, want), forcesReplacement: false });
+  }
+  return changes;
+}
+
+function fieldParams(fields: readonly Field[], props: Props): Record<string, PveParamValue> {
+  const out: Record<string, PveParamValue> = {};
+  for (const f of declared(fields, props)) {
+    const value = f.fromPlan(props[f.key]);
+    out[f.api] = Array.isArray(value) ? value.join(',') : (value as PveParamValue);
+  }
+  return out;
+}
+
+const CREATE: PlannedChange = { action: 'create', changes: [], destroysData: false };
+const NO_OP: PlannedChange = { action: 'no-op', changes: [], destroysData: false };
+
+/** An update of these changes, or a no-op when there are none. */
+export const changesToPlan = (changes: PropertyChange[]): PlannedChange =>
+  changes.length ? { action: 'update', changes, destroysData: false } : NO_OP;
+
+/** Resolves a `{secret: "env:X"}` property; errors name the resource and the reference, never a value. */
+function secretOf(ctx: HandlerContext, resource: DesiredResource, key: string): string {
+  const ref = resource.properties[key] as { secret?: unknown } | undefined;
+  if (typeof ref?.secret !== 'string')
+    throw new Error(
+      `${resource.path}: ${key} must be a secret reference ({"secret": "env:NAME"}); use SecretValue.env/file/generated`,
+    );
+  if (!ctx.secrets)
+    throw new Error(
+      `${resource.path}: ${key} is the secret ${ref.secret}, and this run has no secret store to read it from`,
+    );
+  try {
+    return ctx.secrets.resolve(ref.secret);
+  } catch (e) {
+    throw atResource(`${resource.path}: ${key}`, e);
+  }
+}
+
+/** Runs a call that carries `secret`, so that no error it raises can show it (nor keep it as a cause). */
+async function keepingSecret<T>(secret: string | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (!secret || !(e instanceof Error) || !e.message.includes(secret)) throw e;
+    const message = e.message.split(secret).join('(secret)');
+    throw e instanceof PvecdkError ? new PvecdkError(e.code, message) : new Error(message);
+  }
+}
+
+const USER_FIELDS: readonly Field[] = [
+  { key: 'comment', api: 'comment', ...text },
+  { key: 'email', api: 'email', ...text },
+  { key: 'first_name', api: 'firstname', ...text },
+  { key: 'last_name', api: 'lastname', ...text },
+  { key: 'enabled', api: 'enable', ...flag(true) },
+  { key: 'expiration_date', api: 'expire', ...expiry },
+  { key: 'groups', api: 'groups', ...sortedList },
+];
+
+/** One entry of a user's deprecated `acl` block. */
+interface UserGrant {
+  readonly path: string;
+  readonly role_id: string;
+  readonly propagate: boolean;
+}
+
+const grantKey = (g: UserGrant) => `${g.path} ${g.role_id} ${g.propagate ? 1 : 0}`;
+const byKey = (a: UserGrant, b: UserGrant) => (grantKey(a) < grantKey(b) ? -1 : 1);
+
+function wantedGrants(props: Props): UserGrant[] {
+  return (props.acl as Props[]).map((g) => ({
+    path: String(g.path),
+    role_id: String(g.role_id),
+    propagate: g.propagate !== false,
+  }));
+}
+
+function liveGrants(acl: readonly AclEntry[], userid: string): UserGrant[] {
+  return acl
+    .filter((a) => a.type === 'user' && a.ugid === userid)
+    .map((a) => ({ path: a.path, role_id: a.roleid, propagate: a.propagate }));
+}
+
+/** Adds the wanted grants the user lacks and removes the others (a changed propagate is a re-add). */
+async function syncGrants(ctx: HandlerContext, userid: string, wanted: UserGrant[]): Promise<void> {
+  const have = liveGrants(await ctx.api.access.acl(), userid);
+  const haveKeys = new Set(have.map(grantKey));
+  for (const g of have)
+    if (!wanted.some((w) => w.path === g.path && w.role_id === g.role_id))
+      await ctx.api.access.setAcl({ path: g.path, roles: [g.role_id], users: [userid], delete: true });
+  for (const g of wanted)
+    if (!haveKeys.has(grantKey(g)))
+      await ctx.api.access.setAcl({
+        path: g.path,
+        roles: [g.role_id],
+        users: [userid],
+        propagate: g.propagate,
+      });
+}
+
+/**
+ * `proxmox_virtual_environment_user`. The password is set once, with the
+ * create call (Proxmox never returns it, so it cannot be diffed; and its
+ * own password endpoint refuses API tokens): rotate it in Proxmox. The
+ * deprecated `acl` block owns all of the user's direct grants when set.
+ */
+export const userHandler: ResourceHandler = {
+  type: 'proxmox_virtual_environment_user',
+
+  locks() {
+    return ['access'];
+  },
+
+  async read(ctx, resource) {
+    const id = String(resource.properties.user_id);
+    const users = await sharedRead(ctx, 'access:users', () => ctx.api.access.users());
+    const user = users.find((u) => u.userid === id);
+    if (!user) return undefined;
+    const live: Props = { ...user };
+    if (resource.properties.acl !== undefined)
+      live.acl = liveGrants(await sharedRead(ctx, 'access:acl', () => ctx.api.access.acl()), id);
+    return { attributes: { user_id: id }, live };
+  },
+
+  plan(resource, observed) {
+    if (!observed) return CREATE;
+    const changes = fieldChanges(USER_FIELDS, resource.properties, observed.live);
+    if (resource.properties.acl !== undefined) {
+      const want = wantedGrants(resource.properties).sort(byKey);
+      const have = [...(observed.live.acl as UserGrant[])].sort(byKey);
+      if (want.map(grantKey).join('\n') !== have.map(grantKey).join('\n'))
+        changes.push({ key: 'acl', from: have, to: want, forcesReplacement: false });
+    }
+    return changesToPlan(changes);
+  },
+
+  async apply(ctx, resource, change) {
+    const props = resource.properties;
+    const id = String(props.user_id);
+    const params = fieldParams(USER_FIELDS, props);
+    if (change.action === 'create') {
+      const password = props.password !== undefined ? secretOf(ctx, resource, 'password') : undefined;
+      await keepingSecret(password, () =>
+        ctx.api.access.createUser({ userid: id, ...params, ...(password ? { password } : {}) }),
+      ).catch((e) => {
+        throw atResource(resource.path, e);
+      });
+    } else if (change.changes.some((c) => c.key !== 'acl')) {
+      await ctx.api.access.updateUser(id, params).catch((e) => {
+        throw atResource(resource.path, e);
+      });
+    }
+    if (props.acl !== undefined)
+      await syncGrants(ctx, id, wantedGrants(props)).catch((e) => {
+        throw atResource(
+          resource.path,
+          e,
+          'check that each acl role exists, and each path is one Proxmox knows',
+        );
+      });
+    return { user_id: id };
+  },
+
+  async delete(ctx, attributes) {
+    // Proxmox removes the user's tokens and grants with it.
+    await ctx.api.access.deleteUser(String(attributes.user_id));
+  },
+};
+
+const TOKEN_FIELDS: readonly Field[] = [
+  { key: 'comment', api: 'comment', ...text },
+  { key: 'expiration_date', api: 'expire', ...expiry },
+  { key: 'privileges_separation', api: 'privsep', ...flag(true) },
+];
+
+/** Where a token's secret is kept in the secret store: shown once by Proxmox, so received, not generated. */
+export const tokenSecretName = (fullTokenId: string) => `${RECEIVED_PREFIX}pve-tokens/${fullTokenId}`;
+
+function tokenAttributes(userid: string, name: string): Record<string, unknown> {
+  const id = `${userid}!${name}`;
+  // `value` is a reference into the secret store, resolved by whoever needs it; never the secret.
+  return { id, user_id: userid, token_name: name, value: { secret: `generated:${tokenSecretName(id)}` } };
+}
+
+/**
+ * `proxmox_virtual_environment_user_token`: an API token of a user. The
+ * secret Proxmox returns once at creation goes into the secret store
+ * (`value` is a reference to it); comment, expiry and privilege separation
+ * change in place.
+ */
+export const userTokenHandler: ResourceHandler = {
+  type: 'proxmox_virtual_environment_user_token',
+
+  locks() {
+    return ['access'];
+  },
+
+  async read(ctx, resource) {
+    const userid = String(resource.properties.user_id);
+    const name = String(resource.properties.token_name);
+    let tokens: Awaited<ReturnType<typeof ctx.api.access.tokens>>;
+    try {
+      tokens = await sharedRead(ctx, `access:tokens:${userid}`, () => ctx.api.access.tokens(userid));
+    } catch (e) {
+      // No such user: so no token either.
+      if (e instanceof PveError && e.code === 'PVE_NOT_FOUND') return undefined;
+      throw e;
+    }
+    const token = tokens.find((t) => t.tokenid === name);
+    return token ? { attributes: tokenAttributes(userid, name), live: { ...token } } : undefined;
+  },
+
+  plan(resource, observed) {
+    return observed ? changesToPlan(fieldChanges(TOKEN_FIELDS, resource.properties, observed.live)) : CREATE;
+  },
+
+  async apply(ctx, resource, change) {
+    const userid = String(resource.properties.user_id);
+    const name = String(resource.properties.token_name);
+    const params: PveParams = fieldParams(TOKEN_FIELDS, resource.properties);
+    if (change.action !== 'create') {
+      await ctx.api.access.updateToken(userid, name, params).catch((e) => {
+        throw atResource(resource.path, e);
+      });
+      return tokenAttributes(userid, name);
+    }
+    const store = ctx.secrets;
+    if (!store?.remember)
+      throw new Error(
+        `${resource.path}: Proxmox shows a new token's secret only once, and this run has no secret store to keep it; nothing was created`,
+      );
+    const created = await ctx.api.access.createToken(userid, name, params).catch((e) => {
+      throw atResource(
+        resource.path,
+        e,
+        `check that user ${userid} exists (create it first, or depend on it)`,
+      );
+    });
+    try {
+      store.remember(tokenSecretName(created['full-tokenid']), created.value);
+    } catch (e) {
+      throw atResource(
+        resource.path,
+        e,
+        `token ${created['full-tokenid']} exists but its secret is lost: delete the token in Proxmox and deploy again`,
+      );
+    }
+    return tokenAttributes(userid, name);
+  },
+
+  async delete(ctx, attributes) {
+    await ctx.api.access.deleteToken(String(attributes.user_id), String(attributes.token_name));
+  },
+};

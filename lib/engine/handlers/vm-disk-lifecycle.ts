@@ -1,0 +1,97 @@
+import { EngineError } from '../engine-errors.ts';
+import type { HandlerContext, PropertyChange } from './handler.ts';
+
+/** What a removed disk's change shows, and what apply acts on. */
+export const DISK_DETACHED = '(detached: kept as an unused disk of the VM)';
+export const DISK_DELETED = '(deleted with its data)';
+
+type Lifecycle = 'delete' | 'detach' | 'retain';
+
+interface PlannedDisk {
+  readonly slot: string;
+  readonly lifecycle: Lifecycle;
+}
+
+/** The disks a VM's plan properties declare, with their lifecycle (default `delete`). */
+export function plannedDisks(props: Readonly<Record<string, unknown>> | undefined): PlannedDisk[] {
+  const list = Array.isArray(props?.disk) ? (props.disk as Array<Record<string, unknown>>) : [];
+  return list.map((d) => ({
+    slot: String(d.interface),
+    lifecycle: (d.lifecycle as Lifecycle | undefined) ?? 'delete',
+  }));
+}
+
+/** The slots, among those live, whose disks must never be destroyed. */
+export function retainedDisks(
+  props: Readonly<Record<string, unknown>> | undefined,
+  live: Readonly<Record<string, unknown>> | undefined,
+): string[] {
+  return plannedDisks(props)
+    .filter((d) => d.lifecycle === 'retain' && (live === undefined || live[d.slot] !== undefined))
+    .map((d) => d.slot);
+}
+
+/** Refuses a change that would destroy a retained disk, naming the disk and how to proceed. */
+export function refuseRetained(path: string, slots: readonly string[], what: string): void {
+  if (slots.length === 0) return;
+  throw new EngineError(
+    'ENGINE_DISK_RETAINED',
+    `${path}: ${what} would destroy disk${slots.length > 1 ? 's' : ''} ${slots.join(', ')}, whose lifecycle is retain`,
+    'copy the data off first, then set the lifecycle to delete (or detach) in the stack and deploy that before this change',
+  );
+}
+
+/**
+ * Disks the plan no longer declares but last applied and that are still
+ * attached: `detach` keeps them as unused disks, `delete` destroys them,
+ * `retain` refuses. Disks never declared are not the plan's to remove.
+ */
+export function removedDiskChanges(
+  path: string,
+  desired: Readonly<Record<string, unknown>>,
+  previous: Readonly<Record<string, unknown>> | undefined,
+  live: Readonly<Record<string, unknown>>,
+): PropertyChange[] {
+  const kept = new Set(plannedDisks(desired).map((d) => d.slot));
+  const removed = plannedDisks(previous).filter((d) => !kept.has(d.slot) && live[d.slot] !== undefined);
+  refuseRetained(
+    path,
+    removed.filter((d) => d.lifecycle === 'retain').map((d) => d.slot),
+    'removing it from the plan',
+  );
+  return removed.map((d) => ({
+    key: d.slot,
+    from: live[d.slot],
+    to: d.lifecycle === 'detach' ? DISK_DETACHED : DISK_DELETED,
+    forcesReplacement: false,
+  }));
+}
+
+/** Detaches the removed disks (Proxmox turns them into `unusedN`), then destroys those whose lifecycle is delete. */
+export async function applyDiskRemovals(
+  ctx: HandlerContext,
+  node: string,
+  vmid: number,
+  changes: readonly PropertyChange[],
+): Promise<void> {
+  const removals = changes.filter((c) => c.to === DISK_DETACHED || c.to === DISK_DELETED);
+  if (removals.length === 0) return;
+  const before = await ctx.api.qemuConfig(node, vmid);
+  await ctx.api.updateQemuConfig(node, vmid, {
+    delete: removals.map((c) => c.key).join(','),
+    digest: String(before.digest),
+  });
+  const doomed = removals.filter((c) => c.to === DISK_DELETED).map((c) => volumeOf(before[c.key]));
+  if (doomed.length === 0) return;
+  const after = await ctx.api.qemuConfig(node, vmid);
+  const unused = Object.keys(after).filter(
+    (k) => /^unused\d+$/.test(k) && doomed.includes(volumeOf(after[k])),
+  );
+  // Deleting `unusedN` is what destroys the volume.
+  if (unused.length)
+    await ctx.api.updateQemuConfig(node, vmid, { delete: unused.join(','), digest: String(after.digest) });
+}
+
+function volumeOf(value: unknown): string {
+  return String(value ?? '').split(',')[0]!;
+}

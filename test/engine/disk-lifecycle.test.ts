@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { destroyStacks } from '../../lib/engine/destroy.ts';
+import { DISK_DETACHED } from '../../lib/engine/handlers/vm-disk-lifecycle.ts';
+import { type DeployFixture, deployFixture } from './deploy-fixture.ts';
+
+const running: DeployFixture[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.emulator.close();
+});
+
+const ACME_VM = 'acme/acme-main/Guest/Vm';
+
+/** A deployed acme whose data disk (scsi1) has the given lifecycle, plus handles on its plan and live VM. */
+async function deployedWith(lifecycle: 'delete' | 'detach' | 'retain') {
+  const f = await deployFixture();
+  running.push(f);
+  const [, vm] = Object.entries(f.assembly.plans.get('acme')!.resources).find(([, r]) => r.path === ACME_VM)!;
+  const disks = vm.properties.disk as Array<Record<string, unknown>>;
+  disks[0]!.lifecycle = lifecycle;
+  expect((await f.deploy({ targets: ['acme'] })).ok).toBe(true);
+  const live = f.emulator.sim.simulator.state.vms[Number(vm.properties.vm_id)]!;
+  return { f, vm, live, volume: String(live.config.scsi1).split(',')[0] };
+}
+
+describe('disk lifecycle', () => {
+  it('GIVEN a data disk with lifecycle detach WHEN it leaves the plan THEN it is detached and kept as an unused disk, without --allow-destroy-data', async () => {
+    const { f, vm, live, volume } = await deployedWith('detach');
+    vm.properties.disk = [];
+
+    const report = await f.deploy({ targets: ['acme'] });
+    const change = report.resources.find((r) => r.path === ACME_VM)!;
+    expect(change).toMatchObject({ action: 'update', status: 'done', destroysData: false });
+    expect(change.changes).toEqual([expect.objectContaining({ key: 'scsi1', to: DISK_DETACHED })]);
+    expect(live.config.scsi1).toBeUndefined();
+    expect(Object.entries(live.config).filter(([k]) => k.startsWith('unused'))).toEqual([
+      ['unused0', volume],
+    ]);
+    expect((await f.deploy({ targets: ['acme'] })).resources.filter((r) => r.status === 'done')).toEqual([]);
+  }, 60_000);
+
+  it('GIVEN a data disk with lifecycle delete WHEN it leaves the plan THEN it needs --allow-destroy-data and then its volume is gone', async () => {
+    const { f, vm, live } = await deployedWith('delete');
+    vm.properties.disk = [];
+    await expect(f.deploy({ targets: ['acme'] })).rejects.toMatchObject({ code: 'ENGINE_DATA_LOSS' });
+    expect(live.config.scsi1).toBeDefined();
+
+    const report = await f.deploy({ targets: ['acme'], allowDestroyData: true });
+    expect(report.ok).toBe(true);
+    expect(live.config.scsi1).toBeUndefined();
+    expect(Object.keys(live.config).filter((k) => k.startsWith('unused'))).toEqual([]);
+  }, 60_000);
+
+  it('GIVEN a data disk with lifecycle retain WHEN removed, replaced or destroyed THEN each is refused, even with --allow-destroy-data, and nothing is written', async () => {
+    const { f, vm, live, volume } = await deployedWith('retain');
+    const writes = f.writes();
+
+    const disks = vm.properties.disk;
+    vm.properties.disk = [];
+    const removed = await f.deploy({ targets: ['acme'], allowDestroyData: true });
+    expect(removed.ok).toBe(false);
+    expect(removed.resources.find((r) => r.path === ACME_VM)!.error).toContain(
+      `${ACME_VM}: removing it from the plan would destroy disk scsi1, whose lifecycle is retain`,
+    );
+
+    vm.properties.disk = disks;
+    vm.properties.node_name = vm.properties.node_name === 'pve1' ? 'pve2' : 'pve1';
+    const replaced = await f.deploy({ targets: ['acme'], allowDestroyData: true });
+    expect(replaced.resources.find((r) => r.path === ACME_VM)!.error).toContain(
+      'replacing the VM would destroy disk scsi1',
+    );
+
+    await expect(
+      destroyStacks({
+        stacks: ['acme'],
+        api: f.emulator.api,
+        stateDir: f.stateDir,
+        remote: 'default',
+        concurrency: 4,
+        allowDestroyData: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'ENGINE_DISK_RETAINED',
+      message: expect.stringContaining('destroying acme would destroy disk scsi1'),
+    });
+    expect(f.writes()).toBe(writes);
+    expect(String(live.config.scsi1)).toContain(volume);
+  }, 60_000);
+});
