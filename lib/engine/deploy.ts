@@ -31,6 +31,8 @@ export interface DeployOptions {
   readonly stateDir: string;
   readonly remote: string;
   readonly concurrency: number;
+  /** Resolves secret references and keeps what Proxmox shows once (new token secrets). */
+  readonly secrets?: HandlerContext['secrets'];
   /** Plan only: read and diff, write nothing. */
   readonly dryRun?: boolean;
   readonly allowDestroyData?: boolean;
@@ -119,7 +121,12 @@ async function deployStack(
     s === stack
       ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
       : states.get(s)?.state.resources[id]?.attributes;
-  const ctx: HandlerContext = { api: options.api, inventory: await options.api.clusterResources(), stack };
+  const ctx: HandlerContext = {
+    api: options.api,
+    inventory: await options.api.clusterResources(),
+    stack,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  };
   const desired = (id: string, strict: boolean): DesiredResource => {
     const r = plan.resources[id]!;
     return {

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
+import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
@@ -71,6 +72,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         api: remote.api,
         stateDir: remote.stateDir,
         remote: remote.name,
+        secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
         concurrency: o.concurrency,
         dryRun: o.dryRun,
         allowDestroyData: o.allowDestroyData,

@@ -5,7 +5,7 @@ import type { DesiredResource, PlannedChange, PropertyChange, ResourceHandler } 
 type Props = Record<string, unknown>;
 
 /** The scope a firewall resource addresses: cluster (nothing set), node, or VM. */
-function scopeOf(p: Props): FirewallOptionsScope {
+export function scopeOf(p: Props): FirewallOptionsScope {
   if (p.vm_id !== undefined) return { level: 'vm', node: String(p.node_name), vmid: Number(p.vm_id) };
   if (p.node_name !== undefined) return { level: 'node', node: String(p.node_name) };
   return { level: 'cluster' };

@@ -140,6 +140,11 @@ export class FirewallApi {
     await this.client.post(`${firewallPath(scope)}/ipset`, { name, comment });
   }
 
+  /** Changes a set's comment (Proxmox does it as a rename onto the same name), keeping its entries. */
+  async updateIpsetComment(scope: FirewallObjectScope, name: string, comment: string): Promise<void> {
+    await this.client.post(`${firewallPath(scope)}/ipset`, { name, rename: name, comment });
+  }
+
   /** Proxmox refuses to delete a set that still has entries unless `force`. */
   async deleteIpset(scope: FirewallObjectScope, name: string, force = false): Promise<void> {
     await this.client.delete(`${firewallPath(scope)}/ipset/${seg(name)}`, force ? { force } : {});

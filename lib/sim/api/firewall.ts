@@ -217,9 +217,14 @@ function handlersFor(base: string, scopeOf: ScopeOf, withOptions: boolean, withS
         (ctx) => {
           const s = rules(ctx);
           const name = String(ctx.params.name);
-          if (s.ipsets[name] && !ctx.params.rename) throw dieError(`IPSet '${name}' already exists`);
+          const rename = ctx.params.rename === undefined ? undefined : String(ctx.params.rename);
+          // `rename` names an existing set: it is renamed to `name` (or keeps it) with its entries, comment updated.
+          if (rename !== undefined && !s.ipsets[rename]) throw dieError(`no such IPSet '${rename}'`);
+          if (s.ipsets[name] && rename !== name) throw dieError(`IPSet '${name}' already exists`);
+          const entries = rename !== undefined ? s.ipsets[rename]!.entries : [];
+          if (rename !== undefined) delete s.ipsets[rename];
           s.ipsets[name] = {
-            entries: [],
+            entries,
             ...(ctx.params.comment ? { comment: String(ctx.params.comment) } : {}),
           };
           ctx.changed();
