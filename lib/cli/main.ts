@@ -71,6 +71,10 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return destroyCommand(rest, io);
     case 'ls':
       return lsCommand(rest, io);
+    case 'bootstrap-role': {
+      const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
+      return bootstrapRoleCommand(rest, io);
+    }
     case 'sim': {
       const { runSimCli } = await import('../sim/cli.ts');
       try {

@@ -10,6 +10,8 @@ import { stateDirFor } from './remote-state.ts';
 export interface RemoteTarget {
   readonly name: string;
   readonly api: PveApi;
+  /** The API token deploys use, named in permission errors. */
+  readonly tokenId: string;
   /** Where this remote's state, locks and secrets live. */
   readonly stateDir: string;
   /** Set when the embedded emulator serves this deploy. */
@@ -57,6 +59,7 @@ export async function openRemote(
     return {
       name,
       api: new PveApi(client),
+      tokenId,
       stateDir: stateDirFor(config, name, cwd),
       emulator: undefined,
       close: () => client.close(),
@@ -78,6 +81,7 @@ export async function openRemote(
   return {
     name,
     api: new PveApi(client, { pollMs: 20, maxPollMs: 200 }),
+    tokenId: sim.tokenId,
     stateDir: dataDir,
     emulator: { url: sim.url, dataDir },
     close: async () => {

@@ -9,6 +9,7 @@ Usage:
                 [--force-unlock] [--json] [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                  [--force-unlock] [--json] [--debug]
+  pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
   pvecdk help | --help
   pvecdk version | --version
@@ -21,6 +22,8 @@ Commands:
   deploy  synthesize and deploy the file's stacks and those they depend on (the embedded
           emulator when no remote is configured)
   destroy delete what the file's stacks own (dependants first; --allow-destroy-data for VMs)
+  bootstrap-role
+          print the least-privilege role and ACLs (pveum commands) a deploy token needs
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1
 
 Options:

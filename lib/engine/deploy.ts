@@ -17,6 +17,8 @@ import {
   type ResourceHandler,
 } from './handlers/index.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
+import { describeMissing } from './preflight/check-permissions.ts';
+import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
 import { resolveReferences } from './references.ts';
 import { planStack, type StackPlan } from './stack-planner.ts';
 import { StateStore } from './state-store.ts';
@@ -33,6 +35,8 @@ export interface DeployOptions {
   readonly concurrency: number;
   /** Resolves secret references and keeps what Proxmox shows once (new token secrets). */
   readonly secrets?: HandlerContext['secrets'];
+  /** The API token, named in a permission error. */
+  readonly tokenId?: string;
   /** Plan only: read and diff, write nothing. */
   readonly dryRun?: boolean;
   readonly allowDestroyData?: boolean;
@@ -81,6 +85,20 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   const reports: ResourceReport[] = [];
   const states = new Map<string, StateStore>();
   let ok = true;
+  // Once, before the first stack that writes: what the whole deploy needs against what the token holds.
+  let permissionsChecked = false;
+  const checkPermissions = async () => {
+    if (permissionsChecked) return;
+    permissionsChecked = true;
+    const preflight = await preflightPermissions(
+      options.api,
+      order.map((s) => options.assembly.plans.get(s)!),
+    );
+    if (options.dryRun) {
+      for (const line of describeMissing(preflight.missing))
+        options.onWarning?.(`the API token lacks ${line.trim()}`);
+    } else assertPermissions(preflight, options.tokenId);
+  };
   for (const stack of order) {
     const plan = options.assembly.plans.get(stack)!;
     const lock = options.dryRun
@@ -96,7 +114,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       // Opened under the lock: what another deploy wrote before it released the lock counts.
       const state = StateStore.open(options.stateDir, options.remote, stack);
       states.set(stack, state);
-      const result = await deployStack(plan, state, states, options);
+      const result = await deployStack(plan, state, states, options, checkPermissions);
       reports.push(...result.reports);
       if (!result.ok) {
         ok = false;
@@ -114,6 +132,7 @@ async function deployStack(
   state: StateStore,
   states: ReadonlyMap<string, StateStore>,
   options: DeployOptions,
+  checkPermissions: () => Promise<void>,
 ): Promise<{ ok: boolean; reports: ResourceReport[] }> {
   const stack = plan.stack;
   const observedAttributes = new Map<string, Record<string, unknown>>();
@@ -145,6 +164,8 @@ async function deployStack(
     observedAttributes,
   );
   const all = [...planned.reports.values()];
+  // Only a stack that would change something costs the permission reads: a no-op re-deploy stays a few reads.
+  if (all.some((r) => r.action !== 'no-op' && r.action !== 'pending')) await checkPermissions();
   await options.onPlan?.(stack, all);
   if (options.dryRun || planned.failures > 0) return { ok: planned.failures === 0, reports: all };
   const lossy = all.filter((r) => r.destroysData);

@@ -1,8 +1,11 @@
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep as realSleep } from './backoff.ts';
 import { PveError } from './errors.ts';
+import { type MultipartBody, multipartBody, type PveUploadFile } from './multipart.ts';
 import { classifyResponse } from './response.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PveTlsOptions, tlsConnector } from './tls.ts';
@@ -45,6 +48,29 @@ function resolveAuth(credentials: PveCredentials): ResolvedAuth {
 export type PveMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type PveParamValue = string | number | boolean | undefined | readonly (string | number)[];
 export type PveParams = Readonly<Record<string, PveParamValue>>;
+
+export type { PveUploadFile } from './multipart.ts';
+
+export interface PveUploadOptions<T> {
+  readonly schema?: z.ZodType<T>;
+  /**
+   * How long the transfer may go on without the server answering; default
+   * 30 minutes (the provider's `timeout_upload`). Also the most the socket
+   * may sit idle while a slow source is read.
+   */
+  readonly timeoutMs?: number;
+  /** The form field of the file; Proxmox's upload takes it only as `filename`. */
+  readonly fileField?: string;
+}
+
+/**
+ * The fields Proxmox's upload reader takes from a multipart body, in the
+ * only order it reads them (pve-http-server `file_upload_multipart`); any
+ * other field would stop it, so those go in the query string, which it
+ * merges with them.
+ */
+const UPLOAD_BODY_FIELDS = ['content', 'checksum-algorithm', 'checksum'];
+const UPLOAD_TIMEOUT_MS = 30 * 60 * 1000;
 
 export interface PveRequestEvent {
   readonly method: PveMethod;
@@ -164,16 +190,78 @@ export class PveClient {
    *   repeating a clone or a create could do it twice.
    * - A ticket refused with 401 triggers one fresh login and one resend.
    */
-  async request<T = unknown>(
+  request<T = unknown>(
     method: PveMethod,
     path: string,
     params: PveParams = {},
     schema?: z.ZodType<T>,
   ): Promise<T> {
+    return this.#call(
+      method,
+      path,
+      schema,
+      (host) => this.send(host, method, path, params),
+      () => true,
+    );
+  }
+
+  /**
+   * Uploads a file as multipart/form-data (`POST`, e.g.
+   * `/nodes/{node}/storage/{storage}/upload`) and returns the answer's
+   * `data` (for Proxmox's upload, the UPID of the import task).
+   *
+   * The body is streamed with its exact Content-Length (Proxmox refuses
+   * chunked bodies): a file given by path is read from disk as it is sent,
+   * never held whole. Same auth, pinned TLS, concurrency limit and host
+   * fallback as every call. An upload is a write and is never repeated once
+   * a byte may have left: only a connection that failed before sending moves
+   * to the next host or is retried, and a refused ticket is renewed and the
+   * upload resent, since Proxmox checks both before reading the body. A
+   * stream is sent once at most; bytes and a path can be read again.
+   *
+   * `content`, `checksum-algorithm` and `checksum` go in the body in the
+   * order Proxmox reads them; other fields go in the query string.
+   */
+  async upload<T = unknown>(
+    path: string,
+    fields: PveParams,
+    file: PveUploadFile,
+    options: PveUploadOptions<T> = {},
+  ): Promise<T> {
+    const size =
+      'path' in file ? (await stat(file.path)).size : 'data' in file ? file.data.byteLength : file.size;
+    const inBody: Array<[string, string]> = [];
+    const inQuery: Record<string, PveParamValue> = {};
+    for (const [key, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      if (!UPLOAD_BODY_FIELDS.includes(key)) inQuery[key] = value;
+      else if (Array.isArray(value)) inBody.push([key, value.join(',')]);
+      else inBody.push([key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value)]);
+    }
+    inBody.sort(([a], [b]) => UPLOAD_BODY_FIELDS.indexOf(a) - UPLOAD_BODY_FIELDS.indexOf(b));
+    const body = multipartBody(inBody, options.fileField ?? 'filename', file, size);
+    const timeoutMs = options.timeoutMs ?? UPLOAD_TIMEOUT_MS;
+    return this.#call(
+      'POST',
+      path,
+      options.schema,
+      (host) => this.#sendUpload(host, path, inQuery, body, timeoutMs),
+      () => body.replayable || !body.started,
+    );
+  }
+
+  /** The retry loop of one call; `canResend` tells whether its body may be sent again. */
+  async #call<T>(
+    method: PveMethod,
+    path: string,
+    schema: z.ZodType<T> | undefined,
+    sender: Sender,
+    canResend: () => boolean,
+  ): Promise<T> {
     let reloggedIn = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const data = await this.#semaphore.run(() => this.#once(method, path, params, attempt));
+        const data = await this.#semaphore.run(() => this.#once(method, path, attempt, sender, canResend));
         if (!schema) return data as T;
         const parsed = schema.safeParse(data);
         if (parsed.success) return parsed.data;
@@ -187,15 +275,16 @@ export class PveClient {
         });
       } catch (e) {
         if (!(e instanceof PveError)) throw e;
-        if (e.code === 'PVE_AUTH' && this.#auth.kind === 'ticket' && !reloggedIn) {
+        if (e.code === 'PVE_AUTH' && this.#auth.kind === 'ticket' && !reloggedIn && canResend()) {
           reloggedIn = true;
           this.#ticket = undefined;
           continue;
         }
         const retryable =
-          e.code === 'PVE_LOCKED' ||
+          canResend() &&
+          (e.code === 'PVE_LOCKED' ||
           (e.code === 'PVE_CONNECTION' && ((e as RetryInfo).notSent === true || method === 'GET')) ||
-          (e.code === 'PVE_SERVER' && method === 'GET' && (e.status ?? 0) >= 500);
+          (e.code === 'PVE_SERVER' && method === 'GET' && (e.status ?? 0) >= 500));
         if (!retryable || attempt >= this.#backoff.attempts) throw e;
         await this.#sleep(backoffDelay(attempt, this.#backoff, this.#random));
       }
@@ -203,22 +292,28 @@ export class PveClient {
   }
 
   /** Tries the hosts in order, starting with the last one that answered. */
-  async #once(method: PveMethod, path: string, params: PveParams, attempt: number): Promise<unknown> {
+  async #once(
+    method: PveMethod,
+    path: string,
+    attempt: number,
+    sender: Sender,
+    canResend: () => boolean,
+  ): Promise<unknown> {
     const tried: string[] = [];
     let lastError: unknown;
     for (let i = 0; i < this.hosts.length; i++) {
       const index = (this.#preferred + i) % this.hosts.length;
       const host = this.hosts[index]!;
       const started = Date.now();
-      let result: Awaited<ReturnType<PveClient['send']>>;
+      let result: RawAnswer;
       try {
-        result = await this.send(host, method, path, params);
+        result = await sender(host);
       } catch (e) {
         this.#onRequest?.({ method, path, host, status: undefined, attempt, ms: Date.now() - started });
         if (e instanceof PveError) throw e;
         const code = (e as { code?: string }).code ?? '';
         // Only a request that never left may go to the next host: anything else could have happened.
-        if (!NOT_SENT.has(code)) throw asConnectionError(e, method, path, host, false);
+        if (!NOT_SENT.has(code) || !canResend()) throw asConnectionError(e, method, path, host, false);
         tried.push(`${host} (${code})`);
         lastError = e;
         continue;
@@ -237,22 +332,15 @@ export class PveClient {
     );
   }
 
-  private async send(host: string, method: PveMethod, path: string, params: PveParams) {
+  private async send(host: string, method: PveMethod, path: string, params: PveParams): Promise<RawAnswer> {
     const url = new URL(`${host}/api2/json${path}`);
-    const headers: Record<string, string> = {};
+    const headers = await this.#authHeaders(method, path);
     let body: string | undefined;
     const encoded = encodeParams(params);
     if (method === 'GET' || method === 'DELETE') url.search = encoded;
     else if (encoded) {
       body = encoded;
       headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    if (this.#auth.kind === 'token') {
-      headers.authorization = `PVEAPIToken=${this.#auth.token.tokenId}=${this.#auth.token.tokenSecret}`;
-    } else if (path !== '/access/ticket') {
-      const ticket = await this.#currentTicket();
-      headers.cookie = `PVEAuthCookie=${ticket.ticket}`;
-      if (method !== 'GET') headers.csrfpreventiontoken = ticket.csrf;
     }
     const res = await request(url, {
       method,
@@ -265,6 +353,52 @@ export class PveClient {
     return { status: res.statusCode, statusText: res.statusText, body: await res.body.text() };
   }
 
+  /**
+   * One multipart POST. The headers timeout (undici restarts it whenever the
+   * socket drains) is the upload timeout; the answer's body, once it
+   * started, has the usual one.
+   */
+  async #sendUpload(
+    host: string,
+    path: string,
+    query: PveParams,
+    body: MultipartBody,
+    timeoutMs: number,
+  ): Promise<RawAnswer> {
+    const url = new URL(`${host}/api2/json${path}`);
+    url.search = encodeParams(query);
+    const headers = await this.#authHeaders('POST', path);
+    headers['content-type'] = body.contentType;
+    headers['content-length'] = String(body.length);
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body: Readable.from(body.chunks(), { objectMode: false }),
+        dispatcher: this.#agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: this.#timeout,
+      });
+      return { status: res.statusCode, statusText: res.statusText, body: await res.body.text() };
+    } catch (e) {
+      // The source failing is said as such, not as a lost connection.
+      throw body.failure ?? e;
+    }
+  }
+
+  /** The token header, or the ticket cookie plus the CSRF token for writes. */
+  async #authHeaders(method: PveMethod, path: string): Promise<Record<string, string>> {
+    const headers: Record<string, string> = {};
+    if (this.#auth.kind === 'token') {
+      headers.authorization = `PVEAPIToken=${this.#auth.token.tokenId}=${this.#auth.token.tokenSecret}`;
+    } else if (path !== '/access/ticket') {
+      const ticket = await this.#currentTicket();
+      headers.cookie = `PVEAuthCookie=${ticket.ticket}`;
+      if (method !== 'GET') headers.csrfpreventiontoken = ticket.csrf;
+    }
+    return headers;
+  }
+
   async #currentTicket(): Promise<Ticket> {
     if (this.#ticket && Date.now() - this.#ticket.at < TICKET_RENEW_MS) return this.#ticket;
     this.#login ??= this.#doLogin().finally(() => {
@@ -275,11 +409,13 @@ export class PveClient {
 
   async #doLogin(): Promise<Ticket> {
     const creds = this.#auth as { username: string; password: string };
+    const login = { username: creds.username, password: creds.password };
     const data = (await this.#once(
       'POST',
       '/access/ticket',
-      { username: creds.username, password: creds.password },
       1,
+      (host) => this.send(host, 'POST', '/access/ticket', login),
+      () => true,
     )) as {
       ticket?: unknown;
       CSRFPreventionToken?: unknown;
@@ -310,6 +446,15 @@ export class PveClient {
 interface RetryInfo {
   notSent?: boolean;
 }
+
+interface RawAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly body: string;
+}
+
+/** Sends one attempt of a call to one host. */
+type Sender = (host: string) => Promise<RawAnswer>;
 
 function asConnectionError(
   e: unknown,

@@ -73,6 +73,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         stateDir: remote.stateDir,
         remote: remote.name,
         secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
+        tokenId: remote.tokenId,
         concurrency: o.concurrency,
         dryRun: o.dryRun,
         allowDestroyData: o.allowDestroyData,
