@@ -1,5 +1,6 @@
 import type { Plan } from '../core/plan.ts';
 import type { PveApi } from '../pve/api/pve-api.ts';
+import type { ClusterResource } from '../pve/api/schemas.ts';
 import { PveError } from '../pve/errors.ts';
 import { applyWithSafetySnapshot, type CriticalStep, type CriticalStepDetail } from './critical-change.ts';
 import { deleteOwnedResource, stagedNetworkNode } from './deletion.ts';
@@ -54,9 +55,10 @@ export interface DeployOptions {
 }
 
 /**
- * Keyed limits of the walk: one clone per template (a full clone holds the
- * storage lock, and parallel ones fail with `can't lock file`), a few
- * changes per node, one network edit per node at a time.
+ * Keyed limits of the walk: one clone per template, two full clones per
+ * target storage (each holds the storage lock for the whole copy, and more
+ * in parallel fail with `can't lock file ... got timeout`), a few changes
+ * per node, one network edit per node at a time.
  */
 export const ENGINE_LIMITS: Readonly<Record<string, number>> = {
   'template:*': 1,
@@ -87,6 +89,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   let ok = true;
   // Once, before the first stack that writes: what the whole deploy needs against what the token holds.
   let permissionsChecked = false;
+  let inventory: readonly ClusterResource[] | undefined;
   const checkPermissions = async () => {
     if (permissionsChecked) return;
     permissionsChecked = true;
@@ -114,8 +117,10 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       // Opened under the lock: what another deploy wrote before it released the lock counts.
       const state = StateStore.open(options.stateDir, options.remote, stack);
       states.set(stack, state);
-      const result = await deployStack(plan, state, states, options, checkPermissions);
+      const result = await deployStack(plan, state, states, options, checkPermissions, inventory);
       reports.push(...result.reports);
+      // What nobody changed is still current: the next stack reuses it instead of reading it again.
+      inventory = result.wrote ? undefined : result.inventory;
       if (!result.ok) {
         ok = false;
         break; // Stacks after a failed one depend on it or may: stop here.
@@ -133,7 +138,8 @@ async function deployStack(
   states: ReadonlyMap<string, StateStore>,
   options: DeployOptions,
   checkPermissions: () => Promise<void>,
-): Promise<{ ok: boolean; reports: ResourceReport[] }> {
+  knownInventory: readonly ClusterResource[] | undefined,
+): Promise<StackOutcome> {
   const stack = plan.stack;
   const observedAttributes = new Map<string, Record<string, unknown>>();
   const lookup = (s: string, id: string) =>
@@ -142,7 +148,7 @@ async function deployStack(
       : states.get(s)?.state.resources[id]?.attributes;
   const ctx: HandlerContext = {
     api: options.api,
-    inventory: await options.api.clusterResources(),
+    inventory: knownInventory ?? (await options.api.clusterResources()),
     stack,
     ...(options.secrets ? { secrets: options.secrets } : {}),
   };
@@ -167,7 +173,9 @@ async function deployStack(
   // Only a stack that would change something costs the permission reads: a no-op re-deploy stays a few reads.
   if (all.some((r) => r.action !== 'no-op' && r.action !== 'pending')) await checkPermissions();
   await options.onPlan?.(stack, all);
-  if (options.dryRun || planned.failures > 0) return { ok: planned.failures === 0, reports: all };
+  const unwritten = { wrote: false, inventory: ctx.inventory };
+  if (options.dryRun || planned.failures > 0)
+    return { ok: planned.failures === 0, reports: all, ...unwritten };
   const lossy = all.filter((r) => r.destroysData);
   if (lossy.length && !options.allowDestroyData) {
     throw new EngineError(
@@ -264,7 +272,17 @@ async function deployStack(
   return {
     ok: result.counts.failed === 0 && result.counts.cancelled === 0,
     reports: [...planned.reports.values()],
+    wrote: nodes.length > 0,
+    inventory: ctx.inventory,
   };
+}
+
+interface StackOutcome {
+  readonly ok: boolean;
+  readonly reports: ResourceReport[];
+  /** Whether anything was sent to the remote: if not, its inventory is still current. */
+  readonly wrote: boolean;
+  readonly inventory: readonly ClusterResource[];
 }
 
 /** Plans again at apply time, with the same refusals as before the first write. */
@@ -328,7 +346,7 @@ function actionGraph(
     nodes.push({
       id,
       dependsOn: [...new Set(deps)],
-      locks: HANDLERS.get(plan.resources[id]!.type)!.locks(desired(id)),
+      locks: HANDLERS.get(plan.resources[id]!.type)!.locks(desired(id), planned.changes.get(id)),
       payload: { kind: 'resource', id, attempt: 0 },
     });
   }

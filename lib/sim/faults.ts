@@ -27,7 +27,7 @@ export const FaultPlanSchema = z.strictObject({
 export type FaultPlan = z.infer<typeof FaultPlanSchema>;
 
 /** mulberry32: a small, fast, seedable generator, enough for reproducible fault sequences. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

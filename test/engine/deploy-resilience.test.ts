@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../lib/engine/state-store.ts';
+import { seededRandom } from '../../lib/sim/faults.ts';
 import { startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
 import { ROOT } from '../cli/run-cli.ts';
 import { type DeployFixture, deployFixture } from './deploy-fixture.ts';
@@ -115,8 +116,11 @@ describe('deploy killed and resumed', () => {
     const emulator = await startTestEmulator({ latencyScale: 0.02 });
     closing.push(emulator);
     const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-resume-'));
-    // Spread over the deploy: right after start-up, during the platform, during acme.
-    const killPoints = [1500, 2500, 3500, 4500];
+    // Random points over the deploy (start-up takes about a second, the deploy a few more), from a
+    // fixed seed so a failure can be replayed: PVECDK_KILL_SEED picks another sequence.
+    const seed = Number(process.env.PVECDK_KILL_SEED ?? 20261125);
+    const random = seededRandom(seed);
+    const killPoints = Array.from({ length: 4 }, () => 800 + Math.round(random() * 4500));
     const kills: string[] = [];
     for (const ms of killPoints) {
       const run = await deployInChild(emulator, cwd, ms);
@@ -124,7 +128,7 @@ describe('deploy killed and resumed', () => {
       if (run.code === 0) break; // Finished before the kill: nothing left to resume.
     }
     const final = await deployInChild(emulator, cwd, undefined);
-    expect(final.stdout, kills.join(', ')).toMatch(/Deployed: platform, acme \(/);
+    expect(final.stdout, `seed ${seed}, kills ${kills.join(', ')}`).toMatch(/Deployed: platform, acme \(/);
     expect(final.code).toBe(0);
 
     const vms = Object.values(emulator.sim.simulator.state.vms).filter((v) => !v.config.template);

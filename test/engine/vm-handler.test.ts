@@ -108,6 +108,14 @@ describe('VM handler against the emulator', () => {
     );
     await vmHandler.delete(await ctx(), attributes);
     expect(sim.simulator.state.vms[1042]).toBeUndefined();
-    expect(vmHandler.locks(dbVm())).toEqual(['node:pve1', 'template:9001']);
+    // A clone holds the template and the target storage; an update only its node.
+    expect(vmHandler.locks(dbVm(), { action: 'create', changes: [], destroysData: false })).toEqual([
+      'node:pve1',
+      'template:9001',
+      'storage:local-lvm',
+    ]);
+    expect(vmHandler.locks(dbVm(), { action: 'update', changes: [], destroysData: false })).toEqual([
+      'node:pve1',
+    ]);
   });
 });

@@ -83,7 +83,7 @@ export interface SecretResolver {
 export interface ResourceHandler {
   readonly type: string;
   /** Semaphore keys the walker takes while this resource changes (`node:pve1`, `template:9001`). */
-  locks(resource: DesiredResource): string[];
+  locks(resource: DesiredResource, change?: PlannedChange): string[];
   read(ctx: HandlerContext, resource: DesiredResource): Promise<Observed | undefined>;
   /**
    * `previous` holds the plan properties last applied (from state), for what

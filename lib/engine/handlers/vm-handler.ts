@@ -65,11 +65,16 @@ function macs(config: Record<string, unknown>): string[] {
 export const vmHandler: ResourceHandler = {
   type: 'proxmox_virtual_environment_vm',
 
-  locks(resource) {
+  locks(resource, change) {
     const clone = obj(resource.properties.clone);
+    const copies = change === undefined || change.action === 'create' || change.action === 'replace';
     return [
       `node:${String(resource.properties.node_name)}`,
-      ...(clone.vm_id !== undefined ? [`template:${String(clone.vm_id)}`] : []),
+      ...(clone.vm_id !== undefined && copies ? [`template:${String(clone.vm_id)}`] : []),
+      // A full clone holds the target storage's lock for the whole copy.
+      ...(clone.vm_id !== undefined && copies && clone.full !== false
+        ? [`storage:${String(clone.datastore_id ?? 'local-lvm')}`]
+        : []),
     ];
   },
 
