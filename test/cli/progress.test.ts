@@ -102,10 +102,12 @@ describe('progress output', () => {
       { type: 'retrying', id: 'Vm', attempt: 1, error: new Error('locked'), elapsedMs: 10 },
       vm,
     );
+    view.step('acme', 'acme/Vm', 'snapshot pvecdk-1a2b3c4d-20261125-101500-000 taken');
     view.event('acme', { type: 'done', id: 'Vm', elapsedMs: 3100 }, vm);
     expect(out).toEqual([
       'stack acme: 1 to change, 0 unchanged',
       '  [acme] + acme/Vm create retrying (attempt 2): locked',
+      '  [acme] acme/Vm: snapshot pvecdk-1a2b3c4d-20261125-101500-000 taken',
       '  [acme] + acme/Vm create done 3.1s',
     ]);
   });

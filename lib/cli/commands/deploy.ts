@@ -84,6 +84,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         },
         onWarning: (message) => o.warn(message),
         onEvent: (stack, event, r) => progress?.event(stack, event, r),
+        onCriticalStep: (stack, _step, detail) => progress?.step(stack, detail.path, detail.message),
       });
     } catch (e) {
       progress?.abort();

@@ -37,6 +37,10 @@ export class JsonProgress implements ProgressSink {
     );
   }
 
+  step(stack: string, path: string, text: string): void {
+    this.out(JSON.stringify({ type: 'step', stack, path, message: text }));
+  }
+
   finish(report: DeployReport, wallMs: number): void {
     this.out(
       JSON.stringify({

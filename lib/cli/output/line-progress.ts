@@ -43,6 +43,10 @@ export class LineProgress implements ProgressSink {
     }
   }
 
+  step(stack: string, path: string, text: string): void {
+    this.out(`  [${stack}] ${path}: ${text}`);
+  }
+
   finish(report: DeployReport, wallMs: number): void {
     const verb = report.ok ? this.verb : `${this.verb === 'Deployed' ? 'Deploy' : 'Destroy'} FAILED`;
     const s = summarize(report.resources);

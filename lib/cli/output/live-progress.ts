@@ -90,6 +90,13 @@ export class LiveProgress implements ProgressSink {
     this.draw();
   }
 
+  step(stack: string, path: string, text: string): void {
+    const row = [...this.rows.values()].find((r) => r.stack === stack && r.report.path === path);
+    if (!row) return;
+    row.detail = text;
+    this.draw();
+  }
+
   finish(report: DeployReport, wallMs: number): void {
     this.stop();
     for (const r of report.resources.filter((x) => x.status === 'failed'))
@@ -144,7 +151,7 @@ export class LiveProgress implements ProgressSink {
           : '';
     const path =
       r.report.path.length > width ? `…${r.report.path.slice(-(width - 1))}` : r.report.path.padEnd(width);
-    const detail = r.detail && (r.state === 'failed' || r.state === 'retrying') ? `  ${r.detail}` : '';
+    const detail = r.detail && r.state !== 'done' && r.state !== 'waiting' ? `  ${r.detail}` : '';
     return `  ${icon} ${ACTION_SYMBOL[r.report.action]} ${path} ${r.report.action.padEnd(7)} ${r.state.padEnd(8)} ${elapsed}${detail}`;
   }
 }

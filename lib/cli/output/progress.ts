@@ -9,6 +9,8 @@ import type { WalkEvent } from '../../engine/graph-walker.ts';
 export interface ProgressSink {
   plan(stack: string, resources: readonly ResourceReport[]): void;
   event(stack: string, event: WalkEvent, resource: ResourceReport | undefined): void;
+  /** A step inside one resource's action (the snapshot around a critical change). */
+  step(stack: string, path: string, text: string): void;
   /** Stops any live rendering and prints the final result. */
   finish(report: DeployReport, wallMs: number): void;
   /** Stops live rendering without a result (an error is about to be printed). */
