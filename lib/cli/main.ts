@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PvecdkError } from '../core/errors.ts';
+import type { RemoteCommandOptions } from './commands/remote-command.ts';
 import { formatSynthResult, synthStackFile } from './commands/synth.ts';
-import { loadProjectConfig } from './config.ts';
+import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
 import { loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
@@ -163,6 +164,29 @@ function oneStackFile(command: string, positionals: readonly string[]): string {
   return positionals[0]!;
 }
 
+function remoteCommandOptions(
+  file: string,
+  config: ProjectConfig,
+  concurrency: number,
+  values: Record<string, unknown>,
+  io: CliIo,
+): RemoteCommandOptions {
+  return {
+    file,
+    config,
+    cwd: io.cwd,
+    remote: values.remote as string | undefined,
+    concurrency,
+    allowDestroyData: Boolean(values['allow-destroy-data']),
+    forceUnlock: Boolean(values['force-unlock']),
+    json: Boolean(values.json),
+    out: io.out,
+    warn: (m) => io.err(`warning: ${m}`),
+    terminal: values.json ? undefined : io.terminal,
+    confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
+  };
+}
+
 /** --yes and --json never prompt; nor does a shell nobody answers. */
 function confirmer(io: CliIo, values: { yes?: boolean; json?: boolean }) {
   return values.yes || values.json ? undefined : io.confirm;
@@ -178,20 +202,9 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   process.env.PVECDK_OUTDIR = outdir;
   const { deployCommand } = await import('./commands/deploy.ts');
   const code = await deployCommand({
-    file,
-    config,
-    cwd: io.cwd,
+    ...remoteCommandOptions(file, config, concurrency, values, io),
     outdir,
-    remote: values.remote as string | undefined,
-    concurrency,
     dryRun: command === 'diff',
-    allowDestroyData: Boolean(values['allow-destroy-data']),
-    forceUnlock: Boolean(values['force-unlock']),
-    json: Boolean(values.json),
-    out: io.out,
-    warn: (m) => io.err(`warning: ${m}`),
-    terminal: values.json ? undefined : io.terminal,
-    confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
   });
   // diff: 0 without changes; with --fail, 1 when there are changes.
   if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;
@@ -205,20 +218,7 @@ async function destroyCommand(args: readonly string[], io: CliIo): Promise<numbe
   const config = loadProjectConfig(io.cwd);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   const { destroyCommand: run } = await import('./commands/destroy.ts');
-  return run({
-    file,
-    config,
-    cwd: io.cwd,
-    remote: values.remote as string | undefined,
-    concurrency,
-    allowDestroyData: Boolean(values['allow-destroy-data']),
-    forceUnlock: Boolean(values['force-unlock']),
-    json: Boolean(values.json),
-    out: io.out,
-    warn: (m) => io.err(`warning: ${m}`),
-    terminal: values.json ? undefined : io.terminal,
-    confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
-  });
+  return run(remoteCommandOptions(file, config, concurrency, values, io));
 }
 
 async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {

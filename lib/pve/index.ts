@@ -6,6 +6,7 @@ export * from './api/schemas.ts';
 export * from './backoff.ts';
 export * from './client.ts';
 export * from './errors.ts';
+export * from './privileges.ts';
 export * from './semaphore.ts';
 export * from './tasks.ts';
 export * from './tls.ts';

@@ -1,48 +1,6 @@
-/** PVE 8 privileges and built-in roles (AccessControl.pm, stable-bookworm). */
-export const PVE8_PRIVILEGES = [
-  'Datastore.Allocate',
-  'Datastore.AllocateSpace',
-  'Datastore.AllocateTemplate',
-  'Datastore.Audit',
-  'Group.Allocate',
-  'Mapping.Audit',
-  'Mapping.Modify',
-  'Mapping.Use',
-  'Permissions.Modify',
-  'Pool.Allocate',
-  'Pool.Audit',
-  'Realm.Allocate',
-  'Realm.AllocateUser',
-  'SDN.Allocate',
-  'SDN.Audit',
-  'SDN.Use',
-  'Sys.AccessNetwork',
-  'Sys.Audit',
-  'Sys.Console',
-  'Sys.Incoming',
-  'Sys.Modify',
-  'Sys.PowerMgmt',
-  'Sys.Syslog',
-  'User.Modify',
-  'VM.Allocate',
-  'VM.Audit',
-  'VM.Backup',
-  'VM.Clone',
-  'VM.Config.CDROM',
-  'VM.Config.CPU',
-  'VM.Config.Cloudinit',
-  'VM.Config.Disk',
-  'VM.Config.HWType',
-  'VM.Config.Memory',
-  'VM.Config.Network',
-  'VM.Config.Options',
-  'VM.Console',
-  'VM.Migrate',
-  'VM.Monitor',
-  'VM.PowerMgmt',
-  'VM.Snapshot',
-  'VM.Snapshot.Rollback',
-] as const;
+import { PVE_PRIVILEGES } from '../pve/privileges.ts';
+/** The emulator is a PVE 8.4: its privileges are PVE 8's (AccessControl.pm, stable-bookworm). */
+export const PVE8_PRIVILEGES = PVE_PRIVILEGES[8];
 
 const vmConfig = PVE8_PRIVILEGES.filter((p) => p.startsWith('VM.Config.'));
 

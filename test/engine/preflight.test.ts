@@ -15,7 +15,7 @@ import {
 } from '../../lib/engine/preflight/check-permissions.ts';
 import { callRequirements } from '../../lib/engine/preflight/endpoint-permissions.ts';
 import { assertPermissions, preflightPermissions } from '../../lib/engine/preflight/preflight.ts';
-import { PVE_PRIVILEGES, pveMajor, unknownPrivileges } from '../../lib/engine/preflight/pve-privileges.ts';
+import { PVE_PRIVILEGES, pveMajor, unknownPrivileges } from '../../lib/pve/privileges.ts';
 import {
   type RequiredPrivilege,
   requiredPrivileges,

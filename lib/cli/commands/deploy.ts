@@ -3,32 +3,17 @@ import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
-import type { ProjectConfig } from '../config.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
 import { loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
+import type { RemoteCommandOptions } from './remote-command.ts';
 import { synthStackFile } from './synth.ts';
 
-export interface DeployCommandOptions {
-  readonly file: string;
-  readonly config: ProjectConfig;
-  readonly cwd: string;
+export interface DeployCommandOptions extends RemoteCommandOptions {
   readonly outdir: string;
-  readonly remote: string | undefined;
-  readonly concurrency: number;
   readonly dryRun: boolean;
-  readonly allowDestroyData: boolean;
-  readonly forceUnlock: boolean;
-  readonly json: boolean;
-  readonly out: (line: string) => void;
-  /** Warnings go to stderr, so --json output stays parseable. */
-  readonly warn: (line: string) => void;
-  /** A terminal to draw the live view on; plain lines without one. */
-  readonly terminal: NodeJS.WriteStream | undefined;
-  /** Asks the operator; absent when nobody can answer (not a terminal, --yes, --json). */
-  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
 }
 
 /** Says that the embedded emulator is in use, and how to use a real cluster instead. */

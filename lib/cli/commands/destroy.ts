@@ -1,27 +1,13 @@
 import type { Stack } from '../../core/stack.ts';
 import { destroyStacks } from '../../engine/destroy.ts';
-import type { ProjectConfig } from '../config.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote } from '../remote-target.ts';
 import { loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import { emulatorBanner } from './deploy.ts';
+import type { RemoteCommandOptions } from './remote-command.ts';
 
-export interface DestroyCommandOptions {
-  readonly file: string;
-  readonly config: ProjectConfig;
-  readonly cwd: string;
-  readonly remote: string | undefined;
-  readonly concurrency: number;
-  readonly allowDestroyData: boolean;
-  readonly forceUnlock: boolean;
-  readonly json: boolean;
-  readonly out: (line: string) => void;
-  /** Warnings go to stderr, so --json output stays parseable. */
-  readonly warn: (line: string) => void;
-  readonly terminal: NodeJS.WriteStream | undefined;
-  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
-}
+export type DestroyCommandOptions = RemoteCommandOptions;
 
 /**
  * `pvecdk destroy`: deletes what the file's own stacks own (not the stacks

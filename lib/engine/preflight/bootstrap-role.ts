@@ -1,4 +1,4 @@
-import { type PveMajor, unknownPrivileges } from './pve-privileges.ts';
+import { type PveMajor, unknownPrivileges } from '../../pve/privileges.ts';
 import type { RequiredPrivileges } from './required-privileges.ts';
 
 /**

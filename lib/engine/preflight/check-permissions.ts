@@ -1,7 +1,7 @@
 import type { PveApi } from '../../pve/api/pve-api.ts';
+import type { PveMajor } from '../../pve/privileges.ts';
 import { EngineError } from '../engine-errors.ts';
 import type { PrivilegeOnPath } from './endpoint-permissions.ts';
-import type { PveMajor } from './pve-privileges.ts';
 import type { RequiredPrivilege } from './required-privileges.ts';
 
 /**

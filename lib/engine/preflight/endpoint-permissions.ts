@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { PveMajor } from './pve-privileges.ts';
+import type { PveMajor } from '../../pve/privileges.ts';
 
 /** One privilege on one ACL path. */
 export interface PrivilegeOnPath {

@@ -1,5 +1,6 @@
 import type { Plan } from '../../core/plan.ts';
 import type { PveApi } from '../../pve/api/pve-api.ts';
+import { type PveMajor, pveMajor } from '../../pve/privileges.ts';
 import {
   type EffectivePermissions,
   type MissingPrivilege,
@@ -9,7 +10,6 @@ import {
   readEffectivePermissions,
 } from './check-permissions.ts';
 import { readTemplates } from './clone-templates.ts';
-import { type PveMajor, pveMajor } from './pve-privileges.ts';
 import { type RequiredPrivileges, requiredPrivileges } from './required-privileges.ts';
 
 export interface PermissionPreflight {

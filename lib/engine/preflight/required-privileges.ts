@@ -1,4 +1,5 @@
 import type { Plan } from '../../core/plan.ts';
+import type { PveMajor } from '../../pve/privileges.ts';
 import { desiredQemuConfig } from '../proxmox/vm-config.ts';
 import type { TemplateFacts } from './clone-templates.ts';
 import {
@@ -8,7 +9,6 @@ import {
   type Requirement,
 } from './endpoint-permissions.ts';
 import { knownValues, list, obj, type Props, text } from './known-values.ts';
-import type { PveMajor } from './pve-privileges.ts';
 import { bridgeRequirements, qemuConfigRequirements } from './qemu-config-privileges.ts';
 
 /** A privilege a deploy needs on a path, and the plan resources (construct paths) that need it. */

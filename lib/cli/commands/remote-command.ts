@@ -1,0 +1,20 @@
+import type { ProjectConfig } from '../config.ts';
+
+/** What the commands that talk to a remote (deploy, diff, destroy) take from the command line. */
+export interface RemoteCommandOptions {
+  readonly file: string;
+  readonly config: ProjectConfig;
+  readonly cwd: string;
+  readonly remote: string | undefined;
+  readonly concurrency: number;
+  readonly allowDestroyData: boolean;
+  readonly forceUnlock: boolean;
+  readonly json: boolean;
+  readonly out: (line: string) => void;
+  /** Warnings go to stderr, so --json output stays parseable. */
+  readonly warn: (line: string) => void;
+  /** A terminal to draw the live view on; plain lines without one. */
+  readonly terminal: NodeJS.WriteStream | undefined;
+  /** Asks the operator; absent when nobody can answer (not a terminal, --yes, --json). */
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
+}
