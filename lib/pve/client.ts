@@ -54,9 +54,9 @@ export type { PveUploadFile } from './multipart.ts';
 export interface PveUploadOptions<T> {
   readonly schema?: z.ZodType<T>;
   /**
-   * How long the transfer may go on without the server answering; default
-   * 30 minutes (the provider's `timeout_upload`). Also the most the socket
-   * may sit idle while a slow source is read.
+   * How long an upload may take until Proxmox answers (undici starts the
+   * count again whenever the connection was congested); default 30 minutes,
+   * the provider's `timeout_upload`.
    */
   readonly timeoutMs?: number;
   /** The form field of the file; Proxmox's upload takes it only as `filename`. */
@@ -283,8 +283,8 @@ export class PveClient {
         const retryable =
           canResend() &&
           (e.code === 'PVE_LOCKED' ||
-          (e.code === 'PVE_CONNECTION' && ((e as RetryInfo).notSent === true || method === 'GET')) ||
-          (e.code === 'PVE_SERVER' && method === 'GET' && (e.status ?? 0) >= 500));
+            (e.code === 'PVE_CONNECTION' && ((e as RetryInfo).notSent === true || method === 'GET')) ||
+            (e.code === 'PVE_SERVER' && method === 'GET' && (e.status ?? 0) >= 500));
         if (!retryable || attempt >= this.#backoff.attempts) throw e;
         await this.#sleep(backoffDelay(attempt, this.#backoff, this.#random));
       }

@@ -89,7 +89,8 @@ export function multipartBody(
       return;
     }
     if ('path' in file) {
-      for await (const chunk of createReadStream(file.path, { highWaterMark: 1 << 20 })) yield chunk as Buffer;
+      for await (const chunk of createReadStream(file.path, { highWaterMark: 1 << 20 }))
+        yield chunk as Buffer;
       return;
     }
     for await (const chunk of file.stream) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -111,19 +112,26 @@ export function multipartBody(
       state.started = true;
       const read = source();
       let sent = 0;
-      for (;;) {
-        let next: IteratorResult<Uint8Array>;
-        try {
-          next = await read.next();
-        } catch (e) {
-          throw stop(`reading it failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
+      try {
+        for (;;) {
+          let next: IteratorResult<Uint8Array>;
+          try {
+            next = await read.next();
+          } catch (e) {
+            throw stop(`reading it failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
+          }
+          if (next.done) break;
+          sent += next.value.byteLength;
+          if (sent > size)
+            throw stop(`it holds more than the ${size} bytes announced (it changed while sent?)`);
+          yield next.value;
         }
-        if (next.done) break;
-        sent += next.value.byteLength;
-        if (sent > size) throw stop(`it holds more than the ${size} bytes announced (it changed while sent?)`);
-        yield next.value;
+      } finally {
+        // An aborted request closes the source (and its file) too.
+        await read.return(undefined);
       }
-      if (sent !== size) throw stop(`it ended after ${sent} of the ${size} bytes announced (it changed while sent?)`);
+      if (sent !== size)
+        throw stop(`it ended after ${sent} of the ${size} bytes announced (it changed while sent?)`);
       yield tail;
     },
   };
@@ -132,5 +140,7 @@ export function multipartBody(
 /** Proxmox reads names between quotes up to the next quote, one header a line: no quote, backslash or line break. */
 function plainText(text: string, what: string): void {
   if (text === '' || /["\\\r\n]/.test(text))
-    throw new RangeError(`upload ${what} ${JSON.stringify(text)}: empty, or holds a quote, backslash or line break`);
+    throw new RangeError(
+      `upload ${what} ${JSON.stringify(text)}: empty, or holds a quote, backslash or line break`,
+    );
 }

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { loadOrCreateCertificate } from './certificate.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
 import type { SimLatency } from './handler.ts';
+import { isMultipart, readUpload } from './multipart.ts';
 import { type SeedOptions, seedState } from './seed.ts';
-import { Simulator } from './simulator.ts';
+import { type SimRequest, Simulator } from './simulator.ts';
 import { loadState, StatePersister } from './state.ts';
 
 export interface StartSimulatorOptions extends SeedOptions {
@@ -57,15 +58,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const cert = loadOrCreateCertificate(dataDir);
   const sockets = new Set<import('node:stream').Duplex>();
   const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const request = {
-        method: req.method ?? 'GET',
-        url: req.url ?? '/',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
+    const serve = (request: SimRequest) => {
       if (request.url.startsWith('/pvecdk-sim/')) {
         const answer = adminEndpoint(request, rootToken, faults);
         res.writeHead(answer.status, { 'content-type': 'application/json' });
@@ -89,12 +82,33 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
         res.writeHead(answer.status, answer.reason, {
           'content-type': 'application/json;charset=UTF-8',
           'content-length': Buffer.byteLength(answer.body),
+          // pveproxy closes the connection after an upload.
+          ...(request.upload ? { connection: 'close' } : {}),
         });
         res.end(answer.body);
       };
       if (fault?.kind === 'delay') setTimeout(respond, fault.ms);
       else respond();
-    });
+    };
+    const head = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+    if ((head.method === 'POST' || head.method === 'PUT') && isMultipart(req.headers['content-type'])) {
+      // Streamed and hashed, never buffered: uploads are GBs. pveproxy refuses chunked bodies.
+      const te = req.headers['transfer-encoding'];
+      if (te) {
+        const reason =
+          te.toLowerCase() === 'chunked'
+            ? 'chunked transfer encoding not supported'
+            : `Unknown transfer encoding '${te}'`;
+        res.writeHead(501, reason, { connection: 'close' });
+        res.end();
+        return;
+      }
+      void readUpload(req).then((upload) => serve({ ...head, body: '', upload }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => serve({ ...head, body: Buffer.concat(chunks).toString('utf8') }));
   });
   server.on('connection', (s) => {
     sockets.add(s);

@@ -8,6 +8,7 @@ import {
   type SimHandler,
   type SimLatency,
 } from './handler.ts';
+import { type SimUpload, uploadParams } from './multipart.ts';
 import { type RawValue, validateParams } from './param-validator.ts';
 import { checkPermission } from './permission-check.ts';
 import { SchemaIndex } from './schema-index.ts';
@@ -21,6 +22,8 @@ export interface SimRequest {
   readonly url: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
+  /** A multipart/form-data body as the server read it (`body` is then empty): see multipart.ts. */
+  readonly upload?: SimUpload;
 }
 
 export interface SimResponse {
@@ -125,6 +128,7 @@ export class Simulator {
     const query = new URLSearchParams(url.search);
     query.delete('_dc');
     addForm(raw, query);
+    const uploadError = uploadParams(req, match.route.template, raw);
     for (const [k, v] of Object.entries(match.pathParams)) raw[k] = v;
 
     const noAuth = info.permissions?.user === 'world' || (path === '/access/ticket' && method === 'POST');
@@ -133,6 +137,7 @@ export class Simulator {
       : authenticate(req.headers, this.state, this.tickets);
     if (auth.viaTicket && method !== 'GET' && !auth.csrfOk)
       throw new SimHttpError(401, 'Permission denied - invalid csrf token');
+    if (uploadError) throw uploadError;
 
     const { params, errors } = validateParams(info, raw, fromJson);
     if (Object.keys(errors).length) throw paramError(errors);

@@ -8,6 +8,7 @@ import { SecretStore } from '../../lib/engine/secrets/secret-store.ts';
 import { StateStore } from '../../lib/engine/state-store.ts';
 import {
   VirtualEnvironmentAcl,
+  VirtualEnvironmentFile,
   VirtualEnvironmentFirewallAlias,
   VirtualEnvironmentFirewallIpset,
   VirtualEnvironmentRole,
@@ -18,7 +19,7 @@ import { app } from '../../stacks/platform.ts';
 import { type DeployFixture, deployFixture } from './deploy-fixture.ts';
 
 // GIVEN the example stacks (VMs, bridges, firewall rules and options, pools, backup jobs, HA)
-// plus a stack of the types they do not use: access control and firewall objects.
+// plus a stack of the types they do not use: access control, firewall objects and a file.
 const extras = new Stack(app, 'extras');
 const role = new VirtualEnvironmentRole(extras, 'Role', {
   roleId: 'PvecdkOperator',
@@ -50,6 +51,12 @@ new VirtualEnvironmentAcl(extras, 'TokenGrant', {
   tokenId: 'ops@pve!monitor',
   dependsOn: [token],
 });
+new VirtualEnvironmentFile(extras, 'BaseImage', {
+  nodeName: 'pve1',
+  datastoreId: 'local',
+  contentType: 'vztmpl',
+  sourceRaw: { data: 'a small container template', fileName: 'pvecdk-base.tar.zst' },
+});
 new VirtualEnvironmentFirewallAlias(extras, 'Office', {
   name: 'office',
   cidr: '198.51.100.0/24',
@@ -60,11 +67,6 @@ new VirtualEnvironmentFirewallIpset(extras, 'Admins', {
   comment: 'admin workstations',
   cidr: [{ name: '198.51.100.10' }, { name: '198.51.100.11', comment: 'backup admin' }],
 });
-
-/** Types whose create needs what this machine cannot give the emulator yet, each with the reason. */
-const NOT_DEPLOYED_HERE: Record<string, string> = {
-  proxmox_virtual_environment_file: 'uploads need the multipart upload path; covered by file-handler.test.ts',
-};
 
 let f: DeployFixture | undefined;
 afterAll(async () => {
@@ -83,7 +85,7 @@ describe('every resource type', () => {
     expect(first.ok).toBe(true);
 
     const deployedTypes = new Set(first.resources.filter((r) => r.status === 'done').map((r) => r.type));
-    const handled = [...HANDLERS.keys()].filter((t) => !(t in NOT_DEPLOYED_HERE)).sort();
+    const handled = [...HANDLERS.keys()].sort();
     expect([...deployedTypes].sort()).toEqual(handled);
 
     const writes = f.writes();

@@ -15,12 +15,12 @@ import {
 } from '../../lib/engine/preflight/check-permissions.ts';
 import { callRequirements } from '../../lib/engine/preflight/endpoint-permissions.ts';
 import { assertPermissions, preflightPermissions } from '../../lib/engine/preflight/preflight.ts';
-import { PVE_PRIVILEGES, pveMajor, unknownPrivileges } from '../../lib/pve/privileges.ts';
 import {
   type RequiredPrivilege,
   requiredPrivileges,
 } from '../../lib/engine/preflight/required-privileges.ts';
 import { PveApi, PveClient } from '../../lib/pve/index.ts';
+import { PVE_PRIVILEGES, pveMajor, unknownPrivileges } from '../../lib/pve/privileges.ts';
 import { startTestEmulator, type TestEmulator } from '../../lib/sim/testing.ts';
 import '../../stacks/acme.ts';
 import { app } from '../../stacks/platform.ts';

@@ -1,6 +1,8 @@
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { StorageApi } from '../../pve/api/storage.ts';
+import { StorageApi, type StorageUpload } from '../../pve/api/storage.ts';
+import type { PveUploadFile } from '../../pve/client.ts';
 import { type DesiredResource, type PlannedChange, type ResourceHandler, sharedRead } from './handler.ts';
 import { atResource } from './handler-errors.ts';
 
@@ -63,6 +65,70 @@ const fileAttributes = (at: FileLocation, size: number) => ({
   file_size: size,
 });
 
+/** The content types Proxmox VE 8 takes through its upload API; snippets and backups only over SSH. */
+const UPLOADABLE = new Set(['iso', 'vztmpl', 'import']);
+
+/** What is sent: the file, its size and SHA-256 (given, or computed here; Proxmox verifies it). */
+interface UploadSource {
+  readonly file: PveUploadFile;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/**
+ * The bytes of a `source_raw` (UTF-8, cut or zero-padded to `resize`), or
+ * the file of a local `source_file`, hashed in one streamed pass unless a
+ * `source_file.checksum` is given. That one is not checked here: Proxmox
+ * checks it, and fails the import task without storing anything when it
+ * does not match.
+ */
+async function uploadSource(resource: DesiredResource, at: FileLocation): Promise<UploadSource> {
+  const raw = resource.properties.source_raw as Props | undefined;
+  if (raw) {
+    let data = Buffer.from(String(raw.data), 'utf8');
+    if (raw.resize !== undefined) {
+      const sized = Buffer.alloc(Number(raw.resize));
+      data.copy(sized);
+      data = sized;
+    }
+    return { file: { name: at.name, data }, size: data.byteLength, sha256: sha256(data) };
+  }
+  const source = resource.properties.source_file as Props;
+  const path = String(source.path);
+  const failed = (e: unknown) =>
+    atResource(
+      resource.path,
+      `source_file.path ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      'fix the path (relative paths start at the project directory)',
+    );
+  if (source.checksum !== undefined) {
+    // Proxmox verifies the given one: no need to read the file twice.
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (e) {
+      throw failed(e);
+    }
+    return { file: { name: at.name, path }, size, sha256: String(source.checksum).toLowerCase() };
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).byteLength;
+    }
+  } catch (e) {
+    throw failed(e);
+  }
+  return { file: { name: at.name, path }, size, sha256: hash.digest('hex') };
+}
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** Proxmox stores an upload under its name with characters other than `A-Za-z0-9_.-` replaced by `_`. */
+const storedName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
+
 /**
  * `proxmox_virtual_environment_file`: a snippet, ISO image or template on a
  * node's storage, by volume id. A file's content is immutable: a different
@@ -70,11 +136,17 @@ const fileAttributes = (at: FileLocation, size: number) => ({
  * false). Limitation: Proxmox tells sizes, not hashes, so an edit that keeps
  * the size is not seen.
  *
- * Uploading is not written yet: Proxmox takes iso/vztmpl/import only as a
- * multipart/form-data upload, which PveClient does not send, and snippets
- * and backups only over SSH. A file put there by other means is found and
- * adopted (its `id` is then known to VMs); creating or replacing one fails
- * with what to do, before anything is changed.
+ * ISO images, container templates and import images (`iso`, `vztmpl`,
+ * `import`) are uploaded from `source_file.path` or `source_raw.data`
+ * through Proxmox's upload API, streamed from disk, always with a SHA-256
+ * that Proxmox verifies before it stores the file (the `source_file.checksum`
+ * when given); the SHA-256 is kept in state as `sha256`. Replacing uploads
+ * over the file: Proxmox's import overwrites one of the same name, so the
+ * old file stays until the new one is verified. Snippets and backups cannot
+ * be uploaded through the API (Proxmox takes them only over SSH): creating
+ * or replacing one fails with what to do, before anything is changed; a
+ * file put there by other means is found and adopted (its `id` is then
+ * known to VMs). A URL `source_file.path` is not downloaded yet.
  */
 export const fileHandler: ResourceHandler = {
   type: 'proxmox_virtual_environment_file',
@@ -118,15 +190,46 @@ export const fileHandler: ResourceHandler = {
     };
   },
 
-  async apply(_ctx, resource, change) {
+  async apply(ctx, resource, change) {
     const at = locationOf(resource.properties);
-    const how =
-      at.content === 'snippets' || at.content === 'backup'
-        ? `Proxmox takes ${at.content} only over SSH, which pvecdk does not do for nodes yet`
-        : 'Proxmox takes it only as a multipart/form-data upload, which pvecdk does not send yet';
-    throw new Error(
-      `${resource.path}: cannot ${change.action === 'replace' ? 'replace' : 'upload'} ${at.volid} on ${at.node}: ${how}; nothing was changed\n  hint: copy the file into the ${at.content} directory of storage '${at.storage}' on ${at.node} (e.g. with scp), then deploy again: it is then found and used`,
-    );
+    const refuse = (why: string, hint: string) =>
+      new Error(
+        `${resource.path}: cannot ${change.action === 'replace' ? 'replace' : 'upload'} ${at.volid} on ${at.node}: ${why}; nothing was changed\n  hint: ${hint}`,
+      );
+    const byHand = `copy the file into the ${at.content} directory of storage '${at.storage}' on ${at.node} (e.g. with scp), then deploy again: it is then found and used`;
+    if (!UPLOADABLE.has(at.content))
+      throw refuse(
+        `Proxmox takes ${at.content} only over SSH (its upload API takes iso, vztmpl and import files), which pvecdk does not do for nodes yet`,
+        byHand,
+      );
+    const path = (resource.properties.source_file as Props | undefined)?.path;
+    if (typeof path === 'string' && /^https?:\/\//i.test(path))
+      throw refuse(
+        'a URL source is not downloaded by pvecdk yet',
+        `download it and give its local path as source_file.path, or ${byHand}`,
+      );
+    if (storedName(at.name) !== at.name)
+      throw refuse(
+        `Proxmox would store it as ${storedName(at.name)}, so it would never be found under this name`,
+        'set source_file.file_name to a name of letters, digits, dots, dashes and underscores',
+      );
+
+    const source = await uploadSource(resource, at);
+    const timeout = resource.properties.timeout_upload;
+    const upload: StorageUpload = {
+      content: at.content as StorageUpload['content'],
+      file: source.file,
+      checksum: { algorithm: 'sha256', value: source.sha256 },
+      timeoutMs: timeout === undefined ? 1_800_000 : Number(timeout) * 1000,
+    };
+    try {
+      await ctx.api.waitForTask(
+        await new StorageApi(ctx.api.client).startUpload(at.node, at.storage, upload),
+      );
+    } catch (e) {
+      throw atResource(resource.path, e);
+    }
+    return { ...fileAttributes(at, source.size), sha256: source.sha256 };
   },
 
   async delete(ctx, attributes) {

@@ -112,11 +112,11 @@ function fileNeeds(p: Props, call: Call): Requirement[] {
   // iso, vztmpl and import go through the upload API; snippets and backups go over SSH to the node.
   // Without a content type the file handler infers it from the name, as the provider does.
   const content = text(p.content_type);
+  // `upload_mode` only concerns snippets and backups (the provider's reference): an ISO is always uploaded.
   const viaApi =
-    p.upload_mode !== 'sftp' &&
-    (content !== undefined
+    content !== undefined
       ? content !== 'snippets' && content !== 'backup'
-      : /\.(iso|img|tar\.(gz|xz|zst)|qcow2|raw|vmdk|ova)$/i.test(name));
+      : /\.(iso|img|tar\.(gz|xz|zst)|qcow2|raw|vmdk|ova)$/i.test(name);
   return [
     ...call('GET', '/nodes/{node}/storage/{storage}/content', at),
     ...(viaApi ? call('POST', '/nodes/{node}/storage/{storage}/upload', at) : []),

@@ -1,5 +1,6 @@
 import type { HandlerTable, SimHandler } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
+import { takeUpload, UPLOAD_ROUTE } from '../multipart.ts';
+import { dieError, paramError, SimHttpError } from '../sim-error.ts';
 import type { SimState } from '../state.ts';
 import { datacenterHandlers } from './datacenter.ts';
 
@@ -11,6 +12,8 @@ export interface SimStorageFile {
   readonly format: string;
   readonly size: number;
   readonly ctime: number;
+  /** Of an uploaded file's content (Proxmox lists no hash; tests read it here). */
+  readonly sha256?: string;
 }
 
 declare module '../state.ts' {
@@ -28,25 +31,69 @@ function fileKey(state: SimState, node: string, volid: string): string {
 }
 
 /**
- * Puts a file on a node's storage the way an operator's `scp` does: the API
- * cannot (Proxmox uploads need multipart/form-data, and never take snippets).
+ * Puts a file on a node's storage the way an operator's `scp` does (the
+ * API never takes snippets or backups), replacing one of the same name.
  */
 export function placeStorageFile(
   state: SimState,
-  file: { node: string; storage: string; content: string; name: string; size: number },
+  file: {
+    node: string;
+    storage: string;
+    content: string;
+    name: string;
+    size: number;
+    format?: string;
+    sha256?: string;
+  },
 ): SimStorageFile {
   const volid = `${file.storage}:${file.content}/${file.name}`;
   const entry: SimStorageFile = {
     volid,
     node: file.node,
     content: file.content,
-    format: FORMAT[file.content] ?? 'raw',
+    format: file.format ?? FORMAT[file.content] ?? 'raw',
     size: file.size,
     ctime: Math.floor(Date.now() / 1000),
+    ...(file.sha256 ? { sha256: file.sha256 } : {}),
   };
   state.storageFiles = { ...state.storageFiles, [fileKey(state, file.node, volid)]: entry };
   return entry;
 }
+
+/** Storage types with a directory (`path` in their config): the only ones Proxmox uploads to. */
+const FILE_STORAGE_TYPES = new Set(['dir', 'nfs', 'cifs', 'cephfs', 'glusterfs', 'btrfs']);
+
+/**
+ * What an upload's `filename` must look like per content type (PVE::Storage
+ * 8.4: `$ISO_EXT_RE_0`, `$VZTMPL_EXT_RE_1`, `$UPLOAD_IMPORT_EXT_RE_1` with
+ * `$SAFE_CHAR_CLASS_RE`); the capture is the format the listing shows.
+ */
+const UPLOAD_NAME: Record<string, { re: RegExp; error: string; format: (m: RegExpExecArray) => string }> = {
+  iso: { re: /[^/]+\.(?:iso|img)$/i, error: 'wrong file extension', format: () => 'iso' },
+  vztmpl: {
+    re: /[^/]+\.tar\.(gz|xz|zst|bz2)$/i,
+    error: 'wrong file extension',
+    format: (m) => `t${m[1]!.toLowerCase()}`,
+  },
+  import: {
+    re: /^[a-zA-Z0-9\-.+=_]+\.(ova|qcow2|raw|vmdk)$/,
+    error: 'invalid filename or wrong extension',
+    format: (m) => m[1]!,
+  },
+};
+
+/** Where the file lands, for the task log: Proxmox's `get_subdir` of the storage. */
+function uploadDir(storage: string, content: string): string {
+  const base = storage === 'local' ? '/var/lib/vz' : `/mnt/pve/${storage}`;
+  return `${base}/${{ iso: 'template/iso', vztmpl: 'template/cache', import: 'import' }[content] ?? content}`;
+}
+
+/** `PVE::Storage::normalize_content_filename`: the base name, other characters than `a-zA-Z0-9_.-` as `_`. */
+const normalizeFilename = (name: string) =>
+  name
+    .replace(/\n$/, '')
+    .replace(/^.*[/\\]/, '')
+    .replace(/[^a-zA-Z0-9_.-]/g, '_');
 
 const CONTENT = '/nodes/{node}/storage/{storage}/content';
 const diskListing: SimHandler | undefined = datacenterHandlers.find(
@@ -77,6 +124,77 @@ export const storageFileHandlers: HandlerTable = [
           ctime: f.ctime,
         }));
       return [...disks, ...files];
+    },
+  ],
+  [
+    'POST',
+    UPLOAD_ROUTE,
+    // PVE::API2::Storage::Status `upload`: checks, then an `imgcopy` task that
+    // verifies the checksum and copies the received file into place,
+    // overwriting one of the same name.
+    (ctx) => {
+      const node = String(ctx.params.node);
+      const storage = String(ctx.params.storage);
+      const content = String(ctx.params.content);
+      const { checksum } = ctx.params;
+      const algorithm = ctx.params['checksum-algorithm'];
+      if ((checksum === undefined) !== (algorithm === undefined)) {
+        const [given, missing] =
+          checksum === undefined ? ['checksum-algorithm', 'checksum'] : ['checksum', 'checksum-algorithm'];
+        throw paramError({ [missing]: `missing property - '${given}' requires this property` });
+      }
+      const scfg = ctx.state.storages[storage];
+      if (!scfg) throw dieError(`storage '${storage}' does not exist`);
+      if (!FILE_STORAGE_TYPES.has(scfg.type)) throw dieError(`can't upload to storage type '${scfg.type}'`);
+      const tmpfilename = ctx.params.tmpfilename as string | undefined;
+      if (!tmpfilename) throw dieError('missing temporary file name');
+      const received = takeUpload(tmpfilename);
+      if (!received) throw dieError(`temporary file '${tmpfilename}' does not exist`);
+      const filename = normalizeFilename(String(ctx.params.filename));
+      const rule = UPLOAD_NAME[content];
+      if (!rule) throw paramError({ content: `upload content type '${content}' not allowed` });
+      const m = rule.re.exec(filename);
+      if (!m) throw paramError({ filename: rule.error });
+      if (!scfg.content.split(',').includes(content))
+        throw dieError(`storage '${storage}' does not support '${content}' content`);
+      // A node other than the one asked copies the file over SSH: its address is looked up.
+      if (!ctx.state.nodes[node])
+        throw new SimHttpError(
+          500,
+          `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
+        );
+      const dest = `${uploadDir(storage, content)}/${filename}`;
+      const upid: string = ctx.tasks.start(node, 'imgcopy', '', ctx.actor, ctx.latency.config, () => {
+        // Lines go to the log as they are printed, so a failed task keeps them.
+        const log = ctx.tasks.get(upid)!.log;
+        log.push(`starting file import from: ${tmpfilename}`);
+        if (algorithm !== undefined) {
+          const got = received.hashes[String(algorithm)] ?? '';
+          if (got.toLowerCase() !== String(checksum).toLowerCase()) {
+            log.push('calculating checksum...');
+            throw new Error(`checksum mismatch: got '${got}' != expect '${String(checksum)}'`);
+          }
+          log.push('calculating checksum...OK, checksum verified');
+        }
+        log.push(
+          `target node: ${node}`,
+          `target file: ${dest}`,
+          `file size is: ${received.size}`,
+          `command: cp -- ${tmpfilename} ${dest}`,
+        );
+        placeStorageFile(ctx.state, {
+          node,
+          storage,
+          content,
+          name: filename,
+          size: received.size,
+          format: rule.format(m),
+          sha256: received.hashes.sha256!,
+        });
+        ctx.changed();
+        return ['finished file import successfully'];
+      });
+      return upid;
     },
   ],
   [
