@@ -62,6 +62,7 @@ export interface DeployOptions {
  */
 export const ENGINE_LIMITS: Readonly<Record<string, number>> = {
   'template:*': 1,
+  'storage:*': 2,
   'node:*': 4,
   'network:*': 1,
 };
