@@ -16,6 +16,8 @@ export interface DestroyOptions {
   readonly concurrency: number;
   readonly allowDestroyData: boolean;
   readonly forceUnlock?: boolean;
+  /** Lets handlers drop what they kept there (a deleted token's secret). */
+  readonly secrets?: HandlerContext['secrets'];
   readonly onWarning?: (message: string) => void;
   readonly onPlan?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;

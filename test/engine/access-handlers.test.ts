@@ -255,6 +255,8 @@ describe('user token handler against the emulator', () => {
     await userTokenHandler.delete(ctx, created.attributes);
     expect(state.tokens['ci@pve!deploy']).toBeUndefined();
     await expect(asToken.get('/version')).rejects.toThrow(expect.objectContaining({ code: 'PVE_AUTH' }));
+    // Nothing of the deleted token stays behind in the secret store.
+    expect(secrets.names).not.toContain('received/pve-tokens/ci@pve!deploy');
   });
 
   it('GIVEN no secret store to keep the secret, or no such user WHEN a token is created THEN it is refused, naming the resource, and no token exists', async () => {

@@ -1,5 +1,6 @@
 import type { Stack } from '../../core/stack.ts';
 import { destroyStacks } from '../../engine/destroy.ts';
+import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote } from '../remote-target.ts';
 import { loadStackFile } from '../stack-file.ts';
@@ -27,6 +28,7 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
       api: remote.api,
       stateDir: remote.stateDir,
       remote: remote.name,
+      secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
       concurrency: o.concurrency,
       allowDestroyData: o.allowDestroyData,
       forceUnlock: o.forceUnlock,

@@ -321,5 +321,7 @@ export const userTokenHandler: ResourceHandler = {
 
   async delete(ctx, attributes) {
     await ctx.api.access.deleteToken(String(attributes.user_id), String(attributes.token_name));
+    // The token is gone, and so is any use of its secret.
+    ctx.secrets?.forget?.(tokenSecretName(`${String(attributes.user_id)}!${String(attributes.token_name)}`));
   },
 };

@@ -74,6 +74,7 @@ export interface HandlerContext {
 export interface SecretResolver {
   resolve(reference: string): string;
   remember?(name: string, value: string): void;
+  forget?(name: string): void;
 }
 
 /**

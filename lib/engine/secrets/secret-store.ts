@@ -180,6 +180,14 @@ export class SecretStore {
     this.save();
   }
 
+  /** Drops a remembered value once the object behind it is gone (a deleted API token). */
+  forget(name: string): void {
+    if (!name.startsWith(RECEIVED_PREFIX) || !(name in this.values)) return;
+    const { [name]: _gone, ...rest } = this.values;
+    this.values = rest;
+    this.save();
+  }
+
   /** Names (never values) of the generated and remembered secrets held. */
   get names(): string[] {
     return Object.keys(this.values).sort();
