@@ -79,13 +79,17 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
                 body: JSON.stringify({ data: null, message: `${fault.reason}\n` }),
               }
             : simulator.handle(request);
-        res.writeHead(answer.status, answer.reason, {
-          'content-type': 'application/json;charset=UTF-8',
-          'content-length': Buffer.byteLength(answer.body),
-          // pveproxy closes the connection after an upload.
-          ...(request.upload ? { connection: 'close' } : {}),
-        });
-        res.end(answer.body);
+        const send = () => {
+          res.writeHead(answer.status, answer.reason, {
+            'content-type': 'application/json;charset=UTF-8',
+            'content-length': Buffer.byteLength(answer.body),
+            // pveproxy closes the connection after an upload.
+            ...(request.upload ? { connection: 'close' } : {}),
+          });
+          res.end(answer.body);
+        };
+        if ('delayMs' in answer && answer.delayMs) setTimeout(send, answer.delayMs);
+        else send();
       };
       if (fault?.kind === 'delay') setTimeout(respond, fault.ms);
       else respond();

@@ -30,6 +30,8 @@ export interface SimResponse {
   readonly status: number;
   readonly reason: string;
   readonly body: string;
+  /** Wait this long before answering (pveproxy holds back a 401 for 3 s, scaled). */
+  readonly delayMs?: number;
 }
 
 /** A fault decided before a request is handled: an HTTP error, a dropped connection, or a delay. */
@@ -56,6 +58,7 @@ export class Simulator {
   readonly tasks: TaskRunner;
   readonly tickets = new TicketAuthority();
   readonly latency: SimLatency;
+  private readonly latencyScale: number;
   /** Counters, e.g. how many writes a deploy made; `byMethod` counts every request by its HTTP method. */
   readonly stats = { requests: 0, writes: 0, byMethod: {} as Record<string, number> };
   requestFault: ((req: SimRequest) => RequestFault | undefined) | undefined;
@@ -67,7 +70,8 @@ export class Simulator {
   ) {
     schemaIndex ??= SchemaIndex.load();
     this.schema = schemaIndex;
-    this.tasks = new TaskRunner(options.latencyScale ?? 1);
+    this.latencyScale = options.latencyScale ?? 1;
+    this.tasks = new TaskRunner(this.latencyScale);
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
     this.registerAll(ALL_HANDLERS);
   }
@@ -86,7 +90,9 @@ export class Simulator {
       return { status: 200, reason: 'OK', body: JSON.stringify({ data: data === undefined ? null : data }) };
     } catch (e) {
       if (e instanceof SimHttpError) {
-        if (e.status === 401) return { status: 401, reason: e.reason, body: '' };
+        // pveproxy answers a failed authentication after 3 s, with an empty body: guessing is slow.
+        if (e.status === 401)
+          return { status: 401, reason: e.reason, body: '', delayMs: Math.round(3000 * this.latencyScale) };
         const body: Record<string, unknown> = { data: null, message: `${e.reason}\n` };
         if (e.errors) body.errors = e.errors;
         return { status: e.status, reason: e.reason.split('\n')[0]!, body: JSON.stringify(body) };

@@ -79,6 +79,22 @@ describe('emulator over HTTPS', () => {
     expect(res).toBe(401);
   });
 
+  it('GIVEN a wrong token WHEN calling THEN the 401 comes after the 3 s Proxmox waits (scaled), a good call does not wait', async () => {
+    // Latency scale 0.1: the 3 s become 300 ms.
+    const s = await startSimulator({
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-sim-')),
+      latencyScale: 0.1,
+    });
+    running.push(s);
+    const t0 = performance.now();
+    await failure(clientFor(s, s.tokenId, 'nope').c.get('/version'));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(290);
+    const t1 = performance.now();
+    await clientFor(s).c.get('/version');
+    expect(performance.now() - t1).toBeLessThan(290);
+  });
+
   it('GIVEN Audit, Manage and Admin tokens WHEN they act THEN each may do only its level, with Proxmox 403 texts', async () => {
     const s = await sim();
     const admin = clientFor(s).api;
