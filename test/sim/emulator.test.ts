@@ -95,6 +95,21 @@ describe('emulator over HTTPS', () => {
     expect(performance.now() - t1).toBeLessThan(290);
   });
 
+  it('GIVEN a token that may audit one VM only WHEN it lists /cluster/resources THEN it sees that VM and nothing else', async () => {
+    const s = await sim();
+    const state = s.simulator.state;
+    state.users['viewer@pve'] = { enable: 1 };
+    state.tokens['viewer@pve!t'] = { secret: 'secret-viewer', privsep: 0 };
+    state.acl.push({ path: '/vms/9001', ugid: 'viewer@pve', roleid: 'PVEAuditor', propagate: true });
+    const resources = (await clientFor(s, 'viewer@pve!t', 'secret-viewer').c.get(
+      '/cluster/resources',
+    )) as Array<Record<string, unknown>>;
+    expect(resources.map((r) => r.id)).toEqual(['qemu/9001']);
+    // The root token still sees everything.
+    const all = (await clientFor(s).c.get('/cluster/resources')) as Array<Record<string, unknown>>;
+    expect(all.filter((r) => r.type === 'node')).toHaveLength(3);
+  });
+
   it('GIVEN Audit, Manage and Admin tokens WHEN they act THEN each may do only its level, with Proxmox 403 texts', async () => {
     const s = await sim();
     const admin = clientFor(s).api;

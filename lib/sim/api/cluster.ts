@@ -134,7 +134,8 @@ export const clusterHandlers: HandlerTable = [
       if (!type)
         for (const pool of Object.keys(ctx.state.pools))
           out.push({ id: `/pool/${pool}`, type: 'pool', pool });
-      return out;
+      // Like Cluster.pm, every entry is shown only to a caller who may audit it.
+      return out.filter((entry) => mayAudit(ctx, entry as Record<string, unknown>));
     },
   ],
   [
@@ -152,3 +153,25 @@ export const clusterHandlers: HandlerTable = [
     },
   ],
 ];
+
+/** The audit privilege Proxmox checks before listing a resource in /cluster/resources. */
+function mayAudit(ctx: SimContext, entry: Record<string, unknown>): boolean {
+  switch (entry.type) {
+    case 'qemu':
+    case 'lxc':
+      return ctx.can('VM.Audit', `/vms/${String(entry.vmid)}`);
+    case 'node':
+      return ctx.can('Sys.Audit', `/nodes/${String(entry.node)}`);
+    case 'storage':
+      return (
+        ctx.can('Datastore.Audit', `/storage/${String(entry.storage)}`) ||
+        ctx.can('Datastore.AllocateSpace', `/storage/${String(entry.storage)}`)
+      );
+    case 'sdn':
+      return ctx.can('SDN.Audit', `/sdn/zones/${String(entry.sdn)}`);
+    case 'pool':
+      return ctx.can('Pool.Audit', `/pool/${String(entry.pool)}`);
+    default:
+      return true;
+  }
+}
