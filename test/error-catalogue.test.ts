@@ -6,6 +6,7 @@ import { ENGINE_ERROR_CODES } from '../lib/engine/engine-errors.ts';
 import { PLAN_ERROR_CODES } from '../lib/engine/plan-errors.ts';
 import { SECRET_ERROR_CODES } from '../lib/engine/secrets/secret-errors.ts';
 import { PVE_ERROR_CODES } from '../lib/pve/errors.ts';
+import { SSH_ERROR_CODES } from '../lib/ssh/ssh-errors.ts';
 
 /** `## Heading` → { CODE: meaning } from the tables of docs/errors.md. */
 function documentedSections(): Map<string, Record<string, string>> {
@@ -34,6 +35,7 @@ describe('error catalogue (docs/errors.md)', () => {
     ['PVE client', PVE_ERROR_CODES],
     ['Secrets', SECRET_ERROR_CODES],
     ['Engine', ENGINE_ERROR_CODES],
+    ['SSH', SSH_ERROR_CODES],
   ] as const)(
     'GIVEN the %s codes in the code WHEN compared with the doc THEN they match code for code and word for word',
     (section, codes) => {

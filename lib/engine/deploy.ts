@@ -23,6 +23,7 @@ import { assertPermissions, preflightPermissions } from './preflight/preflight.t
 import { resolveReferences } from './references.ts';
 import { planStack, type StackPlan } from './stack-planner.ts';
 import { StateStore } from './state-store.ts';
+import { WalkLimiter } from './walk-limiter.ts';
 
 export type { DeployReport, ResourceReport } from './deploy-report.ts';
 
@@ -85,26 +86,37 @@ export function isTransient(error: unknown): boolean {
  */
 export async function deployStacks(options: DeployOptions): Promise<DeployReport> {
   const order = deploymentOrder(options.assembly, options.targets);
-  const reports: ResourceReport[] = [];
   const states = new Map<string, StateStore>();
-  let ok = true;
-  // Once, before the first stack that writes: what the whole deploy needs against what the token holds.
-  let permissionsChecked = false;
-  let inventory: readonly ClusterResource[] | undefined;
-  const checkPermissions = async () => {
-    if (permissionsChecked) return;
-    permissionsChecked = true;
-    const preflight = await preflightPermissions(
-      options.api,
-      order.map((s) => options.assembly.plans.get(s)!),
-    );
-    if (options.dryRun) {
-      for (const line of describeMissing(preflight.missing))
-        options.onWarning?.(`the API token lacks ${line.trim()}`);
-    } else assertPermissions(preflight, options.tokenId);
+  // One set of slots for every stack in flight: the remote sees the limits, however many stacks run.
+  const limiter = new WalkLimiter(options.concurrency, ENGINE_LIMITS);
+  // Once, before the first write of any stack: what the whole deploy needs against what the token holds.
+  let permissionCheck: Promise<void> | undefined;
+  const checkPermissions = () => {
+    permissionCheck ??= (async () => {
+      const preflight = await preflightPermissions(
+        options.api,
+        order.map((s) => options.assembly.plans.get(s)!),
+      );
+      if (options.dryRun) {
+        for (const line of describeMissing(preflight.missing))
+          options.onWarning?.(`the API token lacks ${line.trim()}`);
+      } else assertPermissions(preflight, options.tokenId);
+    })();
+    return permissionCheck;
   };
-  for (const stack of order) {
-    const plan = options.assembly.plans.get(stack)!;
+  // Plans are shown (and confirmed) one stack at a time, even when stacks run side by side.
+  let planShown: Promise<void> = Promise.resolve();
+  const onPlan = (stack: string, resources: readonly ResourceReport[]) => {
+    const next = planShown.then(() => options.onPlan?.(stack, resources));
+    planShown = next.catch(() => undefined);
+    return next;
+  };
+  // The inventory a stack read stays current while no stack writes: the next stack reuses it.
+  let writes = 0;
+  let shared: { inventory: readonly ClusterResource[]; writes: number } | undefined;
+
+  const outcome = new Map<string, StackOutcome>();
+  const runStack = async (stack: string): Promise<void> => {
     const lock = options.dryRun
       ? undefined
       : acquireDeployLock(options.stateDir, options.remote, stack, `pvecdk deploy ${stack}`, {
@@ -118,28 +130,75 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       // Opened under the lock: what another deploy wrote before it released the lock counts.
       const state = StateStore.open(options.stateDir, options.remote, stack);
       states.set(stack, state);
-      const result = await deployStack(plan, state, states, options, checkPermissions, inventory);
-      reports.push(...result.reports);
-      // What nobody changed is still current: the next stack reuses it instead of reading it again.
-      inventory = result.wrote ? undefined : result.inventory;
-      if (!result.ok) {
-        ok = false;
-        break; // Stacks after a failed one depend on it or may: stop here.
-      }
+      const known = shared && shared.writes === writes ? shared.inventory : undefined;
+      const result = await deployStack(options.assembly.plans.get(stack)!, state, states, {
+        options: { ...options, onPlan },
+        limiter,
+        checkPermissions,
+        knownInventory: known,
+      });
+      if (result.wrote) writes += 1;
+      else if (!known) shared = { inventory: result.inventory, writes };
+      outcome.set(stack, result);
     } finally {
       lock?.release();
     }
+  };
+
+  // Stacks run as soon as the stacks they depend on succeeded, up to `concurrency` at once;
+  // a failed stack's dependants never start, independent ones go on.
+  const started = new Set<string>();
+  const inFlight = new Map<string, Promise<void>>();
+  let thrown: unknown;
+  const dependsOn = (stack: string) =>
+    options.assembly.plans.get(stack)!.dependsOn.filter((d) => order.includes(d));
+  for (;;) {
+    if (thrown === undefined) {
+      for (const stack of order) {
+        if (started.has(stack) || inFlight.size >= options.concurrency) continue;
+        if (!dependsOn(stack).every((d) => outcome.get(d)?.ok)) continue;
+        started.add(stack);
+        inFlight.set(
+          stack,
+          runStack(stack)
+            .catch((e: unknown) => {
+              thrown ??= e;
+            })
+            .finally(() => inFlight.delete(stack)),
+        );
+      }
+    }
+    if (inFlight.size === 0) break;
+    await Promise.race(inFlight.values());
   }
-  return { stacks: order, resources: reports, ok };
+  // A refusal (lock, data loss, permissions) is the deploy's answer, once every running stack has stopped.
+  if (thrown !== undefined) throw thrown;
+  for (const stack of order.filter((s) => !started.has(s))) {
+    const failed = dependsOn(stack).filter((d) => !outcome.get(d)?.ok);
+    options.onWarning?.(
+      `stack ${stack} was not deployed: it depends on ${failed.join(', ')}, which did not deploy`,
+    );
+  }
+  const ran = order.filter((s) => outcome.has(s));
+  return {
+    stacks: order,
+    resources: ran.flatMap((s) => outcome.get(s)!.reports),
+    ok: ran.length === order.length && ran.every((s) => outcome.get(s)!.ok),
+  };
+}
+
+interface StackRun {
+  readonly options: DeployOptions;
+  readonly limiter: WalkLimiter;
+  readonly checkPermissions: () => Promise<void>;
+  readonly knownInventory: readonly ClusterResource[] | undefined;
 }
 
 async function deployStack(
   plan: Plan,
   state: StateStore,
   states: ReadonlyMap<string, StateStore>,
-  options: DeployOptions,
-  checkPermissions: () => Promise<void>,
-  knownInventory: readonly ClusterResource[] | undefined,
+  { options, limiter, checkPermissions, knownInventory }: StackRun,
 ): Promise<StackOutcome> {
   const stack = plan.stack;
   const observedAttributes = new Map<string, Record<string, unknown>>();
@@ -237,7 +296,7 @@ async function deployStack(
     },
     {
       concurrency: options.concurrency,
-      limits: ENGINE_LIMITS,
+      limiter,
       retry: {
         attempts: options.retry?.attempts ?? 3,
         baseMs: options.retry?.baseMs ?? 2000,

@@ -1,3 +1,5 @@
+import { WalkLimiter } from './walk-limiter.ts';
+
 /**
  * A generic walk over a dependency graph: each node runs once all it depends
  * on succeeded, under a global concurrency limit and keyed limits (one clone
@@ -44,6 +46,8 @@ export interface WalkOptions {
   readonly concurrency: number;
   /** Limits by key or key prefix pattern: `{ 'template:*': 1, 'node:*': 4 }`. */
   readonly limits?: Readonly<Record<string, number>>;
+  /** Slots shared with other walks running at the same time; `concurrency` and `limits` are then its own. */
+  readonly limiter?: WalkLimiter;
   readonly retry?: {
     readonly attempts: number;
     readonly baseMs: number;
@@ -96,12 +100,6 @@ export function reverseGraph<T>(nodes: readonly WalkNode<T>[]): WalkNode<T>[] {
   }));
 }
 
-function limitFor(key: string, limits: Readonly<Record<string, number>>): number {
-  if (limits[key] !== undefined) return limits[key]!;
-  const prefix = key.split(':')[0];
-  return limits[`${prefix}:*`] ?? Number.POSITIVE_INFINITY;
-}
-
 export async function walk<T>(
   nodes: readonly WalkNode<T>[],
   visit: (node: WalkNode<T>) => Promise<void>,
@@ -112,11 +110,11 @@ export async function walk<T>(
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;
-  const limits = options.limits ?? {};
+  const limiter = options.limiter ?? new WalkLimiter(options.concurrency, options.limits);
   const started = now();
   const outcomes = new Map<string, WalkOutcome>();
   const pending = new Map(nodes.map((n) => [n.id, n]));
-  const held = new Map<string, number>();
+  // What this walk has running; the limiter counts every walk's.
   let running = 0;
   const emit = (e: WalkEvent) => options.onEvent?.(e);
 
@@ -131,14 +129,17 @@ export async function walk<T>(
     }
   };
 
-  const canStart = (n: WalkNode<T>): boolean =>
-    n.dependsOn.every((d) => outcomes.get(d)?.status === 'done') &&
-    (n.locks ?? []).every((k) => (held.get(k) ?? 0) < limitFor(k, limits));
+  const depsDone = (n: WalkNode<T>): boolean => n.dependsOn.every((d) => outcomes.get(d)?.status === 'done');
 
   for (const n of nodes) emit({ type: 'waiting', id: n.id, elapsedMs: 0 });
 
   await new Promise<void>((resolveAll) => {
+    let finished = false;
+    const stopWaking = limiter.onRelease(() => {
+      if (!finished) pump();
+    });
     const pump = (): void => {
+      if (finished) return;
       if (options.signal?.aborted) {
         for (const n of [...pending.values()]) {
           pending.delete(n.id);
@@ -148,19 +149,22 @@ export async function walk<T>(
       }
       // Ready nodes in id order: deterministic, and a blocked node never holds up the others.
       for (const n of [...pending.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
-        if (running >= options.concurrency) break;
-        if (!canStart(n)) continue;
+        if (!depsDone(n)) continue;
+        const keys = n.locks ?? [];
+        if (!limiter.tryTake(keys)) continue;
         pending.delete(n.id);
         running += 1;
-        for (const k of n.locks ?? []) held.set(k, (held.get(k) ?? 0) + 1);
         void run(n).then(() => {
           running -= 1;
-          for (const k of n.locks ?? []) held.set(k, (held.get(k) ?? 1) - 1);
-          pump();
+          // Giving the slot back wakes every walk sharing the limiter, this one too.
+          limiter.give(keys);
         });
       }
-      if (running === 0 && ([...pending.values()].length === 0 || ![...pending.values()].some(canStart))) {
-        // Nothing runs and nothing can start: whatever is left waits on a failure already reported.
+      // Done when nothing of ours runs and nothing left is ready: what remains waits on a failure already reported.
+      // A ready node blocked only by slots other walks hold is woken by their release.
+      if (running === 0 && ![...pending.values()].some(depsDone)) {
+        finished = true;
+        stopWaking();
         resolveAll();
       }
     };

@@ -6,6 +6,7 @@ import {
   type WalkNode,
   walk,
 } from '../../lib/engine/graph-walker.ts';
+import { WalkLimiter } from '../../lib/engine/walk-limiter.ts';
 
 const node = (id: string, dependsOn: string[] = [], locks: string[] = []): WalkNode<null> => ({
   id,
@@ -130,5 +131,51 @@ describe('graph walker', () => {
       ['pool', ['vm']],
       ['vm', []],
     ]);
+  });
+});
+
+describe('walks sharing a limiter', () => {
+  it('GIVEN two walks on one limiter WHEN both run THEN together they never exceed the global or keyed limits, and both finish', async () => {
+    const limiter = new WalkLimiter(3, { 'template:*': 1 });
+    let now = 0;
+    let peak = 0;
+    let templatePeak = 0;
+    let onTemplate = 0;
+    const visit = async (n: WalkNode<null>) => {
+      now += 1;
+      peak = Math.max(peak, now);
+      const clones = (n.locks ?? []).includes('template:9001');
+      if (clones) templatePeak = Math.max(templatePeak, ++onTemplate);
+      await tick(3);
+      if (clones) onTemplate -= 1;
+      now -= 1;
+    };
+    const graph = (prefix: string) =>
+      Array.from({ length: 6 }, (_, i) => node(`${prefix}${i}`, [], i % 2 ? ['template:9001'] : []));
+    const [a, b] = await Promise.all([
+      walk(graph('a'), visit, { concurrency: 3, limiter }),
+      walk(graph('b'), visit, { concurrency: 3, limiter }),
+    ]);
+    expect(a.counts.done + b.counts.done).toBe(12);
+    expect(peak).toBe(3);
+    expect(templatePeak).toBe(1);
+  });
+
+  it('GIVEN a walk whose only ready node waits on a slot another walk holds WHEN that slot is given back THEN it runs instead of the walk ending early', async () => {
+    const limiter = new WalkLimiter(1);
+    let release: () => void = () => undefined;
+    const holder = walk([node('long')], () => new Promise<void>((r) => (release = r)), {
+      concurrency: 1,
+      limiter,
+    });
+    await tick();
+    const ran: string[] = [];
+    const waiter = walk([node('short')], async (n) => void ran.push(n.id), { concurrency: 1, limiter });
+    await tick(10);
+    expect(ran).toEqual([]);
+    release();
+    const [, result] = await Promise.all([holder, waiter]);
+    expect(ran).toEqual(['short']);
+    expect(result.counts.done).toBe(1);
   });
 });
