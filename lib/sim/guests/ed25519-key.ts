@@ -20,7 +20,14 @@ export function generateEd25519KeyPair(comment = ''): { private: string; public:
   };
   const publicBlob = Buffer.concat([str('ssh-ed25519'), str(pub)]);
   const check = randomBytes(4);
-  const secret = Buffer.concat([check, check, str('ssh-ed25519'), str(pub), str(Buffer.concat([seed, pub])), str(comment)]);
+  const secret = Buffer.concat([
+    check,
+    check,
+    str('ssh-ed25519'),
+    str(pub),
+    str(Buffer.concat([seed, pub])),
+    str(comment),
+  ]);
   const padding: number[] = [];
   for (let i = 1; (secret.length + padding.length) % 8 !== 0; i++) padding.push(i);
   const count = Buffer.alloc(4);
