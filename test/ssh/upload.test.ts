@@ -100,7 +100,7 @@ describe.skipIf(skipWithoutSshd)('SFTP upload and download against OpenSSH', () 
     writeFileSync(path, 'old', { mode: 0o644 });
     const client = new ssh2.Client();
     await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve()).once('error', reject);
+      client.once('ready', () => resolve()).on('error', reject);
       client.connect({
         host: '127.0.0.1',
         port: sshd.port,

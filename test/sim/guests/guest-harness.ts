@@ -84,7 +84,9 @@ export function connect(options: ConnectOptions): Promise<Client & { seenFingerp
     const client = new ssh2.Client() as Client & { seenFingerprint: string };
     client.seenFingerprint = '';
     client.once('ready', () => resolve(client));
-    client.once('error', (e) => {
+    // `on`, not `once`: a reset after the guest or the emulator closed (VM stopped, test over) is
+    // a later error event, and an unhandled one would crash the test run.
+    client.on('error', (e) => {
       client.end();
       reject(e);
     });
