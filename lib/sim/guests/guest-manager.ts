@@ -41,8 +41,9 @@ export interface GuestEndpoint {
   readonly node: string;
   readonly name: string;
   readonly kind: GuestKind;
-  /** `booting` (VM running, sshd not up yet), `ready` (answers SSH), `stopped`. */
-  readonly state: 'booting' | 'ready' | 'stopped';
+  /** `booting` (VM running, sshd not up yet), `ready` (answers SSH), `stopped`, `failed` (see `error`). */
+  readonly state: 'booting' | 'ready' | 'stopped' | 'failed';
+  readonly error?: string;
   readonly host: string;
   /** Set when `ready`. */
   readonly port?: number;
@@ -58,6 +59,8 @@ interface Running {
   /** The guest object the running sshd serves: a rollback replaces it, which reboots the guest. */
   guest?: SimGuest;
   starting?: Promise<void>;
+  /** Why the guest failed to boot. */
+  error?: string;
 }
 
 export class GuestManager {
@@ -170,7 +173,12 @@ export class GuestManager {
     entry.timer = setTimeout(
       () => {
         entry.timer = undefined;
-        entry.starting = this.boot(vm.vmid, kind, entry);
+        entry.starting = this.boot(vm.vmid, kind, entry).catch((e: unknown) => {
+          // A guest that cannot boot stays down and says why; the emulator goes on.
+          entry.starting = undefined;
+          entry.error = e instanceof Error ? e.message : String(e);
+          for (const w of [...this.readyWaiters]) w();
+        });
       },
       this.bootDelay(kind, firstBoot),
     );
@@ -218,7 +226,8 @@ export class GuestManager {
         node: vm.node,
         name: String(vm.config.name ?? ''),
         kind: vm.guest.kind,
-        state: ready ? 'ready' : entry ? 'booting' : 'stopped',
+        state: ready ? 'ready' : entry?.error ? 'failed' : entry ? 'booting' : 'stopped',
+        ...(entry?.error ? { error: entry.error } : {}),
         host: '127.0.0.1',
         ...(ready ? { port: entry!.server!.port } : {}),
         hostKeyFingerprint: hostKeyFingerprint(vm.guest.hostKeyPublic),
@@ -240,6 +249,9 @@ export class GuestManager {
         if (e?.state === 'ready') {
           cleanup();
           resolve(e);
+        } else if (e?.state === 'failed') {
+          cleanup();
+          reject(new Error(`guest of VM ${vmid} failed to boot: ${e.error}`));
         }
       };
       const timer = setTimeout(() => {

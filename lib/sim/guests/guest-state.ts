@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
 import type { SimVm } from '../state.ts';
+import { generateEd25519KeyPair } from './ed25519-key.ts';
 import { GuestFs, type GuestFsData } from './guest-fs.ts';
 import { newWindowsState, type WindowsState } from './windows-state.ts';
 
@@ -80,7 +80,7 @@ export function guestKindOf(vm: SimVm): GuestKind | undefined {
 }
 
 export function newHostKey(): { hostKey: string; hostKeyPublic: string } {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = generateEd25519KeyPair();
   return { hostKey: pair.private, hostKeyPublic: pair.public };
 }
 

@@ -1,3 +1,4 @@
+export * from './ed25519-key.ts';
 export * from './guest-boot.ts';
 export * from './guest-fs.ts';
 export * from './guest-manager.ts';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import ssh2, { type Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import {
+  generateEd25519KeyPair,
   SEED_TEMPLATES,
   type StartSimulatorOptions,
   startTestEmulator,
@@ -22,8 +23,9 @@ export interface KeyPair {
   readonly public: string;
 }
 
+/** A client key (not ssh2's generator: it makes a malformed ed25519 key about once in 256). */
 export function newKey(): KeyPair {
-  return ssh2.utils.generateKeyPairSync('ed25519');
+  return generateEd25519KeyPair();
 }
 
 /** `SHA256:...` of a raw host key blob, as ssh-keygen prints it. */

@@ -206,6 +206,19 @@ describe('emulated Linux guest over SSH', () => {
     client2.end();
   });
 
+  it('GIVEN a guest whose host key is unusable WHEN its VM starts THEN the endpoint reports the failed boot and the emulator goes on', async () => {
+    const emu = await emulator();
+    running.push(emu);
+    const vm = await cloneGuest(emu, 'linux', 302, { start: false });
+    emu.sim.simulator.state.vms['302']!.guest!.hostKey = 'not a key';
+    await emu.api.qemuPower(vm.node, vm.vmid, 'start');
+    await expect(emu.sim.guests.waitUntilReady(vm.vmid, 5_000)).rejects.toThrow(
+      /failed to boot: Cannot parse privateKey/,
+    );
+    expect(emu.sim.guests.endpoint(vm.vmid)).toMatchObject({ state: 'failed' });
+    expect((await emu.api.qemuStatus(vm.node, vm.vmid)).status).toBe('running');
+  });
+
   it('GIVEN a changed guest WHEN the emulator restarts on the same data dir THEN the running VM boots again with its files and host key', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-guest-'));
     const first = await linuxGuest(dataDir);
