@@ -3,7 +3,6 @@ export * from './auth.ts';
 export * from './certificate.ts';
 export * from './cli.ts';
 export * from './faults.ts';
-export * from './guests/index.ts';
 export * from './handler.ts';
 export * from './param-validator.ts';
 export * from './privileges.ts';

@@ -3,8 +3,6 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateCertificate } from './certificate.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
-import { GuestManager } from './guests/guest-manager.ts';
-import type { GuestKind } from './guests/guest-state.ts';
 import type { SimLatency } from './handler.ts';
 import { isMultipart, readUpload } from './multipart.ts';
 import { type SeedOptions, seedState } from './seed.ts';
@@ -24,8 +22,6 @@ export interface StartSimulatorOptions extends SeedOptions {
   readonly latency?: Partial<SimLatency>;
   /** Faults to inject from the start; also settable at run time through PUT /pvecdk-sim/faults. */
   readonly faults?: Partial<FaultPlan>;
-  /** Emulated guests (SSH per running VM): boot times in ms at latency scale 1. */
-  readonly guests?: { readonly bootMs?: Partial<Record<GuestKind, number>> };
 }
 
 export interface RunningSimulator {
@@ -37,8 +33,6 @@ export interface RunningSimulator {
   readonly fingerprint: string;
   readonly simulator: Simulator;
   readonly faults: FaultInjector;
-  /** The emulated guests: SSH endpoints and host keys (also GET /pvecdk-sim/guests). */
-  readonly guests: GuestManager;
   close(): Promise<void>;
 }
 
@@ -51,21 +45,11 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   const state = loadState(dataDir, () => seedState(options));
   const persister = new StatePersister(dataDir, () => state);
-  let guests: GuestManager | undefined;
   const simulator = new Simulator(state, {
     latencyScale: options.latencyScale ?? 1,
     ...(options.latency ? { latency: options.latency } : {}),
-    onChange: () => {
-      persister.changed();
-      guests?.reconcile();
-    },
+    onChange: () => persister.changed(),
   });
-  guests = new GuestManager(state, {
-    latencyScale: options.latencyScale ?? 1,
-    ...(options.guests?.bootMs ? { bootMs: options.guests.bootMs } : {}),
-    changed: () => persister.changed(),
-  });
-  guests.install(simulator);
   persister.flush();
   const faults = new FaultInjector(options.faults);
   simulator.requestFault = faults.decide;
@@ -76,7 +60,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     const serve = (request: SimRequest) => {
       if (request.url.startsWith('/pvecdk-sim/')) {
-        const answer = adminEndpoint(request, rootToken, faults, guests);
+        const answer = adminEndpoint(request, rootToken, faults);
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer.body));
         return;
@@ -140,8 +124,6 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   });
   const { port } = server.address() as AddressInfo;
   const tokenId = 'root@pam!pvecdk';
-  // VMs that were running when the emulator last stopped boot their guests again.
-  guests.reconcile();
   return {
     url: `https://127.0.0.1:${port}`,
     port,
@@ -150,11 +132,9 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     fingerprint: cert.fingerprint,
     simulator,
     faults,
-    guests,
     close: async () => {
       await simulator.tasks.drain();
       simulator.tasks.stop();
-      await guests.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       persister.flush();
@@ -165,28 +145,15 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
 /**
  * The emulator's own endpoint, outside /api2/json so no Proxmox client can
  * hit it by accident: GET/PUT /pvecdk-sim/faults reads or replaces the fault
- * plan; GET /pvecdk-sim/guests lists the emulated guests' SSH endpoints
- * (`{vmid, node, name, kind, state, host, port, hostKeyFingerprint, hostKey}`),
- * GET /pvecdk-sim/guests/{vmid} one of them. Only the emulator's root token
- * may call it.
+ * plan. Only the emulator's root token may call it.
  */
 function adminEndpoint(
   req: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string },
   rootToken: string,
   faults: FaultInjector,
-  guests: GuestManager,
 ): { status: number; body: unknown } {
   if (req.headers.authorization !== rootToken)
     return { status: 401, body: { error: 'the emulator root token is required' } };
-  const guestPath = /^\/pvecdk-sim\/guests(?:\/(\d+))?\/?(?:\?.*)?$/.exec(req.url);
-  if (guestPath) {
-    if (req.method !== 'GET') return { status: 405, body: { error: 'use GET' } };
-    if (!guestPath[1]) return { status: 200, body: { data: guests.endpoints() } };
-    const one = guests.endpoint(Number(guestPath[1]));
-    return one
-      ? { status: 200, body: { data: one } }
-      : { status: 404, body: { error: `VM ${guestPath[1]} has no emulated guest` } };
-  }
   if (!req.url.startsWith('/pvecdk-sim/faults'))
     return { status: 404, body: { error: 'unknown emulator endpoint' } };
   if (req.method === 'GET') return { status: 200, body: { data: faults.current, injected: faults.injected } };

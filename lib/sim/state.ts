@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import type { AclEntry } from './acl.ts';
-import type { SimGuest } from './guests/guest-state.ts';
 
 export type QemuConfig = Record<string, string | number>;
 
@@ -12,8 +11,6 @@ export interface SimSnapshot {
   readonly snaptime: number;
   readonly parent?: string;
   readonly config: QemuConfig;
-  /** The guest's disk as it was (emulated guests only): a rollback restores it. */
-  readonly guest?: SimGuest;
 }
 
 export interface SimVm {
@@ -28,8 +25,6 @@ export interface SimVm {
   startedAt?: number;
   /** Changes a running VM cannot take at once (the config file's [PENDING] section); `null` is a pending delete. */
   pending?: Record<string, string | number | null>;
-  /** The emulated guest inside (its disk, accounts, host key): see guests/. */
-  guest?: SimGuest;
 }
 
 export interface SimNetIface {

@@ -1,4 +1,3 @@
-import { copyGuest } from '../guests/guest-state.ts';
 import type { HandlerTable } from '../handler.ts';
 import { dieError } from '../sim-error.ts';
 import { vmOnNode } from './qemu.ts';
@@ -45,8 +44,6 @@ export const qemuSnapshotHandlers: HandlerTable = [
           snaptime: Math.floor(Date.now() / 1000),
           ...(vm.parent ? { parent: vm.parent } : {}),
           config: { ...vm.config },
-          // The guest's disk is part of what a snapshot captures.
-          ...(vm.guest ? { guest: copyGuest(vm.guest) } : {}),
         };
         vm.parent = name;
         ctx.changed();
@@ -66,8 +63,6 @@ export const qemuSnapshotHandlers: HandlerTable = [
       return ctx.tasks.start(vm.node, 'qmrollback', String(vm.vmid), ctx.actor, ctx.latency.snapshot, () => {
         vm.lock = undefined;
         vm.config = { ...snap.config };
-        // The disk goes back too; a guest that had no disk state then starts from its image again.
-        vm.guest = snap.guest ? copyGuest(snap.guest) : undefined;
         vm.parent = snap.name;
         vm.status = ctx.params.start === 1 ? 'running' : 'stopped';
         ctx.changed();
