@@ -6,22 +6,24 @@ import { describe, expect, it } from 'vitest';
 const LIB = fileURLToPath(new URL('../lib/', import.meta.url));
 
 /**
- * What each layer may import besides itself: the plan JSON is the only thing
- * synthesis and the engine share, the emulator is a test double the engine
+ * What each layer may import besides itself: the plan and its contract
+ * (lib/contract) are the only things synthesis and the engine share, the emulator is a test double the engine
  * never sees, and only the CLI puts everything together.
  */
 const ALLOWED: Record<string, readonly string[]> = {
-  core: [],
-  resources: ['core'],
+  // The plan contract (envelope and one schema per plan type) is below everything that reads plans.
+  contract: [],
+  core: ['contract'],
+  resources: ['core', 'contract'],
   render: ['core'],
-  policy: ['core', 'resources', 'render'],
-  constructs: ['core', 'resources', 'render', 'policy'],
-  assertions: ['core'],
+  policy: ['core', 'resources', 'render', 'contract'],
+  constructs: ['core', 'resources', 'render', 'policy', 'contract'],
+  assertions: ['core', 'contract'],
   pve: ['core'],
   ssh: ['core', 'render'],
-  engine: ['core', 'pve', 'ssh'],
+  engine: ['core', 'contract', 'pve', 'ssh'],
   sim: ['core', 'pve', 'render'],
-  cli: ['core', 'resources', 'constructs', 'engine', 'pve', 'ssh', 'sim'],
+  cli: ['core', 'contract', 'resources', 'constructs', 'engine', 'pve', 'ssh', 'sim'],
 };
 
 function filesUnder(dir: string): string[] {

@@ -1,4 +1,4 @@
-import type { Plan, PlanResource } from '../core/plan.ts';
+import type { Plan, PlanResource } from '../contract/plan.ts';
 import { type MatchResult, show } from './match-result.ts';
 
 const MAX_LINES = 20;

@@ -1,4 +1,4 @@
-import { type Plan, type PlanResource, PlanSchema } from '../core/plan.ts';
+import { type Plan, type PlanResource, PlanSchema } from '../contract/plan.ts';
 import type { Stack } from '../core/stack.ts';
 import { synthesize } from '../core/synthesizer.ts';
 import { closestCandidateReport, missingTypeReport } from './failure-report.ts';

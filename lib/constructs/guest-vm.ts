@@ -3,7 +3,7 @@ import type { Ref } from '../core/reference.ts';
 import type { Resource } from '../core/resource.ts';
 import type { SecretValue } from '../core/secret.ts';
 import { Stack } from '../core/stack.ts';
-import type { GuestDialect, GuestTarget } from '../resources/guest/guest-target.ts';
+import type { GuestTarget } from '../resources/generated/guest-target.ts';
 import {
   VirtualEnvironmentFirewallOptions,
   type VirtualEnvironmentFirewallOptionsConfig,
@@ -13,6 +13,8 @@ import {
 } from '../resources/index.ts';
 import type { Cluster } from './cluster.ts';
 import { macFromSeed } from './identity/allocators.ts';
+
+type GuestDialect = GuestTarget['dialect'];
 
 export interface GuestNic {
   readonly bridge: string;

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { AspectPriority, Aspects } from '../core/aspects.ts';
 import { Roles } from '../core/roles.ts';
-import type { GuestTarget } from '../resources/guest/guest-target.ts';
+import type { GuestTarget } from '../resources/generated/guest-target.ts';
 import { PfsenseConfig } from '../resources/guest/pfsense-config.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';

@@ -1,31 +1,45 @@
 import { Construct } from 'constructs';
-import type { z } from 'zod';
-import { snakeCase } from './case.ts';
+import { snakeCase } from '../contract/key-case.ts';
+import { toPlanKeys, toUserPath, userKeyPath } from '../contract/plan-keys.ts';
+import type { PlanTypeDefinition } from '../contract/plan-type.ts';
+import { planTypeOf } from '../contract/registry.ts';
+import { valuesAt } from '../contract/schema-walk.ts';
 import { Reference } from './reference.ts';
-import { formatZodIssues } from './schema.ts';
 import { SecretValue } from './secret.ts';
 import { Stack } from './stack.ts';
 
 const RESOURCE_SYMBOL = Symbol.for('pvecdk.Resource');
 
 export interface ResourceProps {
-  /** The plan type, e.g. `proxmox_virtual_environment_vm` or `pvecdk_vpn_user`. */
-  readonly type: string;
-  /** Properties as the user gave them (camelCase unless `propertyCase` says otherwise). */
-  readonly properties: Record<string, unknown>;
-  /** Validates `properties` at synth, after aspects ran. */
-  readonly schema?: z.ZodType;
   /**
-   * `snake` (default) turns camelCase keys into the plan's snake_case, as the
-   * cdktf bindings do; `verbatim` keeps keys as given (free-form maps).
+   * The plan type, e.g. `proxmox_virtual_environment_vm` or `pvecdk_vpn_user`:
+   * its contract (lib/contract) says which properties it takes and checks them at synth.
    */
-  readonly propertyCase?: 'snake' | 'verbatim';
-  /** Top-level properties whose nested keys are data (user-chosen names), kept as given. */
-  readonly verbatimKeys?: readonly string[];
-  /** Guest change wrapped in snapshot → apply → verify → rollback by the engine. */
+  readonly type: string;
+  /** Properties as the user gave them: camelCase, as the cdktf bindings name them. */
+  readonly properties: Record<string, unknown>;
+  /**
+   * The contract of a type pvecdk does not define itself (an extension's own
+   * type, made with `definePlanType`).
+   * @default the contract of `type` in pvecdk's plan types
+   */
+  readonly contract?: PlanTypeDefinition;
+  /**
+   * Guest change wrapped in snapshot → apply → verify → rollback by the engine.
+   * @default false
+   */
   readonly critical?: boolean;
-  /** How many pvecdk snapshots of the guest to keep after a critical change. */
+  /**
+   * How many pvecdk snapshots of the guest to keep after a critical change.
+   * @default the engine's retention (5)
+   */
   readonly snapshotRetention?: number;
+}
+
+/** A problem with a resource's props, in the user's (camelCase) terms. */
+export interface PropertyIssue {
+  readonly message: string;
+  readonly hint: string;
 }
 
 /**
@@ -39,10 +53,9 @@ export class Resource extends Construct {
 
   readonly resourceType: string;
   readonly stack: Stack;
+  /** The plan type's contract; undefined for a type pvecdk does not know, which synthesis refuses. */
+  readonly contract: PlanTypeDefinition | undefined;
   private readonly props: Record<string, unknown>;
-  private readonly schema: z.ZodType | undefined;
-  private readonly propertyCase: 'snake' | 'verbatim';
-  private readonly verbatimKeys: ReadonlySet<string>;
   private readonly explicitDependencies = new Set<Resource>();
   private readonly overrides: Array<{ path: string[]; value: unknown }> = [];
   private logicalIdOverride: string | undefined;
@@ -60,9 +73,7 @@ export class Resource extends Construct {
     if (Array.isArray(dependsOn)) {
       for (const d of dependsOn) if (Resource.isResource(d)) this.addDependency(d);
     }
-    this.schema = props.schema;
-    this.propertyCase = props.propertyCase ?? 'snake';
-    this.verbatimKeys = new Set(props.verbatimKeys ?? []);
+    this.contract = props.contract ?? planTypeOf(props.type);
     this.criticalFlag = props.critical ?? false;
     this.retention = props.snapshotRetention;
   }
@@ -91,7 +102,10 @@ export class Resource extends Construct {
     if (options.snapshotRetention !== undefined) this.retention = options.snapshotRetention;
   }
 
-  /** A deploy-time reference to one of this resource's attributes (plan name, snake_case). */
+  /**
+   * A deploy-time reference to one of this resource's attributes (plan name,
+   * snake_case), among those its contract says the engine records.
+   */
   attr(name: string): Reference {
     return new Reference(this, name);
   }
@@ -130,24 +144,80 @@ export class Resource extends Construct {
     return this.props;
   }
 
-  /** Problems with the props, as `field: message` lines; empty when valid. */
-  validateProperties(): string[] {
-    if (!this.schema) return [];
-    const result = this.schema.safeParse(this.props);
-    return result.success ? [] : formatZodIssues(result.error);
+  /**
+   * Problems with the props, checked against the type's contract in plan
+   * form (after overrides): wrong values, unknown keys, keys the engine does
+   * not apply yet, and references to attributes their target never records.
+   */
+  validateProperties(): PropertyIssue[] {
+    const contract = this.contract;
+    if (!contract)
+      return [
+        {
+          message: `${this.resourceType} is not a plan type pvecdk knows, so the engine could never apply it`,
+          hint: 'use one of the L1 resources of pvecdk (lib/resources)',
+        },
+      ];
+    const issues: PropertyIssue[] = [];
+    const planForm = this.synthesizeProperties();
+    const parsed = contract.plan.safeParse(withTokensAsJson(planForm));
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.length ? toUserPath(issue.path, contract.plan) : '(props)';
+        issues.push({
+          message: `${field}: ${issue.message}`,
+          hint: 'fix the props passed to this construct',
+        });
+      }
+    }
+    for (const [path, why] of Object.entries(contract.notApplied)) {
+      if (valuesAt(planForm, path).length === 0) continue;
+      issues.push({
+        message: `not supported by the engine yet: ${userKeyPath(path)}`,
+        hint: `${why}`,
+      });
+    }
+    for (const ref of referencesIn(planForm)) {
+      const target = ref.target;
+      const provides = target.contract?.attributes;
+      if (provides && !(ref.attr in provides))
+        issues.push({
+          message: `refers to ${target.node.path}.${ref.attr}, which the engine does not record for ${target.resourceType}`,
+          hint: `refer to one of: ${Object.keys(provides).sort().join(', ') || '(none)'}`,
+        });
+    }
+    return issues;
   }
 
   /** Properties in plan form (keys converted, overrides applied), tokens still unresolved. */
   synthesizeProperties(): Record<string, unknown> {
-    const converted: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(this.props)) {
-      if (this.propertyCase === 'verbatim') converted[key] = value;
-      else converted[snakeCase(key)] = this.verbatimKeys.has(key) ? value : convertKeys(value);
-    }
+    const converted = this.contract
+      ? (toPlanKeys(this.props, this.contract.plan) as Record<string, unknown>)
+      : (convertKeys(this.props) as Record<string, unknown>);
     const out = structuredCloneTokens(converted) as Record<string, unknown>;
     for (const { path, value } of this.overrides) applyOverride(out, path, value);
     return out;
   }
+}
+
+/** Plan JSON stand-ins for tokens, so the contract checks a value where a reference or secret stands. */
+function withTokensAsJson(value: unknown): unknown {
+  if (Reference.isReference(value)) return { ref: 'Resource', attr: value.attr };
+  if (SecretValue.isSecretValue(value)) return value.toJSON();
+  if (Array.isArray(value)) return value.map(withTokensAsJson);
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withTokensAsJson(v);
+    return out;
+  }
+  return value;
+}
+
+function referencesIn(value: unknown): Reference[] {
+  if (Reference.isReference(value)) return [value];
+  if (Array.isArray(value)) return value.flatMap(referencesIn);
+  if (isPlainObject(value)) return Object.values(value).flatMap(referencesIn);
+  return [];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

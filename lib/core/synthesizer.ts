@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IConstruct } from 'constructs';
+import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from '../contract/plan.ts';
 import { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
 import { invokeAspects } from './aspects.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import { Output } from './output.ts';
-import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from './plan.ts';
 import { resolveValue } from './resolve.ts';
 import { Resource } from './resource.ts';
 import { stableStringify } from './stable-json.ts';

@@ -46,12 +46,8 @@ export function collectTreeIssues(root: IConstruct): ValidationIssue[] {
       if (a.level === 'error') issues.push({ path, message: a.message, hint: a.hint, rule: a.rule });
     }
     if (Resource.isResource(c)) {
-      for (const message of c.validateProperties()) {
-        issues.push({
-          path,
-          message: `${c.resourceType}: ${message}`,
-          hint: 'fix the props passed to this construct',
-        });
+      for (const issue of c.validateProperties()) {
+        issues.push({ path, message: `${c.resourceType}: ${issue.message}`, hint: issue.hint });
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { Plan } from '../core/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import type { PveApi } from '../pve/api/pve-api.ts';
 import type { ClusterResource } from '../pve/api/schemas.ts';
 import { PveError } from '../pve/errors.ts';

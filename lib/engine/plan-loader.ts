@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { type Manifest, ManifestSchema, type Plan, PlanSchema } from '../core/plan.ts';
+import { type Manifest, ManifestSchema, type Plan, PlanSchema } from '../contract/plan.ts';
 import { PlanError } from './plan-errors.ts';
 
 /** A synthesized assembly as the engine reads it from disk. */

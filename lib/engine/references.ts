@@ -1,4 +1,4 @@
-import { isPlanReference } from '../core/plan.ts';
+import { isPlanReference } from '../contract/plan-values.ts';
 
 /** Shown where a value is only known once another resource exists. */
 export const KNOWN_AFTER_APPLY = '(known after apply)';

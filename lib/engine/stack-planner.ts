@@ -1,4 +1,4 @@
-import type { Plan } from '../core/plan.ts';
+import type { Plan } from '../contract/plan.ts';
 import { deletionDestroysData } from './deletion.ts';
 import type { ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';

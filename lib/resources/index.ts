@@ -1,4 +1,5 @@
 export * from './backup-job.ts';
+export * from './generated/index.ts';
 export * from './guest/index.ts';
 export * from './virtual-environment-acl.ts';
 export * from './virtual-environment-file.ts';
@@ -13,4 +14,3 @@ export * from './virtual-environment-role.ts';
 export * from './virtual-environment-user.ts';
 export * from './virtual-environment-user-token.ts';
 export * from './virtual-environment-vm.ts';
-export * from './virtual-environment-vm-blocks.ts';

@@ -11,13 +11,14 @@ function twoStacks() {
   const acme = new Stack(app, 'acme');
   const tpl = new Resource(platform, 'WindowsTemplate', {
     type: 'proxmox_virtual_environment_vm',
-    properties: { vmId: 9001 },
+    properties: { nodeName: 'pve1', vmId: 9001 },
   });
   const vm = (id: string, bridge: string, cores: number) =>
     new Resource(acme, id, {
       type: 'proxmox_virtual_environment_vm',
       properties: {
         nodeName: 'pve1',
+        vmId: cores * 100,
         clone: { vmId: tpl.attr('vm_id') },
         cpu: { cores },
         networkDevice: [{ bridge: 'vmbr1' }, { bridge }],
@@ -124,6 +125,7 @@ describe('Template', () => {
             "dependsOn": [],
             "path": "platform/WindowsTemplate",
             "properties": {
+              "node_name": "pve1",
               "vm_id": 9001,
             },
             "type": "proxmox_virtual_environment_vm",

@@ -12,6 +12,7 @@ import {
   Resource,
   Stack,
 } from '../../lib/core/index.ts';
+import { thing } from './test-contract.ts';
 
 const newApp = () => new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-aspects-')) });
 
@@ -27,8 +28,8 @@ describe('aspects', () => {
     const app = newApp();
     const s = new Stack(app, 's');
     const other = new Stack(app, 'other');
-    new Resource(new Construct(s, 'Group'), 'R', { type: 't', properties: {} });
-    new Resource(other, 'R', { type: 't', properties: {} });
+    thing(new Construct(s, 'Group'), 'R');
+    thing(other, 'R');
     const counter = new Counter();
     Aspects.of(s).add(counter);
     app.synth({ write: false });
@@ -42,7 +43,7 @@ describe('aspects', () => {
     const counter = new Counter();
     Aspects.of(app).add({
       visit(node) {
-        if (node === s) new Resource(s, 'Added', { type: 't', properties: {} });
+        if (node === s) thing(s, 'Added');
       },
     });
     Aspects.of(app).add(counter);
@@ -54,7 +55,10 @@ describe('aspects', () => {
   it('GIVEN an aspect that mutates props WHEN synthesized THEN the plan reflects the mutation', () => {
     const app = newApp();
     const s = new Stack(app, 's');
-    const r = new Resource(s, 'Vm', { type: 'proxmox_virtual_environment_vm', properties: { tags: ['db'] } });
+    const r = new Resource(s, 'Vm', {
+      type: 'proxmox_virtual_environment_vm',
+      properties: { nodeName: 'pve1', vmId: 100, tags: ['db'] },
+    });
     Aspects.of(app).add({
       visit(node) {
         if (Resource.isResource(node)) (node.properties.tags as string[]).push('pvecdk');
@@ -71,11 +75,11 @@ describe('annotations', () => {
   it('GIVEN errors from an aspect on two constructs WHEN synthesized THEN both are reported with rule and hint', () => {
     const app = newApp();
     const s = new Stack(app, 's');
-    new Resource(s, 'A', { type: 'bad', properties: {} });
-    new Resource(s, 'B', { type: 'bad', properties: {} });
+    thing(s, 'A', { bad: true });
+    thing(s, 'B', { bad: true });
     Aspects.of(app).add({
       visit(node) {
-        if (Resource.isResource(node) && node.resourceType === 'bad') {
+        if (Resource.isResource(node) && node.properties.bad === true) {
           Annotations.of(node).addError('bad resources are not allowed', {
             rule: 'TEST-RULE',
             hint: 'remove it',
@@ -92,7 +96,7 @@ describe('annotations', () => {
     const app = newApp();
     const s = new Stack(app, 's');
     const group = new Construct(s, 'Group');
-    const r = new Resource(group, 'R', { type: 't', properties: {} });
+    const r = thing(group, 'R');
     Annotations.of(group).acknowledge('PVECDK-TEST', 'accepted during migration week');
     expect(Annotations.of(r).acknowledgementOf('PVECDK-TEST')).toEqual({
       rule: 'PVECDK-TEST',
@@ -134,7 +138,7 @@ describe('aspect priorities', () => {
       },
       { priority: AspectPriority.READONLY },
     );
-    new Resource(s, 'Vm', { type: 't', properties: { tags: ['a'] } });
+    thing(s, 'Vm', { tags: ['a'] });
     Aspects.of(s).add(
       {
         visit(node) {

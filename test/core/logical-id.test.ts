@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { App, logicalIdFromPath, Resource, Stack, snakeCase } from '../../lib/core/index.ts';
+import { snakeCase } from '../../lib/contract/index.ts';
+import { App, logicalIdFromPath, Stack } from '../../lib/core/index.ts';
+import { thing } from './test-contract.ts';
 
 describe('logical ids', () => {
   it('GIVEN a construct path WHEN an id is made THEN it is a readable prefix plus eight hex digits, stable', () => {
@@ -22,8 +24,8 @@ describe('logical ids', () => {
 
   it('GIVEN the same path below two stacks WHEN synthesized THEN the ids are equal (ids are per stack)', () => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-id-')) });
-    const a = new Resource(new Construct(new Stack(app, 'a'), 'Db'), 'Vm', { type: 't', properties: {} });
-    const b = new Resource(new Construct(new Stack(app, 'b'), 'Db'), 'Vm', { type: 't', properties: {} });
+    const a = thing(new Construct(new Stack(app, 'a'), 'Db'), 'Vm');
+    const b = thing(new Construct(new Stack(app, 'b'), 'Db'), 'Vm');
     expect(a.logicalId).toBe(b.logicalId);
     expect(a.logicalId).toBe(logicalIdFromPath(['Db', 'Vm']));
   });

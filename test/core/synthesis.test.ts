@@ -2,24 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  App,
-  ManifestSchema,
-  Output,
-  PlanSchema,
-  Resource,
-  Stack,
-  SynthError,
-  ValidationError,
-  zRef,
-} from '../../lib/core/index.ts';
-
-const vmSchema = z.strictObject({
-  nodeName: z.string(),
-  vmId: zRef(z.number().int()),
-  clone: z.any().optional(),
-});
+import { ManifestSchema, PlanSchema } from '../../lib/contract/index.ts';
+import { App, Output, Resource, Stack, SynthError, ValidationError } from '../../lib/core/index.ts';
+import { thing } from './test-contract.ts';
 
 function twoStackApp(outdir: string) {
   const app = new App({ outdir });
@@ -28,12 +13,10 @@ function twoStackApp(outdir: string) {
   const template = new Resource(platform, 'Template', {
     type: 'proxmox_virtual_environment_vm',
     properties: { nodeName: 'pve1', vmId: 9000 },
-    schema: vmSchema,
   });
   const db = new Resource(acme, 'Db', {
     type: 'proxmox_virtual_environment_vm',
     properties: { nodeName: 'pve1', vmId: 1100, clone: { vmId: template.attr('vm_id'), full: true } },
-    schema: vmSchema,
   });
   return { app, platform, acme, template, db };
 }
@@ -90,9 +73,9 @@ describe('synthesis', () => {
     });
     const vm = new Resource(s, 'Vm', {
       type: 'proxmox_virtual_environment_vm',
-      properties: { poolId: pool.attr('pool_id') },
+      properties: { nodeName: 'pve1', vmId: 100, poolId: pool.attr('pool_id') },
     });
-    const extra = new Resource(s, 'Extra', { type: 'x', properties: {} });
+    const extra = thing(s, 'Extra');
     vm.addDependency(extra);
     const plan = app.synth({ write: false }).plans.get('s')!;
     expect(plan.resources[vm.logicalId]!.dependsOn).toEqual([extra.logicalId, pool.logicalId].sort());
@@ -107,12 +90,19 @@ describe('synthesis', () => {
     const s = new Stack(app, 's');
     const r = new Resource(s, 'Vm', {
       type: 'proxmox_virtual_environment_vm',
-      properties: { nodeName: 'pve1', networkDevice: [{ macAddress: 'BC:24:11:00:00:01', bridge: 'vmbr1' }] },
+      properties: {
+        nodeName: 'pve1',
+        vmId: 100,
+        networkDevice: [{ macAddress: 'BC:24:11:00:00:01', bridge: 'vmbr1' }],
+      },
     });
     r.addPropertyOverride('cpu.cores', 4);
-    r.addPropertyOverride('node_name', undefined);
+    r.addPropertyOverride('name', 'web');
+    r.addPropertyOverride('name', undefined);
     const props = app.synth({ write: false }).plans.get('s')!.resources[r.logicalId]!.properties;
     expect(props).toEqual({
+      node_name: 'pve1',
+      vm_id: 100,
       network_device: [{ mac_address: 'BC:24:11:00:00:01', bridge: 'vmbr1' }],
       cpu: { cores: 4 },
     });
@@ -121,7 +111,7 @@ describe('synthesis', () => {
   it('GIVEN a critical resource WHEN synthesized THEN the plan marks it with its snapshot retention', () => {
     const app = new App({ outdir: tmp() });
     const s = new Stack(app, 's');
-    const r = new Resource(s, 'Cfg', { type: 'pvecdk_pfsense_config', properties: {} });
+    const r = thing(s, 'Cfg');
     r.markCritical({ snapshotRetention: 5 });
     const entry = app.synth({ write: false }).plans.get('s')!.resources[r.logicalId]!;
     expect(entry.critical).toBe(true);
@@ -149,12 +139,9 @@ describe('synthesis errors', () => {
   it('GIVEN invalid props on several resources WHEN synthesized THEN every error is reported with its construct path', () => {
     const app = new App({ outdir: tmp() });
     const s = new Stack(app, 'acme');
-    new Resource(s, 'A', { type: 'vm', properties: { nodeName: 7, vmId: 1 }, schema: vmSchema });
-    new Resource(s, 'B', {
-      type: 'vm',
-      properties: { nodeName: 'pve1', vmId: 'x', bogus: 1 },
-      schema: vmSchema,
-    });
+    const vm = 'proxmox_virtual_environment_vm';
+    new Resource(s, 'A', { type: vm, properties: { nodeName: 7, vmId: 100 } });
+    new Resource(s, 'B', { type: vm, properties: { nodeName: 'pve1', vmId: 'x', bogus: 1 } });
     let error: unknown;
     try {
       app.synth({ write: false });
@@ -166,16 +153,16 @@ describe('synthesis errors', () => {
     expect(v.code).toBe('SYNTH_VALIDATION');
     expect(v.issues.map((i) => i.path)).toEqual(['acme/A', 'acme/B', 'acme/B']);
     expect(v.message).toContain('synthesis failed with 3 errors');
-    expect(v.message).toMatch(/\[acme\/A\] vm: nodeName: .*expected string/);
-    expect(v.message).toMatch(/\[acme\/B\] vm: vmId:/);
-    expect(v.message).toMatch(/\[acme\/B\] vm: .*bogus/);
+    expect(v.message).toMatch(/\[acme\/A\] proxmox_virtual_environment_vm: nodeName: .*expected string/);
+    expect(v.message).toMatch(/\[acme\/B\] proxmox_virtual_environment_vm: vmId:/);
+    expect(v.message).toMatch(/\[acme\/B\] proxmox_virtual_environment_vm: .*bogus/);
   });
 
   it('GIVEN invalid props WHEN synth fails THEN no plan file is written', () => {
     const out = tmp();
     const app = new App({ outdir: out });
     const s = new Stack(app, 'acme');
-    new Resource(s, 'A', { type: 'vm', properties: { nodeName: 7, vmId: 1 }, schema: vmSchema });
+    new Resource(s, 'A', { type: 'proxmox_virtual_environment_vm', properties: { nodeName: 7, vmId: 100 } });
     expect(() => app.synth()).toThrow(ValidationError);
     expect(readdirSync(out)).toEqual([]);
   });
@@ -184,19 +171,16 @@ describe('synthesis errors', () => {
     const app = new App({ outdir: tmp() });
     const a = new Stack(app, 'a');
     const b = new Stack(app, 'b');
-    const ra = new Resource(a, 'R', { type: 't', properties: {} });
-    const rb = new Resource(b, 'R', { type: 't', properties: { x: ra.attr('id') } });
-    new Resource(a, 'S', { type: 't', properties: { y: rb.attr('id') } });
+    const ra = thing(a, 'R');
+    const rb = thing(b, 'R', { x: ra.attr('id') });
+    thing(a, 'S', { y: rb.attr('id') });
     expect(() => app.synth({ write: false })).toThrow(/cycle: (a → b → a|b → a → b)/);
   });
 
   it('GIVEN values JSON cannot hold WHEN synthesized THEN each is reported with its property path', () => {
     const app = new App({ outdir: tmp() });
     const s = new Stack(app, 's');
-    new Resource(s, 'R', {
-      type: 't',
-      properties: { when: new Date(0), nested: { n: Number.NaN }, list: [1, undefined], fn: () => 1 },
-    });
+    thing(s, 'R', { when: new Date(0), nested: { n: Number.NaN }, list: [1, undefined], fn: () => 1 });
     let message = '';
     try {
       app.synth({ write: false });
@@ -223,14 +207,14 @@ describe('synthesis errors', () => {
 
   it('GIVEN a resource outside of any stack WHEN created THEN the error says to put it under a stack', () => {
     const app = new App({ outdir: tmp() });
-    expect(() => new Resource(app, 'Loose', { type: 't', properties: {} })).toThrow(/is not inside a Stack/);
+    expect(() => thing(app, 'Loose')).toThrow(/is not inside a Stack/);
   });
 
   it('GIVEN two resources pinned to one logical id WHEN synthesized THEN both paths are named', () => {
     const app = new App({ outdir: tmp() });
     const s = new Stack(app, 's');
-    new Resource(s, 'A', { type: 't', properties: {} }).overrideLogicalId('Same');
-    new Resource(s, 'B', { type: 't', properties: {} }).overrideLogicalId('Same');
+    thing(s, 'A').overrideLogicalId('Same');
+    thing(s, 'B').overrideLogicalId('Same');
     expect(() => app.synth({ write: false })).toThrow(/\[s\/B\] logical id 'Same' is also used by s\/A/);
   });
 

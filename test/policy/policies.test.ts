@@ -25,7 +25,8 @@ function setup() {
       app.synth({ write: false });
       return [];
     } catch (e) {
-      if (e instanceof ValidationError) return e.issues;
+      // Policy tests build partial resources: only what the policies found counts here.
+      if (e instanceof ValidationError) return e.issues.filter((i) => i.rule?.startsWith('PVECDK-'));
       throw e;
     }
   };
@@ -33,7 +34,18 @@ function setup() {
 }
 
 const pfsense = (scope: Construct, props: Record<string, unknown>) => {
-  const r = new Resource(scope, 'Config', { type: 'pvecdk_pfsense_config', properties: props });
+  const target = {
+    vmId: 100,
+    nodeName: 'pve1',
+    host: '10.0.0.1',
+    username: 'admin',
+    dialect: 'pfsense',
+    privateKey: SecretValue.generated('ssh/guest_ed25519'),
+  };
+  const r = new Resource(scope, 'Config', {
+    type: 'pvecdk_pfsense_config',
+    properties: { target, sections: { filter: '<filter/>' }, ...props },
+  });
   r.markCritical({ snapshotRetention: 3 });
   return r;
 };

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, Resource, SecretValue, Stack } from '../../lib/core/index.ts';
+import type { GuestTarget } from '../../lib/resources/generated/index.ts';
 import {
   GuestCommand,
   GuestFile,
-  type GuestTarget,
   PfsenseConfig,
   RdsShortcut,
   RdsUser,
@@ -16,7 +16,10 @@ import {
 function setup() {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-guest-')) });
   const stack = new Stack(app, 'platform');
-  const vm = new Resource(stack, 'RouterVm', { type: 'proxmox_virtual_environment_vm', properties: {} });
+  const vm = new Resource(stack, 'RouterVm', {
+    type: 'proxmox_virtual_environment_vm',
+    properties: { nodeName: 'pve1', vmId: 100 },
+  });
   const target: GuestTarget = {
     vmId: vm.attr('vm_id'),
     nodeName: vm.attr('node_name'),

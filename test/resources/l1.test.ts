@@ -159,6 +159,7 @@ describe('VirtualEnvironmentVm', () => {
     const { stack, issues } = setup();
     new VirtualEnvironmentVm(stack, 'Vm', {
       nodeName: 'pve1',
+      vmId: 100,
       initialization: { userAccount: { username: 'admin', password: 'hunter2' as unknown as SecretValue } },
     });
     expect(issues()).toEqual([
@@ -300,7 +301,7 @@ describe('network, firewall, access, storage, HA and backup resources', () => {
       's/Br: proxmox_virtual_environment_network_linux_bridge: name: letters, digits and _, at most 10 characters',
     );
     expect(text).toContain(
-      's/Br: proxmox_virtual_environment_network_linux_bridge: vids: vids needs vlanAware: true',
+      's/Br: proxmox_virtual_environment_network_linux_bridge: vids: needs a VLAN-aware bridge (vlanAware: true)',
     );
     expect(text).toContain(
       's/Rules: proxmox_virtual_environment_firewall_rules: rule.0: a rule needs type and action',

@@ -1,4 +1,4 @@
-import { isPlanSecret } from '../../core/plan.ts';
+import { isPlanSecret } from '../../contract/plan-values.ts';
 import type { DeploySummary, ResourceReport } from '../../engine/deploy-report.ts';
 import type { PropertyChange } from '../../engine/handlers/handler.ts';
 

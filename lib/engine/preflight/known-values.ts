@@ -1,4 +1,5 @@
-import { isPlanReference, type Plan, type PlanResource } from '../../core/plan.ts';
+import type { Plan, PlanResource } from '../../contract/plan.ts';
+import { isPlanReference } from '../../contract/plan-values.ts';
 
 /** Plan properties as the preflight reads them. */
 export type Props = Record<string, unknown>;

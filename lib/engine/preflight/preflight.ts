@@ -1,4 +1,4 @@
-import type { Plan } from '../../core/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import type { PveApi } from '../../pve/api/pve-api.ts';
 import { type PveMajor, pveMajor } from '../../pve/privileges.ts';
 import {

@@ -1,4 +1,4 @@
-import type { Plan } from '../../core/plan.ts';
+import type { Plan } from '../../contract/plan.ts';
 import type { PveMajor } from '../../pve/privileges.ts';
 import { desiredQemuConfig } from '../proxmox/vm-config.ts';
 import type { TemplateFacts } from './clone-templates.ts';

@@ -1,37 +1,23 @@
 import type { Construct } from 'constructs';
-import { z } from 'zod';
+import { guestFileType } from '../../contract/types/guest.ts';
 import { Resource } from '../../core/resource.ts';
-import { type GuestTarget, GuestTargetSchema } from './guest-target.ts';
-
-export interface GuestFileConfig {
-  readonly target: GuestTarget;
-  /** Absolute path in the guest. */
-  readonly path: string;
-  readonly content: string;
-  /** POSIX mode as an octal string (`0644`); ignored on Windows. */
-  readonly mode?: string;
-  readonly critical?: boolean;
-}
+import type { GuestFileConfig } from '../generated/index.ts';
+import type { CriticalChangeOptions } from './critical-change-options.ts';
 
 /** A file inside a guest, uploaded atomically (temp file, then rename). */
 export class GuestFile extends Resource {
-  static readonly TYPE = 'pvecdk_guest_file';
+  static readonly TYPE = guestFileType.type;
 
-  constructor(scope: Construct, id: string, config: GuestFileConfig) {
+  constructor(
+    scope: Construct,
+    id: string,
+    { critical, snapshotRetention, ...config }: GuestFileConfig & CriticalChangeOptions,
+  ) {
     super(scope, id, {
       type: GuestFile.TYPE,
-      properties: { ...config, critical: undefined },
-      schema: z.strictObject({
-        target: GuestTargetSchema,
-        path: z.string().regex(/^(\/|[A-Za-z]:\\)/, 'an absolute path'),
-        content: z.string(),
-        mode: z
-          .string()
-          .regex(/^0[0-7]{3}$/, 'an octal mode such as 0644')
-          .optional(),
-        critical: z.undefined(),
-      }),
-      critical: config.critical ?? false,
+      properties: { ...config },
+      critical: critical ?? false,
+      ...(snapshotRetention !== undefined ? { snapshotRetention } : {}),
     });
   }
 }

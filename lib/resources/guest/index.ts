@@ -1,6 +1,5 @@
 export * from './guest-command.ts';
 export * from './guest-file.ts';
-export * from './guest-target.ts';
 export * from './pfsense-config.ts';
 export * from './rds-shortcut.ts';
 export * from './rds-user.ts';

@@ -56,26 +56,3 @@ export type PlanResource = z.infer<typeof PlanResourceSchema>;
 export type PlanOutput = z.infer<typeof PlanOutputSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
-
-/** `{"ref": "<id>" | "<stack>:<id>", "attr": "<name>"}` inside properties. */
-export function isPlanReference(v: unknown): v is { ref: string; attr: string } {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.keys(v).length === 2 &&
-    typeof (v as { ref?: unknown }).ref === 'string' &&
-    typeof (v as { attr?: unknown }).attr === 'string'
-  );
-}
-
-/** `{"secret": "env:NAME" | "file:path" | "generated:name"}` inside properties. */
-export function isPlanSecret(v: unknown): v is { secret: string } {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.keys(v).length === 1 &&
-    typeof (v as { secret?: unknown }).secret === 'string'
-  );
-}

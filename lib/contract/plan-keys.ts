@@ -1,0 +1,65 @@
+import type { z } from 'zod';
+import { camelCase, snakeCase } from './key-case.ts';
+import { type SchemaShape, shapeOf, unwrap } from './schema-walk.ts';
+
+/**
+ * Converts props as a construct received them (camelCase, the cdktf
+ * bindings' naming) to the plan's snake_case, following the contract: object
+ * keys are converted, keys of data maps (`sections`, `prune_backups`,
+ * `triggers`) are the user's own and kept as given. Values that are not plain
+ * data (tokens such as references and secrets) are kept as they are.
+ */
+export function toPlanKeys(value: unknown, schema: z.ZodType | undefined): unknown {
+  if (Array.isArray(value)) {
+    const shape = schema ? shapeOf(unwrap(schema).schema) : undefined;
+    return value.map((v) => toPlanKeys(v, shape?.kind === 'array' ? shape.element : undefined));
+  }
+  if (!isPlainObject(value)) return value;
+  const shape = schema ? shapeOf(unwrap(schema).schema) : undefined;
+  const out: Record<string, unknown> = {};
+  if (shape?.kind === 'record') {
+    for (const [k, v] of Object.entries(value)) out[k] = toPlanKeys(v, shape.value);
+    return out;
+  }
+  if (shape?.kind === 'reference') return toPlanKeys(value, shape.inner);
+  for (const [k, v] of Object.entries(value)) {
+    const key = snakeCase(k);
+    out[key] = toPlanKeys(v, shape?.kind === 'object' ? shape.shape[key] : undefined);
+  }
+  return out;
+}
+
+/** A path into plan properties (as zod reports it) in the construct's own terms: `cpu.cores` → `cpu.cores`, `user_account` → `userAccount`. */
+export function toUserPath(path: readonly PropertyKey[], schema: z.ZodType): string {
+  const out: string[] = [];
+  let current: z.ZodType | undefined = schema;
+  for (const segment of path) {
+    const shape: SchemaShape | undefined = current ? shapeOf(unwrap(current).schema) : undefined;
+    if (typeof segment === 'number') {
+      out.push(String(segment));
+      current = shape?.kind === 'array' ? shape.element : undefined;
+    } else if (shape?.kind === 'record') {
+      out.push(String(segment));
+      current = shape.value;
+    } else {
+      const key = String(segment);
+      out.push(camelCase(key));
+      current = shape?.kind === 'object' ? shape.shape[key] : undefined;
+    }
+  }
+  return out.join('.');
+}
+
+/** `disk[].import_from` → `disk[].importFrom`. */
+export function userKeyPath(planPath: string): string {
+  return planPath
+    .split('.')
+    .map((s) => (s.endsWith('[]') ? `${camelCase(s.slice(0, -2))}[]` : camelCase(s)))
+    .join('.');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
