@@ -32,18 +32,26 @@ const pascal = (key: string) => {
   const c = camelCase(key);
   return c.charAt(0).toUpperCase() + c.slice(1);
 };
-const quote = (v: string | number | boolean) => (typeof v === 'string' ? `'${v.replace(/'/g, "\\'")}'` : String(v));
+const quote = (v: string | number | boolean) =>
+  typeof v === 'string' ? `'${v.replace(/'/g, "\\'")}'` : String(v);
 
 /** `export type { A, B } from './f.ts';`, one name a line when it would be too long. */
 function exportLine(names: readonly string[], file: string): string {
   const line = `export type { ${names.join(', ')} } from './${file}';`;
-  return line.length <= LINE ? line : `export type {\n${names.map((n) => `  ${n},`).join('\n')}\n} from './${file}';`;
+  return line.length <= LINE
+    ? line
+    : `export type {\n${names.map((n) => `  ${n},`).join('\n')}\n} from './${file}';`;
 }
 
 /** Docs speak of plan keys (`node_name`); the construct's user writes `nodeName`. */
-const userTerms = (text: string) => text.replace(/`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`/g, (_, k: string) => `\`${camelCase(k)}\``);
+const userTerms = (text: string) =>
+  text.replace(/`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`/g, (_, k: string) => `\`${camelCase(k)}\``);
 
-function docLines(text: string | undefined, defaultText: string | undefined, remark: string | undefined): string[] {
+function docLines(
+  text: string | undefined,
+  defaultText: string | undefined,
+  remark: string | undefined,
+): string[] {
   const lines = [...(text ? [userTerms(text)] : []), ...(defaultText ? [`@default ${defaultText}`] : [])];
   if (remark) lines.push(`@remarks ${remark}`);
   if (lines.length === 0) return [];
@@ -86,7 +94,9 @@ function typeOf(r: Renderer, schema: z.ZodType, name: string, planPath: string):
     }
     case 'record': {
       const value = typeOf(r, unwrap(shape.value).schema, name, planPath);
-      return shape.keys ? `Partial<Record<${shape.keys.map(quote).join(' | ')}, ${value}>>` : `Record<string, ${value}>`;
+      return shape.keys
+        ? `Partial<Record<${shape.keys.map(quote).join(' | ')}, ${value}>>`
+        : `Record<string, ${value}>`;
     }
     case 'union':
       return shape.options.map((o) => typeOf(r, unwrap(o).schema, name, planPath)).join(' | ');
@@ -128,11 +138,18 @@ function emitInterface(
     const head = `  readonly ${camelCase(key)}${u.optional ? '?' : ''}:`;
     const oneLine = `${head} ${type};`;
     if (oneLine.length <= LINE || !type.includes(' | ') || type.includes('<')) lines.push(oneLine);
-    else lines.push(head, ...type.split(' | ').map((t, i, all) => `    | ${t}${i === all.length - 1 ? ';' : ''}`));
+    else
+      lines.push(
+        head,
+        ...type.split(' | ').map((t, i, all) => `    | ${t}${i === all.length - 1 ? ';' : ''}`),
+      );
   }
   if (options.topLevel) {
     r.parts.uses.add('Resource');
-    lines.push('  /** Created after these (the cdktf meta-argument). */', '  readonly dependsOn?: Resource[];');
+    lines.push(
+      '  /** Created after these (the cdktf meta-argument). */',
+      '  readonly dependsOn?: Resource[];',
+    );
   }
   const doc = own ? [`/** ${userTerms(own)} */`] : [];
   slot.text = [...doc, `export interface ${name} {`, ...lines, '}'].join('\n');
@@ -150,7 +167,9 @@ function renderFile(parts: FileParts, selfName?: string): string {
 }
 
 /** File name (under lib/resources/generated) → content, for every plan type and shared block. */
-export function renderResourceTypes(types: Iterable<PlanTypeDefinition> = PLAN_TYPES.values()): Map<string, string> {
+export function renderResourceTypes(
+  types: Iterable<PlanTypeDefinition> = PLAN_TYPES.values(),
+): Map<string, string> {
   const files = new Map<string, string>();
   const shared = new Map<string, Emitted>();
   const index: string[] = [];
@@ -160,10 +179,18 @@ export function renderResourceTypes(types: Iterable<PlanTypeDefinition> = PLAN_T
     emitInterface(r, def.plan, `${def.typeName}Config`, '', { topLevel: true, base: def.typeName });
     const file = `${kebab(def.typeName)}.ts`;
     files.set(file, renderFile(parts));
-    index.push(exportLine(parts.interfaces.map((i) => i.name), file));
+    index.push(
+      exportLine(
+        parts.interfaces.map((i) => i.name),
+        file,
+      ),
+    );
   }
   for (const [name, emitted] of shared) {
-    files.set(`${kebab(name)}.ts`, emitted.text.replace(`import type { ${name} } from './${kebab(name)}.ts';\n`, ''));
+    files.set(
+      `${kebab(name)}.ts`,
+      emitted.text.replace(`import type { ${name} } from './${kebab(name)}.ts';\n`, ''),
+    );
     index.push(exportLine([name], `${kebab(name)}.ts`));
   }
   files.set('index.ts', `${HEADER}${index.sort().join('\n')}\n`);

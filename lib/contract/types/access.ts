@@ -55,13 +55,10 @@ export const userTokenType = definePlanType({
         description: 'When the token expires (RFC 3339).',
         default: 'never',
       }),
-      privileges_separation: z
-        .boolean()
-        .optional()
-        .meta({
-          description: "The token's privileges are its own ACLs, intersected with the user's.",
-          default: 'true',
-        }),
+      privileges_separation: z.boolean().optional().meta({
+        description: "The token's privileges are its own ACLs, intersected with the user's.",
+        default: 'true',
+      }),
     }),
   attributes: {
     id: '`user@realm!token`.',

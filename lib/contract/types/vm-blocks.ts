@@ -80,15 +80,10 @@ export const vmMemory = z
       .max(268_435_456)
       .optional()
       .meta({ description: 'Memory in MiB.', default: '512' }),
-    floating: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .meta({
-        description: 'Ballooning minimum in MiB; 0 disables the balloon device.',
-        default: 'Proxmox: the balloon is on',
-      }),
+    floating: z.number().int().min(0).optional().meta({
+      description: 'Ballooning minimum in MiB; 0 disables the balloon device.',
+      default: 'Proxmox: the balloon is on',
+    }),
     shared: z.number().int().min(0).optional().describe('Shared memory (ivshmem) in MiB.'),
     hugepages: z.enum(['2', '1024', 'any']).optional().describe('Back memory with huge pages.'),
     keep_hugepages: z.boolean().optional().describe('Keep huge pages after the VM stops.'),
@@ -231,13 +226,10 @@ export const vmInitialization = (k: ContractKit) =>
         .regex(/^(ide[0-3]|sata[0-5]|scsi([0-9]|[12][0-9]|30))$/)
         .optional()
         .meta({ description: 'The drive slot of the cloud-init drive.', default: 'ide2' }),
-      type: z
-        .enum(['configdrive2', 'nocloud'])
-        .optional()
-        .meta({
-          description: 'The cloud-init format.',
-          default: 'Proxmox: nocloud for Linux, configdrive2 for Windows',
-        }),
+      type: z.enum(['configdrive2', 'nocloud']).optional().meta({
+        description: 'The cloud-init format.',
+        default: 'Proxmox: nocloud for Linux, configdrive2 for Windows',
+      }),
       dns: z
         .strictObject({
           domain: z.string().optional().describe('The DNS search domain.'),

@@ -41,13 +41,10 @@ export const vmType = definePlanType({
         .boolean()
         .optional()
         .meta({ description: 'Keep the VM running (`false`: keep it stopped).', default: 'true' }),
-      template: z
-        .boolean()
-        .optional()
-        .meta({
-          description: 'Turn the VM into a template (cannot be undone; going back replaces it).',
-          default: 'false',
-        }),
+      template: z.boolean().optional().meta({
+        description: 'Turn the VM into a template (cannot be undone; going back replaces it).',
+        default: 'false',
+      }),
       reboot: z
         .boolean()
         .optional()
@@ -57,25 +54,19 @@ export const vmType = definePlanType({
           'Reboot a running VM when an update left changes pending that only a reboot applies (pvecdk never reboots unasked: unlike the provider, the default is false, and pending changes are reported).',
         default: 'false',
       }),
-      migrate: z
-        .boolean()
-        .optional()
-        .meta({
-          description: 'Migrate the VM when `node_name` changes, instead of replacing it.',
-          default: 'false',
-        }),
+      migrate: z.boolean().optional().meta({
+        description: 'Migrate the VM when `node_name` changes, instead of replacing it.',
+        default: 'false',
+      }),
       protection: z
         .boolean()
         .optional()
         .meta({ description: 'Protect the VM and its disks from removal.', default: "Proxmox's: false" }),
       acpi: z.boolean().optional().meta({ description: 'ACPI support.', default: "Proxmox's: true" }),
-      bios: z
-        .enum(['seabios', 'ovmf'])
-        .optional()
-        .meta({
-          description: 'The firmware; `ovmf` for UEFI (with `efi_disk`).',
-          default: "Proxmox's: seabios",
-        }),
+      bios: z.enum(['seabios', 'ovmf']).optional().meta({
+        description: 'The firmware; `ovmf` for UEFI (with `efi_disk`).',
+        default: "Proxmox's: seabios",
+      }),
       machine: z
         .string()
         .regex(/^(pc|q35|virt)([\w.,=+-]*)$/, 'pc, q35, pc-i440fx-X.Y, pc-q35-X.Y or virt')
@@ -102,27 +93,18 @@ export const vmType = definePlanType({
         .boolean()
         .optional()
         .meta({ description: 'A USB tablet for absolute pointer positions.', default: "Proxmox's: true" }),
-      stop_on_destroy: z
-        .boolean()
-        .optional()
-        .meta({
-          description: 'On destroy, stop the VM at once instead of shutting it down (ACPI) first.',
-          default: 'false',
-        }),
-      purge_on_destroy: z
-        .boolean()
-        .optional()
-        .meta({
-          description: 'On destroy, also remove the VM from backup jobs, replication and HA.',
-          default: 'true',
-        }),
-      delete_unreferenced_disks_on_destroy: z
-        .boolean()
-        .optional()
-        .meta({
-          description: 'On destroy, also delete disks of this VM id that its config does not list.',
-          default: 'true',
-        }),
+      stop_on_destroy: z.boolean().optional().meta({
+        description: 'On destroy, stop the VM at once instead of shutting it down (ACPI) first.',
+        default: 'false',
+      }),
+      purge_on_destroy: z.boolean().optional().meta({
+        description: 'On destroy, also remove the VM from backup jobs, replication and HA.',
+        default: 'true',
+      }),
+      delete_unreferenced_disks_on_destroy: z.boolean().optional().meta({
+        description: 'On destroy, also delete disks of this VM id that its config does not list.',
+        default: 'true',
+      }),
       clone: vmClone(k).optional(),
       cpu: vmCpu.optional(),
       memory: vmMemory.optional(),
