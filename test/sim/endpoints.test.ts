@@ -147,15 +147,20 @@ describe('emulated datacenter objects', () => {
 });
 
 describe('emulated guest agent, resize and migrate', () => {
-  it("GIVEN a stopped VM WHEN the agent is asked THEN Proxmox's errors; resize grows only; migrate moves the VM", () => {
+  it("GIVEN a stopped VM WHEN the agent is asked THEN Proxmox's errors; resize is a task that grows only; migrate moves the VM", async () => {
     const { sim, call } = setup();
     expect(() => call('POST', '/nodes/pve1/qemu/9002/agent/ping')).toThrow('VM 9002 is not running');
     expect(() => call('POST', '/nodes/pve1/qemu/9000/agent/ping')).toThrow('No QEMU guest agent configured');
-    call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '+8G' });
+    const grow = call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '+8G' });
+    expect(grow).toMatch(/^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:resize:9002:root@pam!pvecdk:$/);
+    const shrink = call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '4G' });
+    await new Promise((r) => setTimeout(r, 10)); // both tasks finish
     expect(sim.state.vms[9002]!.config.scsi0).toBe('local-lvm:base-9002-disk-0,size=16G');
-    expect(() => call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '4G' })).toThrow(
-      'shrinking disks is not supported',
-    );
+    expect(sim.tasks.get(String(grow))).toMatchObject({ status: 'stopped', exitstatus: 'OK' });
+    expect(sim.tasks.get(String(shrink))).toMatchObject({
+      status: 'stopped',
+      exitstatus: 'shrinking disks is not supported',
+    });
     expect(typeof call('POST', '/nodes/pve1/qemu/9002/migrate', { target: 'pve2' })).toBe('string');
   });
 });
