@@ -46,9 +46,9 @@ export const backupJobHandler: ResourceHandler = {
   },
 
   async read(ctx, resource) {
-    const jobs = (await sharedRead(ctx, 'cluster:backup', () => ctx.api.backupJobs.list())) as Array<
-      Record<string, unknown>
-    >;
+    const jobs: Array<Record<string, unknown>> = await sharedRead(ctx, 'cluster:backup', () =>
+      ctx.api.backupJobs.list(),
+    );
     const job = jobs.find((j) => j.id === resource.properties.id);
     return job ? { attributes: { id: job.id }, live: job } : undefined;
   },
