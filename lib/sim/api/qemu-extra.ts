@@ -1,10 +1,10 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { vmOnNode } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
 
 /** A console ticket and port, as vncproxy and termproxy answer (there is no console behind it). */
-function consoleTicket(ctx: SimContext) {
+function consoleTicket(ctx: EmulatorContext) {
   const vm = vmOnNode(ctx);
   return {
     port: String(5900 + (vm.vmid % 100)),
