@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PveClient } from '../lib/pve/index.ts';
-import { loadOrCreateCertificate, Simulator, seedState, startSimulator } from '../lib/sim/index.ts';
+import { Emulator, loadOrCreateCertificate, seedState, startEmulator } from '../lib/sim/index.ts';
 import type { BenchResult } from './result.ts';
 
 const REQUESTS = 3_000;
@@ -35,23 +35,23 @@ export async function requestThroughput(): Promise<BenchResult> {
   });
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
   const bareUrl = `https://127.0.0.1:${(bare.address() as AddressInfo).port}`;
-  const sim = await startSimulator({ port: 0, dataDir, latencyScale: 0 });
+  const server = await startEmulator({ port: 0, dataDir, latencyScale: 0 });
   const make = (url: string) =>
     new PveClient({
       hosts: [url],
-      credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-      tls: { fingerprint: sim.fingerprint },
+      credentials: { tokenId: server.tokenId, tokenSecret: server.tokenSecret },
+      tls: { fingerprint: server.fingerprint },
       concurrency: CONCURRENCY,
     });
   const bareClient = make(bareUrl);
-  const simClient = make(sim.url);
+  const emulatorClient = make(server.url);
   await throughput(bareClient, '/version'); // warm-up of both paths
-  await throughput(simClient, '/version');
+  await throughput(emulatorClient, '/version');
   const baseline = await throughput(bareClient, '/version');
-  const value = await throughput(simClient, '/version');
+  const value = await throughput(emulatorClient, '/version');
   await bareClient.close();
-  await simClient.close();
-  await sim.close();
+  await emulatorClient.close();
+  await server.close();
   bare.close();
   return {
     name: 'GET /version throughput',
@@ -76,14 +76,14 @@ export function clusterResourcesLatency(): BenchResult {
       config: { name: `vm-${vmid}`, cores: 2, memory: '4096', tags: 'pvecdk' },
     };
   }
-  const sim = new Simulator(state, { latencyScale: 0 });
+  const emulator = new Emulator(state, { latencyScale: 0 });
   const req = {
     method: 'GET',
     url: '/api2/json/cluster/resources',
     headers: { authorization: `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}` },
     body: '',
   };
-  const sample = JSON.parse(sim.handle(req).body) as unknown;
+  const sample = JSON.parse(emulator.handle(req).body) as unknown;
   const rounds = 200;
   const time = (fn: () => void) => {
     for (let i = 0; i < 20; i++) fn();
@@ -91,7 +91,7 @@ export function clusterResourcesLatency(): BenchResult {
     for (let i = 0; i < rounds; i++) fn();
     return (performance.now() - t) / rounds;
   };
-  const value = time(() => sim.handle(req));
+  const value = time(() => emulator.handle(req));
   const baseline = time(() => JSON.stringify(sample));
   return {
     name: '/cluster/resources with 1,000 VMs',

@@ -77,7 +77,7 @@ async function tracedDeploy(
     const taskLatencyMs = new Map<string, number>();
     for (const action of tracer.actions.values())
       for (const upid of action.tasks)
-        taskLatencyMs.set(upid, emulator.sim.simulator.tasks.get(upid)?.latencyMs ?? 0);
+        taskLatencyMs.set(upid, emulator.server.emulator.tasks.get(upid)?.latencyMs ?? 0);
     return {
       wallMs,
       ok: report.ok,

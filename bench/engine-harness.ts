@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { ENGINE_LIMITS } from '../lib/engine/deploy.ts';
 import type { WalkEvent } from '../lib/engine/graph-walker.ts';
 import { PveApi, PveClient, type PveRequestEvent } from '../lib/pve/index.ts';
-import { type RunningSimulator, startSimulator } from '../lib/sim/index.ts';
+import { type RunningEmulator, startEmulator } from '../lib/sim/index.ts';
 
 /** The CLI's default `--concurrency`: it sizes both the walker and the client, as `pvecdk deploy` does. */
 export const ENGINE_CONCURRENCY = 4;
@@ -16,7 +16,7 @@ export const WALK_LIMITS: Readonly<Record<string, number>> = ENGINE_LIMITS;
 const TASK_POLL = { pollMs: 20, maxPollMs: 200 };
 
 export interface BenchEmulator {
-  readonly sim: RunningSimulator;
+  readonly server: RunningEmulator;
   readonly client: PveClient;
   readonly api: PveApi;
   readonly stateDir: string;
@@ -28,26 +28,26 @@ export async function startBenchEmulator(
   latencyScale: number,
   onRequest?: (event: PveRequestEvent) => void,
 ): Promise<BenchEmulator> {
-  const sim = await startSimulator({
+  const server = await startEmulator({
     port: 0,
-    dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-bench-sim-')),
+    dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-bench-emulator-')),
     latencyScale,
   });
   const client = new PveClient({
-    hosts: [sim.url],
-    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-    tls: { fingerprint: sim.fingerprint },
+    hosts: [server.url],
+    credentials: { tokenId: server.tokenId, tokenSecret: server.tokenSecret },
+    tls: { fingerprint: server.fingerprint },
     concurrency: ENGINE_CONCURRENCY,
     ...(onRequest ? { onRequest } : {}),
   });
   return {
-    sim,
+    server,
     client,
     api: new PveApi(client, TASK_POLL),
     stateDir: mkdtempSync(join(tmpdir(), 'pvecdk-bench-state-')),
     close: async () => {
       await client.close();
-      await sim.close();
+      await server.close();
     },
   };
 }

@@ -124,7 +124,7 @@ export async function noOpRedeploy(): Promise<BenchPartResult> {
       );
     }
 
-    const stats = emulator.sim.simulator.stats;
+    const stats = emulator.server.emulator.stats;
     const before = { requests: stats.requests, writes: stats.writes, byMethod: { ...stats.byMethod } };
     recording = true;
     const started = performance.now();

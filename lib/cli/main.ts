@@ -77,9 +77,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return bootstrapRoleCommand(rest, io);
     }
     case 'sim': {
-      const { runSimCli } = await import('../sim/cli.ts');
+      const { runEmulatorCli } = await import('../sim/cli.ts');
       try {
-        return await runSimCli(rest);
+        return await runEmulatorCli(rest);
       } catch (e) {
         if (
           (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ||

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { SecretStore } from '../engine/secrets/secret-store.ts';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
-import { startSimulator } from '../sim/server.ts';
+import { startEmulator } from '../sim/server.ts';
 import type { ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
@@ -67,26 +67,26 @@ export async function openRemote(
   }
   const dataDir = stateDirFor(config, name, cwd);
   const latencyScale = Number(process.env.PVECDK_SIM_LATENCY_SCALE ?? '0.05');
-  const sim = await startSimulator({
+  const server = await startEmulator({
     port: 0,
     dataDir,
     latencyScale: Number.isFinite(latencyScale) ? latencyScale : 0.05,
   });
   const client = new PveClient({
-    hosts: [sim.url],
-    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-    tls: { fingerprint: sim.fingerprint },
+    hosts: [server.url],
+    credentials: { tokenId: server.tokenId, tokenSecret: server.tokenSecret },
+    tls: { fingerprint: server.fingerprint },
     concurrency,
   });
   return {
     name,
     api: new PveApi(client, { pollMs: 20, maxPollMs: 200 }),
-    tokenId: sim.tokenId,
+    tokenId: server.tokenId,
     stateDir: dataDir,
-    emulator: { url: sim.url, dataDir },
+    emulator: { url: server.url, dataDir },
     close: async () => {
       await client.close();
-      await sim.close();
+      await server.close();
     },
   };
 }

@@ -1,5 +1,7 @@
 export * from './api/access.ts';
+export * from './api/backup-jobs.ts';
 export * from './api/firewall.ts';
+export * from './api/ha-resources.ts';
 export * from './api/pools.ts';
 export * from './api/pve-api.ts';
 export * from './api/schemas.ts';

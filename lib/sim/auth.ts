@@ -1,10 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SimHttpError } from './sim-error.ts';
-import type { SimState } from './state.ts';
+import { EmulatorHttpError } from './emulator-error.ts';
+import type { EmulatorState } from './state.ts';
 
 /** Who is calling, and how. */
-export interface SimAuth {
+export interface EmulatorAuth {
   readonly userid: string;
   readonly tokenid: string | undefined;
   readonly privsep: boolean;
@@ -60,9 +60,9 @@ function safeEqual(a: string, b: string): boolean {
  */
 export function authenticate(
   headers: IncomingHttpHeaders,
-  state: SimState,
+  state: EmulatorState,
   tickets: TicketAuthority,
-): SimAuth {
+): EmulatorAuth {
   const authz = headers.authorization ?? '';
   const token = /^PVEAPIToken[= ]([^!\s]+@[^!\s]+)!([^=\s]+)[= ](.+)$/.exec(authz);
   if (token) {
@@ -70,16 +70,16 @@ export function authenticate(
     const entry = state.tokens[tokenid];
     const user = state.users[token[1]!];
     if (!entry || !user?.enable || !safeEqual(entry.secret, token[3]!)) {
-      throw new SimHttpError(401, 'Authentication failed!');
+      throw new EmulatorHttpError(401, 'Authentication failed!');
     }
     return { userid: token[1]!, tokenid, privsep: entry.privsep === 1, viaTicket: false, csrfOk: true };
   }
   const cookie =
     /(?:^|;\s*)PVEAuthCookie=([^;]+)/.exec(headers.cookie ?? '')?.[1] ??
     /^PVEAuthCookie=(.+)$/.exec(authz)?.[1];
-  if (!cookie) throw new SimHttpError(401, 'No ticket');
+  if (!cookie) throw new EmulatorHttpError(401, 'No ticket');
   const userid = tickets.verify(decodeURIComponent(cookie));
-  if (!userid || !state.users[userid]?.enable) throw new SimHttpError(401, 'Authentication failed!');
+  if (!userid || !state.users[userid]?.enable) throw new EmulatorHttpError(401, 'Authentication failed!');
   const csrf = headers.csrfpreventiontoken;
   return {
     userid,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 
-export interface SimCertificate {
+export interface EmulatorCertificate {
   readonly key: string;
   readonly cert: string;
   /** SHA-256 as the Proxmox GUI shows it: `AB:CD:...`. */
@@ -16,7 +16,7 @@ export interface SimCertificate {
  * made on first start and kept in the data dir, so a pinned fingerprint stays
  * valid across restarts. node:crypto makes the key; node-forge the certificate.
  */
-export function loadOrCreateCertificate(dataDir: string): SimCertificate {
+export function loadOrCreateCertificate(dataDir: string): EmulatorCertificate {
   const keyFile = join(dataDir, 'pve-ssl.key');
   const certFile = join(dataDir, 'pve-ssl.pem');
   if (existsSync(keyFile) && existsSync(certFile)) {
@@ -34,7 +34,7 @@ export function loadOrCreateCertificate(dataDir: string): SimCertificate {
 }
 
 /** A self-signed server certificate for 127.0.0.1 and localhost, valid ten years. */
-export function createSelfSignedCertificate(organization: string): SimCertificate {
+export function createSelfSignedCertificate(organization: string): EmulatorCertificate {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { type FaultPlan, FaultPlanSchema } from './faults.ts';
-import { startSimulator } from './server.ts';
+import { startEmulator } from './server.ts';
 
 /**
  * `pvecdk sim`: serves the emulator until interrupted. Prints the URL, token
  * id and secret and the certificate fingerprint, or with --json one JSON
  * line when ready.
  */
-export async function runSimCli(argv: readonly string[]): Promise<number> {
+export async function runEmulatorCli(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -41,7 +41,7 @@ export async function runSimCli(argv: readonly string[]): Promise<number> {
       throw new Error(`--faults must be a fault plan as JSON: ${(e as Error).message}`);
     }
   }
-  const sim = await startSimulator({
+  const server = await startEmulator({
     ...(faults ? { faults } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
@@ -51,18 +51,18 @@ export async function runSimCli(argv: readonly string[]): Promise<number> {
   });
   if (values.json) {
     process.stdout.write(
-      `${JSON.stringify({ url: sim.url, tokenId: sim.tokenId, tokenSecret: sim.tokenSecret, fingerprint: sim.fingerprint })}\n`,
+      `${JSON.stringify({ url: server.url, tokenId: server.tokenId, tokenSecret: server.tokenSecret, fingerprint: server.fingerprint })}\n`,
     );
   } else {
     process.stdout.write(
       [
         'Proxmox VE emulator (pvecdk) is running',
-        `  url          ${sim.url}`,
-        `  token id     ${sim.tokenId}`,
-        `  token secret ${sim.tokenSecret}`,
-        `  fingerprint  ${sim.fingerprint}`,
+        `  url          ${server.url}`,
+        `  token id     ${server.tokenId}`,
+        `  token secret ${server.tokenSecret}`,
+        `  fingerprint  ${server.fingerprint}`,
         '',
-        `  curl -k -H 'Authorization: PVEAPIToken=${sim.tokenId}=${sim.tokenSecret}' ${sim.url}/api2/json/version`,
+        `  curl -k -H 'Authorization: PVEAPIToken=${server.tokenId}=${server.tokenSecret}' ${server.url}/api2/json/version`,
         '  Ctrl-C stops it; the state is kept in the data dir.',
         '',
       ].join('\n'),
@@ -72,6 +72,6 @@ export async function runSimCli(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await sim.close();
+  await server.close();
   return 0;
 }

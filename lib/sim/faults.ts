@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { RequestFault, SimRequest } from './simulator.ts';
-import type { SimTask } from './task-runner.ts';
+import type { EmulatorRequest, RequestFault } from './emulator.ts';
+import type { EmulatorTask } from './task-runner.ts';
 
 /** One kind of trouble, injected into a share of the matching requests. */
 export const FaultRuleSchema = z.strictObject({
@@ -64,8 +64,8 @@ export class FaultInjector {
     return this.plan;
   }
 
-  decide = (req: SimRequest): RequestFault | undefined => {
-    const path = new URL(req.url, 'https://sim').pathname.replace(/^\/api2\/json/, '');
+  decide = (req: EmulatorRequest): RequestFault | undefined => {
+    const path = new URL(req.url, 'https://emulator').pathname.replace(/^\/api2\/json/, '');
     for (const rule of this.plan.rules) {
       if (rule.method && rule.method !== req.method.toUpperCase()) continue;
       if (rule.path && !new RegExp(rule.path).test(path)) continue;
@@ -91,7 +91,7 @@ export class FaultInjector {
     return undefined;
   };
 
-  taskFault = (_task: SimTask): string | undefined => {
+  taskFault = (_task: EmulatorTask): string | undefined => {
     if (this.plan.taskFailureRate > 0 && this.random() < this.plan.taskFailureRate) {
       this.injected.tasks += 1;
       return this.plan.taskError;

@@ -1,18 +1,18 @@
-import type { SimAuth, TicketAuthority } from './auth.ts';
-import type { SimState, SimVm } from './state.ts';
+import type { EmulatorAuth, TicketAuthority } from './auth.ts';
+import type { EmulatorState, EmulatorVm } from './state.ts';
 import type { TaskRunner } from './task-runner.ts';
 
 /** What a handler gets: the validated parameters, the caller, and the cluster. */
-export interface SimContext {
+export interface EmulatorContext {
   readonly method: string;
   readonly path: string;
   readonly params: Record<string, unknown>;
-  readonly auth: SimAuth;
-  readonly state: SimState;
+  readonly auth: EmulatorAuth;
+  readonly state: EmulatorState;
   readonly tasks: TaskRunner;
   readonly tickets: TicketAuthority;
   /** Latencies in ms at scale 1 (before the latency scale). */
-  readonly latency: SimLatency;
+  readonly latency: EmulatorLatency;
   /** Marks the state dirty so it is persisted. */
   changed(): void;
   /** The acting user as UPIDs show it (`root@pam!pvecdk` for a token). */
@@ -20,12 +20,12 @@ export interface SimContext {
   /** Whether the caller holds `privilege` on `path`. */
   can(privilege: string, path: string): boolean;
   /** A VM by id, or Proxmox's "does not exist" error. */
-  vm(vmid: unknown): SimVm;
+  vm(vmid: unknown): EmulatorVm;
 }
 
-export type SimHandler = (ctx: SimContext) => unknown;
+export type EmulatorHandler = (ctx: EmulatorContext) => unknown;
 
-export interface SimLatency {
+export interface EmulatorLatency {
   readonly clone: number;
   readonly create: number;
   readonly config: number;
@@ -36,7 +36,7 @@ export interface SimLatency {
 }
 
 /** Realistic defaults at scale 1; tests scale them down. */
-export const DEFAULT_LATENCY: SimLatency = {
+export const DEFAULT_LATENCY: EmulatorLatency = {
   clone: 3_000,
   create: 1_500,
   config: 300,
@@ -47,4 +47,4 @@ export const DEFAULT_LATENCY: SimLatency = {
 };
 
 /** `register('GET', '/version', handler)` tables, one per API area. */
-export type HandlerTable = Array<[method: string, template: string, handler: SimHandler]>;
+export type HandlerTable = Array<[method: string, template: string, handler: EmulatorHandler]>;

@@ -1,11 +1,11 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
+import { EmulatorHttpError } from './emulator-error.ts';
 import type { RawValue } from './param-validator.ts';
-import { SimHttpError } from './sim-error.ts';
 
 /** An uploaded file as the emulator keeps it: its bytes are hashed on the way in, never held. */
-export interface SimUploadedFile {
+export interface EmulatorUploadedFile {
   /** The `filename="…"` of the file part: Proxmox's `filename` parameter. */
   readonly filename: string;
   readonly size: number;
@@ -14,10 +14,10 @@ export interface SimUploadedFile {
 }
 
 /** A multipart/form-data body as pveproxy's upload reader would have taken it. */
-export interface SimUpload {
+export interface EmulatorUpload {
   /** The form fields, in order. */
   readonly fields: ReadonlyArray<readonly [string, string]>;
-  readonly file?: SimUploadedFile;
+  readonly file?: EmulatorUploadedFile;
   /** How pveproxy would have refused it; answered after authentication, as there. */
   readonly error?: { readonly status: number; readonly message: string };
 }
@@ -42,13 +42,13 @@ const UPLOAD_FAILED = 'upload failed';
  * (Proxmox would write any later part into the file). Anything else fails
  * as `upload failed`, as there. The file is hashed as it streams.
  */
-export function readUpload(req: IncomingMessage): Promise<SimUpload> {
+export function readUpload(req: IncomingMessage): Promise<EmulatorUpload> {
   return new Promise((resolve) => {
     const fields: Array<[string, string]> = [];
-    let file: SimUploadedFile | undefined;
+    let file: EmulatorUploadedFile | undefined;
     let fileSeen = false;
     let fileDone: Promise<void> = Promise.resolve();
-    let error: SimUpload['error'];
+    let error: EmulatorUpload['error'];
     let settled = false;
     const fail = (message: string, status = 501) => {
       error ??= { status, message };
@@ -94,7 +94,7 @@ export function readUpload(req: IncomingMessage): Promise<SimUpload> {
       // Named in the body before the file, or in the query string, which pveproxy merges.
       const algorithm =
         fields.find(([k]) => k === 'checksum-algorithm')?.[1] ??
-        new URL(req.url ?? '/', 'https://sim').searchParams.get('checksum-algorithm');
+        new URL(req.url ?? '/', 'https://emulator').searchParams.get('checksum-algorithm');
       const hashes: Record<string, Hash> = { sha256: createHash('sha256') };
       if (algorithm && ALGORITHMS.has(algorithm)) hashes[algorithm] ??= createHash(algorithm);
       let size = 0;
@@ -126,10 +126,10 @@ export function readUpload(req: IncomingMessage): Promise<SimUpload> {
 }
 
 /** Received files by temporary name, like pveproxy's `/var/tmp/pveupload-*` files; the oldest go first. */
-const staged = new Map<string, SimUploadedFile>();
+const staged = new Map<string, EmulatorUploadedFile>();
 const STAGED_MAX = 64;
 
-function stageUpload(file: SimUploadedFile): string {
+function stageUpload(file: EmulatorUploadedFile): string {
   const name = `/var/tmp/pveupload-${randomBytes(16).toString('hex')}`;
   staged.set(name, file);
   while (staged.size > STAGED_MAX) staged.delete(staged.keys().next().value!);
@@ -137,14 +137,14 @@ function stageUpload(file: SimUploadedFile): string {
 }
 
 /** The file received under `tmpfilename`, handed over once (the upload handler's `-s $tmpfilename`). */
-export function takeUpload(tmpfilename: string): SimUploadedFile | undefined {
+export function takeUpload(tmpfilename: string): EmulatorUploadedFile | undefined {
   const file = staged.get(tmpfilename);
   staged.delete(tmpfilename);
   return file;
 }
 
 /**
- * The simulator's hook for multipart bodies, once the query string is in
+ * The emulator's hook for multipart bodies, once the query string is in
  * `raw`: on the upload endpoint the form fields, the file's name and its
  * temporary name become parameters, as pveproxy passes them (the body's
  * fields over the query's). A multipart body elsewhere, or another body on
@@ -155,13 +155,13 @@ export function uploadParams(
   req: {
     readonly headers: Record<string, string | string[] | undefined>;
     readonly body: string;
-    readonly upload?: SimUpload;
+    readonly upload?: EmulatorUpload;
   },
   route: string,
   raw: Record<string, RawValue>,
-): SimHttpError | undefined {
+): EmulatorHttpError | undefined {
   const refuse = () =>
-    new SimHttpError(
+    new EmulatorHttpError(
       506,
       `upload 'Content-Type '${String(req.headers['content-type'] ?? '')}' not implemented`,
     );
@@ -174,7 +174,7 @@ export function uploadParams(
     if (req.body.length > 0) throw refuse();
     return undefined;
   }
-  if (req.upload.error) return new SimHttpError(req.upload.error.status, req.upload.error.message);
+  if (req.upload.error) return new EmulatorHttpError(req.upload.error.status, req.upload.error.message);
   for (const [key, value] of req.upload.fields) raw[key] = value;
   raw.filename = req.upload.file!.filename;
   raw.tmpfilename = stageUpload(req.upload.file!);

@@ -1,8 +1,8 @@
 import { effectivePrivileges } from './acl.ts';
-import type { SimAuth } from './auth.ts';
+import type { EmulatorAuth } from './auth.ts';
+import { EmulatorHttpError } from './emulator-error.ts';
 import type { SchemaMethod } from './schema-index.ts';
-import { SimHttpError } from './sim-error.ts';
-import type { SimState } from './state.ts';
+import type { EmulatorState } from './state.ts';
 
 /**
  * Evaluates a method's `permissions.check` from the schema: `perm` (all
@@ -11,8 +11,8 @@ import type { SimState } from './state.ts';
  */
 export function checkPermission(
   method: SchemaMethod,
-  auth: SimAuth,
-  state: SimState,
+  auth: EmulatorAuth,
+  state: EmulatorState,
   params: Record<string, unknown>,
 ): void {
   const perms = method.permissions;
@@ -39,6 +39,6 @@ export function checkPermission(
   };
 
   if (!evaluate(perms.check)) {
-    throw new SimHttpError(403, `Permission check failed (${failure ?? 'unknown'})`);
+    throw new EmulatorHttpError(403, `Permission check failed (${failure ?? 'unknown'})`);
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SimNode, SimState, SimVm } from './state.ts';
+import type { EmulatorNode, EmulatorState, EmulatorVm } from './state.ts';
 
 export interface SeedOptions {
   readonly nodes?: number;
@@ -9,7 +9,7 @@ export interface SeedOptions {
 /** Template VM ids matching stacks/platform.ts. */
 export const SEED_TEMPLATES = { pfsense: 9000, windowsServer: 9001, debian: 9002 } as const;
 
-function template(vmid: number, name: string, config: Record<string, string | number>): SimVm {
+function template(vmid: number, name: string, config: Record<string, string | number>): EmulatorVm {
   return {
     vmid,
     node: 'pve1',
@@ -24,9 +24,9 @@ function template(vmid: number, name: string, config: Record<string, string | nu
  * an NFS share and a Ceph RBD pool, vmbr0 on eno1 on every node, the three
  * templates on pve1, and a full-privilege `root@pam!pvecdk` token.
  */
-export function seedState(options: SeedOptions = {}): SimState {
+export function seedState(options: SeedOptions = {}): EmulatorState {
   const count = options.nodes ?? 3;
-  const nodes: Record<string, SimNode> = {};
+  const nodes: Record<string, EmulatorNode> = {};
   for (let i = 1; i <= count; i++) {
     const name = `pve${i}`;
     nodes[name] = {

@@ -2,14 +2,14 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateCertificate } from './certificate.ts';
+import { Emulator, type EmulatorRequest } from './emulator.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
-import type { SimLatency } from './handler.ts';
+import type { EmulatorLatency } from './handler.ts';
 import { isMultipart, readUpload } from './multipart.ts';
 import { type SeedOptions, seedState } from './seed.ts';
-import { type SimRequest, Simulator } from './simulator.ts';
 import { loadState, StatePersister } from './state.ts';
 
-export interface StartSimulatorOptions extends SeedOptions {
+export interface StartEmulatorOptions extends SeedOptions {
   /** Default 8006; 0 picks a free port. */
   readonly port?: number;
   readonly host?: string;
@@ -19,19 +19,19 @@ export interface StartSimulatorOptions extends SeedOptions {
   readonly reset?: boolean;
   /** Multiplies every task latency (1 is realistic; tests use 0.01 or less). */
   readonly latencyScale?: number;
-  readonly latency?: Partial<SimLatency>;
+  readonly latency?: Partial<EmulatorLatency>;
   /** Faults to inject from the start; also settable at run time through PUT /pvecdk-sim/faults. */
   readonly faults?: Partial<FaultPlan>;
 }
 
-export interface RunningSimulator {
+export interface RunningEmulator {
   readonly url: string;
   readonly port: number;
   readonly tokenId: string;
   /** The API token secret: shown once on start, never logged elsewhere. */
   readonly tokenSecret: string;
   readonly fingerprint: string;
-  readonly simulator: Simulator;
+  readonly emulator: Emulator;
   readonly faults: FaultInjector;
   close(): Promise<void>;
 }
@@ -40,32 +40,32 @@ export interface RunningSimulator {
  * Serves the emulator over HTTPS on 127.0.0.1. State lives in the data dir
  * (written atomically); the certificate and token secret persist with it.
  */
-export async function startSimulator(options: StartSimulatorOptions = {}): Promise<RunningSimulator> {
+export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const dataDir = options.dataDir ?? '.pvecdk/sim';
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   const state = loadState(dataDir, () => seedState(options));
   const persister = new StatePersister(dataDir, () => state);
-  const simulator = new Simulator(state, {
+  const emulator = new Emulator(state, {
     latencyScale: options.latencyScale ?? 1,
     ...(options.latency ? { latency: options.latency } : {}),
     onChange: () => persister.changed(),
   });
   persister.flush();
   const faults = new FaultInjector(options.faults);
-  simulator.requestFault = faults.decide;
-  simulator.tasks.taskFault = faults.taskFault;
+  emulator.requestFault = faults.decide;
+  emulator.tasks.taskFault = faults.taskFault;
   const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
   const cert = loadOrCreateCertificate(dataDir);
   const sockets = new Set<import('node:stream').Duplex>();
   const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
-    const serve = (request: SimRequest) => {
+    const serve = (request: EmulatorRequest) => {
       if (request.url.startsWith('/pvecdk-sim/')) {
         const answer = adminEndpoint(request, rootToken, faults);
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer.body));
         return;
       }
-      const fault = simulator.requestFault?.(request);
+      const fault = emulator.requestFault?.(request);
       if (fault?.kind === 'reset') {
         req.socket.destroy();
         return;
@@ -78,7 +78,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
                 reason: fault.reason,
                 body: JSON.stringify({ data: null, message: `${fault.reason}\n` }),
               }
-            : simulator.handle(request);
+            : emulator.handle(request);
         const send = () => {
           res.writeHead(answer.status, answer.reason, {
             'content-type': 'application/json;charset=UTF-8',
@@ -130,11 +130,11 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     tokenId,
     tokenSecret: state.tokens[tokenId]!.secret,
     fingerprint: cert.fingerprint,
-    simulator,
+    emulator,
     faults,
     close: async () => {
-      await simulator.tasks.drain();
-      simulator.tasks.stop();
+      await emulator.tasks.drain();
+      emulator.tasks.stop();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       persister.flush();

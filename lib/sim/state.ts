@@ -5,7 +5,7 @@ import type { AclEntry } from './acl.ts';
 
 export type QemuConfig = Record<string, string | number>;
 
-export interface SimSnapshot {
+export interface EmulatorSnapshot {
   readonly name: string;
   readonly description: string;
   readonly snaptime: number;
@@ -13,7 +13,7 @@ export interface SimSnapshot {
   readonly config: QemuConfig;
 }
 
-export interface SimVm {
+export interface EmulatorVm {
   vmid: number;
   node: string;
   config: QemuConfig;
@@ -21,13 +21,13 @@ export interface SimVm {
   lock?: string;
   /** The snapshot the current state descends from. */
   parent?: string;
-  snapshots: Record<string, SimSnapshot>;
+  snapshots: Record<string, EmulatorSnapshot>;
   startedAt?: number;
   /** Changes a running VM cannot take at once (the config file's [PENDING] section); `null` is a pending delete. */
   pending?: Record<string, string | number | null>;
 }
 
-export interface SimNetIface {
+export interface EmulatorNetIface {
   iface: string;
   type: string;
   autostart?: number;
@@ -39,41 +39,41 @@ export interface SimNetIface {
   active?: number;
 }
 
-export interface SimNode {
+export interface EmulatorNode {
   name: string;
   maxcpu: number;
   maxmem: number;
-  network: Record<string, SimNetIface>;
+  network: Record<string, EmulatorNetIface>;
   /** Staged edits (`/etc/network/interfaces.new`); `null` entries are deletions. */
-  pendingNetwork?: Record<string, SimNetIface | null>;
+  pendingNetwork?: Record<string, EmulatorNetIface | null>;
 }
 
-export interface SimStorage {
+export interface EmulatorStorage {
   storage: string;
   type: string;
   shared: number;
   content: string;
 }
 
-export interface SimUser {
+export interface EmulatorUser {
   enable: number;
   password?: string;
   comment?: string;
 }
 
-export interface SimToken {
+export interface EmulatorToken {
   secret: string;
   privsep: number;
   comment?: string;
 }
 
-export interface SimFirewallRule {
+export interface EmulatorFirewallRule {
   [key: string]: string | number | undefined;
 }
 
 /** One firewall scope: the cluster, a node, a VM, or a security group. */
-export interface SimFirewallScope {
-  rules: SimFirewallRule[];
+export interface EmulatorFirewallScope {
+  rules: EmulatorFirewallRule[];
   options: Record<string, string | number>;
   ipsets: Record<
     string,
@@ -82,20 +82,20 @@ export interface SimFirewallScope {
   aliases: Record<string, { cidr: string; comment?: string }>;
 }
 
-export interface SimState {
+export interface EmulatorState {
   version: 1;
   clusterName: string;
-  nodes: Record<string, SimNode>;
-  storages: Record<string, SimStorage>;
-  vms: Record<string, SimVm>;
+  nodes: Record<string, EmulatorNode>;
+  storages: Record<string, EmulatorStorage>;
+  vms: Record<string, EmulatorVm>;
   pools: Record<string, { comment?: string; members: number[] }>;
-  users: Record<string, SimUser>;
-  tokens: Record<string, SimToken>;
+  users: Record<string, EmulatorUser>;
+  tokens: Record<string, EmulatorToken>;
   acl: AclEntry[];
   roles: Record<string, string[]>;
   groups: Record<string, string[]>;
   /** By scope: `cluster`, `node/pve1`, `vm/100`, `group/name`. */
-  firewall?: Record<string, SimFirewallScope>;
+  firewall?: Record<string, EmulatorFirewallScope>;
   /** vzdump jobs of /cluster/backup, by id. */
   backupJobs?: Record<string, Record<string, string | number>>;
   /** HA resources of /cluster/ha/resources, by sid (`vm:100`). */
@@ -103,10 +103,10 @@ export interface SimState {
 }
 
 /** Loads the state from `dataDir`, or seeds a new cluster. */
-export function loadState(dataDir: string, seed: () => SimState): SimState {
+export function loadState(dataDir: string, seed: () => EmulatorState): EmulatorState {
   const file = join(dataDir, 'state.json');
   if (!existsSync(file)) return seed();
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as SimState;
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
   if (parsed.version !== 1)
     throw new Error(`${file}: unknown emulator state version ${String(parsed.version)}; start with --reset`);
   return parsed;
@@ -118,7 +118,7 @@ export class StatePersister {
 
   constructor(
     private readonly dataDir: string,
-    private readonly state: () => SimState,
+    private readonly state: () => EmulatorState,
     private readonly delayMs = 50,
   ) {}
 

@@ -1,4 +1,4 @@
-export interface SimTask {
+export interface EmulatorTask {
   readonly upid: string;
   readonly node: string;
   readonly type: string;
@@ -23,10 +23,10 @@ const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
  * `TASK ERROR: ...`. A hook may fail tasks on purpose (fault injection).
  */
 export class TaskRunner {
-  private readonly tasks = new Map<string, SimTask>();
+  private readonly tasks = new Map<string, EmulatorTask>();
   private nextPid = 0x3a000;
   private readonly timers = new Set<NodeJS.Timeout>();
-  taskFault: ((task: SimTask) => string | undefined) | undefined;
+  taskFault: ((task: EmulatorTask) => string | undefined) | undefined;
 
   constructor(private readonly latencyScale: number) {}
 
@@ -49,7 +49,7 @@ export class TaskRunner {
     const pid = this.nextPid++;
     const upid = `UPID:${node}:${hex8(pid)}:${hex8(0x157c0de + pid)}:${hex8(now)}:${type}:${id}:${user}:`;
     const scaledMs = Math.max(0, Math.round(latencyMs * this.latencyScale));
-    const task: SimTask = {
+    const task: EmulatorTask = {
       upid,
       node,
       type,
@@ -84,11 +84,11 @@ export class TaskRunner {
     return upid;
   }
 
-  get(upid: string): SimTask | undefined {
+  get(upid: string): EmulatorTask | undefined {
     return this.tasks.get(upid);
   }
 
-  list(node: string): SimTask[] {
+  list(node: string): EmulatorTask[] {
     return [...this.tasks.values()].filter((t) => t.node === node).sort((a, b) => b.starttime - a.starttime);
   }
 

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient, type PveClientOptions } from '../pve/client.ts';
-import { type RunningSimulator, type StartSimulatorOptions, startSimulator } from './server.ts';
+import { type RunningEmulator, type StartEmulatorOptions, startEmulator } from './server.ts';
 
 export interface TestEmulator {
-  readonly sim: RunningSimulator;
+  readonly server: RunningEmulator;
   readonly client: PveClient;
   readonly api: PveApi;
   close(): Promise<void>;
@@ -18,28 +18,28 @@ export interface TestEmulator {
  * engines and clients need in one call.
  */
 export async function startTestEmulator(
-  options: StartSimulatorOptions = {},
+  options: StartEmulatorOptions = {},
   client: Partial<PveClientOptions> = {},
 ): Promise<TestEmulator> {
-  const sim = await startSimulator({
+  const server = await startEmulator({
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-emulator-')),
     latencyScale: 0.001,
     ...options,
   });
   const c = new PveClient({
-    hosts: [sim.url],
-    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-    tls: { fingerprint: sim.fingerprint },
+    hosts: [server.url],
+    credentials: { tokenId: server.tokenId, tokenSecret: server.tokenSecret },
+    tls: { fingerprint: server.fingerprint },
     ...client,
   });
   return {
-    sim,
+    server,
     client: c,
     api: new PveApi(c, { pollMs: 2, maxPollMs: 5 }),
     close: async () => {
       await c.close();
-      await sim.close();
+      await server.close();
     },
   };
 }

@@ -21,14 +21,14 @@ describe('pvecdk sim', () => {
     try {
       const line = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error('sim did not print its JSON line within 20 s')),
+          () => reject(new Error('pvecdk sim did not print its JSON line within 20 s')),
           20_000,
         );
         createInterface({ input: child.stdout! }).once('line', (l) => {
           clearTimeout(timer);
           resolve(l);
         });
-        child.once('exit', (code) => reject(new Error(`sim exited with ${code}`)));
+        child.once('exit', (code) => reject(new Error(`pvecdk sim exited with ${code}`)));
       });
       const info = JSON.parse(line) as {
         url: string;

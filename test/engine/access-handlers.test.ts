@@ -25,7 +25,7 @@ async function setup() {
   running.push(emulator);
   const secrets = new SecretStore(mkdtempSync(join(tmpdir(), 'pvecdk-access-')), 'test');
   const ctx: HandlerContext = { api: emulator.api, inventory: [], stack: 'acme', secrets };
-  return { emulator, state: emulator.sim.simulator.state, secrets, ctx };
+  return { emulator, state: emulator.server.emulator.state, secrets, ctx };
 }
 
 const resource = (type: string, properties: Record<string, unknown>): DesiredResource => ({
@@ -53,9 +53,9 @@ function clientAs(
   credentials: ConstructorParameters<typeof PveClient>[0]['credentials'],
 ) {
   const client = new PveClient({
-    hosts: [emulator.sim.url],
+    hosts: [emulator.server.url],
     credentials,
-    tls: { fingerprint: emulator.sim.fingerprint },
+    tls: { fingerprint: emulator.server.fingerprint },
     backoff: { attempts: 1, baseMs: 1, maxMs: 1 },
   });
   running.push(client);

@@ -27,15 +27,15 @@ describe('bridge handler against the emulator', () => {
   it('GIVEN a new bridge WHEN staged and applied once THEN it is active and a re-plan is a no-op', async () => {
     const emulator = await startTestEmulator({});
     running.push(emulator);
-    const { sim, client } = emulator;
+    const { server, client } = emulator;
     const api = new PveApi(client, { pollMs: 2 });
     const ctx: HandlerContext = { api, inventory: [], stack: 'platform' };
     const previous = (await api.network('pve1')) as unknown as Array<Record<string, unknown>>;
     expect(await bridgeHandler.read(ctx, lan())).toBeUndefined();
     await bridgeHandler.apply(ctx, lan(), bridgeHandler.plan(lan(), undefined), undefined);
-    expect(sim.simulator.state.nodes.pve1!.network.vmbr1).toBeUndefined(); // staged only
+    expect(server.emulator.state.nodes.pve1!.network.vmbr1).toBeUndefined(); // staged only
     await applyStagedNetwork(ctx, 'pve1', previous);
-    expect(sim.simulator.state.nodes.pve1!.network.vmbr1).toMatchObject({
+    expect(server.emulator.state.nodes.pve1!.network.vmbr1).toMatchObject({
       type: 'bridge',
       bridge_vlan_aware: 1,
       comments: 'pvecdk lan',
@@ -51,19 +51,19 @@ describe('bridge handler against the emulator', () => {
   it('GIVEN the API stops answering after the reload WHEN applied THEN the previous bridges are restored and the error raised', async () => {
     const emulator = await startTestEmulator({}, { backoff: { attempts: 1, baseMs: 1, maxMs: 1 } });
     running.push(emulator);
-    const { sim, client } = emulator;
+    const { server, client } = emulator;
     const api = new PveApi(client, { pollMs: 2 });
     const ctx: HandlerContext = { api, inventory: [], stack: 'platform' };
     const previous = (await api.network('pve1')) as unknown as Array<Record<string, unknown>>;
     await bridgeHandler.apply(ctx, lan(), { action: 'create', changes: [], destroysData: false }, undefined);
     // The check after the reload fails once (as if management were cut), then the API is back.
     let failures = 1;
-    sim.simulator.requestFault = (req) =>
+    server.emulator.requestFault = (req) =>
       req.url.endsWith('/version') && failures-- > 0
         ? { kind: 'status', status: 500, reason: 'management unreachable' }
         : undefined;
     await expect(applyStagedNetwork(ctx, 'pve1', previous)).rejects.toThrow('management unreachable');
-    expect(sim.simulator.state.nodes.pve1!.network.vmbr1).toBeUndefined();
-    expect(sim.simulator.state.nodes.pve1!.network.vmbr0).toMatchObject({ bridge_ports: 'eno1' });
+    expect(server.emulator.state.nodes.pve1!.network.vmbr1).toBeUndefined();
+    expect(server.emulator.state.nodes.pve1!.network.vmbr0).toMatchObject({ bridge_ports: 'eno1' });
   });
 });

@@ -113,11 +113,11 @@ describe('critical change against the emulator', () => {
       options,
     );
     expect(attributes).toEqual({ node_name: 'pve1', vm_id: VMID, setting: 'setting-v1' });
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
     const [snapshot] = await ownSnapshots(e);
     expect(await ownSnapshots(e)).toHaveLength(1);
     expect(snapshot).toContain(snapshotTag('acme', 'RouterSetting'));
-    const stored = e.sim.simulator.state.vms[VMID]!.snapshots[snapshot!]!;
+    const stored = e.server.emulator.state.vms[VMID]!.snapshots[snapshot!]!;
     expect(stored.config.tags).toBe('setting-v0');
     expect(stored.description).toContain('acme/Router/RouterSetting');
     expect(stored.description).toContain('stack acme');
@@ -144,7 +144,7 @@ describe('critical change against the emulator', () => {
     expect(error?.message).toContain('acme/Router/RouterSetting: the critical change failed to verify');
     expect(error?.message).toContain('the guest still serves the old setting');
     expect(error?.message).toContain(`rolled back to snapshot ${snapshot}`);
-    const vm = e.sim.simulator.state.vms[VMID]!;
+    const vm = e.server.emulator.state.vms[VMID]!;
     expect(vm.config.tags).toBe('setting-v0');
     expect(vm.status).toBe('running');
     expect(steps).toEqual([
@@ -171,14 +171,14 @@ describe('critical change against the emulator', () => {
     expect(error?.message).toContain(
       'acme/Router/RouterSetting: the critical change failed to apply: reload of the setting crashed half-way',
     );
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v0');
-    expect(e.sim.simulator.state.vms[VMID]!.status).toBe('stopped');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v0');
+    expect(e.server.emulator.state.vms[VMID]!.status).toBe('stopped');
     expect(calls).toEqual({ apply: 1, verify: 0 });
   });
 
   it('GIVEN a rollback the server refuses WHEN the verify fails THEN the error says the rollback failed too, names the snapshot and what to do', async () => {
     const e = await setup();
-    e.sim.faults.configure({
+    e.server.faults.configure({
       rules: [{ method: 'POST', path: '/snapshot/[^/]+/rollback$', rate: 1, fault: 'server-error' }],
     });
     const { handler } = settingHandler({ verify: true });
@@ -193,13 +193,13 @@ describe('critical change against the emulator', () => {
     expect(error?.message).toContain('emulated server error');
     expect(error?.message).toContain(`qm rollback ${VMID} ${snapshot}`);
     // Left as the failed change left it, with the snapshot kept for the operator.
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
     expect(steps.slice(-2)).toEqual(['rollback:started', 'rollback:failed']);
   });
 
   it('GIVEN a VM locked by a backup WHEN a critical change is applied THEN the snapshot fails and nothing is changed', async () => {
     const e = await setup();
-    e.sim.simulator.state.vms[VMID]!.lock = 'backup';
+    e.server.emulator.state.vms[VMID]!.lock = 'backup';
     const { handler, calls } = settingHandler();
     const error = await failure(
       applyWithSafetySnapshot(await e.ctx(), handler, setting('setting-v1'), update, undefined, {
@@ -210,7 +210,7 @@ describe('critical change against the emulator', () => {
     expect(error?.message).toContain(`acme/Router/RouterSetting: could not snapshot VM ${VMID} on pve1`);
     expect(error?.message).toContain('VM is locked (backup)');
     expect(calls.apply).toBe(0);
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v0');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v0');
   });
 
   it('GIVEN a retention of 2 WHEN 4 critical changes succeed THEN only the 2 newest pvecdk snapshots of that resource remain and other snapshots are untouched', async () => {
@@ -248,7 +248,7 @@ describe('critical change against the emulator', () => {
     ]);
     expect(names).toContain('before-upgrade');
     expect(names.filter((n) => n.includes(snapshotTag('acme', 'VpnUser')))).toHaveLength(1);
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v4');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v4');
   });
 
   it('GIVEN a non-critical change, or a handler naming no VM WHEN applied THEN it is applied and verified without a snapshot', async () => {
@@ -268,7 +268,7 @@ describe('critical change against the emulator', () => {
       options,
     );
     expect(await e.api.snapshots('pve1', VMID)).toEqual([expect.objectContaining({ name: 'current' })]);
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v2');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v2');
     expect(calls).toEqual({ apply: 2, verify: 2 });
     // A critical change applied unguarded is said so, never silently.
     expect(steps).toEqual(['snapshot:skipped']);
@@ -281,6 +281,6 @@ describe('critical change against the emulator', () => {
       applyWithSafetySnapshot(await e.ctx(), handler, setting('setting-v1'), update, undefined),
     );
     expect((error as Error | undefined)?.message).toBe('the guest still serves the old setting');
-    expect(e.sim.simulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
+    expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
   });
 });

@@ -3,18 +3,18 @@ import { backupJobHandler } from '../../lib/engine/handlers/backup-job-handler.t
 import { haResourceHandler } from '../../lib/engine/handlers/ha-resource-handler.ts';
 import type { DesiredResource, HandlerContext, ResourceHandler } from '../../lib/engine/handlers/handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
-import { type RunningSimulator, startTestEmulator } from '../../lib/sim/index.ts';
+import { type RunningEmulator, startTestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function setup(): Promise<{ sim: RunningSimulator; ctx: HandlerContext }> {
+async function setup(): Promise<{ server: RunningEmulator; ctx: HandlerContext }> {
   const emulator = await startTestEmulator({});
   running.push(emulator);
-  const { sim, client } = emulator;
-  return { sim, ctx: { api: new PveApi(client), inventory: [], stack: 'acme' } };
+  const { server, client } = emulator;
+  return { server, ctx: { api: new PveApi(client), inventory: [], stack: 'acme' } };
 }
 
 /** Create, then re-plan to no-op, then change one property in place, then delete. */

@@ -50,9 +50,9 @@ export async function deployFixture(): Promise<DeployFixture> {
         retry: { attempts: 3, baseMs: 5, maxMs: 20 },
         ...overrides,
       }),
-    writes: () => emulator.sim.simulator.stats.writes,
+    writes: () => emulator.server.emulator.stats.writes,
     vms: () =>
-      Object.entries(emulator.sim.simulator.state.vms)
+      Object.entries(emulator.server.emulator.state.vms)
         .filter(([, v]) => !v.config.template)
         .map(([id, v]) => ({
           vmid: Number(id),

@@ -50,7 +50,7 @@ describe('deploy lifecycle against the emulator', () => {
       expect.objectContaining({ key: 'memory', from: '8192', to: '6144', forcesReplacement: false }),
     ]);
     const vmid = Number(resource.properties.vm_id);
-    const live = f.emulator.sim.simulator.state.vms[vmid]!;
+    const live = f.emulator.server.emulator.state.vms[vmid]!;
     expect(Number(live.pending?.memory ?? live.config.memory)).toBe(6144);
 
     const writes = f.writes();
@@ -81,7 +81,7 @@ describe('deploy lifecycle against the emulator', () => {
       status: 'done',
       destroysData: true,
     });
-    expect(f.emulator.sim.simulator.state.vms[vmid]!.node).toBe(after);
+    expect(f.emulator.server.emulator.state.vms[vmid]!.node).toBe(after);
     expect(f.vms().filter((v) => v.vmid === vmid)).toHaveLength(1);
     expect(acted(await f.deploy())).toEqual([]);
   }, 60_000);
@@ -95,7 +95,7 @@ describe('deploy lifecycle against the emulator', () => {
 
     const report = await f.deploy();
     expect(acted(report)).toEqual(['delete acme/acme-main/Backup done']);
-    expect(f.emulator.sim.simulator.state.backupJobs?.[jobId]).toBeUndefined();
+    expect(f.emulator.server.emulator.state.backupJobs?.[jobId]).toBeUndefined();
     expect(StateStore.open(f.stateDir, 'default', 'acme').state.resources[backup.id]).toBeUndefined();
 
     // Dropping the VM (and what hangs on it) destroys data: refused, then allowed.
@@ -163,7 +163,7 @@ describe('deploy lifecycle against the emulator', () => {
     );
     expect(vm.error).toContain('hint: give this resource another id');
     expect(f.writes()).toBe(writes);
-    expect(f.emulator.sim.simulator.state.vms[vmid]!.config.name).toBe('someone-elses');
+    expect(f.emulator.server.emulator.state.vms[vmid]!.config.name).toBe('someone-elses');
   }, 60_000);
 
   it('GIVEN a clone left untagged by a killed deploy WHEN deploying again THEN it is adopted and finished, not duplicated', async () => {
@@ -171,7 +171,7 @@ describe('deploy lifecycle against the emulator', () => {
     expect((await f.deploy()).ok).toBe(true);
     const { resource } = resourceAt(f.assembly, 'acme', ACME_VM);
     const vmid = Number(resource.properties.vm_id);
-    const vm = f.emulator.sim.simulator.state.vms[vmid]!;
+    const vm = f.emulator.server.emulator.state.vms[vmid]!;
     delete vm.config.tags;
     vm.config.description = creationMarker('acme', ACME_VM);
     rmSync(join(f.stateDir, 'state', 'default', 'acme.json'));

@@ -19,7 +19,7 @@ function expectConsistent(f: DeployFixture): void {
   for (const stack of ['platform', 'acme', 'globex']) {
     for (const r of Object.values(StateStore.open(f.stateDir, 'default', stack).state.resources)) {
       if (r.type !== 'proxmox_virtual_environment_vm') continue;
-      const vm = f.emulator.sim.simulator.state.vms[Number(r.attributes.vm_id)];
+      const vm = f.emulator.server.emulator.state.vms[Number(r.attributes.vm_id)];
       expect(vm, `${r.path} is in the state but not live`).toBeDefined();
       expect(String(vm!.config.tags)).toContain(`pvecdk-${stack}`);
     }
@@ -34,7 +34,7 @@ describe('deploy under injected faults', () => {
     async (seed) => {
       const f = await deployFixture();
       closing.push(f.emulator);
-      f.emulator.sim.faults.configure({
+      f.emulator.server.faults.configure({
         seed,
         rules: [
           { method: 'GET', rate: 0.05, fault: 'server-error' },
@@ -54,7 +54,7 @@ describe('deploy under injected faults', () => {
         expect(r.error).toMatch(/^skipped: .+ failed$/);
       expectConsistent(f);
 
-      f.emulator.sim.faults.configure({ rules: [] });
+      f.emulator.server.faults.configure({ rules: [] });
       const healed = await f.deploy();
       expect(healed.resources.filter((r) => r.status === 'failed')).toEqual([]);
       expect(healed.ok).toBe(true);
@@ -86,10 +86,10 @@ function deployInChild(
       env: {
         ...process.env,
         NO_COLOR: '1',
-        PVECDK_URL: emulator.sim.url,
-        PVECDK_TOKEN_ID: emulator.sim.tokenId,
-        PVECDK_TOKEN_SECRET: emulator.sim.tokenSecret,
-        PVECDK_FINGERPRINT: emulator.sim.fingerprint,
+        PVECDK_URL: emulator.server.url,
+        PVECDK_TOKEN_ID: emulator.server.tokenId,
+        PVECDK_TOKEN_SECRET: emulator.server.tokenSecret,
+        PVECDK_FINGERPRINT: emulator.server.fingerprint,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -131,7 +131,7 @@ describe('deploy killed and resumed', () => {
     expect(final.stdout, `seed ${seed}, kills ${kills.join(', ')}`).toMatch(/Deployed: platform, acme \(/);
     expect(final.code).toBe(0);
 
-    const vms = Object.values(emulator.sim.simulator.state.vms).filter((v) => !v.config.template);
+    const vms = Object.values(emulator.server.emulator.state.vms).filter((v) => !v.config.template);
     expect(vms.map((v) => String(v.config.name)).sort()).toEqual(['acme-main', 'fw', 'rds']);
     // No orphan: every live VM is in some stack's state.
     const stateDir = join(cwd, '.pvecdk');
@@ -142,9 +142,9 @@ describe('deploy killed and resumed', () => {
     );
     expect(inState.sort()).toEqual(vms.map((v) => Number(v.vmid)).sort());
 
-    const writes = emulator.sim.simulator.stats.writes;
+    const writes = emulator.server.emulator.stats.writes;
     const again = await deployInChild(emulator, cwd, undefined);
     expect(again.stdout).toMatch(/created 0, updated 0, replaced 0, deleted 0, unchanged 18/);
-    expect(emulator.sim.simulator.stats.writes).toBe(writes);
+    expect(emulator.server.emulator.stats.writes).toBe(writes);
   }, 120_000);
 });

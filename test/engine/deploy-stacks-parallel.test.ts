@@ -38,10 +38,10 @@ describe('stacks deployed side by side', () => {
       (r) => r.type === 'proxmox_virtual_environment_vm',
     )!;
     // Every clone to acme's VM id fails: acme cannot be created, globex is not affected.
-    f.emulator.sim.faults.configure({
+    f.emulator.server.faults.configure({
       rules: [{ method: 'POST', path: '/qemu/\\d+/clone$', rate: 1, fault: 'server-error' }],
     });
-    const cloneTo = (vmid: number) => f.emulator.sim.simulator.state.vms[vmid];
+    const cloneTo = (vmid: number) => f.emulator.server.emulator.state.vms[vmid];
     const globexVm = Object.values(f.assembly.plans.get('globex')!.resources).find(
       (r) => r.type === 'proxmox_virtual_environment_vm',
     )!;
@@ -49,7 +49,7 @@ describe('stacks deployed side by side', () => {
     const report = await f.deploy({
       retry: { attempts: 1, baseMs: 1, maxMs: 1 },
       onEvent: (stack, event) => {
-        if (stack === 'acme' && event.type === 'failed') f.emulator.sim.faults.configure({ rules: [] });
+        if (stack === 'acme' && event.type === 'failed') f.emulator.server.faults.configure({ rules: [] });
       },
     });
     expect(report.ok).toBe(false);

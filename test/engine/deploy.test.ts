@@ -6,28 +6,28 @@ import { writeAssembly } from '../../lib/core/index.ts';
 import { deployStacks } from '../../lib/engine/deploy.ts';
 import { loadAssembly } from '../../lib/engine/plan-loader.ts';
 import { PveApi, PveClient } from '../../lib/pve/index.ts';
-import { type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/sim/index.ts';
 import '../../stacks/globex.ts';
 import { app } from '../../stacks/platform.ts';
 
-let sim: RunningSimulator;
+let server: RunningEmulator;
 let client: PveClient;
 beforeAll(async () => {
-  sim = await startSimulator({
+  server = await startEmulator({
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-deploy-')),
     latencyScale: 0.001,
   });
   client = new PveClient({
-    hosts: [sim.url],
-    credentials: { tokenId: sim.tokenId, tokenSecret: sim.tokenSecret },
-    tls: { fingerprint: sim.fingerprint },
+    hosts: [server.url],
+    credentials: { tokenId: server.tokenId, tokenSecret: server.tokenSecret },
+    tls: { fingerprint: server.fingerprint },
     concurrency: 8,
   });
 });
 afterAll(async () => {
   await client.close();
-  await sim.close();
+  await server.close();
 });
 
 describe('deploy against the emulator', () => {
@@ -51,19 +51,19 @@ describe('deploy against the emulator', () => {
     expect(first.ok).toBe(true);
     const failed = first.resources.filter((r) => r.status === 'failed');
     expect(failed).toEqual([]);
-    const vms = Object.values(sim.simulator.state.vms).filter((v) => !v.config.template);
+    const vms = Object.values(server.emulator.state.vms).filter((v) => !v.config.template);
     expect(vms.map((v) => v.config.name).sort()).toEqual(['acme-main', 'fw', 'globex-main', 'rds']);
     expect(vms.every((v) => v.status === 'running')).toBe(true);
-    expect(sim.simulator.state.nodes.pve2!.network.vmbr2).toMatchObject({ type: 'bridge' });
-    expect(Object.keys(sim.simulator.state.pools).sort()).toEqual(['customer-acme', 'customer-globex']);
+    expect(server.emulator.state.nodes.pve2!.network.vmbr2).toMatchObject({ type: 'bridge' });
+    expect(Object.keys(server.emulator.state.pools).sort()).toEqual(['customer-acme', 'customer-globex']);
     expect(
       first.resources.filter((r) => r.status === 'pending').every((r) => r.type.startsWith('pvecdk_')),
     ).toBe(true);
 
-    const writes = sim.simulator.stats.writes;
+    const writes = server.emulator.stats.writes;
     const second = await deployStacks(options);
     expect(second.ok).toBe(true);
     expect(second.resources.filter((r) => r.status !== 'unchanged' && r.status !== 'pending')).toEqual([]);
-    expect(sim.simulator.stats.writes).toBe(writes);
+    expect(server.emulator.stats.writes).toBe(writes);
   }, 60_000);
 });

@@ -18,7 +18,7 @@ async function deployedWith(lifecycle: 'delete' | 'detach' | 'retain') {
   const disks = vm.properties.disk as Array<Record<string, unknown>>;
   disks[0]!.lifecycle = lifecycle;
   expect((await f.deploy({ targets: ['acme'] })).ok).toBe(true);
-  const live = f.emulator.sim.simulator.state.vms[Number(vm.properties.vm_id)]!;
+  const live = f.emulator.server.emulator.state.vms[Number(vm.properties.vm_id)]!;
   return { f, vm, live, volume: String(live.config.scsi1).split(',')[0] };
 }
 

@@ -25,7 +25,7 @@ async function setup() {
     stack: 'acme',
   };
   const storage = new StorageApi(emulator.client);
-  return { emulator, state: emulator.sim.simulator.state, storage, ctx };
+  return { emulator, state: emulator.server.emulator.state, storage, ctx };
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -201,9 +201,9 @@ describe('file handler against the emulator', () => {
     state.tokens['ops@pve!ci'] = { secret: 'ops-secret', privsep: 1 };
     state.acl.push({ path: '/', ugid: 'ops@pve!ci', roleid: 'PVEDatastoreUser', propagate: true });
     const client = new PveClient({
-      hosts: [emulator.sim.url],
+      hosts: [emulator.server.url],
       credentials: { tokenId: 'ops@pve!ci', tokenSecret: 'ops-secret' },
-      tls: { fingerprint: emulator.sim.fingerprint },
+      tls: { fingerprint: emulator.server.fingerprint },
     });
     running.push(client);
     const api = new PveApi(client, { pollMs: 2, maxPollMs: 5 });
@@ -219,7 +219,7 @@ describe('file handler against the emulator', () => {
 
   it('GIVEN a file name Proxmox would change, or a URL source WHEN created THEN it is refused before anything is sent', async () => {
     const { emulator, ctx } = await setup();
-    const writes = emulator.sim.simulator.stats.writes;
+    const writes = emulator.server.emulator.stats.writes;
     const spaced = file({ source_file: { path: localFile('virtio win.iso', Buffer.alloc(10)) } });
     await expect(fileHandler.apply(ctx, spaced, await planOf(ctx, spaced), undefined)).rejects.toThrow(
       'cannot upload local:iso/virtio win.iso on pve1: Proxmox would store it as virtio_win.iso',
@@ -228,7 +228,7 @@ describe('file handler against the emulator', () => {
     await expect(fileHandler.apply(ctx, remote, await planOf(ctx, remote), undefined)).rejects.toThrow(
       'cannot upload local:iso/debian.iso on pve1: a URL source is not downloaded by pvecdk yet; nothing was changed',
     );
-    expect(emulator.sim.simulator.stats.writes).toBe(writes);
+    expect(emulator.server.emulator.stats.writes).toBe(writes);
   });
 
   it('GIVEN a storage without that content type, or a missing source file WHEN planned THEN the error names the resource and what to do', async () => {

@@ -2,18 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firewallOptionsHandler, firewallRulesHandler } from '../../lib/engine/handlers/firewall-handlers.ts';
 import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
-import { type RunningSimulator, startTestEmulator } from '../../lib/sim/index.ts';
+import { type RunningEmulator, startTestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function setup(): Promise<{ sim: RunningSimulator; ctx: HandlerContext }> {
+async function setup(): Promise<{ server: RunningEmulator; ctx: HandlerContext }> {
   const emulator = await startTestEmulator({});
   running.push(emulator);
-  const { sim, client } = emulator;
-  return { sim, ctx: { api: new PveApi(client, { pollMs: 2 }), inventory: [], stack: 'acme' } };
+  const { server, client } = emulator;
+  return { server, ctx: { api: new PveApi(client, { pollMs: 2 }), inventory: [], stack: 'acme' } };
 }
 
 const rules = (dport = '19812:19815'): DesiredResource => ({
@@ -32,11 +32,11 @@ const rules = (dport = '19812:19815'): DesiredResource => ({
 
 describe('firewall handlers against the emulator', () => {
   it('GIVEN VM rules WHEN applied THEN they land in order and a re-plan is a no-op; a changed port rewrites the list', async () => {
-    const { sim, ctx } = await setup();
+    const { server, ctx } = await setup();
     const first = firewallRulesHandler.plan(rules(), await firewallRulesHandler.read(ctx, rules()));
     expect(first.action).toBe('update');
     await firewallRulesHandler.apply(ctx, rules(), first, undefined);
-    expect(sim.simulator.state.firewall?.['vm/9002']?.rules.map((r) => r.source)).toEqual([
+    expect(server.emulator.state.firewall?.['vm/9002']?.rules.map((r) => r.source)).toEqual([
       '10.30.0.10',
       '10.20.0.2',
     ]);
@@ -49,13 +49,13 @@ describe('firewall handlers against the emulator', () => {
     );
     expect(changed.changes.map((c) => c.key)).toEqual(['rule[0]']);
     await firewallRulesHandler.apply(ctx, rules('19813'), changed, undefined);
-    expect(sim.simulator.state.firewall?.['vm/9002']?.rules[0]?.dport).toBe('19813');
+    expect(server.emulator.state.firewall?.['vm/9002']?.rules[0]?.dport).toBe('19813');
     await firewallRulesHandler.delete(ctx, { level: 'vm', node: 'pve1', vmid: 9002 });
-    expect(sim.simulator.state.firewall?.['vm/9002']?.rules).toEqual([]);
+    expect(server.emulator.state.firewall?.['vm/9002']?.rules).toEqual([]);
   });
 
   it('GIVEN VM firewall options WHEN applied THEN enable and policies are set and a re-plan is a no-op', async () => {
-    const { sim, ctx } = await setup();
+    const { server, ctx } = await setup();
     const options: DesiredResource = {
       id: 'Options',
       type: 'proxmox_virtual_environment_firewall_options',
@@ -77,7 +77,7 @@ describe('firewall handlers against the emulator', () => {
       'policy_out',
     ]);
     await firewallOptionsHandler.apply(ctx, options, change, undefined);
-    expect(sim.simulator.state.firewall?.['vm/9002']?.options).toMatchObject({
+    expect(server.emulator.state.firewall?.['vm/9002']?.options).toMatchObject({
       enable: 1,
       policy_in: 'DROP',
     });

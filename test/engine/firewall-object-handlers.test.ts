@@ -51,9 +51,9 @@ describe('firewall alias and IP set handlers against the emulator', () => {
       action: 'update',
       changes: [{ key: 'cidr', from: '198.51.100.0/24', to: '203.0.113.0/24' }],
     });
-    expect(emulator.sim.simulator.state.firewall?.cluster?.aliases.office?.cidr).toBe('203.0.113.0/24');
+    expect(emulator.server.emulator.state.firewall?.cluster?.aliases.office?.cidr).toBe('203.0.113.0/24');
     await firewallAliasHandler.delete(await ctx(), { name: 'office', level: 'cluster' });
-    expect(emulator.sim.simulator.state.firewall?.cluster?.aliases.office).toBeUndefined();
+    expect(emulator.server.emulator.state.firewall?.cluster?.aliases.office).toBeUndefined();
   });
 
   it('GIVEN an IP set on a VM WHEN its entries and comment change THEN entries are added and removed and the comment kept in sync, then no-op', async () => {
@@ -77,7 +77,7 @@ describe('firewall alias and IP set handlers against the emulator', () => {
     const change = await converge(firewallIpsetHandler, await ctx(), second);
     expect(change.action).toBe('update');
     expect(change.changes.map((c) => c.key).sort()).toEqual(['cidr', 'comment']);
-    const live = emulator.sim.simulator.state.firewall?.['vm/9000']?.ipsets.admins;
+    const live = emulator.server.emulator.state.firewall?.['vm/9000']?.ipsets.admins;
     expect(live?.comment).toBe('admin desks');
     expect(live?.entries.map((e) => [e.cidr, e.comment ?? '', e.nomatch ?? 0]).sort()).toEqual([
       ['198.51.100.11', 'primary', 0],
@@ -85,7 +85,7 @@ describe('firewall alias and IP set handlers against the emulator', () => {
     ]);
     expect((await converge(firewallIpsetHandler, await ctx(), second)).action).toBe('no-op');
     await firewallIpsetHandler.delete(await ctx(), { name: 'admins', level: 'vm', node: 'pve1', vmid: 9000 });
-    expect(Object.keys(emulator.sim.simulator.state.firewall?.['vm/9000']?.ipsets ?? {})).toEqual([]);
+    expect(Object.keys(emulator.server.emulator.state.firewall?.['vm/9000']?.ipsets ?? {})).toEqual([]);
   });
 
   it('GIVEN an IP set on a node WHEN planned THEN a clear error says where Proxmox keeps them', async () => {

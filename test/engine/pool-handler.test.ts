@@ -13,7 +13,7 @@ describe('pool handler against the emulator', () => {
   it('GIVEN a pool WHEN created, re-planned, changed and deleted THEN each step does what it says', async () => {
     const emulator = await startTestEmulator({});
     running.push(emulator);
-    const { sim, client } = emulator;
+    const { server, client } = emulator;
     const api = new PveApi(client);
     const ctx = async (): Promise<HandlerContext> => ({
       api,
@@ -47,8 +47,8 @@ describe('pool handler against the emulator', () => {
       changes: [{ key: 'comment', from: 'acme', to: 'Acme Corp' }],
     });
     await poolHandler.apply(await ctx(), pool('Acme Corp'), change, undefined);
-    expect(sim.simulator.state.pools['customer-acme']?.comment).toBe('Acme Corp');
+    expect(server.emulator.state.pools['customer-acme']?.comment).toBe('Acme Corp');
     await poolHandler.delete(await ctx(), { pool_id: 'customer-acme' });
-    expect(sim.simulator.state.pools['customer-acme']).toBeUndefined();
+    expect(server.emulator.state.pools['customer-acme']).toBeUndefined();
   });
 });

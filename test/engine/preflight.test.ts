@@ -339,9 +339,9 @@ describe('permission check against the emulator', () => {
   /** A client and API for a token of the emulator. */
   function apiFor(tokenId: string, tokenSecret: string): PveApi {
     const client = new PveClient({
-      hosts: [emu.sim.url],
+      hosts: [emu.server.url],
       credentials: { tokenId, tokenSecret },
-      tls: { fingerprint: emu.sim.fingerprint },
+      tls: { fingerprint: emu.server.fingerprint },
       concurrency: 8,
     });
     clients.push(client);
@@ -427,7 +427,7 @@ describe('permission check against the emulator', () => {
     });
     const api = await tokenFor('short@pve', 'ci');
     await grant('/', 'NoVmConfigMemory', 'short@pve', 'short@pve!ci');
-    const writes = emu.sim.simulator.stats.writes;
+    const writes = emu.server.emulator.stats.writes;
     await expect(
       deployStacks({
         assembly: loadAssembly(outdir),
@@ -444,7 +444,7 @@ describe('permission check against the emulator', () => {
         /the API token short@pve!ci lacks \d+ privileges? .*\n.*VM\.Config\.Memory on \/vms\/\d+/,
       ),
     });
-    expect(emu.sim.simulator.stats.writes).toBe(writes);
+    expect(emu.server.emulator.stats.writes).toBe(writes);
   }, 60_000);
 
   it('GIVEN a token whose user has the role but the token does not THEN the privilege-separated token has nothing', async () => {

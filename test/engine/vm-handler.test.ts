@@ -2,20 +2,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { vmHandler } from '../../lib/engine/handlers/vm-handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
-import { type RunningSimulator, startTestEmulator } from '../../lib/sim/index.ts';
+import { type RunningEmulator, startTestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function setup(): Promise<{ sim: RunningSimulator; ctx: () => Promise<HandlerContext> }> {
+async function setup(): Promise<{ server: RunningEmulator; ctx: () => Promise<HandlerContext> }> {
   const emulator = await startTestEmulator({});
   running.push(emulator);
-  const { sim, client } = emulator;
+  const { server, client } = emulator;
   const api = new PveApi(client, { pollMs: 2, maxPollMs: 5 });
   // Each deploy reads the inventory once.
-  return { sim, ctx: async () => ({ api, inventory: await api.clusterResources(), stack: 'acme' }) };
+  return { server, ctx: async () => ({ api, inventory: await api.clusterResources(), stack: 'acme' }) };
 }
 
 const dbVm = (over: Record<string, unknown> = {}): DesiredResource => ({
@@ -44,14 +44,14 @@ const dbVm = (over: Record<string, unknown> = {}): DesiredResource => ({
 
 describe('VM handler against the emulator', () => {
   it('GIVEN a new VM WHEN planned and applied THEN it is cloned, configured, tagged, started, and a re-plan is a no-op', async () => {
-    const { sim, ctx } = await setup();
+    const { server, ctx } = await setup();
     const first = await ctx();
     expect(await vmHandler.read(first, dbVm())).toBeUndefined();
     const change = vmHandler.plan(dbVm(), undefined);
     expect(change.action).toBe('create');
     const attributes = await vmHandler.apply(first, dbVm(), change, undefined);
     expect(attributes).toEqual({ vm_id: 1042, node_name: 'pve1', mac_addresses: ['BC:24:11:0A:0B:0C'] });
-    const vm = sim.simulator.state.vms[1042]!;
+    const vm = server.emulator.state.vms[1042]!;
     expect(vm.status).toBe('running');
     expect(vm.config).toMatchObject({
       cores: 4,
@@ -60,15 +60,15 @@ describe('VM handler against the emulator', () => {
       scsi1: 'local-lvm:vm-1042-disk-1,discard=on,iothread=1,size=100G',
     });
 
-    const writesBefore = sim.simulator.stats.writes;
+    const writesBefore = server.emulator.stats.writes;
     const again = await ctx();
     const observed = await vmHandler.read(again, dbVm());
     expect(vmHandler.plan(dbVm(), observed)).toEqual({ action: 'no-op', changes: [], destroysData: false });
-    expect(sim.simulator.stats.writes).toBe(writesBefore);
+    expect(server.emulator.stats.writes).toBe(writesBefore);
   });
 
   it('GIVEN more cores in the plan WHEN planned THEN it is an in-place update that applies', async () => {
-    const { sim, ctx } = await setup();
+    const { server, ctx } = await setup();
     const c = await ctx();
     await vmHandler.apply(c, dbVm(), vmHandler.plan(dbVm(), undefined), undefined);
     const bigger = dbVm({ cpu: { cores: 8, type: 'x86-64-v2-AES' } });
@@ -81,7 +81,7 @@ describe('VM handler against the emulator', () => {
     });
     await vmHandler.apply(await ctx(), bigger, change, observed);
     // The VM runs, so cores wait in pending; GET config shows them (pending applied), so the next plan is clean.
-    expect(sim.simulator.state.vms[1042]!.pending).toEqual({ cores: 8 });
+    expect(server.emulator.state.vms[1042]!.pending).toEqual({ cores: 8 });
     expect(vmHandler.plan(bigger, await vmHandler.read(await ctx(), bigger)).action).toBe('no-op');
   });
 
@@ -99,7 +99,7 @@ describe('VM handler against the emulator', () => {
   });
 
   it('GIVEN a VM WHEN deleted THEN it is stopped and destroyed', async () => {
-    const { sim, ctx } = await setup();
+    const { server, ctx } = await setup();
     const attributes = await vmHandler.apply(
       await ctx(),
       dbVm(),
@@ -107,7 +107,7 @@ describe('VM handler against the emulator', () => {
       undefined,
     );
     await vmHandler.delete(await ctx(), attributes);
-    expect(sim.simulator.state.vms[1042]).toBeUndefined();
+    expect(server.emulator.state.vms[1042]).toBeUndefined();
     // A clone holds the template and the target storage; an update only its node.
     expect(vmHandler.locks(dbVm(), { action: 'create', changes: [], destroysData: false })).toEqual([
       'node:pve1',

@@ -3,20 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
-import { type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+import { type RunningEmulator, startEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function sim(dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-sim-'))): Promise<RunningSimulator> {
-  const s = await startSimulator({ port: 0, dataDir, latencyScale: 0.001 });
+async function serve(dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-emulator-'))): Promise<RunningEmulator> {
+  const s = await startEmulator({ port: 0, dataDir, latencyScale: 0.001 });
   running.push(s);
   return s;
 }
 
-function clientFor(s: RunningSimulator, tokenId = s.tokenId, tokenSecret = s.tokenSecret) {
+function clientFor(s: RunningEmulator, tokenId = s.tokenId, tokenSecret = s.tokenSecret) {
   const c = new PveClient({
     hosts: [s.url],
     credentials: { tokenId, tokenSecret },
@@ -37,8 +37,8 @@ async function failure(p: Promise<unknown>): Promise<PveError> {
   throw new Error('expected a PveError');
 }
 
-function addUser(s: RunningSimulator, userid: string, role: string, tokenRole?: string): string {
-  const state = s.simulator.state;
+function addUser(s: RunningEmulator, userid: string, role: string, tokenRole?: string): string {
+  const state = s.emulator.state;
   state.users[userid] = { enable: 1 };
   state.acl.push({ path: '/', ugid: userid, roleid: role, propagate: true });
   const tokenid = `${userid}!t`;
@@ -49,7 +49,7 @@ function addUser(s: RunningSimulator, userid: string, role: string, tokenRole?: 
 
 describe('emulator over HTTPS', () => {
   it('GIVEN a seeded cluster WHEN listed THEN nodes, storages and the three templates are there, typed like Proxmox', async () => {
-    const s = await sim();
+    const s = await serve();
     const { c, api } = clientFor(s);
     expect((await api.nodes()).map((n) => n.node)).toEqual(['pve1', 'pve2', 'pve3']);
     const resources = (await c.get('/cluster/resources')) as Array<Record<string, unknown>>;
@@ -72,7 +72,7 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN no or a wrong token WHEN calling THEN 401', async () => {
-    const s = await sim();
+    const s = await serve();
     const wrong = await failure(clientFor(s, s.tokenId, 'nope').c.get('/version'));
     expect(wrong.code).toBe('PVE_AUTH');
     const res = await fetchNoAuth(s);
@@ -81,9 +81,9 @@ describe('emulator over HTTPS', () => {
 
   it('GIVEN a wrong token WHEN calling THEN the 401 comes after the 3 s Proxmox waits (scaled), a good call does not wait', async () => {
     // Latency scale 0.1: the 3 s become 300 ms.
-    const s = await startSimulator({
+    const s = await startEmulator({
       port: 0,
-      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-sim-')),
+      dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-emulator-')),
       latencyScale: 0.1,
     });
     running.push(s);
@@ -96,8 +96,8 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN a token that may audit one VM only WHEN it lists /cluster/resources THEN it sees that VM and nothing else', async () => {
-    const s = await sim();
-    const state = s.simulator.state;
+    const s = await serve();
+    const state = s.emulator.state;
     state.users['viewer@pve'] = { enable: 1 };
     state.tokens['viewer@pve!t'] = { secret: 'secret-viewer', privsep: 0 };
     state.acl.push({ path: '/vms/9001', ugid: 'viewer@pve', roleid: 'PVEAuditor', propagate: true });
@@ -111,7 +111,7 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN Audit, Manage and Admin tokens WHEN they act THEN each may do only its level, with Proxmox 403 texts', async () => {
-    const s = await sim();
+    const s = await serve();
     const admin = clientFor(s).api;
     await admin.cloneQemu('pve1', 9002, { newid: 200, full: true });
     const audit = clientFor(s, addUser(s, 'auditor@pve', 'PVEAuditor'), 'secret-auditor@pve').api;
@@ -129,7 +129,7 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN a privilege-separated token WHEN its own ACL is narrower than its user THEN the intersection applies', async () => {
-    const s = await sim();
+    const s = await serve();
     const tokenid = addUser(s, 'ops@pve', 'Administrator', 'PVEAuditor');
     const { api } = clientFor(s, tokenid, 'secret-ops@pve');
     expect((await api.version()).release).toBe('8.4');
@@ -140,7 +140,7 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN a clone WHEN its config is read THEN only set keys come back, with new MACs and disks, and a stale digest is refused', async () => {
-    const s = await sim();
+    const s = await serve();
     const { api } = clientFor(s);
     await api.cloneQemu('pve1', 9000, { newid: 300, full: true, name: 'fw' });
     const config = await api.qemuConfig('pve1', 300);
@@ -163,10 +163,10 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN a full clone from a normal VM running WHEN a second clone starts THEN it fails with VM is locked (clone)', async () => {
-    const s = await sim();
+    const s = await serve();
     const { c, api } = clientFor(s);
     await api.cloneQemu('pve1', 9002, { newid: 400, full: true });
-    Object.assign(s.simulator.latency, { clone: 200_000 });
+    Object.assign(s.emulator.latency, { clone: 200_000 });
     const upid = (await c.post('/nodes/pve1/qemu/400/clone', { newid: 401, full: 1 })) as string;
     expect(upid).toMatch(/^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:qmclone:400:root@pam!pvecdk:$/);
     const locked = await failure(c.post('/nodes/pve1/qemu/400/clone', { newid: 402, full: 1 }));
@@ -181,9 +181,9 @@ describe('emulator over HTTPS', () => {
   });
 
   it("GIVEN more full clones on one storage than its lock allows WHEN they run THEN the extra one fails with can't lock file", async () => {
-    const s = await sim();
+    const s = await serve();
     const { c, api } = clientFor(s);
-    Object.assign(s.simulator.latency, { clone: 200_000 });
+    Object.assign(s.emulator.latency, { clone: 200_000 });
     const upids = [];
     for (const id of [500, 501, 502])
       upids.push((await c.post('/nodes/pve1/qemu/9001/clone', { newid: id, full: 1 })) as string);
@@ -202,7 +202,7 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN snapshots WHEN created, rolled back and deleted THEN the config follows and current shows the parent', async () => {
-    const s = await sim();
+    const s = await serve();
     const { api } = clientFor(s);
     await api.cloneQemu('pve1', 9002, { newid: 600 });
     await api.createSnapshot('pve1', 600, 'before', 'pvecdk');
@@ -218,20 +218,20 @@ describe('emulator over HTTPS', () => {
   });
 
   it('GIVEN a restart on the same data dir WHEN started again THEN state, token and certificate are kept', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pvecdk-sim-'));
-    const first = await sim(dir);
+    const dir = mkdtempSync(join(tmpdir(), 'pvecdk-emulator-'));
+    const first = await serve(dir);
     await clientFor(first).api.cloneQemu('pve1', 9002, { newid: 700, name: 'kept' });
     const { fingerprint, tokenSecret } = first;
     await running.splice(running.indexOf(first), 1)[0]!.close();
-    const second = await sim(dir);
+    const second = await serve(dir);
     expect(second.fingerprint).toBe(fingerprint);
     expect(second.tokenSecret).toBe(tokenSecret);
     expect((await clientFor(second).api.qemuConfig('pve1', 700)).name).toBe('kept');
   });
 
   it('GIVEN ticket auth WHEN a write lacks the CSRF token THEN 401 invalid csrf token; with it, it works', async () => {
-    const s = await sim();
-    const password = s.simulator.state.users['root@pam']!.password!;
+    const s = await serve();
+    const password = s.emulator.state.users['root@pam']!.password!;
     const login = (await clientFor(s).c.post('/access/ticket', { username: 'root@pam', password })) as {
       ticket: string;
       CSRFPreventionToken: string;
@@ -248,12 +248,12 @@ describe('emulator over HTTPS', () => {
   });
 });
 
-async function fetchNoAuth(s: RunningSimulator): Promise<number> {
+async function fetchNoAuth(s: RunningEmulator): Promise<number> {
   return (await rawPost(s, '/version', '', {}, 'GET')).status;
 }
 
 async function rawPost(
-  s: RunningSimulator,
+  s: RunningEmulator,
   path: string,
   body: string,
   headers: Record<string, string>,
@@ -274,7 +274,7 @@ async function rawPost(
 
 describe('node network', () => {
   it('GIVEN staged bridge edits WHEN applied THEN they become active; reverted ones vanish', async () => {
-    const s = await sim();
+    const s = await serve();
     const { api } = clientFor(s);
     await api.createNetwork('pve1', {
       iface: 'vmbr1',
@@ -283,7 +283,7 @@ describe('node network', () => {
       comments: 'pvecdk lan',
     });
     await api.createNetwork('pve1', { iface: 'vmbr2', type: 'bridge', autostart: true });
-    expect(s.simulator.state.nodes.pve1!.network.vmbr1).toBeUndefined();
+    expect(s.emulator.state.nodes.pve1!.network.vmbr1).toBeUndefined();
     expect((await api.network('pve1')).map((i) => i.iface)).toEqual([
       'eno1',
       'eno2',
@@ -292,7 +292,7 @@ describe('node network', () => {
       'vmbr2',
     ]);
     await api.applyNetwork('pve1');
-    expect(s.simulator.state.nodes.pve1!.network.vmbr1).toMatchObject({
+    expect(s.emulator.state.nodes.pve1!.network.vmbr1).toMatchObject({
       type: 'bridge',
       comments: 'pvecdk lan',
       active: 1,
@@ -307,7 +307,7 @@ describe('node network', () => {
 
 describe('client against the emulator', () => {
   it('GIVEN the emulator WHEN a client pins a wrong fingerprint THEN it is refused; with a dead first host the fallback answers', async () => {
-    const s = await sim();
+    const s = await serve();
     const wrong = new PveClient({
       hosts: [s.url],
       credentials: { tokenId: s.tokenId, tokenSecret: s.tokenSecret },

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Simulator, seedState } from '../../lib/sim/index.ts';
+import { Emulator, seedState } from '../../lib/sim/index.ts';
 
 function setup() {
-  const sim = new Simulator(seedState(), { latencyScale: 0 });
-  const auth = `PVEAPIToken=root@pam!pvecdk=${sim.state.tokens['root@pam!pvecdk']!.secret}`;
+  const emulator = new Emulator(seedState(), { latencyScale: 0 });
+  const auth = `PVEAPIToken=root@pam!pvecdk=${emulator.state.tokens['root@pam!pvecdk']!.secret}`;
   const call = (method: string, path: string, params: Record<string, string | number> = {}) => {
     const form = new URLSearchParams(
       Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
     ).toString();
     const withQuery = method === 'GET' || method === 'DELETE';
-    const res = sim.handle({
+    const res = emulator.handle({
       method,
       url: `/api2/json${path}${withQuery && form ? `?${form}` : ''}`,
       headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
@@ -22,7 +22,7 @@ function setup() {
       throw new Error(`${res.status} ${res.reason} ${JSON.stringify(json.errors ?? {})}`);
     return json.data;
   };
-  return { sim, call };
+  return { emulator, call };
 }
 
 describe('emulated firewall', () => {
@@ -122,7 +122,7 @@ describe('emulated datacenter objects', () => {
   });
 
   it('GIVEN a user, a token and an ACL WHEN created THEN the secret is returned once and the token can call', () => {
-    const { sim, call } = setup();
+    const { emulator, call } = setup();
     call('POST', '/access/users', { userid: 'deploy@pve', comment: 'pvecdk' });
     const token = call('POST', '/access/users/deploy@pve/token/ci', { privsep: 1 }) as {
       'full-tokenid': string;
@@ -133,7 +133,7 @@ describe('emulated datacenter objects', () => {
     call('POST', '/access/roles', { roleid: 'PvecdkDeploy', privs: 'VM.Audit,VM.Allocate,VM.Clone' });
     call('PUT', '/access/acl', { path: '/', roles: 'PvecdkDeploy', users: 'deploy@pve' });
     call('PUT', '/access/acl', { path: '/', roles: 'PvecdkDeploy', tokens: 'deploy@pve!ci' });
-    const res = sim.handle({
+    const res = emulator.handle({
       method: 'GET',
       url: '/api2/json/cluster/resources?type=vm',
       headers: { authorization: `PVEAPIToken=deploy@pve!ci=${token.value}` },
@@ -147,25 +147,30 @@ describe('emulated datacenter objects', () => {
 });
 
 describe('emulated guest agent, resize and migrate', () => {
-  it("GIVEN a stopped VM WHEN the agent is asked THEN Proxmox's errors; resize grows only; migrate moves the VM", () => {
-    const { sim, call } = setup();
+  it("GIVEN a stopped VM WHEN the agent is asked THEN Proxmox's errors; resize is a task that grows only; migrate moves the VM", async () => {
+    const { emulator, call } = setup();
     expect(() => call('POST', '/nodes/pve1/qemu/9002/agent/ping')).toThrow('VM 9002 is not running');
     expect(() => call('POST', '/nodes/pve1/qemu/9000/agent/ping')).toThrow('No QEMU guest agent configured');
-    call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '+8G' });
-    expect(sim.state.vms[9002]!.config.scsi0).toBe('local-lvm:base-9002-disk-0,size=16G');
-    expect(() => call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '4G' })).toThrow(
-      'shrinking disks is not supported',
-    );
+    const grow = call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '+8G' });
+    expect(grow).toMatch(/^UPID:pve1:[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:resize:9002:root@pam!pvecdk:$/);
+    const shrink = call('PUT', '/nodes/pve1/qemu/9002/resize', { disk: 'scsi0', size: '4G' });
+    await new Promise((r) => setTimeout(r, 10)); // both tasks finish
+    expect(emulator.state.vms[9002]!.config.scsi0).toBe('local-lvm:base-9002-disk-0,size=16G');
+    expect(emulator.tasks.get(String(grow))).toMatchObject({ status: 'stopped', exitstatus: 'OK' });
+    expect(emulator.tasks.get(String(shrink))).toMatchObject({
+      status: 'stopped',
+      exitstatus: 'shrinking disks is not supported',
+    });
     expect(typeof call('POST', '/nodes/pve1/qemu/9002/migrate', { target: 'pve2' })).toBe('string');
   });
 });
 
 describe('pending changes on a running VM', () => {
   it('GIVEN a running VM WHEN cores change THEN they wait in pending until a reboot, while the name applies at once', async () => {
-    const { sim, call } = setup();
+    const { emulator, call } = setup();
     call('POST', '/nodes/pve1/qemu/9002/clone', { newid: 120 });
     await new Promise((r) => setTimeout(r, 10)); // the clone task finishes
-    const vm = sim.state.vms[120]!;
+    const vm = emulator.state.vms[120]!;
     vm.status = 'running';
     call('PUT', '/nodes/pve1/qemu/120/config', { cores: 6, name: 'renamed' });
     // The schema: `current` means "get current values (instead of pending values)".

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
-import { FaultInjector, type FaultPlan, type RunningSimulator, startSimulator } from '../../lib/sim/index.ts';
+import { FaultInjector, type FaultPlan, type RunningEmulator, startEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function sim(faults: Partial<FaultPlan>): Promise<RunningSimulator> {
-  const s = await startSimulator({
+async function serve(faults: Partial<FaultPlan>): Promise<RunningEmulator> {
+  const s = await startEmulator({
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-faults-')),
     latencyScale: 0.001,
@@ -21,7 +21,7 @@ async function sim(faults: Partial<FaultPlan>): Promise<RunningSimulator> {
   return s;
 }
 
-function api(s: RunningSimulator, attempts = 8): PveApi {
+function api(s: RunningEmulator, attempts = 8): PveApi {
   const c = new PveClient({
     hosts: [s.url],
     credentials: { tokenId: s.tokenId, tokenSecret: s.tokenSecret },
@@ -34,7 +34,7 @@ function api(s: RunningSimulator, attempts = 8): PveApi {
 
 describe('fault injection', () => {
   it('GIVEN 5xx and resets on a third of reads WHEN a client reads THEN it converges through retries', async () => {
-    const s = await sim({
+    const s = await serve({
       seed: 7,
       rules: [
         { method: 'GET', rate: 0.3, fault: 'server-error' },
@@ -47,28 +47,28 @@ describe('fault injection', () => {
   });
 
   it('GIVEN lock timeouts on writes WHEN a config change is made THEN it is retried and applied exactly once', async () => {
-    const s = await sim({
+    const s = await serve({
       seed: 3,
       rules: [{ method: 'PUT', path: '/qemu/\\d+/config$', rate: 0.5, fault: 'lock-timeout' }],
     });
     const c = api(s).client;
     for (let i = 1; i <= 6; i++) await c.put('/nodes/pve1/qemu/9002/config', { description: `v${i}` });
-    expect(s.simulator.state.vms[9002]!.config.description).toBe('v6');
+    expect(s.emulator.state.vms[9002]!.config.description).toBe('v6');
     expect(s.faults.injected.requests).toBeGreaterThan(0);
   });
 
   it('GIVEN 5xx on writes WHEN a write gets one THEN it is not repeated and the error is clear', async () => {
-    const s = await sim({ seed: 1, rules: [{ method: 'POST', rate: 1, fault: 'server-error' }] });
+    const s = await serve({ seed: 1, rules: [{ method: 'POST', rate: 1, fault: 'server-error' }] });
     const e = await api(s)
       .cloneQemu('pve1', 9002, { newid: 150 })
       .catch((x: unknown) => x as PveError);
     expect(e).toBeInstanceOf(PveError);
     expect((e as PveError).message).toContain('POST /nodes/pve1/qemu/9002/clone: emulated server error');
-    expect(s.simulator.stats.requests).toBe(0);
+    expect(s.emulator.stats.requests).toBe(0);
   });
 
   it('GIVEN failing tasks WHEN a clone runs THEN PVE_TASK_FAILED carries the injected error and the log', async () => {
-    const s = await sim({ taskFailureRate: 1, taskError: 'storage migration failed: disk full' });
+    const s = await serve({ taskFailureRate: 1, taskError: 'storage migration failed: disk full' });
     const e = (await api(s)
       .cloneQemu('pve1', 9002, { newid: 151 })
       .catch((x: unknown) => x)) as PveError;
@@ -89,7 +89,7 @@ describe('fault injection', () => {
   });
 
   it('GIVEN the admin endpoint WHEN called with the root token THEN the plan changes at run time; without it, 401', async () => {
-    const s = await sim({});
+    const s = await serve({});
     const { request, Agent } = await import('undici');
     const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
     const put = async (auth: string, body: unknown) => {

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Simulator, seedState } from '../../lib/sim/index.ts';
+import { Emulator, seedState } from '../../lib/sim/index.ts';
 
-const sim = new Simulator(seedState(), { latencyScale: 0 });
-const secret = sim.state.tokens['root@pam!pvecdk']!.secret;
+const emulator = new Emulator(seedState(), { latencyScale: 0 });
+const secret = emulator.state.tokens['root@pam!pvecdk']!.secret;
 const headers = {
   authorization: `PVEAPIToken=root@pam!pvecdk=${secret}`,
   'content-type': 'application/x-www-form-urlencoded',
 };
 
 function call(method: string, path: string, body = '') {
-  const res = sim.handle({ method, url: `/api2/json${path}`, headers, body });
+  const res = emulator.handle({ method, url: `/api2/json${path}`, headers, body });
   return {
     ...res,
     json: res.body
@@ -36,7 +36,7 @@ describe('schema validation', () => {
   it("GIVEN every method the schema lists WHEN a required parameter is missing THEN 400 names it with Proxmox's text", () => {
     let checked = 0;
     const failures: string[] = [];
-    for (const { template, method, info } of sim.schema.methods()) {
+    for (const { template, method, info } of emulator.schema.methods()) {
       const props = info.parameters?.properties ?? {};
       const pathParams = new Set([...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!));
       // Methods whose only required parameters are in the path cannot miss one: there is nothing to leave out.
@@ -85,23 +85,25 @@ describe('schema validation', () => {
   });
 
   it('GIVEN a JSON body WHEN booleans are true/false THEN they are accepted', () => {
-    const res = sim.handle({
+    const res = emulator.handle({
       method: 'PUT',
       url: '/api2/json/nodes/pve1/qemu/9002/config',
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify({ onboot: true, description: 'json body' }),
     });
     expect(res.status).toBe(200);
-    expect(sim.state.vms[9002]!.config).toMatchObject({ onboot: 1, description: 'json body' });
+    expect(emulator.state.vms[9002]!.config).toMatchObject({ onboot: 1, description: 'json body' });
   });
 
   it('GIVEN a body on GET or an unknown content type WHEN sent THEN refused like Proxmox', () => {
-    expect(sim.handle({ method: 'GET', url: '/api2/json/version', headers, body: 'a=1' })).toMatchObject({
-      status: 501,
-      reason: "Unexpected content for method 'GET'",
-    });
+    expect(emulator.handle({ method: 'GET', url: '/api2/json/version', headers, body: 'a=1' })).toMatchObject(
+      {
+        status: 501,
+        reason: "Unexpected content for method 'GET'",
+      },
+    );
     expect(
-      sim.handle({
+      emulator.handle({
         method: 'POST',
         url: '/api2/json/nodes/pve1/qemu/9001/config',
         headers: { ...headers, 'content-type': 'text/plain' },

@@ -57,13 +57,13 @@ async function raw(
 ) {
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
   try {
-    const res = await request(`${e.sim.url}/api2/json${path}`, {
+    const res = await request(`${e.server.url}/api2/json${path}`, {
       method: 'POST',
       headers: {
         'content-type': options.contentType ?? `multipart/form-data; boundary=${BOUNDARY}`,
         ...(options.auth === false
           ? {}
-          : { authorization: `PVEAPIToken=${e.sim.tokenId}=${e.sim.tokenSecret}` }),
+          : { authorization: `PVEAPIToken=${e.server.tokenId}=${e.server.tokenSecret}` }),
       },
       body,
       dispatcher: agent,
@@ -97,7 +97,7 @@ describe('emulator: storage upload', () => {
         ctime: expect.any(Number),
       },
     ]);
-    expect(e.sim.simulator.state.storageFiles?.['pve1/local:iso/debian-12.iso']?.sha256).toBe(sha256(data));
+    expect(e.server.emulator.state.storageFiles?.['pve1/local:iso/debian-12.iso']?.sha256).toBe(sha256(data));
     const log = (await e.api.taskLog(upid)).map((l) => l.t);
     expect(log[0]).toMatch(/^starting file import from: \/var\/tmp\/pveupload-[0-9a-f]+$/);
     expect(log.slice(1)).toEqual([
@@ -174,7 +174,7 @@ describe('emulator: storage upload', () => {
     expect(snippet.paramErrors).toEqual({
       content: "value 'snippets' does not have a value in the enumeration 'iso, vztmpl, import'",
     });
-    expect(e.sim.simulator.state.storageFiles ?? {}).toEqual({});
+    expect(e.server.emulator.state.storageFiles ?? {}).toEqual({});
 
     // Proxmox normalizes the name.
     await e.api.waitForTask(
@@ -266,7 +266,7 @@ describe('emulator: storage upload', () => {
       }),
     ).toEqual([506, "upload 'Content-Type 'application/x-www-form-urlencoded' not implemented"]);
     // Only the first, well-formed upload was stored.
-    await e.sim.simulator.tasks.drain();
-    expect(Object.keys(e.sim.simulator.state.storageFiles ?? {})).toEqual(['pve1/local:iso/a.iso']);
+    await e.server.emulator.tasks.drain();
+    expect(Object.keys(e.server.emulator.state.storageFiles ?? {})).toEqual(['pve1/local:iso/a.iso']);
   });
 });

@@ -46,9 +46,9 @@ export const backupJobHandler: ResourceHandler = {
   },
 
   async read(ctx, resource) {
-    const jobs = (await sharedRead(ctx, 'cluster:backup', () =>
-      ctx.api.client.get('/cluster/backup'),
-    )) as Array<Record<string, unknown>>;
+    const jobs: Array<Record<string, unknown>> = await sharedRead(ctx, 'cluster:backup', () =>
+      ctx.api.backupJobs.list(),
+    );
     const job = jobs.find((j) => j.id === resource.properties.id);
     return job ? { attributes: { id: job.id }, live: job } : undefined;
   },
@@ -67,12 +67,12 @@ export const backupJobHandler: ResourceHandler = {
   async apply(ctx, resource, change) {
     const id = String(resource.properties.id);
     const params: PveParams = desired(resource.properties);
-    if (change.action === 'create') await ctx.api.client.post('/cluster/backup', { id, ...params });
-    else await ctx.api.client.put(`/cluster/backup/${encodeURIComponent(id)}`, params);
+    if (change.action === 'create') await ctx.api.backupJobs.create(id, params);
+    else await ctx.api.backupJobs.update(id, params);
     return { id };
   },
 
   async delete(ctx, attributes) {
-    await ctx.api.client.delete(`/cluster/backup/${encodeURIComponent(String(attributes.id))}`);
+    await ctx.api.backupJobs.delete(String(attributes.id));
   },
 };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { StorageApi, type StorageUpload } from '../../pve/api/storage.ts';
+import type { StorageUpload } from '../../pve/api/storage.ts';
 import type { PveUploadFile } from '../../pve/client.ts';
 import { type DesiredResource, type PlannedChange, type ResourceHandler, sharedRead } from './handler.ts';
 import { atResource } from './handler-errors.ts';
@@ -169,7 +169,7 @@ export const fileHandler: ResourceHandler = {
         );
     }
     const volumes = await sharedRead(ctx, `storage-content:${at.node}/${at.storage}/${at.content}`, () =>
-      new StorageApi(ctx.api.client).content(at.node, at.storage, at.content),
+      ctx.api.storage.content(at.node, at.storage, at.content),
     ).catch((e) => {
       throw atResource(resource.path, e, `check that storage '${at.storage}' exists on node ${at.node}`);
     });
@@ -223,9 +223,7 @@ export const fileHandler: ResourceHandler = {
       timeoutMs: timeout === undefined ? 1_800_000 : Number(timeout) * 1000,
     };
     try {
-      await ctx.api.waitForTask(
-        await new StorageApi(ctx.api.client).startUpload(at.node, at.storage, upload),
-      );
+      await ctx.api.waitForTask(await ctx.api.storage.startUpload(at.node, at.storage, upload));
     } catch (e) {
       throw atResource(resource.path, e);
     }
@@ -233,7 +231,7 @@ export const fileHandler: ResourceHandler = {
   },
 
   async delete(ctx, attributes) {
-    const upid = await new StorageApi(ctx.api.client).deleteVolume(
+    const upid = await ctx.api.storage.deleteVolume(
       String(attributes.node_name),
       String(attributes.datastore_id),
       String(attributes.id),

@@ -18,7 +18,7 @@ export const haResourceHandler: ResourceHandler = {
   },
 
   async read(ctx, resource) {
-    const list = (await ctx.api.client.get('/cluster/ha/resources')) as Array<Record<string, unknown>>;
+    const list: Array<Record<string, unknown>> = await ctx.api.haResources.list();
     const entry = list.find((r) => r.sid === resource.properties.resource_id);
     return entry ? { attributes: { resource_id: entry.sid }, live: entry } : undefined;
   },
@@ -35,19 +35,12 @@ export const haResourceHandler: ResourceHandler = {
 
   async apply(ctx, resource, change) {
     const sid = String(resource.properties.resource_id);
-    if (change.action === 'create')
-      await ctx.api.client.post('/cluster/ha/resources', { sid, ...desired(resource.properties) });
-    else
-      await ctx.api.client.put(
-        `/cluster/ha/resources/${encodeURIComponent(sid)}`,
-        desired(resource.properties),
-      );
+    if (change.action === 'create') await ctx.api.haResources.create(sid, desired(resource.properties));
+    else await ctx.api.haResources.update(sid, desired(resource.properties));
     return { resource_id: sid };
   },
 
   async delete(ctx, attributes) {
-    await ctx.api.client.delete(
-      `/cluster/ha/resources/${encodeURIComponent(String(attributes.resource_id))}`,
-    );
+    await ctx.api.haResources.delete(String(attributes.resource_id));
   },
 };

@@ -190,8 +190,7 @@ export const vmHandler: ResourceHandler = {
       if (DISK.test(key) && live[key] !== undefined && !String(value).endsWith(':cloudinit')) {
         const want = Number(/^[^:]+:(\d+)/.exec(String(value))?.[1] ?? 0);
         const have = Number(/size=(\d+)G/.exec(String(live[key]))?.[1] ?? 0);
-        if (want > have)
-          await ctx.api.client.put(`/nodes/${node}/qemu/${vmid}/resize`, { disk: key, size: `${want}G` });
+        if (want > have) await ctx.api.resizeQemuDisk(node, vmid, key, `${want}G`);
         continue;
       }
       update[key] = value;

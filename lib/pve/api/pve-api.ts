@@ -9,7 +9,9 @@ import {
 } from '../tasks.ts';
 import { isUpid } from '../upid.ts';
 import { AccessApi } from './access.ts';
+import { BackupJobsApi } from './backup-jobs.ts';
 import { FirewallApi } from './firewall.ts';
+import { HaResourcesApi } from './ha-resources.ts';
 import { PoolsApi } from './pools.ts';
 import {
   type ClusterResource,
@@ -23,6 +25,7 @@ import {
   UpidSchema,
   VersionSchema,
 } from './schemas.ts';
+import { StorageApi } from './storage.ts';
 
 const seg = (v: string | number) => encodeURIComponent(String(v));
 
@@ -34,6 +37,9 @@ export class PveApi {
   readonly firewall: FirewallApi;
   readonly pools: PoolsApi;
   readonly access: AccessApi;
+  readonly storage: StorageApi;
+  readonly backupJobs: BackupJobsApi;
+  readonly haResources: HaResourcesApi;
 
   constructor(
     readonly client: PveClient,
@@ -42,6 +48,9 @@ export class PveApi {
     this.firewall = new FirewallApi(client);
     this.pools = new PoolsApi(client);
     this.access = new AccessApi(client);
+    this.storage = new StorageApi(client, wait);
+    this.backupJobs = new BackupJobsApi(client);
+    this.haResources = new HaResourcesApi(client);
   }
 
   version() {
@@ -74,6 +83,16 @@ export class PveApi {
   /** Changes a VM's config synchronously (PUT); Proxmox holds the config lock for the call. */
   async setQemuConfig(node: string, vmid: number, params: PveParams): Promise<void> {
     await this.client.put(`/nodes/${seg(node)}/qemu/${vmid}/config`, params);
+  }
+
+  /**
+   * Grows a disk to `size` (`32G`, or `+8G` to add); Proxmox never shrinks one.
+   * PVE 8 runs the resize as a task and answers its UPID, which is waited for.
+   */
+  async resizeQemuDisk(node: string, vmid: number, disk: string, size: string): Promise<void> {
+    await this.task(
+      await this.client.put(`/nodes/${seg(node)}/qemu/${vmid}/resize`, { disk, size }, UpidSchema.nullable()),
+    );
   }
 
   async createQemu(node: string, params: PveParams & { vmid: number }): Promise<void> {

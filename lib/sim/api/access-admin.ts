@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { dieError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
 import { BUILTIN_ROLES } from '../privileges.ts';
-import { dieError } from '../sim-error.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')

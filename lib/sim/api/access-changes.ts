@@ -1,13 +1,13 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { BUILTIN_ROLES, PVE8_PRIVILEGES } from '../privileges.ts';
-import { dieError } from '../sim-error.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')
     .split(/[,;\s]+/)
     .filter(Boolean);
 
-function user(ctx: SimContext) {
+function user(ctx: EmulatorContext) {
   const id = String(ctx.params.userid);
   const u = ctx.state.users[id];
   if (!u) throw dieError(`no such user ('${id}')`);
@@ -15,7 +15,7 @@ function user(ctx: SimContext) {
 }
 
 /** A custom role by id; built-in roles are refused as Proxmox does (texts unverified). */
-function customRole(ctx: SimContext, verb: 'modified' | 'deleted'): string {
+function customRole(ctx: EmulatorContext, verb: 'modified' | 'deleted'): string {
   const id = String(ctx.params.roleid);
   if (BUILTIN_ROLES[id]) throw dieError(`auto-generated role '${id}' cannot be ${verb}`);
   if (!ctx.state.roles[id]) throw dieError(`role '${id}' does not exist`);

@@ -1,6 +1,6 @@
 import { effectivePrivileges } from '../acl.ts';
+import { EmulatorHttpError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
-import { SimHttpError } from '../sim-error.ts';
 
 /** Tickets and the caller's effective permissions. */
 export const accessHandlers: HandlerTable = [
@@ -15,7 +15,7 @@ export const accessHandlers: HandlerTable = [
       // Renewal: the old ticket is posted as the password.
       const renewed = password.startsWith('PVE:') ? ctx.tickets.verify(password) : undefined;
       if (!user?.enable || (renewed !== userid && user.password !== password)) {
-        throw new SimHttpError(401, 'authentication failure');
+        throw new EmulatorHttpError(401, 'authentication failure');
       }
       const { ticket, csrf } = ctx.tickets.issue(userid);
       return {

@@ -1,17 +1,17 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { SimHttpError } from '../sim-error.ts';
+import { EmulatorHttpError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
 
-function nodeOf(ctx: SimContext) {
+function nodeOf(ctx: EmulatorContext) {
   const node = ctx.state.nodes[String(ctx.params.node)];
   if (!node)
-    throw new SimHttpError(
+    throw new EmulatorHttpError(
       500,
       `hostname lookup '${String(ctx.params.node)}' failed - failed to get address info for: ${String(ctx.params.node)}: Name or service not known`,
     );
   return node;
 }
 
-function vmResource(ctx: SimContext) {
+function vmResource(ctx: EmulatorContext) {
   return Object.values(ctx.state.vms).map((vm) => {
     const entry: Record<string, unknown> = {
       id: `qemu/${vm.vmid}`,
@@ -145,17 +145,19 @@ export const clusterHandlers: HandlerTable = [
       if (ctx.params.vmid !== undefined) {
         const id = Number(ctx.params.vmid);
         if (ctx.state.vms[id])
-          throw new SimHttpError(400, 'Parameter verification failed.', { vmid: `VM ${id} already exists` });
+          throw new EmulatorHttpError(400, 'Parameter verification failed.', {
+            vmid: `VM ${id} already exists`,
+          });
         return String(id);
       }
       for (let id = 100; id < 1_000_000; id++) if (!ctx.state.vms[id]) return String(id);
-      throw new SimHttpError(500, 'unable to get any free VMID in range [100, 1000000]');
+      throw new EmulatorHttpError(500, 'unable to get any free VMID in range [100, 1000000]');
     },
   ],
 ];
 
 /** The audit privilege Proxmox checks before listing a resource in /cluster/resources. */
-function mayAudit(ctx: SimContext, entry: Record<string, unknown>): boolean {
+function mayAudit(ctx: EmulatorContext, entry: Record<string, unknown>): boolean {
   switch (entry.type) {
     case 'qemu':
     case 'lxc':

@@ -1,24 +1,24 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')
     .split(/[,;\s]+/)
     .filter(Boolean);
 
-function pool(ctx: SimContext) {
+function pool(ctx: EmulatorContext) {
   const p = ctx.state.pools[String(ctx.params.poolid)];
   if (!p) throw dieError(`pool '${String(ctx.params.poolid)}' does not exist`);
   return p;
 }
 
-function backupJob(ctx: SimContext) {
+function backupJob(ctx: EmulatorContext) {
   const job = ctx.state.backupJobs?.[String(ctx.params.id)];
   if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
   return job;
 }
 
-function haResource(ctx: SimContext) {
+function haResource(ctx: EmulatorContext) {
   const r = ctx.state.haResources?.[String(ctx.params.sid)];
   if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
   return r;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { HandlerTable, SimContext, SimHandler } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
-import type { SimFirewallRule, SimFirewallScope } from '../state.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, EmulatorHandler, HandlerTable } from '../handler.ts';
+import type { EmulatorFirewallRule, EmulatorFirewallScope } from '../state.ts';
 
 const RULE_KEYS = [
   'type',
@@ -34,9 +34,9 @@ const OPTION_KEYS = [
   'log_ratelimit',
 ];
 
-type ScopeOf = (ctx: SimContext) => string;
+type ScopeOf = (ctx: EmulatorContext) => string;
 
-function scope(ctx: SimContext, key: string): SimFirewallScope {
+function scope(ctx: EmulatorContext, key: string): EmulatorFirewallScope {
   ctx.state.firewall ??= {};
   ctx.state.firewall[key] ??= { rules: [], options: {}, ipsets: {}, aliases: {} };
   return ctx.state.firewall[key];
@@ -47,27 +47,27 @@ function listDigest(value: unknown): string {
   return createHash('sha1').update(JSON.stringify(value)).digest('hex');
 }
 
-function checkDigest(ctx: SimContext, current: unknown): void {
+function checkDigest(ctx: EmulatorContext, current: unknown): void {
   if (ctx.params.digest !== undefined && ctx.params.digest !== listDigest(current)) {
     throw dieError('detected modified configuration - file changed by other user? Try again.');
   }
 }
 
-function pick(params: Record<string, unknown>, keys: readonly string[]): SimFirewallRule {
-  const out: SimFirewallRule = {};
+function pick(params: Record<string, unknown>, keys: readonly string[]): EmulatorFirewallRule {
+  const out: EmulatorFirewallRule = {};
   for (const k of keys) if (params[k] !== undefined) out[k] = params[k] as string | number;
   return out;
 }
 
-function ruleAt(s: SimFirewallScope, pos: unknown): SimFirewallRule {
+function ruleAt(s: EmulatorFirewallScope, pos: unknown): EmulatorFirewallRule {
   const rule = s.rules[Number(pos)];
   if (!rule) throw dieError(`no rule at position ${String(pos)}`);
   return rule;
 }
 
 function handlersFor(base: string, scopeOf: ScopeOf, withOptions: boolean, withSets: boolean): HandlerTable {
-  const rules = (ctx: SimContext) => scope(ctx, scopeOf(ctx));
-  const list: SimHandler = (ctx) => {
+  const rules = (ctx: EmulatorContext) => scope(ctx, scopeOf(ctx));
+  const list: EmulatorHandler = (ctx) => {
     const s = rules(ctx);
     const digest = listDigest(s.rules);
     return s.rules.map((r, pos) => ({ ...r, pos, enable: r.enable ?? 0, digest }));
@@ -322,5 +322,5 @@ export const firewallHandlers: HandlerTable = [
     (ctx) => `group/${String(ctx.params.group)}`,
     false,
     false,
-  ).map(([m, t, h]) => [m, t.replace('/rules', ''), h] as [string, string, SimHandler]),
+  ).map(([m, t, h]) => [m, t.replace('/rules', ''), h] as [string, string, EmulatorHandler]),
 ];

@@ -1,15 +1,15 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
-import type { SimNetIface, SimNode } from '../state.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import type { EmulatorNetIface, EmulatorNode } from '../state.ts';
 
-function nodeOf(ctx: SimContext): SimNode {
+function nodeOf(ctx: EmulatorContext): EmulatorNode {
   const node = ctx.state.nodes[String(ctx.params.node)];
   if (!node) throw dieError(`no such cluster node '${String(ctx.params.node)}'`);
   return node;
 }
 
 /** What the node would have after applying its staged changes. */
-function staged(node: SimNode): Record<string, SimNetIface> {
+function staged(node: EmulatorNode): Record<string, EmulatorNetIface> {
   const out = { ...node.network };
   for (const [iface, change] of Object.entries(node.pendingNetwork ?? {})) {
     if (change === null) delete out[iface];
@@ -18,12 +18,12 @@ function staged(node: SimNode): Record<string, SimNetIface> {
   return out;
 }
 
-function ifaceFrom(params: Record<string, unknown>, base: Partial<SimNetIface> = {}): SimNetIface {
-  const out: SimNetIface = {
+function ifaceFrom(params: Record<string, unknown>, base: Partial<EmulatorNetIface> = {}): EmulatorNetIface {
+  const out: EmulatorNetIface = {
     ...base,
     iface: String(params.iface),
     type: String(params.type ?? base.type),
-  } as SimNetIface;
+  } as EmulatorNetIface;
   for (const key of [
     'autostart',
     'bridge_ports',

@@ -1,6 +1,6 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
-import type { QemuConfig, SimVm } from '../state.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import type { EmulatorVm, QemuConfig } from '../state.ts';
 import { addToPool, removeFromPools, vmOnNode } from './qemu.ts';
 import { assertUnlocked, normaliseValue } from './qemu-config-store.ts';
 
@@ -52,7 +52,7 @@ export const qemuCloneHandlers: HandlerTable = [
   [
     'POST',
     '/nodes/{node}/qemu/{vmid}/clone',
-    (ctx: SimContext) => {
+    (ctx: EmulatorContext) => {
       const source = vmOnNode(ctx);
       const newid = Number(ctx.params.newid);
       const existing = ctx.state.vms[newid];
@@ -69,7 +69,7 @@ export const qemuCloneHandlers: HandlerTable = [
       const targetNode = String(ctx.params.target ?? source.node);
       if (!ctx.state.nodes[targetNode]) throw dieError(`no such cluster node '${targetNode}'`);
       const storage = ctx.params.storage as string | undefined;
-      const target: SimVm = {
+      const target: EmulatorVm = {
         vmid: newid,
         node: targetNode,
         config: {},

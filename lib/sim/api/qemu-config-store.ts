@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { dieError, SimHttpError } from '../sim-error.ts';
-import type { QemuConfig, SimVm } from '../state.ts';
+import { dieError, EmulatorHttpError } from '../emulator-error.ts';
+import type { EmulatorVm, QemuConfig } from '../state.ts';
 
 /** The SHA1 Proxmox returns as `digest`: here of the config in a canonical text form. */
 export function configDigest(config: QemuConfig): string {
@@ -12,7 +12,7 @@ export function configDigest(config: QemuConfig): string {
 }
 
 /** Refuses changes to a locked VM, with Proxmox's text. */
-export function assertUnlocked(vm: SimVm): void {
+export function assertUnlocked(vm: EmulatorVm): void {
   if (vm.lock) throw dieError(`VM is locked (${vm.lock})`);
 }
 
@@ -96,7 +96,7 @@ const NOT_HOTPLUGGABLE =
   /^(cores|sockets|cpu|vcpus|memory|machine|bios|ostype|agent|vga|numa|args|arch|kvm|(ide|sata)\d+|efidisk0|tpmstate0|usb\d+|hostpci\d+)$/;
 
 /** Moves pending changes into the config (cold start, reboot). */
-export function applyPending(vm: SimVm): void {
+export function applyPending(vm: EmulatorVm): void {
   for (const [key, value] of Object.entries(vm.pending ?? {})) {
     if (value === null) delete vm.config[key];
     else vm.config[key] = value;
@@ -116,7 +116,7 @@ export function touchedKeys(params: Record<string, unknown>): string[] {
 }
 
 /** Applies a config update (set keys, `delete` list), after the digest and lock checks Proxmox makes first. */
-export function applyConfigUpdate(vm: SimVm, params: Record<string, unknown>): void {
+export function applyConfigUpdate(vm: EmulatorVm, params: Record<string, unknown>): void {
   if (params.digest !== undefined && params.digest !== configDigest(vm.config)) {
     throw dieError('checksum mismatch (file change by other user?)');
   }
@@ -126,7 +126,7 @@ export function applyConfigUpdate(vm: SimVm, params: Record<string, unknown>): v
     .filter(Boolean);
   for (const key of deletions) {
     if (key in params) {
-      throw new SimHttpError(400, 'Parameter verification failed.', {
+      throw new EmulatorHttpError(400, 'Parameter verification failed.', {
         delete: `cannot set and delete '${key}' at the same time`,
       });
     }
@@ -185,6 +185,6 @@ export function checkConfigPrivileges(
   for (const key of keys) {
     const priv = privilegeForKey(key, values[key]);
     if (!has(priv, `/vms/${vmid}`))
-      throw new SimHttpError(403, `Permission check failed (/vms/${vmid}, ${priv})`);
+      throw new EmulatorHttpError(403, `Permission check failed (/vms/${vmid}, ${priv})`);
   }
 }

@@ -1,10 +1,10 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { vmOnNode } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
 
 /** A console ticket and port, as vncproxy and termproxy answer (there is no console behind it). */
-function consoleTicket(ctx: SimContext) {
+function consoleTicket(ctx: EmulatorContext) {
   const vm = vmOnNode(ctx);
   return {
     port: String(5900 + (vm.vmid % 100)),
@@ -80,23 +80,34 @@ export const qemuExtraHandlers: HandlerTable = [
   [
     'PUT',
     '/nodes/{node}/qemu/{vmid}/resize',
-    (ctx) => {
-      const vm = vmOnNode(ctx);
-      if (ctx.params.digest !== undefined && ctx.params.digest !== configDigest(vm.config))
-        throw dieError('checksum mismatch (file change by other user?)');
-      assertUnlocked(vm);
-      const disk = String(ctx.params.disk);
-      const current = vm.config[disk];
-      if (current === undefined) throw dieError(`disk '${disk}' does not exist`);
-      const have = Number(/size=(\d+)G/.exec(String(current))?.[1] ?? 0);
-      const spec = /^(\+?)(\d+)G?$/.exec(String(ctx.params.size));
-      if (!spec) throw dieError(`invalid size '${String(ctx.params.size)}'`);
-      const want = spec[1] ? have + Number(spec[2]) : Number(spec[2]);
-      if (want < have) throw dieError(`shrinking disks is not supported`);
-      vm.config[disk] = String(current).replace(/size=\d+G/, `size=${want}G`);
-      ctx.changed();
-      return null;
-    },
+    // qemu-server 8.x forks a `resize` worker and answers its UPID; every check
+    // (digest, lock, disk, shrinking) runs inside it, so they fail the task.
+    (ctx) =>
+      ctx.tasks.start(
+        String(ctx.params.node),
+        'resize',
+        String(ctx.params.vmid),
+        ctx.actor,
+        ctx.latency.config,
+        () => {
+          const vm = vmOnNode(ctx);
+          if (ctx.params.digest !== undefined && ctx.params.digest !== configDigest(vm.config))
+            throw new Error('checksum mismatch (file change by other user?)');
+          assertUnlocked(vm);
+          const disk = String(ctx.params.disk);
+          const current = vm.config[disk];
+          if (current === undefined) throw new Error(`disk '${disk}' does not exist`);
+          const have = Number(/size=(\d+)G/.exec(String(current))?.[1] ?? 0);
+          const spec = /^(\+?)(\d+)G?$/.exec(String(ctx.params.size));
+          if (!spec) throw new Error('internal error');
+          const want = spec[1] ? have + Number(spec[2]) : Number(spec[2]);
+          if (want < have) throw new Error('shrinking disks is not supported');
+          if (want === have) return [];
+          vm.config[disk] = String(current).replace(/size=\d+G/, `size=${want}G`);
+          ctx.changed();
+          return [`update VM ${vm.vmid}: resize --disk ${disk} --size ${String(ctx.params.size)}`];
+        },
+      ),
   ],
   [
     'POST',

@@ -1,5 +1,5 @@
+import { dieError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
 import { vmOnNode } from './qemu.ts';
 import { assertUnlocked } from './qemu-config-store.ts';
 

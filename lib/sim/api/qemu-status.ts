@@ -1,5 +1,5 @@
-import type { HandlerTable, SimContext, SimHandler } from '../handler.ts';
-import { dieError } from '../sim-error.ts';
+import { dieError } from '../emulator-error.ts';
+import type { EmulatorContext, EmulatorHandler, HandlerTable } from '../handler.ts';
 import { vmOnNode } from './qemu.ts';
 import { applyPending, assertUnlocked } from './qemu-config-store.ts';
 
@@ -15,8 +15,8 @@ const RESULT: Record<PowerAction, 'running' | 'stopped'> = {
   resume: 'running',
 };
 
-function power(action: PowerAction): SimHandler {
-  return (ctx: SimContext) => {
+function power(action: PowerAction): EmulatorHandler {
+  return (ctx: EmulatorContext) => {
     const vm = vmOnNode(ctx);
     if (vm.config.template) throw dieError(`you can't ${action} a vm if it's a template`);
     // stop may override a lock the way `qm stop --skiplock` would only for root; keep Proxmox's plain check.
@@ -68,6 +68,6 @@ export const qemuStatusHandlers: HandlerTable = [
     },
   ],
   ...(['start', 'stop', 'shutdown', 'reboot', 'reset', 'suspend', 'resume'] as const).map(
-    (a) => ['POST', `/nodes/{node}/qemu/{vmid}/status/${a}`, power(a)] as [string, string, SimHandler],
+    (a) => ['POST', `/nodes/{node}/qemu/{vmid}/status/${a}`, power(a)] as [string, string, EmulatorHandler],
   ),
 ];

@@ -1,6 +1,6 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { dieError, SimHttpError } from '../sim-error.ts';
-import type { SimVm } from '../state.ts';
+import { dieError, EmulatorHttpError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import type { EmulatorVm } from '../state.ts';
 import {
   applyConfigUpdate,
   assertUnlocked,
@@ -10,14 +10,14 @@ import {
   touchedKeys,
 } from './qemu-config-store.ts';
 
-function checkNode(ctx: SimContext): string {
+function checkNode(ctx: EmulatorContext): string {
   const node = String(ctx.params.node);
   if (!ctx.state.nodes[node]) throw dieError(`no such cluster node '${node}'`);
   return node;
 }
 
 /** The VM, on the node the path names (Proxmox proxies to the owning node; here a mismatch is an error). */
-export function vmOnNode(ctx: SimContext): SimVm {
+export function vmOnNode(ctx: EmulatorContext): EmulatorVm {
   const vm = ctx.vm(ctx.params.vmid);
   if (vm.node !== String(ctx.params.node)) {
     throw dieError(
@@ -66,7 +66,7 @@ export const qemuHandlers: HandlerTable = [
       const existing = ctx.state.vms[vmid];
       if (existing)
         throw dieError(`unable to create VM ${vmid} - VM ${vmid} already exists on node '${existing.node}'`);
-      const vm: SimVm = { vmid, node, config: {}, status: 'stopped', snapshots: {}, lock: 'create' };
+      const vm: EmulatorVm = { vmid, node, config: {}, status: 'stopped', snapshots: {}, lock: 'create' };
       ctx.state.vms[vmid] = vm;
       const { pool, start, node: _n, vmid: _v, ...settings } = ctx.params;
       // One key at a time, so each new disk sees the volumes allocated before it.
@@ -185,12 +185,12 @@ export const qemuHandlers: HandlerTable = [
   ],
 ];
 
-export function removeFromPools(ctx: SimContext, vmid: number): void {
+export function removeFromPools(ctx: EmulatorContext, vmid: number): void {
   for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vmid);
 }
 
-export function addToPool(ctx: SimContext, pool: string, vmid: number): void {
+export function addToPool(ctx: EmulatorContext, pool: string, vmid: number): void {
   const entry = ctx.state.pools[pool];
-  if (!entry) throw new SimHttpError(500, `pool '${pool}' does not exist`);
+  if (!entry) throw new EmulatorHttpError(500, `pool '${pool}' does not exist`);
   if (!entry.members.includes(vmid)) entry.members.push(vmid);
 }

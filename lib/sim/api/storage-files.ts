@@ -1,11 +1,11 @@
-import type { HandlerTable, SimHandler } from '../handler.ts';
+import { dieError, EmulatorHttpError, paramError } from '../emulator-error.ts';
+import type { EmulatorHandler, HandlerTable } from '../handler.ts';
 import { takeUpload, UPLOAD_ROUTE } from '../multipart.ts';
-import { dieError, paramError, SimHttpError } from '../sim-error.ts';
-import type { SimState } from '../state.ts';
+import type { EmulatorState } from '../state.ts';
 import { datacenterHandlers } from './datacenter.ts';
 
 /** A file on a storage: a snippet, an ISO image, a container template. */
-export interface SimStorageFile {
+export interface EmulatorStorageFile {
   readonly volid: string;
   readonly node: string;
   readonly content: string;
@@ -17,15 +17,15 @@ export interface SimStorageFile {
 }
 
 declare module '../state.ts' {
-  interface SimState {
+  interface EmulatorState {
     /** Files on storages by `<node>/<volid>`; on a shared storage the node part is `*`. */
-    storageFiles?: Record<string, SimStorageFile>;
+    storageFiles?: Record<string, EmulatorStorageFile>;
   }
 }
 
 const FORMAT: Record<string, string> = { snippets: 'snippet', iso: 'iso', vztmpl: 'tzst', import: 'qcow2' };
 
-function fileKey(state: SimState, node: string, volid: string): string {
+function fileKey(state: EmulatorState, node: string, volid: string): string {
   const storage = volid.split(':')[0]!;
   return `${state.storages[storage]?.shared ? '*' : node}/${volid}`;
 }
@@ -35,7 +35,7 @@ function fileKey(state: SimState, node: string, volid: string): string {
  * API never takes snippets or backups), replacing one of the same name.
  */
 export function placeStorageFile(
-  state: SimState,
+  state: EmulatorState,
   file: {
     node: string;
     storage: string;
@@ -45,9 +45,9 @@ export function placeStorageFile(
     format?: string;
     sha256?: string;
   },
-): SimStorageFile {
+): EmulatorStorageFile {
   const volid = `${file.storage}:${file.content}/${file.name}`;
-  const entry: SimStorageFile = {
+  const entry: EmulatorStorageFile = {
     volid,
     node: file.node,
     content: file.content,
@@ -96,7 +96,7 @@ const normalizeFilename = (name: string) =>
     .replace(/[^a-zA-Z0-9_.-]/g, '_');
 
 const CONTENT = '/nodes/{node}/storage/{storage}/content';
-const diskListing: SimHandler | undefined = datacenterHandlers.find(
+const diskListing: EmulatorHandler | undefined = datacenterHandlers.find(
   ([method, template]) => method === 'GET' && template === CONTENT,
 )?.[2];
 
@@ -159,7 +159,7 @@ export const storageFileHandlers: HandlerTable = [
         throw dieError(`storage '${storage}' does not support '${content}' content`);
       // A node other than the one asked copies the file over SSH: its address is looked up.
       if (!ctx.state.nodes[node])
-        throw new SimHttpError(
+        throw new EmulatorHttpError(
           500,
           `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
         );

@@ -1,9 +1,9 @@
-import type { HandlerTable, SimContext } from '../handler.ts';
-import { SimHttpError } from '../sim-error.ts';
-import type { SimTask } from '../task-runner.ts';
+import { EmulatorHttpError } from '../emulator-error.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import type { EmulatorTask } from '../task-runner.ts';
 
 /** The fields every task answer carries, decoded from the UPID. */
-function taskFields(t: SimTask) {
+function taskFields(t: EmulatorTask) {
   return {
     upid: t.upid,
     node: t.node,
@@ -16,9 +16,9 @@ function taskFields(t: SimTask) {
   };
 }
 
-function taskOf(ctx: SimContext): SimTask {
+function taskOf(ctx: EmulatorContext): EmulatorTask {
   const t = ctx.tasks.get(String(ctx.params.upid));
-  if (!t) throw new SimHttpError(400, 'Parameter verification failed.', { upid: 'no such task' });
+  if (!t) throw new EmulatorHttpError(400, 'Parameter verification failed.', { upid: 'no such task' });
   return t;
 }
 

@@ -1,5 +1,5 @@
 /** An answer other than 200: status, Proxmox's reason phrase, and the 400 `errors` map. */
-export class SimHttpError extends Error {
+export class EmulatorHttpError extends Error {
   constructor(
     readonly status: number,
     readonly reason: string,
@@ -10,8 +10,8 @@ export class SimHttpError extends Error {
 }
 
 export const notImplemented = (method: string, path: string) =>
-  new SimHttpError(501, `Method '${method} ${path}' not implemented`);
+  new EmulatorHttpError(501, `Method '${method} ${path}' not implemented`);
 export const paramError = (errors: Record<string, string>) =>
-  new SimHttpError(400, 'Parameter verification failed.', errors);
+  new EmulatorHttpError(400, 'Parameter verification failed.', errors);
 /** Handler errors (`die "text\n"`) are 500 with the text as reason. */
-export const dieError = (text: string) => new SimHttpError(500, text);
+export const dieError = (text: string) => new EmulatorHttpError(500, text);

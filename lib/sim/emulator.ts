@@ -1,32 +1,32 @@
 import { effectivePrivileges } from './acl.ts';
 import { ALL_HANDLERS } from './api/index.ts';
 import { authenticate, TicketAuthority } from './auth.ts';
+import { dieError, EmulatorHttpError, notImplemented, paramError } from './emulator-error.ts';
 import {
   DEFAULT_LATENCY,
+  type EmulatorContext,
+  type EmulatorHandler,
+  type EmulatorLatency,
   type HandlerTable,
-  type SimContext,
-  type SimHandler,
-  type SimLatency,
 } from './handler.ts';
-import { type SimUpload, uploadParams } from './multipart.ts';
+import { type EmulatorUpload, uploadParams } from './multipart.ts';
 import { type RawValue, validateParams } from './param-validator.ts';
 import { checkPermission } from './permission-check.ts';
 import { SchemaIndex } from './schema-index.ts';
-import { dieError, notImplemented, paramError, SimHttpError } from './sim-error.ts';
-import type { SimState } from './state.ts';
+import type { EmulatorState } from './state.ts';
 import { TaskRunner } from './task-runner.ts';
 
-export interface SimRequest {
+export interface EmulatorRequest {
   readonly method: string;
   /** Path and query, e.g. `/api2/json/cluster/resources?type=vm`. */
   readonly url: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
   /** A multipart/form-data body as the server read it (`body` is then empty): see multipart.ts. */
-  readonly upload?: SimUpload;
+  readonly upload?: EmulatorUpload;
 }
 
-export interface SimResponse {
+export interface EmulatorResponse {
   readonly status: number;
   readonly reason: string;
   readonly body: string;
@@ -40,9 +40,9 @@ export type RequestFault =
   | { kind: 'reset' }
   | { kind: 'delay'; ms: number };
 
-export interface SimulatorOptions {
+export interface EmulatorOptions {
   readonly latencyScale?: number;
-  readonly latency?: Partial<SimLatency>;
+  readonly latency?: Partial<EmulatorLatency>;
   readonly onChange?: () => void;
 }
 
@@ -53,20 +53,20 @@ let schemaIndex: SchemaIndex | undefined;
  * Every request is checked against the API schema (path, method, parameters),
  * authenticated, permission-checked from the schema, then handled.
  */
-export class Simulator {
+export class Emulator {
   readonly schema: SchemaIndex;
   readonly tasks: TaskRunner;
   readonly tickets = new TicketAuthority();
-  readonly latency: SimLatency;
+  readonly latency: EmulatorLatency;
   private readonly latencyScale: number;
   /** Counters, e.g. how many writes a deploy made; `byMethod` counts every request by its HTTP method. */
   readonly stats = { requests: 0, writes: 0, byMethod: {} as Record<string, number> };
-  requestFault: ((req: SimRequest) => RequestFault | undefined) | undefined;
-  private readonly handlers = new Map<string, SimHandler>();
+  requestFault: ((req: EmulatorRequest) => RequestFault | undefined) | undefined;
+  private readonly handlers = new Map<string, EmulatorHandler>();
 
   constructor(
-    readonly state: SimState,
-    private readonly options: SimulatorOptions = {},
+    readonly state: EmulatorState,
+    private readonly options: EmulatorOptions = {},
   ) {
     schemaIndex ??= SchemaIndex.load();
     this.schema = schemaIndex;
@@ -81,7 +81,7 @@ export class Simulator {
   }
 
   /** Handles one request; never throws (errors become Proxmox error answers). */
-  handle(req: SimRequest): SimResponse {
+  handle(req: EmulatorRequest): EmulatorResponse {
     this.stats.requests += 1;
     const method = req.method.toUpperCase();
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
@@ -89,7 +89,7 @@ export class Simulator {
       const data = this.dispatch(req);
       return { status: 200, reason: 'OK', body: JSON.stringify({ data: data === undefined ? null : data }) };
     } catch (e) {
-      if (e instanceof SimHttpError) {
+      if (e instanceof EmulatorHttpError) {
         // pveproxy answers a failed authentication after 3 s, with an empty body: guessing is slow.
         if (e.status === 401)
           return { status: 401, reason: e.reason, body: '', delayMs: Math.round(3000 * this.latencyScale) };
@@ -106,10 +106,10 @@ export class Simulator {
     }
   }
 
-  private dispatch(req: SimRequest): unknown {
-    const url = new URL(req.url, 'https://sim');
+  private dispatch(req: EmulatorRequest): unknown {
+    const url = new URL(req.url, 'https://emulator');
     const method = req.method.toUpperCase();
-    if (!url.pathname.startsWith('/api2/json')) throw new SimHttpError(404, 'Not found');
+    if (!url.pathname.startsWith('/api2/json')) throw new EmulatorHttpError(404, 'Not found');
     const path = url.pathname.slice('/api2/json'.length) || '/';
     const match = this.schema.match(path);
     const info = match?.route.methods[method];
@@ -119,7 +119,7 @@ export class Simulator {
     const contentType = String(req.headers['content-type'] ?? '');
     let fromJson = false;
     if ((method === 'GET' || method === 'DELETE') && req.body.length > 0) {
-      throw new SimHttpError(501, `Unexpected content for method '${method}'`);
+      throw new EmulatorHttpError(501, `Unexpected content for method '${method}'`);
     }
     if (req.body.length > 0) {
       if (contentType.startsWith('application/json')) {
@@ -128,7 +128,7 @@ export class Simulator {
       } else if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded')) {
         addForm(raw, new URLSearchParams(req.body));
       } else {
-        throw new SimHttpError(506, `upload 'Content-Type '${contentType}' not implemented`);
+        throw new EmulatorHttpError(506, `upload 'Content-Type '${contentType}' not implemented`);
       }
     }
     const query = new URLSearchParams(url.search);
@@ -142,7 +142,7 @@ export class Simulator {
       ? { userid: '', tokenid: undefined, privsep: false, viaTicket: false, csrfOk: true }
       : authenticate(req.headers, this.state, this.tickets);
     if (auth.viaTicket && method !== 'GET' && !auth.csrfOk)
-      throw new SimHttpError(401, 'Permission denied - invalid csrf token');
+      throw new EmulatorHttpError(401, 'Permission denied - invalid csrf token');
     if (uploadError) throw uploadError;
 
     const { params, errors } = validateParams(info, raw, fromJson);
@@ -151,13 +151,13 @@ export class Simulator {
 
     const handler = this.handlers.get(`${method} ${match.route.template}`);
     if (!handler) {
-      throw new SimHttpError(
+      throw new EmulatorHttpError(
         501,
         `Method '${method} ${path}' not implemented (the pvecdk emulator does not emulate it yet)`,
       );
     }
     if (method !== 'GET') this.stats.writes += 1;
-    const ctx: SimContext = {
+    const ctx: EmulatorContext = {
       method,
       path,
       params,
