@@ -12,6 +12,7 @@ import {
   parseInterfaceAddress,
   parseIpv4,
 } from './identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export type BridgeRole = 'wan' | 'lan' | 'dmz';
 
@@ -98,6 +99,9 @@ const BridgePropsSchema = z
         ctx.addIssue({ code: 'custom', path: ['vlanAware'], message: 'only the LAN bridge is VLAN-aware' });
     }
   });
+
+// tsc fails here, naming the keys, when BridgeProps and BridgePropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<BridgeProps, typeof BridgePropsSchema, 'cluster'>>;
 
 const bridgesOf = new WeakMap<Cluster, Bridge[]>();
 

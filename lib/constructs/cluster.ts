@@ -5,6 +5,7 @@ import type { SecretValue } from '../core/secret.ts';
 import { parseProps } from './errors.ts';
 import { vmIdFromSeed } from './identity/allocators.ts';
 import { IdentityRegistry } from './identity/identity-registry.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface TemplateCatalogue {
   /** pfSense template VM id. */
@@ -90,6 +91,9 @@ const ClusterPropsSchema = z
       }
     }
   });
+
+// tsc fails here, naming the keys, when ClusterProps and ClusterPropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<ClusterProps, typeof ClusterPropsSchema>>;
 
 /**
  * The Proxmox cluster the platform runs on: its nodes, storages, template

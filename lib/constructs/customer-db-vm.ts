@@ -10,6 +10,7 @@ import type { Cluster } from './cluster.ts';
 import { parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
 import { cidrContains, formatIpv4, netmask, parseIpv4 } from './identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 /** 4D Server's ports: SQL 19812, application 19813, DB4D 19814, debugger 19815. */
 export const FOUR_D_PORTS = { first: 19812, last: 19815 } as const;
@@ -82,6 +83,11 @@ const PropsSchema = z.object({
   snapshotRetention: z.number().int().min(1).max(50).default(5),
   highAvailability: z.boolean().default(false),
 });
+
+// tsc fails here, naming the keys, when CustomerDbVmProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<
+  SchemaDrift<CustomerDbVmProps, typeof PropsSchema, 'cluster' | 'lan' | 'poolId'>
+>;
 
 /**
  * A customer's 4D Server VM on the LAN. Its VM firewall drops everything

@@ -7,6 +7,7 @@ import { parseProps } from './errors.ts';
 import { addressFromSeed, vmIdFromSeed } from './identity/allocators.ts';
 import { formatCidr, type Ipv4Cidr } from './identity/ipv4.ts';
 import type { Platform } from './platform.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface CustomerServer {
   /** The 4D server's name, unique on the platform (`acme-main`). */
@@ -64,7 +65,18 @@ const PropsSchema = z
           address: z.ipv4().optional(),
           vmId: z.number().int().optional(),
           highAvailability: z.boolean().optional(),
-          backup: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
+          // Types only: CustomerDbVm checks the ranges.
+          backup: z
+            .union([
+              z.literal(false),
+              z.strictObject({
+                schedule: z.string().optional(),
+                keepDaily: z.number().optional(),
+                keepWeekly: z.number().optional(),
+                keepMonthly: z.number().optional(),
+              }),
+            ])
+            .optional(),
         }),
       )
       .min(1),
@@ -96,6 +108,9 @@ const PropsSchema = z
       'users',
     );
   });
+
+// tsc fails here, naming the keys, when CustomerProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<CustomerProps, typeof PropsSchema>>;
 
 /**
  * One call onboards a customer: its own stack (deployed after the platform)

@@ -19,6 +19,7 @@ import {
   type RouterRule,
   RouterRuleSchema,
 } from './router-rule.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface PfSenseRouterProps {
   readonly cluster: Cluster;
@@ -63,6 +64,11 @@ const PropsSchema = z.object({
   memoryMiB: z.number().int().min(1024).max(65_536).default(2048),
   snapshotRetention: z.number().int().min(1).max(50).default(5),
 });
+
+// tsc fails here, naming the keys, when PfSenseRouterProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<
+  SchemaDrift<PfSenseRouterProps, typeof PropsSchema, 'cluster' | 'wan' | 'lan' | 'dmz'>
+>;
 
 /**
  * The pfSense router VM: three NICs in a fixed order with pinned MACs

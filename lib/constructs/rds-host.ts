@@ -15,6 +15,7 @@ import { GuestVm } from './guest-vm.ts';
 import { addressFromSeed } from './identity/allocators.ts';
 import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 import type { VpnAccess } from './vpn-access.ts';
 
 export interface RdsHostProps {
@@ -53,6 +54,11 @@ const PropsSchema = z.object({
     .default('C:\\Program Files\\ShowGrounds\\ShowGrounds.exe'),
   databaseName: z.string().min(1).default('ShowGrounds'),
 });
+
+// tsc fails here, naming the keys, when RdsHostProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<
+  SchemaDrift<RdsHostProps, typeof PropsSchema, 'cluster' | 'dmz' | 'router' | 'vpn'>
+>;
 
 const LINK_DIR = 'C:\\ShowGrounds\\Links';
 const SHORTCUT_ROOT = 'C:\\ShowGrounds\\Shortcuts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 /** Where a router rule applies: the three bridges and the VPN tunnels. */
 export type RouterInterface = 'wan' | 'lan' | 'dmz' | 'openvpn' | 'wireguard';
@@ -68,3 +69,8 @@ export const RouterAliasSchema = z.strictObject({
   entries: z.array(z.string().min(1)).min(1),
   description: z.string().max(200),
 });
+
+// tsc fails here, naming the keys, when an interface above and its schema drift apart.
+type _RuleInStep = NoSchemaDrift<SchemaDrift<RouterRule, typeof RouterRuleSchema>>;
+type _PortForwardInStep = NoSchemaDrift<SchemaDrift<RouterPortForward, typeof RouterPortForwardSchema>>;
+type _AliasInStep = NoSchemaDrift<SchemaDrift<RouterAlias, typeof RouterAliasSchema>>;

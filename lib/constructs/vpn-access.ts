@@ -15,6 +15,7 @@ import { checked, parseProps } from './errors.ts';
 import { addressFromSeed } from './identity/allocators.ts';
 import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface VpnAccessProps {
   readonly router: PfSenseRouter;
@@ -25,7 +26,7 @@ export interface VpnAccessProps {
   readonly port?: number;
   /** Addresses handed to VPN clients; each user gets a fixed one. */
   readonly tunnelNetwork: string;
-  readonly dataCiphers?: string[];
+  readonly dataCiphers?: readonly ('AES-256-GCM' | 'AES-128-GCM' | 'CHACHA20-POLY1305')[];
 }
 
 export interface VpnUserOptions {
@@ -46,6 +47,9 @@ const PropsSchema = z.object({
     .min(1)
     .optional(),
 });
+
+// tsc fails here, naming the keys, when VpnAccessProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<VpnAccessProps, typeof PropsSchema, 'router'>>;
 
 const WG_SERVER_KEY = 'generated:wg/server.key';
 const WG_SERVER_PUB = 'generated:wg/server.pub';
