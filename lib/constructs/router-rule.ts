@@ -15,31 +15,48 @@ export const PFSENSE_INTERFACE: Record<RouterInterface, string> = {
 
 /** A pfSense filter rule in the platform's terms. */
 export interface RouterRule {
+  /** The interface whose inbound traffic the rule matches. */
   readonly interface: RouterInterface;
+  /** `pass` lets the traffic through, `block` drops it silently, `reject` refuses it. */
   readonly action: 'pass' | 'block' | 'reject';
+  /** The protocol matched; `any` matches every protocol. */
   readonly protocol: 'tcp' | 'udp' | 'tcp/udp' | 'icmp' | 'any';
   /** `any`, an address, a CIDR, an alias name, or `lan` / `dmz` for those networks. */
   readonly source: string;
+  /** The same forms as `source`; `wanip` is the router's WAN address. */
   readonly destination: string;
-  /** A port, a range `a-b`, or `any`. */
+  /**
+   * A port, a range `a-b`, or `any`; ignored for `icmp`.
+   * @default 'any'
+   */
   readonly destinationPort?: string;
+  /** Why the rule exists, 1 to 200 characters; with the interface, it identifies the rule. */
   readonly description: string;
 }
 
 /** A NAT port forward from the WAN. */
 export interface RouterPortForward {
+  /** The protocol forwarded. */
   readonly protocol: 'tcp' | 'udp' | 'tcp/udp';
+  /** The port or range `a-b` on the WAN address. */
   readonly externalPort: string;
+  /** The internal IPv4 address traffic is forwarded to. */
   readonly target: string;
+  /** The port or range `a-b` on the target. */
   readonly targetPort: string;
+  /** Why the forward exists, 1 to 200 characters. */
   readonly description: string;
 }
 
 /** A named set of addresses or ports rules can refer to. */
 export interface RouterAlias {
+  /** The alias name rules use: letters, digits and `_`, not starting with a digit, at most 31 characters. */
   readonly name: string;
+  /** What the entries are: host addresses, networks (CIDR) or ports. */
   readonly type: 'host' | 'network' | 'port';
+  /** The alias's members, at least one. */
   readonly entries: readonly string[];
+  /** What the alias is for, at most 200 characters. */
   readonly description: string;
 }
 
