@@ -12,23 +12,48 @@ import {
   parseInterfaceAddress,
   parseIpv4,
 } from './identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export type BridgeRole = 'wan' | 'lan' | 'dmz';
 
 export interface BridgeProps {
+  /** The cluster whose every node gets the bridge. */
   readonly cluster: Cluster;
-  /** `vmbr0`, `vmbr1`, ... */
+  /** The Linux bridge name, `vmbrN` (N up to 4 digits): `vmbr0`, `vmbr1`, ... */
   readonly name: string;
+  /** What the bridge is on the platform; the platform has one bridge of each role. */
   readonly role: BridgeRole;
-  /** WAN only: the physical NIC the bridge carries, per node or one name for all (`eno1`). */
+  /**
+   * WAN only, and required there: the physical NIC the bridge carries, one name for every node
+   * (`eno1`).
+   * @default - none; refused on the LAN and DMZ bridges
+   */
   readonly physicalPort?: string;
-  /** WAN only: each node's own address on the bridge (`{ pve1: '203.0.113.11/24' }`) and the gateway. */
+  /**
+   * WAN only: each node's own address on the bridge, with prefix (`{ pve1: '203.0.113.11/24' }`).
+   * @default - no address is set: each node keeps the one it has
+   */
   readonly hostAddresses?: Record<string, string>;
+  /**
+   * WAN only: the hosts' default gateway (IPv4), set on the nodes that have a `hostAddresses` entry.
+   * @default - no gateway is set
+   */
   readonly gateway?: string;
-  /** LAN/DMZ: the subnet behind pfSense on this bridge. */
+  /**
+   * LAN/DMZ only, and required there: the subnet (IPv4 CIDR) behind pfSense on this bridge; must
+   * not overlap another bridge's.
+   * @default - none; refused on the WAN bridge
+   */
   readonly cidr?: string;
-  /** LAN only: carry 802.1Q tags (one VLAN per customer, if wanted). */
+  /**
+   * LAN only: carry 802.1Q tags (one VLAN per customer, if wanted).
+   * @default false
+   */
   readonly vlanAware?: boolean;
+  /**
+   * The bridge's MTU, 576 to 65520.
+   * @default - none is set: no `mtu` option is written for the bridge
+   */
   readonly mtu?: number;
 }
 
@@ -98,6 +123,9 @@ const BridgePropsSchema = z
         ctx.addIssue({ code: 'custom', path: ['vlanAware'], message: 'only the LAN bridge is VLAN-aware' });
     }
   });
+
+// tsc fails here, naming the keys, when BridgeProps and BridgePropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<BridgeProps, typeof BridgePropsSchema, 'cluster'>>;
 
 const bridgesOf = new WeakMap<Cluster, Bridge[]>();
 

@@ -5,7 +5,9 @@ import type { SecretValue } from '../core/secret.ts';
 import { parseProps } from './errors.ts';
 import { vmIdFromSeed } from './identity/allocators.ts';
 import { IdentityRegistry } from './identity/identity-registry.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
+/** The VM templates every platform guest is cloned from, by VM id (each at least 100). */
 export interface TemplateCatalogue {
   /** pfSense template VM id. */
   readonly pfsense: number;
@@ -15,28 +17,59 @@ export interface TemplateCatalogue {
   readonly debian: number;
 }
 
+/** A range of Proxmox VM ids: `size` ids from `start` on. */
 export interface VmIdRange {
+  /** The first VM id of the range, at least 100. */
   readonly start: number;
+  /** How many ids the range holds, at least 1. */
   readonly size: number;
 }
 
 export interface ClusterProps {
-  /** Proxmox node names. */
+  /** Proxmox node names, at least one, distinct (letters, digits and `-`). */
   readonly nodes: string[];
-  /** Where VMs go unless told otherwise; default the first node. */
+  /**
+   * Where VMs go unless told otherwise; one of `nodes`.
+   * @default - the first of `nodes`
+   */
   readonly defaultNode?: string;
-  /** Storage for VM disks, e.g. `local-lvm` or `ceph-vm`. */
+  /**
+   * Storage for VM disks and cloud-init drives, e.g. `local-lvm` or `ceph-vm`.
+   * @default 'local-lvm'
+   */
   readonly defaultStorage?: string;
-  /** Storage for vzdump backups, e.g. an NFS share. */
+  /**
+   * Storage for vzdump backups, e.g. an NFS share.
+   * @default - `defaultStorage`
+   */
   readonly backupStorage?: string;
+  /** The template VMs guests are cloned from; none may lie in the customer VM id range. */
   readonly templates: TemplateCatalogue;
-  /** VM ids of the platform's own VMs (router, RDS host). */
+  /**
+   * VM ids of the platform's own VMs (router, RDS host), derived from their construct paths
+   * unless pinned; must not overlap `customerVmIds`.
+   * @default { start: 100, size: 100 } (ids 100 to 199)
+   */
   readonly platformVmIds?: VmIdRange;
-  /** Each customer gets one block of `blockSize` ids: block n starts at `start + n * blockSize`. */
-  readonly customerVmIds?: { readonly start: number; readonly blockSize: number; readonly blocks: number };
-  /** Where the operator and the engine manage guests from (a CIDR on the LAN). */
+  /**
+   * The customers' VM ids: customer number n (1-based) gets the block of `blockSize` ids from
+   * `start + (n - 1) * blockSize`; must not overlap `platformVmIds`.
+   * @default { start: 1000, blockSize: 100, blocks: 80 } (ids 1000 to 8999)
+   */
+  readonly customerVmIds?: {
+    /** The first id of customer 1's block, at least 100. */
+    readonly start: number;
+    /** Ids per customer, at least 10. */
+    readonly blockSize: number;
+    /** How many customer blocks (the highest customer number), at least 1. */
+    readonly blocks: number;
+  };
+  /**
+   * Where the operator and the engine manage guests from: an IPv4 address or CIDR on the LAN,
+   * allowed to the guests' management ports by their firewalls.
+   */
   readonly managementSource: string;
-  /** The SSH key the engine logs in to guests with. */
+  /** The SSH private key the engine logs in to guests with, as a secret reference. */
   readonly guestSshKey: SecretValue;
 }
 
@@ -90,6 +123,9 @@ const ClusterPropsSchema = z
       }
     }
   });
+
+// tsc fails here, naming the keys, when ClusterProps and ClusterPropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<ClusterProps, typeof ClusterPropsSchema>>;
 
 /**
  * The Proxmox cluster the platform runs on: its nodes, storages, template

@@ -10,48 +10,117 @@ import type { Cluster } from './cluster.ts';
 import { parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
 import { cidrContains, formatIpv4, netmask, parseIpv4 } from './identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 /** 4D Server's ports: SQL 19812, application 19813, DB4D 19814, debugger 19815. */
 export const FOUR_D_PORTS = { first: 19812, last: 19815 } as const;
 
+/**
+ * A vzdump backup job's schedule and retention. In `CustomerDbVmProps.backup`
+ * every field may be left out, taking the default shown.
+ */
 export interface BackupPolicy {
-  /** Proxmox calendar event, e.g. `*-*-* 02:30` or `mon..fri 22:00`. */
+  /**
+   * When the job runs: a Proxmox calendar event, e.g. `*-*-* 02:30` or `mon..fri 22:00`.
+   * @default '*-*-* 02:30' (every day at 02:30)
+   */
   readonly schedule: string;
+  /**
+   * How many daily backups to keep (Proxmox `keep-daily`), 0 to 366.
+   * @default 7
+   */
   readonly keepDaily: number;
+  /**
+   * How many weekly backups to keep (Proxmox `keep-weekly`), 0 to 520.
+   * @default 4
+   */
   readonly keepWeekly: number;
+  /**
+   * How many monthly backups to keep (Proxmox `keep-monthly`), 0 to 1200.
+   * @default 6
+   */
   readonly keepMonthly: number;
 }
 
 export interface CustomerDbVmProps {
+  /** The cluster the VM runs on: its nodes, storages, templates and identity registry. */
   readonly cluster: Cluster;
+  /** The LAN bridge the VM's only NIC attaches to; its subnet holds `address`. */
   readonly lan: Bridge;
-  /** Customer name, for tags, descriptions and policies. */
+  /**
+   * Customer name, for tags, descriptions and policies: lower-case letters, digits and `-`,
+   * starting with a letter, at most 31 characters.
+   */
   readonly customer: string;
-  /** DNS-style name of the 4D server, unique on the platform (`acme-main`). */
+  /**
+   * DNS-style name of the 4D server, unique on the platform (`acme-main`): lower-case letters,
+   * digits and `-`, starting with a letter, at most 63 characters. Also the VM's name.
+   */
   readonly serverName: string;
+  /** The Proxmox VM id, 100 to 999999999, unique in the cluster. */
   readonly vmId: number;
-  /** The VM's LAN address (inside the LAN subnet). */
+  /** The VM's LAN address, an IPv4 address inside the LAN subnet (the prefix is the LAN's). */
   readonly address: string;
-  /** The RDS host's address: the only client of the 4D ports. */
+  /** The RDS host's IPv4 address: the only client allowed on the 4D ports. */
   readonly rdsAddress: string;
-  /** The VPN tunnel network, which must never reach this VM directly (checked by policy). */
+  /** The VPN tunnel network (CIDR), which must never reach this VM directly (checked by policy). */
   readonly vpnNetwork: string;
+  /**
+   * The guest OS: `windows` clones the cluster's Windows Server template and adds a Windows
+   * Firewall rule for the 4D ports inside the guest; `linux` clones the Debian template.
+   * @default 'windows'
+   */
   readonly os?: 'windows' | 'linux';
+  /**
+   * Virtual CPU cores, 1 to 64.
+   * @default 4
+   */
   readonly cores?: number;
+  /**
+   * Memory in MiB, 1024 to 1048576.
+   * @default 8192
+   */
   readonly memoryMiB?: number;
+  /**
+   * Size of the database disk (`scsi1`) in GiB, 1 to 65536, on the cluster's default storage.
+   * It can only grow.
+   * @default 100
+   */
   readonly dataDiskGb?: number;
   /**
-   * What may happen to the database disk: `delete` (default; destroying it
-   * needs --allow-destroy-data), `detach` or `retain` (never destroyed by a
-   * deploy or destroy until changed back).
+   * What may happen to the database disk: `delete` (destroying it needs
+   * --allow-destroy-data), `detach` (kept as an unused disk of the VM when it
+   * leaves the plan) or `retain` (never destroyed by a deploy or destroy until
+   * changed back).
+   * @default 'delete'
    */
   readonly dataDiskLifecycle?: 'delete' | 'detach' | 'retain';
+  /**
+   * The Proxmox node the VM is created on; one of the cluster's nodes.
+   * @default - the cluster's `defaultNode`
+   */
   readonly node?: string;
+  /**
+   * The resource pool the VM joins.
+   * @default - in no pool
+   */
   readonly poolId?: Ref<string>;
+  /**
+   * The VM's vzdump backup job, onto the cluster's `backupStorage` (else its
+   * `defaultStorage`), in snapshot mode with zstd; `false` for none.
+   * @default {} (every field of BackupPolicy at its default)
+   */
   readonly backup?: Partial<BackupPolicy> | false;
-  /** Guest snapshots kept by the engine before critical changes. */
+  /**
+   * Guest snapshots the engine keeps of this VM, taken before each critical
+   * change inside the guest (the Windows Firewall rule); 1 to 50.
+   * @default 5
+   */
   readonly snapshotRetention?: number;
-  /** Put the VM under Proxmox HA (restart or relocate on node failure). */
+  /**
+   * Put the VM under Proxmox HA (restarted, or relocated on node failure), in state `started`.
+   * @default false
+   */
   readonly highAvailability?: boolean;
 }
 
@@ -82,6 +151,11 @@ const PropsSchema = z.object({
   snapshotRetention: z.number().int().min(1).max(50).default(5),
   highAvailability: z.boolean().default(false),
 });
+
+// tsc fails here, naming the keys, when CustomerDbVmProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<
+  SchemaDrift<CustomerDbVmProps, typeof PropsSchema, 'cluster' | 'lan' | 'poolId'>
+>;
 
 /**
  * A customer's 4D Server VM on the LAN. Its VM firewall drops everything

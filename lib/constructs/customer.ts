@@ -2,46 +2,80 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { Stack } from '../core/stack.ts';
 import { VirtualEnvironmentPool } from '../resources/index.ts';
-import { CustomerDbVm } from './customer-db-vm.ts';
+import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
 import { parseProps } from './errors.ts';
 import { addressFromSeed, vmIdFromSeed } from './identity/allocators.ts';
 import { formatCidr, type Ipv4Cidr } from './identity/ipv4.ts';
 import type { Platform } from './platform.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
-export interface CustomerServer {
-  /** The 4D server's name, unique on the platform (`acme-main`). */
-  readonly name: string;
-  readonly os?: 'windows' | 'linux';
-  readonly cores?: number;
-  readonly memoryMiB?: number;
-  readonly dataDiskGb?: number;
-  /** `retain` protects the database disk from any deploy or destroy (see CustomerDbVm). */
-  readonly dataDiskLifecycle?: 'delete' | 'detach' | 'retain';
-  readonly node?: string;
-  /** Pin the LAN address or VM id instead of deriving them. */
-  readonly address?: string;
-  readonly vmId?: number;
-  readonly highAvailability?: boolean;
-  readonly backup?:
-    | { schedule?: string; keepDaily?: number; keepWeekly?: number; keepMonthly?: number }
-    | false;
+/**
+ * A 4D server of the customer: the CustomerDbVm settings a customer chooses,
+ * with its identity (address, VM id) derived from the customer unless pinned.
+ *
+ * Unlike on CustomerDbVm, a `0` for `cores`, `memoryMiB` or `dataDiskGb` here
+ * is taken as "not given" and gets the default.
+ */
+export interface CustomerServer
+  extends Pick<
+    CustomerDbVmProps,
+    'os' | 'cores' | 'memoryMiB' | 'dataDiskGb' | 'dataDiskLifecycle' | 'node' | 'highAvailability' | 'backup'
+  > {
+  /**
+   * The 4D server's name, unique on the platform (`acme-main`): lower-case letters, digits and
+   * `-`, starting with a letter, at most 63 characters. Also the construct id and the VM name.
+   */
+  readonly name: CustomerDbVmProps['serverName'];
+  /**
+   * Pin the server's LAN address (IPv4) instead of deriving it.
+   * @default - derived from the customer and server names, in the customer's /24 of the LAN
+   * (the `number`-th /24, counting from 0, when the LAN is a /22 or larger; else anywhere in
+   * the LAN), never among the 10 lowest addresses
+   */
+  readonly address?: CustomerDbVmProps['address'];
+  /**
+   * Pin the server's Proxmox VM id instead of deriving it.
+   * @default - derived from the server name, inside the customer's VM id block (the cluster's
+   * `customerVmIds`), never the block's first id
+   */
+  readonly vmId?: CustomerDbVmProps['vmId'];
 }
 
 export interface CustomerUser {
-  /** Windows and VPN account name: lower-case, at most 20 characters (`acme.alice`). */
+  /**
+   * Windows and VPN account name (`acme.alice`): lower-case letters, digits, `.`, `_` and `-`,
+   * starting with a letter or digit, at most 20 characters.
+   */
   readonly name: string;
+  /**
+   * The person's full name, at most 256 characters: the RDS account's full name and the VPN
+   * account's description.
+   * @default - none: the RDS account has no full name, the VPN description uses `name`
+   */
   readonly fullName?: string;
   /** Every customer user connects through the VPN; `false` is refused by policy PVECDK-RDS-VIA-VPN. */
   readonly vpn: boolean;
-  /** The 4D servers this user opens: this customer's or another's (whose stack file is imported first). */
+  /**
+   * The 4D servers this user opens, at least one: this customer's or another's (whose stack file is
+   * imported first). Each gets a ShowGrounds shortcut on the RDS host.
+   */
   readonly servers: string[];
 }
 
 export interface CustomerProps {
-  /** The customer's number on the platform (1-based): picks its VM id block and LAN slice. */
+  /**
+   * The customer's number on the platform (1-based, at most the cluster's `customerVmIds.blocks`):
+   * picks its VM id block and LAN slice.
+   */
   readonly number: number;
+  /** The customer's 4D servers, at least one, with distinct names. */
   readonly servers: CustomerServer[];
+  /** The customer's users, with distinct names; may be empty. */
   readonly users: CustomerUser[];
+  /**
+   * The stack's description, written into its plan.
+   * @default - `customer <id>`, e.g. `customer acme`
+   */
   readonly description?: string;
 }
 
@@ -64,7 +98,18 @@ const PropsSchema = z
           address: z.ipv4().optional(),
           vmId: z.number().int().optional(),
           highAvailability: z.boolean().optional(),
-          backup: z.union([z.literal(false), z.record(z.string(), z.unknown())]).optional(),
+          // Types only: CustomerDbVm checks the ranges.
+          backup: z
+            .union([
+              z.literal(false),
+              z.strictObject({
+                schedule: z.string().optional(),
+                keepDaily: z.number().optional(),
+                keepWeekly: z.number().optional(),
+                keepMonthly: z.number().optional(),
+              }),
+            ])
+            .optional(),
         }),
       )
       .min(1),
@@ -96,6 +141,9 @@ const PropsSchema = z
       'users',
     );
   });
+
+// tsc fails here, naming the keys, when CustomerProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<CustomerProps, typeof PropsSchema>>;
 
 /**
  * One call onboards a customer: its own stack (deployed after the platform)

@@ -16,40 +16,106 @@ import { macFromSeed } from './identity/allocators.ts';
 
 type GuestDialect = GuestTarget['dialect'];
 
+/** One network device of a GuestVm (virtio), in the order Proxmox numbers them (`net0`, `net1`, ...). */
 export interface GuestNic {
+  /** The bridge the NIC attaches to, e.g. `vmbr1`. */
   readonly bridge: string;
-  /** Pinned, so the guest's interface names and DHCP leases never move. Default: derived from the path. */
+  /**
+   * The NIC's MAC address, pinned so the guest's interface names and DHCP leases never move.
+   * @default - derived from the GuestVm's construct path and the NIC's position, in Proxmox's
+   * OUI `BC:24:11`
+   */
   readonly macAddress?: string;
+  /** Whether the VM's Proxmox firewall filters this NIC. */
   readonly firewall: boolean;
+  /**
+   * The 802.1Q VLAN tag, 1 to 4094; `0` is taken as untagged.
+   * @default - untagged
+   */
   readonly vlanId?: number;
 }
 
 export interface GuestVmProps {
+  /** The cluster the VM runs on: its template catalogue, default node and storage, identity registry. */
   readonly cluster: Cluster;
   /** DNS-style VM name. */
   readonly name: string;
+  /** The Proxmox VM id, unique in the cluster (claimed in its identity registry). */
   readonly vmId: number;
+  /**
+   * The Proxmox node the VM is created on; one of the cluster's nodes.
+   * @default - the cluster's `defaultNode`
+   */
   readonly node?: string;
+  /** VM id of the template to clone (a full clone onto the cluster's default storage). */
   readonly template: number;
+  /** Virtual CPU cores (CPU type `x86-64-v2-AES`). */
   readonly cores: number;
+  /** Memory in MiB. */
   readonly memoryMiB: number;
-  /** Extra data disks beyond the template's system disk. */
+  /**
+   * Extra data disks beyond the template's system disk.
+   * @default - none: only the template's disks
+   */
   readonly dataDisks?: ReadonlyArray<{
+    /** The disk's bus and slot, e.g. `scsi1`. */
     readonly interface: string;
+    /** Size in GiB, on the cluster's default storage (iothread, discard on); it can only grow. */
     readonly sizeGb: number;
-    /** See VirtualEnvironmentVmDisk.lifecycle; default `delete`. */
+    /**
+     * What may happen to the disk's data: `delete` (destroying it needs --allow-destroy-data),
+     * `detach` (kept as an unused disk of the VM when it leaves the plan) or `retain` (never
+     * destroyed until changed back). See VirtualEnvironmentVmDisk.lifecycle.
+     * @default 'delete'
+     */
     readonly lifecycle?: 'delete' | 'detach' | 'retain';
   }>;
+  /** The VM's network devices, in order: `net0` is the first. */
   readonly nics: readonly GuestNic[];
+  /** Proxmox's guest OS type: `l26` (Linux 2.6 to 6.x), `win11` (Windows 11/2022/2025) or `other`. */
   readonly osType: 'l26' | 'win11' | 'other';
+  /** The VM's description (notes) in Proxmox. */
   readonly description: string;
+  /**
+   * The resource pool the VM joins.
+   * @default - in no pool
+   */
   readonly poolId?: Ref<string>;
+  /**
+   * Tags added to the ownership tags `pvecdk` and `pvecdk-<stack name in lower case>` that every
+   * guest carries.
+   * @default - only the ownership tags
+   */
   readonly tags?: readonly string[];
-  /** Static address per NIC (cloud-init / cloudbase-init), in order. */
-  readonly addresses?: ReadonlyArray<{ readonly address: string; readonly gateway?: string }>;
+  /**
+   * Static address per NIC (cloud-init / cloudbase-init), in NIC order; the cloud-init drive goes
+   * on the cluster's default storage.
+   * @default - none: no cloud-init settings are written
+   */
+  readonly addresses?: ReadonlyArray<{
+    /** The address with prefix, e.g. `10.20.1.15/16`. */
+    readonly address: string;
+    /**
+     * The default gateway (IPv4) reached through this NIC.
+     * @default - no gateway on this NIC
+     */
+    readonly gateway?: string;
+  }>;
+  /**
+   * DNS servers handed to the guest by cloud-init; used only together with `addresses`.
+   * @default - none
+   */
   readonly dnsServers?: readonly string[];
+  /**
+   * Start order among the node's VMs started at boot (Proxmox `startup: order=N`, lower first;
+   * shutdown in reverse), a non-negative number.
+   * @default - none: the VM's `startup` option is left unset
+   */
   readonly startupOrder?: number;
-  /** Resources that must exist first, e.g. the bridges the NICs attach to. */
+  /**
+   * Resources that must exist first, e.g. the bridges the NICs attach to.
+   * @default - none beyond what references imply
+   */
   readonly after?: readonly Resource[];
 }
 

@@ -19,25 +19,69 @@ import {
   type RouterRule,
   RouterRuleSchema,
 } from './router-rule.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface PfSenseRouterProps {
+  /** The cluster the router VM runs on (cloned from its `templates.pfsense`). */
   readonly cluster: Cluster;
+  /** The WAN bridge: the router's `net0` (vtnet0, pfSense's WAN). */
   readonly wan: Bridge;
+  /** The LAN bridge: the router's `net1` (vtnet1, pfSense's LAN). */
   readonly lan: Bridge;
+  /** The DMZ bridge: the router's `net2` (vtnet2, pfSense's OPT1). */
   readonly dmz: Bridge;
   /** The router's WAN address with prefix (`203.0.113.10/24`), or `dhcp`. */
   readonly wanAddress: string;
+  /**
+   * The WAN gateway (IPv4): pfSense's gateway `WANGW` on the WAN interface.
+   * @default - none: no WAN gateway entry is configured
+   */
   readonly wanGateway?: string;
-  /** The router's LAN/DMZ addresses; default the first host of each subnet. */
+  /**
+   * The router's LAN address (IPv4, inside the LAN subnet), the LAN's gateway.
+   * @default - the first host of the LAN subnet (`.1` of a /24)
+   */
   readonly lanAddress?: string;
+  /**
+   * The router's DMZ address (IPv4, inside the DMZ subnet), the DMZ's gateway.
+   * @default - the first host of the DMZ subnet (`.1` of a /24)
+   */
   readonly dmzAddress?: string;
+  /**
+   * The router's host name, also the VM name: lower-case letters, digits and `-`, starting with a
+   * letter, at most 63 characters.
+   * @default 'fw'
+   */
   readonly hostname?: string;
+  /**
+   * The router's DNS domain (lower-case letters, digits, `.` and `-`).
+   * @default 'platform.internal'
+   */
   readonly domain?: string;
+  /**
+   * The router's Proxmox VM id, at least 100.
+   * @default - derived from the construct path, inside the cluster's `platformVmIds`
+   */
   readonly vmId?: number;
+  /**
+   * The Proxmox node the router VM is created on; one of the cluster's nodes.
+   * @default - the cluster's `defaultNode`
+   */
   readonly node?: string;
+  /**
+   * Virtual CPU cores, 1 to 32.
+   * @default 2
+   */
   readonly cores?: number;
+  /**
+   * Memory in MiB, 1024 to 65536.
+   * @default 2048
+   */
   readonly memoryMiB?: number;
-  /** Router snapshots kept after critical changes. */
+  /**
+   * Router snapshots the engine keeps, taken before each critical change of its config, 1 to 50.
+   * @default 5
+   */
   readonly snapshotRetention?: number;
 }
 
@@ -63,6 +107,11 @@ const PropsSchema = z.object({
   memoryMiB: z.number().int().min(1024).max(65_536).default(2048),
   snapshotRetention: z.number().int().min(1).max(50).default(5),
 });
+
+// tsc fails here, naming the keys, when PfSenseRouterProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<
+  SchemaDrift<PfSenseRouterProps, typeof PropsSchema, 'cluster' | 'wan' | 'lan' | 'dmz'>
+>;
 
 /**
  * The pfSense router VM: three NICs in a fixed order with pinned MACs

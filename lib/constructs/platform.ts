@@ -6,31 +6,64 @@ import { Bridge } from './bridge.ts';
 import { Cluster, type ClusterProps } from './cluster.ts';
 import { PfSenseRouter } from './pfsense-router.ts';
 import { RdsHost, type RdsHostProps } from './rds-host.ts';
-import { VpnAccess } from './vpn-access.ts';
+import { VpnAccess, type VpnAccessProps } from './vpn-access.ts';
 
 export interface PlatformProps {
-  /** The configured remote this platform deploys to. */
+  /**
+   * The configured remote (cluster) this platform deploys to.
+   * @default - the context value `remote`, else `'default'`
+   */
   readonly remote?: string;
+  /**
+   * The platform stack's description, written into its plan.
+   * @default - none
+   */
   readonly description?: string;
+  /** The Proxmox cluster: nodes, storages, templates, VM id ranges, management access. */
   readonly cluster: ClusterProps;
+  /** The WAN bridge `vmbr0` and the router's side of it. */
   readonly wan: {
     /** The physical NIC of vmbr0 on every node, e.g. `eno1`. */
     readonly physicalPort: string;
-    /** Each node's own address on vmbr0, e.g. `{ pve1: '203.0.113.11/24' }`; leave out to keep what the nodes have. */
+    /**
+     * Each node's own address on vmbr0, with prefix, e.g. `{ pve1: '203.0.113.11/24' }`.
+     * @default - no address is set: each node keeps the one it has
+     */
     readonly hostAddresses?: Record<string, string>;
+    /**
+     * The nodes' default gateway (IPv4) on vmbr0, set on the nodes listed in `hostAddresses`.
+     * @default - no gateway is set
+     */
     readonly gateway?: string;
-    /** The router's WAN address with prefix, or `dhcp`. */
+    /** The router's WAN address with prefix (`203.0.113.10/24`), or `dhcp`. */
     readonly routerAddress: string;
+    /**
+     * The router's WAN gateway (IPv4).
+     * @default - none: no WAN gateway entry is configured on the router
+     */
     readonly routerGateway?: string;
   };
-  readonly lan: { readonly cidr: string; readonly vlanAware?: boolean };
-  readonly dmz: { readonly cidr: string };
-  readonly vpn: {
-    readonly kind?: 'openvpn' | 'wireguard';
-    readonly endpoint: string;
-    readonly port?: number;
-    readonly tunnelNetwork: string;
+  /** The LAN bridge `vmbr1`, where the customers' 4D servers live. */
+  readonly lan: {
+    /** The LAN subnet (IPv4 CIDR); a /22 or larger gives each customer its own /24. */
+    readonly cidr: string;
+    /**
+     * Carry 802.1Q tags on the LAN bridge.
+     * @default false
+     */
+    readonly vlanAware?: boolean;
   };
+  /** The DMZ bridge `vmbr2`, where the RDS host lives. */
+  readonly dmz: {
+    /** The DMZ subnet (IPv4 CIDR). */
+    readonly cidr: string;
+  };
+  /** The VPN server on the router, the only way in for customers' users. */
+  readonly vpn: Pick<VpnAccessProps, 'kind' | 'endpoint' | 'port' | 'tunnelNetwork'>;
+  /**
+   * Settings of the shared Remote Desktop host on the DMZ.
+   * @default {} (every setting at RdsHost's default)
+   */
   readonly rds?: Pick<
     RdsHostProps,
     'address' | 'cores' | 'memoryMiB' | 'clientExe' | 'databaseName' | 'node' | 'vmId'
@@ -39,8 +72,11 @@ export interface PlatformProps {
 
 /** A 4D server some customer owns, as other customers' users see it. */
 export interface PlatformServer {
+  /** The 4D server's name, unique on the platform (`acme-main`). */
   readonly name: string;
+  /** The customer that owns it. */
   readonly customer: string;
+  /** Its LAN address (IPv4). */
   readonly address: string;
 }
 

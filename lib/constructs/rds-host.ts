@@ -15,27 +15,62 @@ import { GuestVm } from './guest-vm.ts';
 import { addressFromSeed } from './identity/allocators.ts';
 import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 import type { VpnAccess } from './vpn-access.ts';
 
 export interface RdsHostProps {
+  /** The cluster the RDS VM runs on (cloned from its `templates.windowsServer`). */
   readonly cluster: Cluster;
+  /** The DMZ bridge the host's only NIC attaches to. */
   readonly dmz: Bridge;
+  /** The router that gets the rule letting the host reach the 4D servers on the LAN. */
   readonly router: PfSenseRouter;
+  /** The VPN whose clients may reach the host on Remote Desktop (3389). */
   readonly vpn: VpnAccess;
-  /** Its DMZ address; default derived from the path. */
+  /**
+   * Its DMZ address (IPv4, inside the DMZ subnet).
+   * @default - derived from the construct path, inside the DMZ subnet, never among its 10 lowest
+   * addresses
+   */
   readonly address?: string;
+  /**
+   * The host's Proxmox VM id, at least 100.
+   * @default - derived from the construct path, inside the cluster's `platformVmIds`
+   */
   readonly vmId?: number;
+  /**
+   * The Proxmox node the VM is created on; one of the cluster's nodes.
+   * @default - the cluster's `defaultNode`
+   */
   readonly node?: string;
+  /**
+   * Virtual CPU cores, 2 to 128.
+   * @default 8
+   */
   readonly cores?: number;
+  /**
+   * Memory in MiB, 4096 to 1048576.
+   * @default 32768
+   */
   readonly memoryMiB?: number;
-  /** Where the ShowGrounds client is installed on the host. */
+  /**
+   * Where the ShowGrounds client is installed on the host (an absolute Windows path); the users'
+   * shortcuts start it.
+   * @default 'C:\\Program Files\\ShowGrounds\\ShowGrounds.exe'
+   */
   readonly clientExe?: string;
-  /** The 4D database name the servers publish. */
+  /**
+   * The 4D database name the servers publish, written into each user's `.4DLink` file.
+   * @default 'ShowGrounds'
+   */
   readonly databaseName?: string;
 }
 
+/** A 4D server as the RDS host's shortcuts see it. */
 export interface RdsServerRef {
+  /** The 4D server's name, e.g. `acme-main`: names its `.4DLink` file and shortcut. */
   readonly name: string;
+  /** The server's LAN address (IPv4) the ShowGrounds client connects to. */
   readonly address: string;
 }
 
@@ -53,6 +88,11 @@ const PropsSchema = z.object({
     .default('C:\\Program Files\\ShowGrounds\\ShowGrounds.exe'),
   databaseName: z.string().min(1).default('ShowGrounds'),
 });
+
+// tsc fails here, naming the keys, when RdsHostProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<
+  SchemaDrift<RdsHostProps, typeof PropsSchema, 'cluster' | 'dmz' | 'router' | 'vpn'>
+>;
 
 const LINK_DIR = 'C:\\ShowGrounds\\Links';
 const SHORTCUT_ROOT = 'C:\\ShowGrounds\\Shortcuts';
@@ -159,7 +199,18 @@ export class RdsHost extends Construct {
   }
 
   /** A local account on the host for `name`, created in `scope` (the customer's stack). */
-  addUser(scope: Construct, options: { readonly name: string; readonly fullName?: string }): RdsUser {
+  addUser(
+    scope: Construct,
+    options: {
+      /** The Windows account name (`acme.alice`). */
+      readonly name: string;
+      /**
+       * The account's full name.
+       * @default - none: the account has no full name
+       */
+      readonly fullName?: string;
+    },
+  ): RdsUser {
     this.cluster.identities.claim('user_name', `rds:${options.name.toLowerCase()}`, scope);
     return new RdsUser(scope, 'RdsUser', {
       target: this.guestTarget(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 /** Where a router rule applies: the three bridges and the VPN tunnels. */
 export type RouterInterface = 'wan' | 'lan' | 'dmz' | 'openvpn' | 'wireguard';
@@ -14,31 +15,48 @@ export const PFSENSE_INTERFACE: Record<RouterInterface, string> = {
 
 /** A pfSense filter rule in the platform's terms. */
 export interface RouterRule {
+  /** The interface whose inbound traffic the rule matches. */
   readonly interface: RouterInterface;
+  /** `pass` lets the traffic through, `block` drops it silently, `reject` refuses it. */
   readonly action: 'pass' | 'block' | 'reject';
+  /** The protocol matched; `any` matches every protocol. */
   readonly protocol: 'tcp' | 'udp' | 'tcp/udp' | 'icmp' | 'any';
   /** `any`, an address, a CIDR, an alias name, or `lan` / `dmz` for those networks. */
   readonly source: string;
+  /** The same forms as `source`; `wanip` is the router's WAN address. */
   readonly destination: string;
-  /** A port, a range `a-b`, or `any`. */
+  /**
+   * A port, a range `a-b`, or `any`; ignored for `icmp`.
+   * @default 'any'
+   */
   readonly destinationPort?: string;
+  /** Why the rule exists, 1 to 200 characters; with the interface, it identifies the rule. */
   readonly description: string;
 }
 
 /** A NAT port forward from the WAN. */
 export interface RouterPortForward {
+  /** The protocol forwarded. */
   readonly protocol: 'tcp' | 'udp' | 'tcp/udp';
+  /** The port or range `a-b` on the WAN address. */
   readonly externalPort: string;
+  /** The internal IPv4 address traffic is forwarded to. */
   readonly target: string;
+  /** The port or range `a-b` on the target. */
   readonly targetPort: string;
+  /** Why the forward exists, 1 to 200 characters. */
   readonly description: string;
 }
 
 /** A named set of addresses or ports rules can refer to. */
 export interface RouterAlias {
+  /** The alias name rules use: letters, digits and `_`, not starting with a digit, at most 31 characters. */
   readonly name: string;
+  /** What the entries are: host addresses, networks (CIDR) or ports. */
   readonly type: 'host' | 'network' | 'port';
+  /** The alias's members, at least one. */
   readonly entries: readonly string[];
+  /** What the alias is for, at most 200 characters. */
   readonly description: string;
 }
 
@@ -68,3 +86,8 @@ export const RouterAliasSchema = z.strictObject({
   entries: z.array(z.string().min(1)).min(1),
   description: z.string().max(200),
 });
+
+// tsc fails here, naming the keys, when an interface above and its schema drift apart.
+type _RuleInStep = NoSchemaDrift<SchemaDrift<RouterRule, typeof RouterRuleSchema>>;
+type _PortForwardInStep = NoSchemaDrift<SchemaDrift<RouterPortForward, typeof RouterPortForwardSchema>>;
+type _AliasInStep = NoSchemaDrift<SchemaDrift<RouterAlias, typeof RouterAliasSchema>>;

@@ -15,24 +15,44 @@ import { checked, parseProps } from './errors.ts';
 import { addressFromSeed } from './identity/allocators.ts';
 import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
+import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface VpnAccessProps {
+  /** The pfSense router the VPN server runs on. */
   readonly router: PfSenseRouter;
-  /** OpenVPN (default) or WireGuard. */
+  /**
+   * OpenVPN (TLS with tls-crypt, a client certificate per user) or WireGuard (a peer per user).
+   * @default 'openvpn'
+   */
   readonly kind?: 'openvpn' | 'wireguard';
-  /** The name or address customers' clients dial (on the WAN). */
+  /** The DNS name or IPv4 address customers' clients dial (on the WAN), written into their profiles. */
   readonly endpoint: string;
+  /**
+   * The UDP port the server listens on, on the router's WAN address, 1 to 65535.
+   * @default - 1194 for OpenVPN, 51820 for WireGuard
+   */
   readonly port?: number;
-  /** Addresses handed to VPN clients; each user gets a fixed one. */
+  /** Addresses handed to VPN clients (IPv4 CIDR); each user gets a fixed one. */
   readonly tunnelNetwork: string;
-  readonly dataCiphers?: string[];
+  /**
+   * OpenVPN only: the AEAD data ciphers offered, at least one.
+   * @default - `AES-256-GCM`, `AES-128-GCM`, `CHACHA20-POLY1305`
+   */
+  readonly dataCiphers?: readonly ('AES-256-GCM' | 'AES-128-GCM' | 'CHACHA20-POLY1305')[];
 }
 
 export interface VpnUserOptions {
   /** Lower-case user name, also the certificate's common name. */
   readonly name: string;
+  /**
+   * The description of the user's entry on the router.
+   * @default - the user's `name`
+   */
   readonly description?: string;
-  /** Pin the tunnel address instead of deriving it from the name. */
+  /**
+   * Pin the tunnel address (IPv4, inside the tunnel network) instead of deriving it.
+   * @default - derived from the name, inside the tunnel network, never its first two addresses
+   */
   readonly tunnelAddress?: string;
 }
 
@@ -46,6 +66,9 @@ const PropsSchema = z.object({
     .min(1)
     .optional(),
 });
+
+// tsc fails here, naming the keys, when VpnAccessProps and PropsSchema drift apart.
+type _SchemaInStep = NoSchemaDrift<SchemaDrift<VpnAccessProps, typeof PropsSchema, 'router'>>;
 
 const WG_SERVER_KEY = 'generated:wg/server.key';
 const WG_SERVER_PUB = 'generated:wg/server.pub';

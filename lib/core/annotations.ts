@@ -2,19 +2,46 @@ import type { IConstruct } from 'constructs';
 
 /** One finding about a construct: an error fails synthesis, a warning is printed. */
 export interface Annotation {
+  /** An `error` fails synthesis; a `warning` is printed. */
   readonly level: 'error' | 'warning';
+  /** The construct path it is about. */
   readonly path: string;
+  /** What is wrong. */
   readonly message: string;
+  /**
+   * What to do about it.
+   * @default - no hint
+   */
   readonly hint?: string;
-  /** The policy or check that raised it, e.g. `PVECDK-NO-WAN-RDP`. */
+  /**
+   * The policy or check that raised it, e.g. `PVECDK-NO-WAN-RDP`.
+   * @default - none: not raised by a named rule
+   */
   readonly rule?: string;
 }
 
 /** A recorded decision to accept what a rule would otherwise reject. */
 export interface Acknowledgement {
+  /** The rule accepted, e.g. `PVECDK-NO-WAN-RDP`. */
   readonly rule: string;
+  /** The construct the acknowledgement was made on; it covers everything below it. */
   readonly path: string;
+  /** Why the exception is safe (at least 10 characters), written into the plan. */
   readonly reason: string;
+}
+
+/** What may come with an error or warning besides its message. */
+interface AnnotationOptions {
+  /**
+   * What to do about it.
+   * @default - no hint
+   */
+  readonly hint?: string;
+  /**
+   * The policy or check raising it, e.g. `PVECDK-NO-WAN-RDP`.
+   * @default - none: not raised by a named rule
+   */
+  readonly rule?: string;
 }
 
 interface AnnotationStore {
@@ -45,11 +72,13 @@ export class Annotations {
 
   private constructor(private readonly scope: IConstruct) {}
 
-  addError(message: string, options: { hint?: string; rule?: string } = {}): void {
+  /** An error on this construct: synthesis fails, listing it with the construct path. */
+  addError(message: string, options: AnnotationOptions = {}): void {
     this.add('error', message, options);
   }
 
-  addWarning(message: string, options: { hint?: string; rule?: string } = {}): void {
+  /** A warning on this construct, printed at synthesis. */
+  addWarning(message: string, options: AnnotationOptions = {}): void {
     this.add('warning', message, options);
   }
 
@@ -88,7 +117,7 @@ export class Annotations {
     return stores.get(this.scope)?.annotations ?? [];
   }
 
-  private add(level: Annotation['level'], message: string, options: { hint?: string; rule?: string }): void {
+  private add(level: Annotation['level'], message: string, options: AnnotationOptions): void {
     const entry: Annotation = { level, path: this.scope.node.path, message, ...options };
     const list = storeOf(this.scope).annotations;
     // Aspects may run more than once on a tree; one finding is reported once.

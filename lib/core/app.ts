@@ -5,9 +5,16 @@ const APP_SYMBOL = Symbol.for('pvecdk.App');
 const REGISTRY = Symbol.for('pvecdk.AppRegistry');
 
 export interface AppProps {
-  /** Where plans are written. Default: `$PVECDK_OUTDIR`, else `cdk.out`. */
+  /**
+   * Where plans are written.
+   * @default - `$PVECDK_OUTDIR`, else `'cdk.out'`
+   */
   readonly outdir?: string;
-  /** Context values (cdk.json's `context`, `--context` on the CLI); `$PVECDK_CONTEXT` (JSON) is merged under them. */
+  /**
+   * Context values (cdk.json's `context`, `--context` on the CLI); `$PVECDK_CONTEXT` (JSON) is merged
+   * under them.
+   * @default - only the values of `$PVECDK_CONTEXT`, if set
+   */
   readonly context?: Record<string, unknown>;
 }
 
@@ -34,7 +41,15 @@ export class App extends Construct {
   }
 
   /** Synthesize every stack; with `write` (default) the plans land in `outdir`. */
-  synth(options: { write?: boolean } = {}): Assembly {
+  synth(
+    options: {
+      /**
+       * Write the plans and the manifest into `outdir`.
+       * @default true
+       */
+      write?: boolean;
+    } = {},
+  ): Assembly {
     const assembly = synthesize(this);
     if (options.write ?? true) writeAssembly(assembly, this.outdir);
     return assembly;

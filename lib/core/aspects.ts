@@ -2,6 +2,7 @@ import type { IConstruct } from 'constructs';
 
 /** A visitor applied to every construct below the scope it was added to, before synthesis. */
 export interface IAspect {
+  /** Called once for each construct below the scope (the scope included), parents before children. */
   visit(node: IConstruct): void;
 }
 
@@ -31,7 +32,17 @@ export class Aspects {
 
   private constructor(private readonly scope: IConstruct) {}
 
-  add(aspect: IAspect, options: { priority?: number } = {}): void {
+  /** Apply `aspect` to this scope and everything below it at synthesis. */
+  add(
+    aspect: IAspect,
+    options: {
+      /**
+       * When it runs: every aspect of a lower priority visits the whole tree first (AspectPriority).
+       * @default AspectPriority.DEFAULT (500)
+       */
+      priority?: number;
+    } = {},
+  ): void {
     const list = aspectsOf.get(this.scope) ?? [];
     if (!list.some((e) => e.aspect === aspect)) {
       list.push({ aspect, priority: options.priority ?? AspectPriority.DEFAULT });

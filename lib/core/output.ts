@@ -4,6 +4,10 @@ import { Stack } from './stack.ts';
 export interface OutputProps {
   /** Literal data or a reference; secrets are written as references, never values. */
   readonly value: unknown;
+  /**
+   * What the value is, written into the plan next to it.
+   * @default - none
+   */
   readonly description?: string;
 }
 

@@ -4,7 +4,9 @@ const REFERENCE_SYMBOL = Symbol.for('pvecdk.Reference');
 
 /** The plan form of a reference: `{"ref": "<logicalId>" | "<stack>:<logicalId>", "attr": "vm_id"}`. */
 export interface ReferenceJson {
+  /** The target's logical id, prefixed with `<stack>:` when it lives in another stack. */
   readonly ref: string;
+  /** The attribute of the target, in the plan's snake_case (`vm_id`). */
   readonly attr: string;
 }
 

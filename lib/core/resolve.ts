@@ -5,6 +5,7 @@ import type { Stack } from './stack.ts';
 
 /** What resolving one value found: the plan form, and what it depends on. */
 export interface Resolution {
+  /** The plan form of the value: JSON with `{ref, attr}` and `{secret}` objects. */
   readonly value: unknown;
   /** Resources of the same stack referenced by the value. */
   readonly localTargets: ReadonlySet<Resource>;

@@ -7,7 +7,9 @@ import type { IConstruct } from 'constructs';
  * any knowledge of construct classes.
  */
 export interface RoleTag {
+  /** What the construct is for, e.g. `rds-host`. */
   readonly role: string;
+  /** Facts policies need about it, e.g. `{ address: '10.30.0.20' }`. */
   readonly attributes: Readonly<Record<string, string>>;
   /** The construct that carries the tag. */
   readonly scope: IConstruct;

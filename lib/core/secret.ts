@@ -6,6 +6,7 @@ export type SecretSource = 'env' | 'file' | 'generated';
 
 /** The plan form of a secret: where to find it, never the value. */
 export interface SecretReferenceJson {
+  /** `env:NAME`, `file:path` or `generated:name`. */
   readonly secret: string;
 }
 

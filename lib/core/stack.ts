@@ -7,8 +7,15 @@ const STACK_SYMBOL = Symbol.for('pvecdk.Stack');
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
 
 export interface StackProps {
-  /** The configured remote (cluster) this stack deploys to. Default: context `remote`, else `default`. */
+  /**
+   * The configured remote (cluster) this stack deploys to.
+   * @default - the context value `remote`, else `'default'`
+   */
   readonly remote?: string;
+  /**
+   * What the stack is, written into its plan.
+   * @default - none
+   */
   readonly description?: string;
 }
 

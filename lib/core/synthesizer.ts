@@ -16,8 +16,11 @@ const LOGICAL_ID = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;
 
 /** The result of synthesis: one plan per stack and the manifest that lists them. */
 export interface Assembly {
+  /** The list of stacks: plan file, remote, dependencies, resource count. */
   readonly manifest: Manifest;
+  /** Each stack's plan, by stack name. */
   readonly plans: ReadonlyMap<string, Plan>;
+  /** Warnings found on the tree; errors fail synthesis instead. */
   readonly warnings: readonly Annotation[];
 }
 

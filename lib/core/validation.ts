@@ -5,10 +5,19 @@ import { Resource } from './resource.ts';
 
 /** One problem found in the tree, always tied to the construct that has it. */
 export interface ValidationIssue {
+  /** The construct path it is about (empty for the app). */
   readonly path: string;
+  /** What is wrong. */
   readonly message: string;
+  /**
+   * What to do about it.
+   * @default - no hint
+   */
   readonly hint?: string;
-  /** The policy rule or error code that raised it. */
+  /**
+   * The policy rule or error code that raised it.
+   * @default - none: not raised by a named rule or code
+   */
   readonly rule?: string;
 }
 

@@ -6,6 +6,7 @@
 export interface Ipv4Cidr {
   /** The network address (host bits cleared). */
   readonly network: number;
+  /** The prefix length, 0 to 32. */
   readonly prefix: number;
 }
 
