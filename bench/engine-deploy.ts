@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { synthStackFile } from '../lib/cli/commands/synth.ts';
 import { loadStackFile } from '../lib/cli/stack-file.ts';
 import { deployStacks } from '../lib/engine/deploy.ts';
+import { desiredResource } from '../lib/engine/desired-resource.ts';
 import { HANDLERS } from '../lib/engine/handlers/index.ts';
 import { type LoadedAssembly, loadAssembly } from '../lib/engine/plan-loader.ts';
 import { resolveReferences } from '../lib/engine/references.ts';
 import { StateStore } from '../lib/engine/state-store.ts';
+import { hasUnknowns } from '../lib/engine/unknown.ts';
 import { listSchedule, longestChain, type TimedAction } from './action-schedule.ts';
 import {
   type ActionTrace,
@@ -132,20 +134,15 @@ function stackGraph(
       unknown.push(a.id); // e.g. a deletion: not part of a first deploy
       return { id: a.id, dependsOn: [], locks: [], durationMs: durationOf(a) };
     }
-    const properties = resolveReferences(resource.properties, stack, attributes, false) as Record<
-      string,
-      unknown
-    >;
+    const resolved = resolveReferences(resource.properties, stack, attributes, false);
+    const handler = HANDLERS.get(resource.type);
     return {
       id: a.id,
       dependsOn: [...new Set(resource.dependsOn.filter((d) => walked.has(d)).map(viaApply))],
       locks:
-        HANDLERS.get(resource.type)?.locks({
-          id: a.id,
-          type: resource.type,
-          path: resource.path,
-          properties,
-        }) ?? [],
+        handler && !hasUnknowns(resolved)
+          ? handler.locks(desiredResource(handler, a.id, resource, resolved))
+          : [],
       durationMs: durationOf(a),
     };
   });

@@ -4,7 +4,7 @@ import type {
   DesiredResource,
   HandlerContext,
   Observed,
-  PlannedChange,
+  ResourceChange,
   ResourceHandler,
   SnapshotTarget,
 } from './handlers/handler.ts';
@@ -73,7 +73,7 @@ export async function applyWithSafetySnapshot(
   ctx: HandlerContext,
   handler: ResourceHandler,
   resource: DesiredResource,
-  change: PlannedChange,
+  change: ResourceChange,
   observed: Observed | undefined,
   options: CriticalChangeOptions = {},
 ): Promise<Record<string, unknown>> {

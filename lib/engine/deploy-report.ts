@@ -1,4 +1,4 @@
-import type { PlannedChange } from './handlers/handler.ts';
+import type { ResourceChange } from './handlers/handler.ts';
 
 /** What happens to one resource in a deploy, a diff or a destroy. */
 export interface ResourceReport {
@@ -6,8 +6,8 @@ export interface ResourceReport {
   readonly id: string;
   readonly path: string;
   readonly type: string;
-  readonly action: PlannedChange['action'] | 'pending';
-  readonly changes: PlannedChange['changes'];
+  readonly action: ResourceChange['action'] | 'pending';
+  readonly changes: ResourceChange['changes'];
   readonly destroysData: boolean;
   status: ResourceStatus;
   error?: string;

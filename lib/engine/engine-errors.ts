@@ -14,6 +14,15 @@ export const ENGINE_ERROR_CODES = {
     'a critical change failed to apply or verify; its VM was rolled back to the snapshot taken before it',
   ENGINE_CRITICAL_ROLLBACK_FAILED:
     'a critical change failed and so did the rollback; the VM must be rolled back by hand to the named snapshot',
+  ENGINE_REFERENCE_UNKNOWN:
+    "a reference to another resource's attribute has no value yet: the resource it points to is not deployed",
+  ENGINE_INVALID_PROPERTIES:
+    "a resource's properties, with its references resolved, do not match its plan type's contract",
+  ENGINE_CANNOT_APPLY: 'the engine cannot make this change (what it needs is named); nothing was changed',
+  ENGINE_NO_SECRET_STORE:
+    'a change needs the secret store (to read a secret, or to keep one Proxmox shows only once) and this run has none',
+  ENGINE_GRAPH_INVALID:
+    'the actions of a deploy depend on each other in a cycle or on an action that does not exist (a bug in pvecdk or a hand-edited plan)',
   ENGINE_PERMISSION_MISSING:
     'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
 } as const;

@@ -1,3 +1,5 @@
+import { findCycles, missingDependencies, reversed } from '../core/dag.ts';
+import { EngineError } from './engine-errors.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 
 /**
@@ -10,8 +12,12 @@ import { WalkLimiter } from './walk-limiter.ts';
 export interface WalkNode<T> {
   readonly id: string;
   readonly dependsOn: readonly string[];
-  /** Semaphore keys held while the node runs, e.g. `template:9001`, `node:pve1`. */
-  readonly locks?: readonly string[];
+  /**
+   * Semaphore keys held while the node runs, e.g. `template:9001`,
+   * `node:pve1`; a function is asked once the node's dependencies are done
+   * (when what the keys depend on is known).
+   */
+  readonly locks?: readonly string[] | (() => readonly string[]);
   readonly payload: T;
 }
 
@@ -69,35 +75,15 @@ export interface WalkResult {
 
 /** Finds unknown dependencies and cycles; returns problems as text, empty when the graph is sound. */
 export function checkGraph<T>(nodes: readonly WalkNode<T>[]): string[] {
-  const ids = new Set(nodes.map((n) => n.id));
-  const problems: string[] = [];
-  for (const n of nodes)
-    for (const d of n.dependsOn) if (!ids.has(d)) problems.push(`${n.id} depends on unknown ${d}`);
-  const state = new Map<string, 'visiting' | 'done'>();
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const visit = (id: string, trail: string[]): void => {
-    if (state.get(id) === 'done') return;
-    if (state.get(id) === 'visiting') {
-      problems.push(`cycle: ${[...trail.slice(trail.indexOf(id)), id].join(' → ')}`);
-      return;
-    }
-    state.set(id, 'visiting');
-    for (const d of byId.get(id)?.dependsOn ?? []) if (ids.has(d)) visit(d, [...trail, id]);
-    state.set(id, 'done');
-  };
-  for (const n of [...nodes].sort((a, b) => (a.id < b.id ? -1 : 1))) visit(n.id, []);
-  return problems;
+  return [
+    ...missingDependencies(nodes).map(({ id, missing }) => `${id} depends on unknown ${missing}`),
+    ...findCycles(nodes).map((cycle) => `cycle: ${cycle.join(' → ')}`),
+  ];
 }
 
 /** The same graph with every edge turned around: for destroy, dependants go first. */
 export function reverseGraph<T>(nodes: readonly WalkNode<T>[]): WalkNode<T>[] {
-  return nodes.map((n) => ({
-    ...n,
-    dependsOn: nodes
-      .filter((m) => m.dependsOn.includes(n.id))
-      .map((m) => m.id)
-      .sort(),
-  }));
+  return reversed(nodes);
 }
 
 export async function walk<T>(
@@ -106,7 +92,8 @@ export async function walk<T>(
   options: WalkOptions,
 ): Promise<WalkResult> {
   const problems = checkGraph(nodes);
-  if (problems.length) throw new Error(`the action graph is not sound: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new EngineError('ENGINE_GRAPH_INVALID', `the action graph is not sound: ${problems.join('; ')}`);
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;
@@ -130,6 +117,15 @@ export async function walk<T>(
   };
 
   const depsDone = (n: WalkNode<T>): boolean => n.dependsOn.every((d) => outcomes.get(d)?.status === 'done');
+  const lockKeys = new Map<string, readonly string[]>();
+  const keysOf = (n: WalkNode<T>): readonly string[] => {
+    let k = lockKeys.get(n.id);
+    if (!k) {
+      k = typeof n.locks === 'function' ? n.locks() : (n.locks ?? []);
+      lockKeys.set(n.id, k);
+    }
+    return k;
+  };
 
   for (const n of nodes) emit({ type: 'waiting', id: n.id, elapsedMs: 0 });
 
@@ -150,7 +146,7 @@ export async function walk<T>(
       // Ready nodes in id order: deterministic, and a blocked node never holds up the others.
       for (const n of [...pending.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
         if (!depsDone(n)) continue;
-        const keys = n.locks ?? [];
+        const keys = keysOf(n);
         if (!limiter.tryTake(keys)) continue;
         pending.delete(n.id);
         running += 1;

@@ -1,18 +1,17 @@
 import { isPlanReference } from '../contract/plan-values.ts';
-
-/** Shown where a value is only known once another resource exists. */
-export const KNOWN_AFTER_APPLY = '(known after apply)';
+import { EngineError } from './engine-errors.ts';
+import { unknownValue } from './unknown.ts';
 
 /**
  * Replaces `{ref, attr}` objects by attribute values: `lookup(stack, id)`
  * gives the attributes of a resource (`stack` is the referring stack for a
- * local reference). Unknown values become KNOWN_AFTER_APPLY, or throw with
- * `strict` (at apply time every reference must be known).
+ * local reference). A value not known yet becomes an Unknown marker, or
+ * throws with `strict` (at apply time every reference must be known).
  */
 export function resolveReferences(
   value: unknown,
   stack: string,
-  lookup: (stack: string, id: string) => Record<string, unknown> | undefined,
+  lookup: (stack: string, id: string) => Readonly<Record<string, unknown>> | undefined,
   strict: boolean,
 ): unknown {
   if (isPlanReference(value)) {
@@ -22,10 +21,12 @@ export function resolveReferences(
     const found = lookup(refStack, id)?.[value.attr];
     if (found === undefined) {
       if (strict)
-        throw new Error(
-          `reference ${value.ref}.${value.attr} is not known yet (has ${refStack} been deployed?)`,
+        throw new EngineError(
+          'ENGINE_REFERENCE_UNKNOWN',
+          `reference ${value.ref}.${value.attr} is not known yet`,
+          `deploy stack ${refStack} first (a deploy of this stack file does it), then deploy again`,
         );
-      return KNOWN_AFTER_APPLY;
+      return unknownValue(`${refStack}:${id}`, value.attr);
     }
     return found;
   }

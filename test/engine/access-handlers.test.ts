@@ -6,14 +6,16 @@ import { userHandler, userTokenHandler } from '../../lib/engine/handlers/access-
 import type {
   DesiredResource,
   HandlerContext,
-  PlannedChange,
+  ResourceChange,
   ResourceHandler,
 } from '../../lib/engine/handlers/handler.ts';
+import { HANDLERS } from '../../lib/engine/handlers/index.ts';
 import { aclHandler, roleHandler } from '../../lib/engine/handlers/role-acl-handlers.ts';
 import { SecretStore } from '../../lib/engine/secrets/secret-store.ts';
 import type { PveApi } from '../../lib/pve/api/pve-api.ts';
 import { PveClient } from '../../lib/pve/client.ts';
 import { startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
+import { applied, desired } from './handler-fixture.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -28,16 +30,16 @@ async function setup() {
   return { emulator, state: emulator.server.emulator.state, secrets, ctx };
 }
 
-const resource = (type: string, properties: Record<string, unknown>): DesiredResource => ({
-  id: 'R',
-  type,
-  path: `acme/${type.replace('proxmox_virtual_environment_', '')}`,
-  properties,
-});
+const resource = (type: string, properties: Record<string, unknown>): DesiredResource<never> =>
+  desired(
+    HANDLERS.get(type)!,
+    `acme/${type.replace('proxmox_virtual_environment_', '')}`,
+    properties,
+  ) as DesiredResource<never>;
 
 /** Reads and plans, as a deploy does before it changes anything. */
 async function planOf(handler: ResourceHandler, ctx: HandlerContext, r: DesiredResource) {
-  return handler.plan(r, await handler.read(ctx, r));
+  return handler.diff(r, await handler.read(ctx, r));
 }
 
 /** Plans and applies; returns the change and the attributes for state. */
@@ -62,7 +64,7 @@ function clientAs(
   return client;
 }
 
-const leaks = (secret: string, ...things: Array<PlannedChange | Record<string, unknown>>) =>
+const leaks = (secret: string, ...things: Array<ResourceChange | Record<string, unknown>>) =>
   things.some((t) => JSON.stringify(t).includes(secret));
 
 describe('user handler against the emulator', () => {
@@ -102,7 +104,7 @@ describe('user handler against the emulator', () => {
     expect((await planOf(userHandler, ctx, user('on-call operators', false))).action).toBe('no-op');
     expect(leaks(password, created.change, created.attributes, change, updated)).toBe(false);
 
-    await userHandler.delete(ctx, created.attributes);
+    await userHandler.delete(ctx, applied(userHandler, 'test/Resource', created.attributes));
     expect(state.users['ops@pve']).toBeUndefined();
     expect((await planOf(userHandler, ctx, user('operators', true))).action).toBe('create');
   });
@@ -181,7 +183,7 @@ describe('user handler secrecy', () => {
       .apply(
         { api: echoing, inventory: [], stack: 'acme', secrets },
         user,
-        userHandler.plan(user, undefined),
+        userHandler.diff(user, undefined),
         undefined,
       )
       .catch((e: Error) => e);
@@ -197,20 +199,20 @@ describe('user handler comparisons', () => {
     const user = (props: Record<string, unknown>) =>
       resource('proxmox_virtual_environment_user', { user_id: 'ops@pve', ...props });
     expect(
-      userHandler.plan(user({ enabled: true, groups: ['admins', 'ops'], comment: '' }), observed),
+      userHandler.diff(user({ enabled: true, groups: ['admins', 'ops'], comment: '' }), observed),
     ).toEqual({
       action: 'no-op',
       changes: [],
       destroysData: false,
     });
-    expect(userHandler.plan(user({ expiration_date: '2030-01-01T00:00:00Z' }), observed).changes).toEqual([
+    expect(userHandler.diff(user({ expiration_date: '2030-01-01T00:00:00Z' }), observed).changes).toEqual([
       { key: 'expiration_date', from: undefined, to: '2030-01-01T00:00:00.000Z', forcesReplacement: false },
     ]);
     const expiring = { ...observed, live: { ...live, expire: 1_893_456_000 } };
-    expect(userHandler.plan(user({ expiration_date: '2030-01-01T01:00:00+01:00' }), expiring).action).toBe(
+    expect(userHandler.diff(user({ expiration_date: '2030-01-01T01:00:00+01:00' }), expiring).action).toBe(
       'no-op',
     );
-    expect(userHandler.plan(user({ groups: ['ops'] }), observed).changes).toEqual([
+    expect(userHandler.diff(user({ groups: ['ops'] }), observed).changes).toEqual([
       { key: 'groups', from: ['admins', 'ops'], to: ['ops'], forcesReplacement: false },
     ]);
   });
@@ -252,7 +254,7 @@ describe('user token handler against the emulator', () => {
     expect((await planOf(userTokenHandler, ctx, token('release pipeline', false))).action).toBe('no-op');
     expect(leaks(secret, created.change, created.attributes, change, updated)).toBe(false);
 
-    await userTokenHandler.delete(ctx, created.attributes);
+    await userTokenHandler.delete(ctx, applied(userTokenHandler, 'test/Resource', created.attributes));
     expect(state.tokens['ci@pve!deploy']).toBeUndefined();
     await expect(asToken.get('/version')).rejects.toThrow(expect.objectContaining({ code: 'PVE_AUTH' }));
     // Nothing of the deleted token stays behind in the secret store.
@@ -304,7 +306,7 @@ describe('role handler against the emulator', () => {
       'no-op',
     );
 
-    await roleHandler.delete(ctx, created.attributes);
+    await roleHandler.delete(ctx, applied(roleHandler, 'test/Resource', created.attributes));
     expect(state.roles.PvecdkDeploy).toBeUndefined();
   });
 
@@ -323,9 +325,13 @@ describe('role handler against the emulator', () => {
       role_id: 'PVEAuditor',
       privileges: ['VM.Audit'],
     });
-    await expect(planOf(roleHandler, ctx, builtin)).rejects.toThrow(
-      "acme/role: role 'PVEAuditor' is built into Proxmox and cannot be changed; give the role resource another role_id",
-    );
+    await expect(planOf(roleHandler, ctx, builtin)).rejects.toMatchObject({
+      code: 'ENGINE_CANNOT_APPLY',
+      message: expect.stringContaining(
+        "acme/role: role 'PVEAuditor' is built into Proxmox and cannot be changed",
+      ),
+      hint: expect.stringContaining('give the role resource another roleId'),
+    });
   });
 });
 
@@ -362,7 +368,7 @@ describe('ACL handler against the emulator', () => {
     ]);
     expect((await planOf(aclHandler, ctx, acl(false))).action).toBe('no-op');
 
-    await aclHandler.delete(ctx, created.attributes);
+    await aclHandler.delete(ctx, applied(aclHandler, 'test/Resource', created.attributes));
     expect(state.acl.some((a) => a.ugid === 'ops@pve')).toBe(false);
     expect((await planOf(aclHandler, ctx, acl(false))).action).toBe('create');
   });
@@ -385,7 +391,7 @@ describe('ACL handler against the emulator', () => {
     await converge(aclHandler, ctx, token);
     expect((await planOf(aclHandler, ctx, group)).action).toBe('no-op');
     expect((await planOf(aclHandler, ctx, token)).action).toBe('no-op');
-    await aclHandler.delete(ctx, g.attributes);
+    await aclHandler.delete(ctx, applied(aclHandler, 'test/Resource', g.attributes));
     expect((await planOf(aclHandler, ctx, group)).action).toBe('create');
     expect(state.acl.map((a) => a.ugid)).toEqual(['ci@pve!deploy']);
   });

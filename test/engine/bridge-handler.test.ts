@@ -1,27 +1,24 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyStagedNetwork, bridgeHandler } from '../../lib/engine/handlers/bridge-handler.ts';
-import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import type { HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
 import { startTestEmulator } from '../../lib/sim/index.ts';
+import { desired } from './handler-fixture.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-const lan = (over: Record<string, unknown> = {}): DesiredResource => ({
-  id: 'LanPve1',
-  type: 'proxmox_virtual_environment_network_linux_bridge',
-  path: 'platform/Lan/pve1',
-  properties: {
+const lan = (over: Record<string, unknown> = {}) =>
+  desired(bridgeHandler, 'platform/Lan/pve1', {
     node_name: 'pve1',
     name: 'vmbr1',
     comment: 'pvecdk lan',
     autostart: true,
     vlan_aware: true,
     ...over,
-  },
-});
+  });
 
 describe('bridge handler against the emulator', () => {
   it('GIVEN a new bridge WHEN staged and applied once THEN it is active and a re-plan is a no-op', async () => {
@@ -32,7 +29,7 @@ describe('bridge handler against the emulator', () => {
     const ctx: HandlerContext = { api, inventory: [], stack: 'platform' };
     const previous = (await api.network('pve1')) as unknown as Array<Record<string, unknown>>;
     expect(await bridgeHandler.read(ctx, lan())).toBeUndefined();
-    await bridgeHandler.apply(ctx, lan(), bridgeHandler.plan(lan(), undefined), undefined);
+    await bridgeHandler.apply(ctx, lan(), bridgeHandler.diff(lan(), undefined), undefined);
     expect(server.emulator.state.nodes.pve1!.network.vmbr1).toBeUndefined(); // staged only
     await applyStagedNetwork(ctx, 'pve1', previous);
     expect(server.emulator.state.nodes.pve1!.network.vmbr1).toMatchObject({
@@ -40,8 +37,8 @@ describe('bridge handler against the emulator', () => {
       bridge_vlan_aware: 1,
       comments: 'pvecdk lan',
     });
-    expect(bridgeHandler.plan(lan(), await bridgeHandler.read(ctx, lan())).action).toBe('no-op');
-    const change = bridgeHandler.plan(lan({ vlan_aware: false }), await bridgeHandler.read(ctx, lan()));
+    expect(bridgeHandler.diff(lan(), await bridgeHandler.read(ctx, lan())).action).toBe('no-op');
+    const change = bridgeHandler.diff(lan({ vlan_aware: false }), await bridgeHandler.read(ctx, lan()));
     expect(change).toMatchObject({
       action: 'update',
       changes: [{ key: 'bridge_vlan_aware', from: '1', to: '0' }],

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { definePlanType } from '../../lib/contract/index.ts';
 import {
   applyWithSafetySnapshot,
   type CriticalChangeOptions,
@@ -8,7 +10,12 @@ import {
   snapshotTag,
 } from '../../lib/engine/critical-change.ts';
 import type { EngineError } from '../../lib/engine/engine-errors.ts';
-import type { DesiredResource, HandlerContext, ResourceHandler } from '../../lib/engine/handlers/handler.ts';
+import {
+  type DesiredResource,
+  defineHandler,
+  type HandlerContext,
+  type ResourceHandler,
+} from '../../lib/engine/handlers/handler.ts';
 import { SEED_TEMPLATES, startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
@@ -38,16 +45,23 @@ async function setup(
  * VM's `tags`, something a snapshot holds and a rollback restores on real
  * Proxmox too (unlike `description`, which a rollback keeps). It fails on demand.
  */
+const settingType = definePlanType({
+  type: 'pvecdk_test_setting',
+  typeName: 'TestSetting',
+  properties: () => z.strictObject({ node_name: z.string(), vm_id: z.number(), setting: z.string() }),
+  attributes: { node_name: 'the node', vm_id: 'the VM', setting: 'the setting' },
+});
+
 function settingHandler(fail: { apply?: boolean; verify?: boolean } = {}) {
   const calls = { apply: 0, verify: 0 };
-  const handler: ResourceHandler = {
-    type: 'pvecdk_test_setting',
-    locks: (r) => [`vm:${String(r.properties.vm_id)}`],
+  const handler = defineHandler({
+    contract: settingType,
+    locks: (r) => [`vm:${r.props.vm_id}`],
     read: async () => undefined,
-    plan: () => ({ action: 'update', changes: [], destroysData: false }),
+    diff: () => ({ action: 'update', changes: [], destroysData: false }),
     async apply(ctx, r) {
       calls.apply += 1;
-      const { node_name: node, vm_id: vmid, setting } = r.properties as Props;
+      const { node_name: node, vm_id: vmid, setting } = r.props;
       await ctx.api.setQemuConfig(node, vmid, { tags: setting });
       if (fail.apply) throw new Error('reload of the setting crashed half-way');
       return { node_name: node, vm_id: vmid, setting };
@@ -56,22 +70,21 @@ function settingHandler(fail: { apply?: boolean; verify?: boolean } = {}) {
       calls.verify += 1;
       const live = await ctx.api.qemuConfig(String(attributes.node_name), Number(attributes.vm_id));
       if (fail.verify) throw new Error('the guest still serves the old setting');
-      if (live.tags !== r.properties.setting)
-        throw new Error(`setting is ${String(live.tags)}, expected ${String(r.properties.setting)}`);
+      if (live.tags !== r.props.setting)
+        throw new Error(`setting is ${String(live.tags)}, expected ${r.props.setting}`);
     },
     delete: async () => {},
-    snapshotTarget: (r) => ({ node: String(r.properties.node_name), vmid: Number(r.properties.vm_id) }),
-  };
+    requirements: () => [],
+    snapshotTarget: (r) => ({ node: r.props.node_name, vmid: r.props.vm_id }),
+  }) as ResourceHandler;
   return { handler, calls };
 }
-
-type Props = { node_name: string; vm_id: number; setting: string };
 
 const setting = (value: string, id = 'RouterSetting'): DesiredResource => ({
   id,
   type: 'pvecdk_test_setting',
   path: `acme/Router/${id}`,
-  properties: { node_name: 'pve1', vm_id: VMID, setting: value },
+  props: { node_name: 'pve1', vm_id: VMID, setting: value },
 });
 
 const update = { action: 'update', changes: [], destroysData: false } as const;

@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { destroyStacks } from '../../lib/engine/destroy.ts';
-import { creationMarker } from '../../lib/engine/handlers/vm-handler.ts';
+import { creationMarker } from '../../lib/engine/handlers/vm-ownership.ts';
 import type { LoadedAssembly } from '../../lib/engine/plan-loader.ts';
 import { StateStore } from '../../lib/engine/state-store.ts';
 import { type DeployFixture, deployFixture } from './deploy-fixture.ts';
@@ -113,14 +112,7 @@ describe('deploy lifecycle against the emulator', () => {
   it('GIVEN acme and globex deployed WHEN acme is destroyed THEN globex and the platform are untouched', async () => {
     const f = await fixture();
     expect((await f.deploy()).ok).toBe(true);
-    const destroyed = await destroyStacks({
-      stacks: ['acme'],
-      api: f.emulator.api,
-      stateDir: f.stateDir,
-      remote: 'default',
-      concurrency: 4,
-      allowDestroyData: true,
-    });
+    const destroyed = await f.deploy({ targets: ['acme'], mode: 'destroy', allowDestroyData: true });
     expect(destroyed.ok).toBe(true);
     expect(f.vms().map((v) => v.name)).toEqual(expect.arrayContaining(['fw', 'rds', 'globex-main']));
     expect(f.vms().map((v) => v.name)).not.toContain('acme-main');

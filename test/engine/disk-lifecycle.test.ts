@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { destroyStacks } from '../../lib/engine/destroy.ts';
 import { DISK_DETACHED } from '../../lib/engine/handlers/vm-disk-lifecycle.ts';
 import { type DeployFixture, deployFixture } from './deploy-fixture.ts';
 
@@ -56,28 +55,22 @@ describe('disk lifecycle', () => {
 
     const disks = vm.properties.disk;
     vm.properties.disk = [];
-    const removed = await f.deploy({ targets: ['acme'], allowDestroyData: true });
-    expect(removed.ok).toBe(false);
-    expect(removed.resources.find((r) => r.path === ACME_VM)!.error).toContain(
-      `${ACME_VM}: removing it from the plan would destroy disk scsi1, whose lifecycle is retain`,
-    );
+    await expect(f.deploy({ targets: ['acme'], allowDestroyData: true })).rejects.toMatchObject({
+      code: 'ENGINE_DISK_RETAINED',
+      message: expect.stringContaining(
+        `${ACME_VM}: removing it from the plan would destroy disk scsi1, whose lifecycle is retain`,
+      ),
+    });
 
     vm.properties.disk = disks;
     vm.properties.node_name = vm.properties.node_name === 'pve1' ? 'pve2' : 'pve1';
-    const replaced = await f.deploy({ targets: ['acme'], allowDestroyData: true });
-    expect(replaced.resources.find((r) => r.path === ACME_VM)!.error).toContain(
-      'replacing the VM would destroy disk scsi1',
-    );
+    await expect(f.deploy({ targets: ['acme'], allowDestroyData: true })).rejects.toMatchObject({
+      code: 'ENGINE_DISK_RETAINED',
+      message: expect.stringContaining('replacing the VM would destroy disk scsi1'),
+    });
 
     await expect(
-      destroyStacks({
-        stacks: ['acme'],
-        api: f.emulator.api,
-        stateDir: f.stateDir,
-        remote: 'default',
-        concurrency: 4,
-        allowDestroyData: true,
-      }),
+      f.deploy({ targets: ['acme'], mode: 'destroy', allowDestroyData: true }),
     ).rejects.toMatchObject({
       code: 'ENGINE_DISK_RETAINED',
       message: expect.stringContaining('destroying acme would destroy disk scsi1'),

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firewallOptionsHandler, firewallRulesHandler } from '../../lib/engine/handlers/firewall-handlers.ts';
-import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import type { HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
 import { type RunningEmulator, startTestEmulator } from '../../lib/sim/index.ts';
+import { applied, desired } from './handler-fixture.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -16,60 +17,54 @@ async function setup(): Promise<{ server: RunningEmulator; ctx: HandlerContext }
   return { server, ctx: { api: new PveApi(client, { pollMs: 2 }), inventory: [], stack: 'acme' } };
 }
 
-const rules = (dport = '19812:19815'): DesiredResource => ({
-  id: 'Rules',
-  type: 'proxmox_virtual_environment_firewall_rules',
-  path: 'acme/acme-main/FirewallRules',
-  properties: {
+const rules = (dport = '19812:19815') =>
+  desired(firewallRulesHandler, 'acme/acme-main/FirewallRules', {
     node_name: 'pve1',
     vm_id: 9002,
     rule: [
       { type: 'in', action: 'ACCEPT', proto: 'tcp', source: '10.30.0.10', dport, comment: '4D from RDS' },
       { type: 'in', action: 'ACCEPT', proto: 'tcp', source: '10.20.0.2', dport: '22', comment: 'management' },
     ],
-  },
-});
+  });
 
 describe('firewall handlers against the emulator', () => {
   it('GIVEN VM rules WHEN applied THEN they land in order and a re-plan is a no-op; a changed port rewrites the list', async () => {
     const { server, ctx } = await setup();
-    const first = firewallRulesHandler.plan(rules(), await firewallRulesHandler.read(ctx, rules()));
+    const first = firewallRulesHandler.diff(rules(), await firewallRulesHandler.read(ctx, rules()));
     expect(first.action).toBe('update');
     await firewallRulesHandler.apply(ctx, rules(), first, undefined);
     expect(server.emulator.state.firewall?.['vm/9002']?.rules.map((r) => r.source)).toEqual([
       '10.30.0.10',
       '10.20.0.2',
     ]);
-    expect(firewallRulesHandler.plan(rules(), await firewallRulesHandler.read(ctx, rules())).action).toBe(
+    expect(firewallRulesHandler.diff(rules(), await firewallRulesHandler.read(ctx, rules())).action).toBe(
       'no-op',
     );
-    const changed = firewallRulesHandler.plan(
+    const changed = firewallRulesHandler.diff(
       rules('19813'),
       await firewallRulesHandler.read(ctx, rules('19813')),
     );
     expect(changed.changes.map((c) => c.key)).toEqual(['rule[0]']);
     await firewallRulesHandler.apply(ctx, rules('19813'), changed, undefined);
     expect(server.emulator.state.firewall?.['vm/9002']?.rules[0]?.dport).toBe('19813');
-    await firewallRulesHandler.delete(ctx, { level: 'vm', node: 'pve1', vmid: 9002 });
+    await firewallRulesHandler.delete(
+      ctx,
+      applied(firewallRulesHandler, 'test/Resource', { level: 'vm', node: 'pve1', vmid: 9002 }),
+    );
     expect(server.emulator.state.firewall?.['vm/9002']?.rules).toEqual([]);
   });
 
   it('GIVEN VM firewall options WHEN applied THEN enable and policies are set and a re-plan is a no-op', async () => {
     const { server, ctx } = await setup();
-    const options: DesiredResource = {
-      id: 'Options',
-      type: 'proxmox_virtual_environment_firewall_options',
-      path: 'acme/acme-main/FirewallOptions',
-      properties: {
-        node_name: 'pve1',
-        vm_id: 9002,
-        enabled: true,
-        input_policy: 'DROP',
-        output_policy: 'ACCEPT',
-        macfilter: true,
-      },
-    };
-    const change = firewallOptionsHandler.plan(options, await firewallOptionsHandler.read(ctx, options));
+    const options = desired(firewallOptionsHandler, 'acme/acme-main/FirewallOptions', {
+      node_name: 'pve1',
+      vm_id: 9002,
+      enabled: true,
+      input_policy: 'DROP',
+      output_policy: 'ACCEPT',
+      macfilter: true,
+    });
+    const change = firewallOptionsHandler.diff(options, await firewallOptionsHandler.read(ctx, options));
     expect(change.changes.map((c) => c.key).sort()).toEqual([
       'enable',
       'macfilter',
@@ -81,7 +76,7 @@ describe('firewall handlers against the emulator', () => {
       enable: 1,
       policy_in: 'DROP',
     });
-    expect(firewallOptionsHandler.plan(options, await firewallOptionsHandler.read(ctx, options)).action).toBe(
+    expect(firewallOptionsHandler.diff(options, await firewallOptionsHandler.read(ctx, options)).action).toBe(
       'no-op',
     );
   });

@@ -4,7 +4,9 @@ import {
   firewallIpsetHandler,
 } from '../../lib/engine/handlers/firewall-object-handlers.ts';
 import type { DesiredResource, HandlerContext, ResourceHandler } from '../../lib/engine/handlers/handler.ts';
+import { HANDLERS } from '../../lib/engine/handlers/index.ts';
 import { startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
+import { applied, desired } from './handler-fixture.ts';
 
 const running: TestEmulator[] = [];
 afterEach(async () => {
@@ -22,17 +24,13 @@ async function context(): Promise<{ ctx: () => Promise<HandlerContext>; emulator
 
 async function converge(handler: ResourceHandler, ctx: HandlerContext, resource: DesiredResource) {
   const observed = await handler.read(ctx, resource);
-  const change = handler.plan(resource, observed);
+  const change = handler.diff(resource, observed);
   if (change.action !== 'no-op') await handler.apply(ctx, resource, change, observed);
   return change;
 }
 
-const resource = (type: string, properties: Record<string, unknown>): DesiredResource => ({
-  id: 'X',
-  type,
-  path: `acme/${type}`,
-  properties,
-});
+const resource = (type: string, properties: Record<string, unknown>): DesiredResource<never> =>
+  desired(HANDLERS.get(type)!, `acme/${type}`, properties) as DesiredResource<never>;
 
 describe('firewall alias and IP set handlers against the emulator', () => {
   it('GIVEN an alias WHEN created, re-planned, changed and deleted THEN each step does what it says', async () => {
@@ -52,7 +50,10 @@ describe('firewall alias and IP set handlers against the emulator', () => {
       changes: [{ key: 'cidr', from: '198.51.100.0/24', to: '203.0.113.0/24' }],
     });
     expect(emulator.server.emulator.state.firewall?.cluster?.aliases.office?.cidr).toBe('203.0.113.0/24');
-    await firewallAliasHandler.delete(await ctx(), { name: 'office', level: 'cluster' });
+    await firewallAliasHandler.delete(
+      await ctx(),
+      applied(firewallAliasHandler, 'test/Resource', { name: 'office', level: 'cluster' }),
+    );
     expect(emulator.server.emulator.state.firewall?.cluster?.aliases.office).toBeUndefined();
   });
 
@@ -84,15 +85,21 @@ describe('firewall alias and IP set handlers against the emulator', () => {
       ['198.51.100.12', '', 1],
     ]);
     expect((await converge(firewallIpsetHandler, await ctx(), second)).action).toBe('no-op');
-    await firewallIpsetHandler.delete(await ctx(), { name: 'admins', level: 'vm', node: 'pve1', vmid: 9000 });
+    await firewallIpsetHandler.delete(
+      await ctx(),
+      applied(firewallIpsetHandler, 'test/Resource', {
+        name: 'admins',
+        level: 'vm',
+        node: 'pve1',
+        vmid: 9000,
+      }),
+    );
     expect(Object.keys(emulator.server.emulator.state.firewall?.['vm/9000']?.ipsets ?? {})).toEqual([]);
   });
 
-  it('GIVEN an IP set on a node WHEN planned THEN a clear error says where Proxmox keeps them', async () => {
-    const { ctx } = await context();
-    const onNode = resource('proxmox_virtual_environment_firewall_ipset', { node_name: 'pve1', name: 'x' });
-    await expect(firewallIpsetHandler.read(await ctx(), onNode)).rejects.toThrow(
-      'acme/proxmox_virtual_environment_firewall_ipset: Proxmox keeps firewall aliases and IP sets at the datacenter or on a VM, not on a node',
-    );
+  it('GIVEN an IP set on a node WHEN its properties are checked THEN the contract says where Proxmox keeps them', () => {
+    expect(() =>
+      resource('proxmox_virtual_environment_firewall_ipset', { node_name: 'pve1', name: 'admins' }),
+    ).toThrow('node_name: Proxmox keeps aliases and IP sets at the datacenter or on a VM');
   });
 });

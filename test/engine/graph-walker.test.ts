@@ -46,7 +46,7 @@ describe('graph walker', () => {
     await walk(
       nodes,
       async (n) => {
-        const key = n.locks![0]!;
+        const key = (n.locks as readonly string[])[0]!;
         inFlight += 1;
         perTemplate.set(key, (perTemplate.get(key) ?? 0) + 1);
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -144,7 +144,7 @@ describe('walks sharing a limiter', () => {
     const visit = async (n: WalkNode<null>) => {
       now += 1;
       peak = Math.max(peak, now);
-      const clones = (n.locks ?? []).includes('template:9001');
+      const clones = ((n.locks as readonly string[] | undefined) ?? []).includes('template:9001');
       if (clones) templatePeak = Math.max(templatePeak, ++onTemplate);
       await tick(3);
       if (clones) onTemplate -= 1;

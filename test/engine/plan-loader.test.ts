@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, Resource, Stack } from '../../lib/core/index.ts';
 import { deploymentOrder, loadAssembly } from '../../lib/engine/plan-loader.ts';
+import { thing } from '../core/test-contract.ts';
 
 function synthThree(): string {
   const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-plans-'));
@@ -11,15 +12,15 @@ function synthThree(): string {
   const platform = new Stack(app, 'platform');
   const tpl = new Resource(platform, 'Tpl', {
     type: 'proxmox_virtual_environment_vm',
-    properties: { vmId: 9000 },
+    properties: { nodeName: 'pve1', vmId: 9000 },
   });
   const acme = new Stack(app, 'acme');
   const acmeVm = new Resource(acme, 'Vm', {
     type: 'proxmox_virtual_environment_vm',
-    properties: { clone: { vmId: tpl.attr('vm_id') } },
+    properties: { nodeName: 'pve1', vmId: 1100, clone: { vmId: tpl.attr('vm_id') } },
   });
   const globex = new Stack(app, 'globex');
-  new Resource(globex, 'Vm', { type: 'x', properties: { peer: acmeVm.attr('vm_id') } });
+  thing(globex, 'Vm', { peer: acmeVm.attr('vm_id') });
   app.synth();
   return outdir;
 }

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import type { HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { poolHandler } from '../../lib/engine/handlers/pool-handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
 import { startTestEmulator } from '../../lib/sim/index.ts';
+import { applied, desired } from './handler-fixture.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -20,13 +21,9 @@ describe('pool handler against the emulator', () => {
       inventory: await api.clusterResources(),
       stack: 'acme',
     });
-    const pool = (comment: string): DesiredResource => ({
-      id: 'Pool',
-      type: 'proxmox_virtual_environment_pool',
-      path: 'acme/Pool',
-      properties: { pool_id: 'customer-acme', comment },
-    });
-    expect(poolHandler.plan(pool('acme'), await poolHandler.read(await ctx(), pool('acme'))).action).toBe(
+    const pool = (comment: string) =>
+      desired(poolHandler, 'acme/Pool', { pool_id: 'customer-acme', comment });
+    expect(poolHandler.diff(pool('acme'), await poolHandler.read(await ctx(), pool('acme'))).action).toBe(
       'create',
     );
     await poolHandler.apply(
@@ -35,10 +32,10 @@ describe('pool handler against the emulator', () => {
       { action: 'create', changes: [], destroysData: false },
       undefined,
     );
-    expect(poolHandler.plan(pool('acme'), await poolHandler.read(await ctx(), pool('acme'))).action).toBe(
+    expect(poolHandler.diff(pool('acme'), await poolHandler.read(await ctx(), pool('acme'))).action).toBe(
       'no-op',
     );
-    const change = poolHandler.plan(
+    const change = poolHandler.diff(
       pool('Acme Corp'),
       await poolHandler.read(await ctx(), pool('Acme Corp')),
     );
@@ -48,7 +45,7 @@ describe('pool handler against the emulator', () => {
     });
     await poolHandler.apply(await ctx(), pool('Acme Corp'), change, undefined);
     expect(server.emulator.state.pools['customer-acme']?.comment).toBe('Acme Corp');
-    await poolHandler.delete(await ctx(), { pool_id: 'customer-acme' });
+    await poolHandler.delete(await ctx(), applied(poolHandler, 'acme/Pool', { pool_id: 'customer-acme' }));
     expect(server.emulator.state.pools['customer-acme']).toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DesiredResource, HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import type { HandlerContext } from '../../lib/engine/handlers/handler.ts';
 import { vmHandler } from '../../lib/engine/handlers/vm-handler.ts';
 import { PveApi } from '../../lib/pve/index.ts';
 import { type RunningEmulator, startTestEmulator } from '../../lib/sim/index.ts';
+import { applied, desired } from './handler-fixture.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -18,11 +19,8 @@ async function setup(): Promise<{ server: RunningEmulator; ctx: () => Promise<Ha
   return { server, ctx: async () => ({ api, inventory: await api.clusterResources(), stack: 'acme' }) };
 }
 
-const dbVm = (over: Record<string, unknown> = {}): DesiredResource => ({
-  id: 'DbVm',
-  type: 'proxmox_virtual_environment_vm',
-  path: 'acme/acme-main/Guest/Vm',
-  properties: {
+const dbVm = (over: Record<string, unknown> = {}) =>
+  desired(vmHandler, 'acme/acme-main/Guest/Vm', {
     node_name: 'pve1',
     vm_id: 1042,
     name: 'acme-main',
@@ -39,15 +37,14 @@ const dbVm = (over: Record<string, unknown> = {}): DesiredResource => ({
       ip_config: [{ ipv4: { address: '10.20.1.42/16', gateway: '10.20.0.1' } }],
     },
     ...over,
-  },
-});
+  });
 
 describe('VM handler against the emulator', () => {
   it('GIVEN a new VM WHEN planned and applied THEN it is cloned, configured, tagged, started, and a re-plan is a no-op', async () => {
     const { server, ctx } = await setup();
     const first = await ctx();
     expect(await vmHandler.read(first, dbVm())).toBeUndefined();
-    const change = vmHandler.plan(dbVm(), undefined);
+    const change = vmHandler.diff(dbVm(), undefined);
     expect(change.action).toBe('create');
     const attributes = await vmHandler.apply(first, dbVm(), change, undefined);
     expect(attributes).toEqual({ vm_id: 1042, node_name: 'pve1', mac_addresses: ['BC:24:11:0A:0B:0C'] });
@@ -63,17 +60,17 @@ describe('VM handler against the emulator', () => {
     const writesBefore = server.emulator.stats.writes;
     const again = await ctx();
     const observed = await vmHandler.read(again, dbVm());
-    expect(vmHandler.plan(dbVm(), observed)).toEqual({ action: 'no-op', changes: [], destroysData: false });
+    expect(vmHandler.diff(dbVm(), observed)).toEqual({ action: 'no-op', changes: [], destroysData: false });
     expect(server.emulator.stats.writes).toBe(writesBefore);
   });
 
   it('GIVEN more cores in the plan WHEN planned THEN it is an in-place update that applies', async () => {
     const { server, ctx } = await setup();
     const c = await ctx();
-    await vmHandler.apply(c, dbVm(), vmHandler.plan(dbVm(), undefined), undefined);
+    await vmHandler.apply(c, dbVm(), vmHandler.diff(dbVm(), undefined), undefined);
     const bigger = dbVm({ cpu: { cores: 8, type: 'x86-64-v2-AES' } });
     const observed = await vmHandler.read(await ctx(), bigger);
-    const change = vmHandler.plan(bigger, observed);
+    const change = vmHandler.diff(bigger, observed);
     expect(change).toMatchObject({
       action: 'update',
       destroysData: false,
@@ -82,17 +79,17 @@ describe('VM handler against the emulator', () => {
     await vmHandler.apply(await ctx(), bigger, change, observed);
     // The VM runs, so cores wait in pending; GET config shows them (pending applied), so the next plan is clean.
     expect(server.emulator.state.vms[1042]!.pending).toEqual({ cores: 8 });
-    expect(vmHandler.plan(bigger, await vmHandler.read(await ctx(), bigger)).action).toBe('no-op');
+    expect(vmHandler.diff(bigger, await vmHandler.read(await ctx(), bigger)).action).toBe('no-op');
   });
 
   it('GIVEN a smaller data disk WHEN planned THEN replacement is required and marked as destroying data', async () => {
     const { ctx } = await setup();
     const c = await ctx();
-    await vmHandler.apply(c, dbVm(), vmHandler.plan(dbVm(), undefined), undefined);
+    await vmHandler.apply(c, dbVm(), vmHandler.diff(dbVm(), undefined), undefined);
     const smaller = dbVm({
       disk: [{ interface: 'scsi1', datastore_id: 'local-lvm', size: 50, iothread: true, discard: 'on' }],
     });
-    const change = vmHandler.plan(smaller, await vmHandler.read(await ctx(), smaller));
+    const change = vmHandler.diff(smaller, await vmHandler.read(await ctx(), smaller));
     expect(change.action).toBe('replace');
     expect(change.destroysData).toBe(true);
     expect(change.changes.find((x) => x.key === 'scsi1')?.forcesReplacement).toBe(true);
@@ -103,10 +100,10 @@ describe('VM handler against the emulator', () => {
     const attributes = await vmHandler.apply(
       await ctx(),
       dbVm(),
-      vmHandler.plan(dbVm(), undefined),
+      vmHandler.diff(dbVm(), undefined),
       undefined,
     );
-    await vmHandler.delete(await ctx(), attributes);
+    await vmHandler.delete(await ctx(), applied(vmHandler, 'acme/acme-main/Vm', attributes));
     expect(server.emulator.state.vms[1042]).toBeUndefined();
     // A clone holds the template and the target storage; an update only its node.
     expect(vmHandler.locks(dbVm(), { action: 'create', changes: [], destroysData: false })).toEqual([

@@ -89,13 +89,13 @@ export async function bootstrapRoleCommand(
       userId: values.user,
       tokenName: values.token,
     });
-    if (required.unknownTypes.length)
+    if (required.pendingTypes.length)
       io.err(
-        `warning: pvecdk does not know what ${required.unknownTypes.join(', ')} resources need; grant those by hand`,
+        `note: ${required.pendingTypes.join(', ')} resources stay pending in this version (no handler applies them yet), so this role grants nothing for them; run bootstrap-role again after upgrading`,
       );
     if (values.json) {
       io.out(
-        JSON.stringify({ stacks, ...bootstrapJson(grant), unknownTypes: required.unknownTypes }, null, 2),
+        JSON.stringify({ stacks, ...bootstrapJson(grant), pendingTypes: required.pendingTypes }, null, 2),
       );
     } else {
       const file = relative(io.cwd, loaded.file) || loaded.file;

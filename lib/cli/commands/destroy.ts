@@ -1,5 +1,8 @@
-import type { Stack } from '../../core/stack.ts';
-import { destroyStacks } from '../../engine/destroy.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deployStacks } from '../../engine/deploy.ts';
+import { loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote } from '../remote-target.ts';
@@ -7,24 +10,33 @@ import { loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import { emulatorBanner } from './deploy.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
+import { synthStackFile } from './synth.ts';
 
 export type DestroyCommandOptions = RemoteCommandOptions;
 
 /**
- * `pvecdk destroy`: deletes what the file's own stacks own (not the stacks
- * they depend on: the platform outlives a customer), dependants first.
+ * `pvecdk destroy`: deploys an empty plan for each of the file's own stacks
+ * (not the stacks they depend on: the platform outlives a customer), so what
+ * their state holds is deleted, dependants first, with a deploy's lock,
+ * refusals, limits and retries.
  */
 export async function destroyCommand(o: DestroyCommandOptions): Promise<number> {
   const started = Date.now();
   const loaded = await loadStackFile(o.file, o.cwd);
-  const stacks = dependantsFirst(loaded.targets);
+  // The plans give the stacks' remotes and dependencies; they go to a scratch folder, not cdk.out.
+  const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-destroy-'));
+  synthStackFile(loaded, outdir);
+  const assembly = loadAssembly(outdir);
+  rmSync(outdir, { recursive: true, force: true });
   const remote = await openRemote(o.config, o.remote ?? loaded.targets[0]!.remote, o.cwd, o.concurrency);
   const progress = selectProgress({ json: o.json, terminal: o.terminal, out: o.out, verb: 'Destroyed' });
   try {
     const banner = emulatorBanner(remote, o.cwd);
     if (banner && !o.json) o.out(banner);
-    const report = await destroyStacks({
-      stacks,
+    const report = await deployStacks({
+      assembly,
+      targets: loaded.targets.map((s) => s.stackName),
+      mode: 'destroy',
       api: remote.api,
       stateDir: remote.stateDir,
       remote: remote.name,
@@ -53,17 +65,4 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
   } finally {
     await remote.close();
   }
-}
-
-/** The file's stacks, each before the stacks it depends on. */
-function dependantsFirst(targets: readonly Stack[]): string[] {
-  const names = new Set(targets.map((s) => s.stackName));
-  const order: string[] = [];
-  const visit = (s: Stack): void => {
-    if (order.includes(s.stackName)) return;
-    for (const d of s.dependencies) if (names.has(d.stackName)) visit(d);
-    order.push(s.stackName);
-  };
-  for (const s of targets) visit(s);
-  return order.reverse();
 }

@@ -91,43 +91,52 @@ export const haResourceType = definePlanType({
   type: 'proxmox_virtual_environment_haresource',
   typeName: 'VirtualEnvironmentHaresource',
   properties: (k) =>
-    z.strictObject({
-      resource_id: k
-        .ref(z.string().regex(/^(vm|ct):\d+$/, 'vm:<id> or ct:<id>'))
-        .describe('`vm:<id>` or `ct:<id>`.'),
-      state: z
-        .enum(['started', 'stopped', 'disabled', 'ignored'])
-        .optional()
-        .meta({ description: 'The state HA keeps it in.', default: 'started' }),
-      type: z
-        .enum(['vm', 'ct'])
-        .optional()
-        .describe('The guest type (the `resource_id` prefix says it too).'),
-      group: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]{2,}$/, 'letters, digits, . _ -, at least 2 characters')
-        .optional()
-        .describe('The HA group (PVE 8).'),
-      max_relocate: z
-        .number()
-        .int()
-        .min(0)
-        .max(10)
-        .optional()
-        .meta({ description: 'Relocation attempts after a failed start.', default: "Proxmox's: 1" }),
-      max_restart: z
-        .number()
-        .int()
-        .min(0)
-        .max(10)
-        .optional()
-        .meta({ description: 'Restart attempts after a failure.', default: "Proxmox's: 1" }),
-      comment: z
-        .string()
-        .refine((c) => c === c.trim(), 'no leading or trailing whitespace')
-        .optional()
-        .describe('A comment.'),
-    }),
+    z
+      .strictObject({
+        resource_id: k
+          .ref(z.string().regex(/^(vm|ct):\d+$/, 'vm:<id> or ct:<id>'))
+          .describe('`vm:<id>` or `ct:<id>`.'),
+        state: z
+          .enum(['started', 'stopped', 'disabled', 'ignored'])
+          .optional()
+          .meta({ description: 'The state HA keeps it in.', default: 'started' }),
+        type: z
+          .enum(['vm', 'ct'])
+          .optional()
+          .describe('The guest type; it must match the `resource_id` prefix.'),
+        group: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{2,}$/, 'letters, digits, . _ -, at least 2 characters')
+          .optional()
+          .describe('The HA group (PVE 8).'),
+        max_relocate: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .optional()
+          .meta({ description: 'Relocation attempts after a failed start.', default: "Proxmox's: 1" }),
+        max_restart: z
+          .number()
+          .int()
+          .min(0)
+          .max(10)
+          .optional()
+          .meta({ description: 'Restart attempts after a failure.', default: "Proxmox's: 1" }),
+        comment: z
+          .string()
+          .refine((c) => c === c.trim(), 'no leading or trailing whitespace')
+          .optional()
+          .describe('A comment.'),
+      })
+      .refine(
+        (h) =>
+          h.type === undefined || typeof h.resource_id !== 'string' || h.resource_id.startsWith(`${h.type}:`),
+        {
+          message: 'type must match the prefix of resourceId (vm:<id> or ct:<id>)',
+          path: ['type'],
+        },
+      ),
   attributes: { resource_id: 'The HA resource id (`vm:100`).' },
 });
 

@@ -9,6 +9,16 @@ const POLICY = z.enum(['ACCEPT', 'DROP', 'REJECT']);
 const OBJECT_NAME = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and -, starting with a letter');
+/** Aliases and IP sets live at the datacenter or on a VM (a VM firewall also needs its node). */
+const objectScopeRule = {
+  check: (o: { node_name?: unknown; vm_id?: unknown }) =>
+    (o.vm_id === undefined) === (o.node_name === undefined),
+  problem: {
+    message:
+      'Proxmox keeps aliases and IP sets at the datacenter or on a VM: set vmId with nodeName, or neither',
+    path: ['node_name'],
+  },
+};
 const SCOPE_ATTRIBUTES = {
   level: 'The scope: `cluster`, `node` or `vm`.',
   node: "The node, for a node's or a VM's firewall.",
@@ -117,12 +127,14 @@ export const firewallAliasType = definePlanType({
   type: 'proxmox_virtual_environment_firewall_alias',
   typeName: 'VirtualEnvironmentFirewallAlias',
   properties: (k) =>
-    z.strictObject({
-      ...firewallScope(k),
-      name: OBJECT_NAME.describe('The alias name (Proxmox compares it without regard to case).'),
-      cidr: CIDR_OR_IP.describe('The address or CIDR it names.'),
-      comment: z.string().optional().describe('A comment.'),
-    }),
+    z
+      .strictObject({
+        ...firewallScope(k),
+        name: OBJECT_NAME.describe('The alias name (Proxmox compares it without regard to case).'),
+        cidr: CIDR_OR_IP.describe('The address or CIDR it names.'),
+        comment: z.string().optional().describe('A comment.'),
+      })
+      .refine(objectScopeRule.check, objectScopeRule.problem),
   attributes: { name: 'The alias name, in lower case.', ...SCOPE_ATTRIBUTES },
   notApplied: CONTAINER_NOT_APPLIED,
 });
@@ -131,24 +143,26 @@ export const firewallIpsetType = definePlanType({
   type: 'proxmox_virtual_environment_firewall_ipset',
   typeName: 'VirtualEnvironmentFirewallIpset',
   properties: (k) =>
-    z.strictObject({
-      ...firewallScope(k),
-      name: OBJECT_NAME.describe('The set name; rules refer to it as `+name`.'),
-      comment: z.string().optional().describe('A comment.'),
-      cidr: z
-        .array(
-          z.strictObject({
-            name: CIDR_OR_IP.describe('An address or CIDR.'),
-            comment: z.string().optional().describe('A comment.'),
-            nomatch: z
-              .boolean()
-              .optional()
-              .meta({ description: 'Exclude this entry from the set.', default: 'false' }),
-          }),
-        )
-        .optional()
-        .meta({ description: 'The entries; the set owns them all.', default: 'none' }),
-    }),
+    z
+      .strictObject({
+        ...firewallScope(k),
+        name: OBJECT_NAME.describe('The set name; rules refer to it as `+name`.'),
+        comment: z.string().optional().describe('A comment.'),
+        cidr: z
+          .array(
+            z.strictObject({
+              name: CIDR_OR_IP.describe('An address or CIDR.'),
+              comment: z.string().optional().describe('A comment.'),
+              nomatch: z
+                .boolean()
+                .optional()
+                .meta({ description: 'Exclude this entry from the set.', default: 'false' }),
+            }),
+          )
+          .optional()
+          .meta({ description: 'The entries; the set owns them all.', default: 'none' }),
+      })
+      .refine(objectScopeRule.check, objectScopeRule.problem),
   attributes: { name: 'The set name.', ...SCOPE_ATTRIBUTES },
   notApplied: CONTAINER_NOT_APPLIED,
 });

@@ -1,19 +1,22 @@
+import type { PlanSecret } from '../../contract/plan-values.ts';
+import { userTokenType, userType } from '../../contract/types/access.ts';
 import { PvecdkError } from '../../core/errors.ts';
 import type { AclEntry } from '../../pve/api/access.ts';
 import type { PveParams, PveParamValue } from '../../pve/client.ts';
 import { PveError } from '../../pve/errors.ts';
+import { EngineError } from '../engine-errors.ts';
 import { RECEIVED_PREFIX } from '../secrets/secret-store.ts';
-import type {
-  DesiredResource,
-  HandlerContext,
-  PlannedChange,
-  PropertyChange,
-  ResourceHandler,
+import {
+  CREATE,
+  defineHandler,
+  type HandlerContext,
+  type PropertyChange,
+  sharedRead,
+  updateOrNoOp,
 } from './handler.ts';
-import { sharedRead } from './handler.ts';
 import { atResource } from './handler-errors.ts';
 
-type Props = Record<string, unknown>;
+type Props = Readonly<Record<string, unknown>>;
 
 /** A property in the one form both sides are compared in: text, a flag, a number, a sorted list, or unset. */
 type Canonical = string | boolean | number | readonly string[] | undefined;
@@ -82,28 +85,18 @@ function fieldParams(fields: readonly Field[], props: Props): Record<string, Pve
   return out;
 }
 
-const CREATE: PlannedChange = { action: 'create', changes: [], destroysData: false };
-const NO_OP: PlannedChange = { action: 'no-op', changes: [], destroysData: false };
-
-/** An update of these changes, or a no-op when there are none. */
-export const changesToPlan = (changes: PropertyChange[]): PlannedChange =>
-  changes.length ? { action: 'update', changes, destroysData: false } : NO_OP;
-
-/** Resolves a `{secret: "env:X"}` property; errors name the resource and the reference, never a value. */
-function secretOf(ctx: HandlerContext, resource: DesiredResource, key: string): string {
-  const ref = resource.properties[key] as { secret?: unknown } | undefined;
-  if (typeof ref?.secret !== 'string')
-    throw new Error(
-      `${resource.path}: ${key} must be a secret reference ({"secret": "env:NAME"}); use SecretValue.env/file/generated`,
-    );
+/** Resolves a secret property; errors name the resource and the reference, never a value. */
+function secretOf(ctx: HandlerContext, path: string, key: string, ref: PlanSecret): string {
   if (!ctx.secrets)
-    throw new Error(
-      `${resource.path}: ${key} is the secret ${ref.secret}, and this run has no secret store to read it from`,
+    throw new EngineError(
+      'ENGINE_NO_SECRET_STORE',
+      `${path}: ${key} is the secret ${ref.secret}, and this run has no secret store to read it from`,
+      'deploy with the CLI, which opens the secret store',
     );
   try {
     return ctx.secrets.resolve(ref.secret);
   } catch (e) {
-    throw atResource(`${resource.path}: ${key}`, e);
+    throw atResource(`${path}: ${key}`, e);
   }
 }
 
@@ -138,12 +131,10 @@ interface UserGrant {
 const grantKey = (g: UserGrant) => `${g.path} ${g.role_id} ${g.propagate ? 1 : 0}`;
 const byKey = (a: UserGrant, b: UserGrant) => (grantKey(a) < grantKey(b) ? -1 : 1);
 
-function wantedGrants(props: Props): UserGrant[] {
-  return (props.acl as Props[]).map((g) => ({
-    path: String(g.path),
-    role_id: String(g.role_id),
-    propagate: g.propagate !== false,
-  }));
+function wantedGrants(
+  acl: ReadonlyArray<{ path: string; role_id: string; propagate?: boolean }>,
+): UserGrant[] {
+  return acl.map((g) => ({ path: g.path, role_id: g.role_id, propagate: g.propagate !== false }));
 }
 
 function liveGrants(acl: readonly AclEntry[], userid: string): UserGrant[] {
@@ -175,54 +166,54 @@ async function syncGrants(ctx: HandlerContext, userid: string, wanted: UserGrant
  * own password endpoint refuses API tokens): rotate it in Proxmox. The
  * deprecated `acl` block owns all of the user's direct grants when set.
  */
-export const userHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_user',
+export const userHandler = defineHandler({
+  contract: userType,
 
   locks() {
     return ['access'];
   },
 
   async read(ctx, resource) {
-    const id = String(resource.properties.user_id);
+    const id = resource.props.user_id;
     const users = await sharedRead(ctx, 'access:users', () => ctx.api.access.users());
     const user = users.find((u) => u.userid === id);
     if (!user) return undefined;
-    const live: Props = { ...user };
-    if (resource.properties.acl !== undefined)
+    const live: Record<string, unknown> = { ...user };
+    if (resource.props.acl !== undefined)
       live.acl = liveGrants(await sharedRead(ctx, 'access:acl', () => ctx.api.access.acl()), id);
     return { attributes: { user_id: id }, live };
   },
 
-  plan(resource, observed) {
+  diff(resource, observed) {
     if (!observed) return CREATE;
-    const changes = fieldChanges(USER_FIELDS, resource.properties, observed.live);
-    if (resource.properties.acl !== undefined) {
-      const want = wantedGrants(resource.properties).sort(byKey);
+    const changes = fieldChanges(USER_FIELDS, resource.props, observed.live);
+    if (resource.props.acl !== undefined) {
+      const want = wantedGrants(resource.props.acl).sort(byKey);
       const have = [...(observed.live.acl as UserGrant[])].sort(byKey);
       if (want.map(grantKey).join('\n') !== have.map(grantKey).join('\n'))
         changes.push({ key: 'acl', from: have, to: want, forcesReplacement: false });
     }
-    return changesToPlan(changes);
+    return updateOrNoOp(changes);
   },
 
-  async apply(ctx, resource, change) {
-    const props = resource.properties;
-    const id = String(props.user_id);
+  async apply(ctx, resource, planned) {
+    const props = resource.props;
+    const id = props.user_id;
     const params = fieldParams(USER_FIELDS, props);
-    if (change.action === 'create') {
-      const password = props.password !== undefined ? secretOf(ctx, resource, 'password') : undefined;
+    if (planned.action === 'create') {
+      const password = props.password ? secretOf(ctx, resource.path, 'password', props.password) : undefined;
       await keepingSecret(password, () =>
         ctx.api.access.createUser({ userid: id, ...params, ...(password ? { password } : {}) }),
       ).catch((e) => {
         throw atResource(resource.path, e);
       });
-    } else if (change.changes.some((c) => c.key !== 'acl')) {
+    } else if (planned.changes.some((c) => c.key !== 'acl')) {
       await ctx.api.access.updateUser(id, params).catch((e) => {
         throw atResource(resource.path, e);
       });
     }
     if (props.acl !== undefined)
-      await syncGrants(ctx, id, wantedGrants(props)).catch((e) => {
+      await syncGrants(ctx, id, wantedGrants(props.acl)).catch((e) => {
         throw atResource(
           resource.path,
           e,
@@ -232,11 +223,23 @@ export const userHandler: ResourceHandler = {
     return { user_id: id };
   },
 
-  async delete(ctx, attributes) {
+  async delete(ctx, applied) {
     // Proxmox removes the user's tokens and grants with it.
-    await ctx.api.access.deleteUser(String(attributes.user_id));
+    await ctx.api.access.deleteUser(String(applied.attributes.user_id));
   },
-};
+
+  requirements(resource, call) {
+    const p = resource.props;
+    const at = { userid: p.user_id, groups: p.groups?.join(',') };
+    return [
+      ...call('GET', '/access/users/{userid}', at),
+      ...call('POST', '/access/users', at),
+      ...call('PUT', '/access/users/{userid}', at),
+      ...call('DELETE', '/access/users/{userid}', at),
+      ...(p.acl ?? []).flatMap((a) => call('PUT', '/access/acl', { path: a?.path })),
+    ];
+  },
+});
 
 const TOKEN_FIELDS: readonly Field[] = [
   { key: 'comment', api: 'comment', ...text },
@@ -259,16 +262,15 @@ function tokenAttributes(userid: string, name: string): Record<string, unknown> 
  * (`value` is a reference to it); comment, expiry and privilege separation
  * change in place.
  */
-export const userTokenHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_user_token',
+export const userTokenHandler = defineHandler({
+  contract: userTokenType,
 
   locks() {
     return ['access'];
   },
 
   async read(ctx, resource) {
-    const userid = String(resource.properties.user_id);
-    const name = String(resource.properties.token_name);
+    const { user_id: userid, token_name: name } = resource.props;
     let tokens: Awaited<ReturnType<typeof ctx.api.access.tokens>>;
     try {
       tokens = await sharedRead(ctx, `access:tokens:${userid}`, () => ctx.api.access.tokens(userid));
@@ -281,15 +283,14 @@ export const userTokenHandler: ResourceHandler = {
     return token ? { attributes: tokenAttributes(userid, name), live: { ...token } } : undefined;
   },
 
-  plan(resource, observed) {
-    return observed ? changesToPlan(fieldChanges(TOKEN_FIELDS, resource.properties, observed.live)) : CREATE;
+  diff(resource, observed) {
+    return observed ? updateOrNoOp(fieldChanges(TOKEN_FIELDS, resource.props, observed.live)) : CREATE;
   },
 
-  async apply(ctx, resource, change) {
-    const userid = String(resource.properties.user_id);
-    const name = String(resource.properties.token_name);
-    const params: PveParams = fieldParams(TOKEN_FIELDS, resource.properties);
-    if (change.action !== 'create') {
+  async apply(ctx, resource, planned) {
+    const { user_id: userid, token_name: name } = resource.props;
+    const params: PveParams = fieldParams(TOKEN_FIELDS, resource.props);
+    if (planned.action !== 'create') {
       await ctx.api.access.updateToken(userid, name, params).catch((e) => {
         throw atResource(resource.path, e);
       });
@@ -297,8 +298,10 @@ export const userTokenHandler: ResourceHandler = {
     }
     const store = ctx.secrets;
     if (!store?.remember)
-      throw new Error(
+      throw new EngineError(
+        'ENGINE_NO_SECRET_STORE',
         `${resource.path}: Proxmox shows a new token's secret only once, and this run has no secret store to keep it; nothing was created`,
+        'deploy with the CLI, which opens the secret store',
       );
     const created = await ctx.api.access.createToken(userid, name, params).catch((e) => {
       throw atResource(
@@ -319,9 +322,26 @@ export const userTokenHandler: ResourceHandler = {
     return tokenAttributes(userid, name);
   },
 
-  async delete(ctx, attributes) {
-    await ctx.api.access.deleteToken(String(attributes.user_id), String(attributes.token_name));
+  async delete(ctx, applied) {
+    const { user_id: userid, token_name: name } = applied.attributes;
+    await ctx.api.access.deleteToken(String(userid), String(name));
     // The token is gone, and so is any use of its secret.
-    ctx.secrets?.forget?.(tokenSecretName(`${String(attributes.user_id)}!${String(attributes.token_name)}`));
+    ctx.secrets?.forget?.(tokenSecretName(`${String(userid)}!${String(name)}`));
   },
-};
+
+  requirements(resource, call) {
+    const at = { userid: resource.props.user_id, tokenid: resource.props.token_name };
+    return (['GET', 'POST', 'PUT', 'DELETE'] as const).flatMap((m) =>
+      call(m, '/access/users/{userid}/token/{tokenid}', at),
+    );
+  },
+
+  predictAttribute(props, attribute) {
+    // A token's id is known before it exists: `user@realm!name`.
+    if (attribute === 'id')
+      return props.user_id !== undefined && props.token_name !== undefined
+        ? `${props.user_id}!${props.token_name}`
+        : undefined;
+    return (props as Props)[attribute];
+  },
+});

@@ -1,12 +1,14 @@
-import type { PveParams } from '../../pve/client.ts';
-import { type PlannedChange, type ResourceHandler, sharedRead } from './handler.ts';
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { backupJobType } from '../../contract/types/datacenter.ts';
+import type { Requirement } from '../preflight/endpoint-permissions.ts';
+import { CREATE, defineHandler, sharedRead, updateOrNoOp } from './handler.ts';
 
-type Props = Record<string, unknown>;
+type BackupJobProps = PropertiesOf<typeof backupJobType>;
 
-/** Plan attributes → `/cluster/backup` parameters, as text for comparing. */
-function desired(p: Props): Record<string, string> {
+/** Plan properties → `/cluster/backup` parameters, as text for comparing. */
+function desired(p: BackupJobProps): Record<string, string> {
   const out: Record<string, string> = {};
-  const set = (key: string, v: unknown) => {
+  const set = (key: string, v: string | number | boolean | undefined) => {
     if (v !== undefined) out[key] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   };
   set('schedule', p.schedule);
@@ -19,13 +21,15 @@ function desired(p: Props): Record<string, string> {
   set('node', p.node);
   set('notes-template', p.notes_template);
   set('mailnotification', p.mailnotification);
-  if (Array.isArray(p.vmid)) out.vmid = p.vmid.map(String).join(',');
-  if (Array.isArray(p.mailto)) out.mailto = p.mailto.join(',');
-  const prune = p.prune_backups as Record<string, string> | undefined;
+  set('repeat-missed', p.repeat_missed);
+  set('protected', p.protected);
+  if (p.vmid) out.vmid = p.vmid.join(',');
+  if (p.mailto) out.mailto = p.mailto.join(',');
+  const prune = p.prune_backups;
   if (prune) {
-    out['prune-backups'] = Object.keys(prune)
-      .sort()
-      .map((k) => `${k}=${prune[k]}`)
+    out['prune-backups'] = Object.entries(prune)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
       .join(',');
   }
   return out;
@@ -37,42 +41,51 @@ function normalise(key: string, value: unknown): string {
   return key === 'prune-backups' ? text.split(',').filter(Boolean).sort().join(',') : text;
 }
 
+const plain = (path: string, privilege: string): Requirement => ({ path, privilege, orElse: [] });
+
 /** `proxmox_backup_job`: a vzdump job of /cluster/backup, found by its id. */
-export const backupJobHandler: ResourceHandler = {
-  type: 'proxmox_backup_job',
+export const backupJobHandler = defineHandler({
+  contract: backupJobType,
 
   locks() {
     return ['cluster:backup'];
   },
 
   async read(ctx, resource) {
-    const jobs: Array<Record<string, unknown>> = await sharedRead(ctx, 'cluster:backup', () =>
-      ctx.api.backupJobs.list(),
-    );
-    const job = jobs.find((j) => j.id === resource.properties.id);
-    return job ? { attributes: { id: job.id }, live: job } : undefined;
+    const jobs = await sharedRead(ctx, 'cluster:backup', () => ctx.api.backupJobs.list());
+    const job = jobs.find((j) => j.id === resource.props.id);
+    return job ? { attributes: { id: job.id }, live: { ...job } } : undefined;
   },
 
-  plan(resource, observed): PlannedChange {
-    if (!observed) return { action: 'create', changes: [], destroysData: false };
-    const want = desired(resource.properties);
-    const changes = Object.entries(want)
+  diff(resource, observed) {
+    if (!observed) return CREATE;
+    const changes = Object.entries(desired(resource.props))
       .filter(([k, v]) => normalise(k, observed.live[k]) !== normalise(k, v))
       .map(([key, to]) => ({ key, from: observed.live[key], to, forcesReplacement: false }));
-    return changes.length
-      ? { action: 'update', changes, destroysData: false }
-      : { action: 'no-op', changes: [], destroysData: false };
+    return updateOrNoOp(changes);
   },
 
-  async apply(ctx, resource, change) {
-    const id = String(resource.properties.id);
-    const params: PveParams = desired(resource.properties);
-    if (change.action === 'create') await ctx.api.backupJobs.create(id, params);
-    else await ctx.api.backupJobs.update(id, params);
+  async apply(ctx, resource, planned) {
+    const { id } = resource.props;
+    if (planned.action === 'create') await ctx.api.backupJobs.create(id, desired(resource.props));
+    else await ctx.api.backupJobs.update(id, desired(resource.props));
     return { id };
   },
 
-  async delete(ctx, attributes) {
-    await ctx.api.backupJobs.delete(String(attributes.id));
+  async delete(ctx, applied) {
+    await ctx.api.backupJobs.delete(String(applied.attributes.id));
   },
-};
+
+  requirements(resource, call) {
+    const p = resource.props;
+    return [
+      ...call('GET', '/cluster/backup'),
+      ...call('POST', '/cluster/backup'),
+      ...call('PUT', '/cluster/backup/{id}', { id: p.id }),
+      ...call('DELETE', '/cluster/backup/{id}', { id: p.id }),
+      // pve-manager API2/Backup.pm: Datastore.Allocate on the target storage, VM.Backup on a backed-up pool.
+      plain(p.storage !== undefined ? `/storage/${p.storage}` : '/storage', 'Datastore.Allocate'),
+      ...(typeof p.pool === 'string' ? [plain(`/pool/${p.pool}`, 'VM.Backup')] : []),
+    ];
+  },
+});

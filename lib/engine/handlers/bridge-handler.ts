@@ -1,35 +1,47 @@
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { linuxBridgeType } from '../../contract/types/network-linux-bridge.ts';
 import type { PveParams } from '../../pve/client.ts';
 import {
+  CREATE,
+  defineHandler,
   type HandlerContext,
-  type PlannedChange,
   type PropertyChange,
-  type ResourceHandler,
   sharedRead,
+  updateOrNoOp,
 } from './handler.ts';
 
-/** Plan attribute → what `GET /nodes/{node}/network` reports, as comparable text. */
-function desiredFields(p: Record<string, unknown>): Record<string, string> {
+type BridgeProps = PropertiesOf<typeof linuxBridgeType>;
+
+/** Plan property → what `GET /nodes/{node}/network` reports, as comparable text (the API's own key names). */
+function desiredFields(p: BridgeProps): Record<string, string> {
   const out: Record<string, string> = {};
-  out.bridge_ports = Array.isArray(p.ports) ? p.ports.join(' ') : '';
+  out.bridge_ports = p.ports?.join(' ') ?? '';
   out.bridge_vlan_aware = p.vlan_aware ? '1' : '0';
   out.autostart = p.autostart === false ? '0' : '1';
-  if (p.address !== undefined) out.cidr = String(p.address);
-  if (p.gateway !== undefined) out.gateway = String(p.gateway);
-  if (p.comment !== undefined) out.comments = String(p.comment);
+  if (p.address !== undefined) out.cidr = p.address;
+  if (p.gateway !== undefined) out.gateway = p.gateway;
+  if (p.address6 !== undefined) out.cidr6 = p.address6;
+  if (p.gateway6 !== undefined) out.gateway6 = p.gateway6;
+  if (p.comment !== undefined) out.comments = p.comment;
   if (p.mtu !== undefined) out.mtu = String(p.mtu);
+  if (p.vids !== undefined) out.bridge_vids = p.vids;
   return out;
 }
 
-function liveFields(i: Record<string, unknown>): Record<string, string> {
+function liveFields(i: Readonly<Record<string, unknown>>): Record<string, string> {
   const flag = (v: unknown) => (v === true || v === 1 || v === '1' ? '1' : '0');
+  const text = (k: string) => (i[k] !== undefined && i[k] !== null ? { [k]: String(i[k]).trim() } : {});
   return {
     bridge_ports: String(i.bridge_ports ?? ''),
     bridge_vlan_aware: flag(i.bridge_vlan_aware),
     autostart: flag(i.autostart),
-    ...(i.cidr !== undefined ? { cidr: String(i.cidr) } : {}),
-    ...(i.gateway !== undefined ? { gateway: String(i.gateway) } : {}),
-    ...(i.comments !== undefined ? { comments: String(i.comments).trim() } : {}),
-    ...(i.mtu !== undefined ? { mtu: String(i.mtu) } : {}),
+    ...text('cidr'),
+    ...text('gateway'),
+    ...text('cidr6'),
+    ...text('gateway6'),
+    ...text('comments'),
+    ...text('mtu'),
+    ...text('bridge_vids'),
   };
 }
 
@@ -40,61 +52,16 @@ function params(fields: Record<string, string>): PveParams {
     autostart: fields.autostart === '1',
     cidr: fields.cidr,
     gateway: fields.gateway,
+    cidr6: fields.cidr6,
+    gateway6: fields.gateway6,
     comments: fields.comments,
     mtu: fields.mtu !== undefined ? Number(fields.mtu) : undefined,
+    bridge_vids: fields.bridge_vids,
   };
 }
 
-/**
- * `proxmox_virtual_environment_network_linux_bridge`: edits are staged on the
- * node (Proxmox keeps them in interfaces.new); the engine applies each node's
- * staged edits once, with applyStagedNetwork, after all its bridges changed.
- */
-export const bridgeHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_network_linux_bridge',
-
-  locks(resource) {
-    return [`network:${String(resource.properties.node_name)}`];
-  },
-
-  async read(ctx, resource) {
-    const node = String(resource.properties.node_name);
-    const iface = (await sharedRead(ctx, `network:${node}`, () => ctx.api.network(node))).find(
-      (i) => i.iface === resource.properties.name,
-    );
-    if (!iface) return undefined;
-    return {
-      attributes: { name: iface.iface, node_name: node },
-      live: iface as unknown as Record<string, unknown>,
-    };
-  },
-
-  plan(resource, observed): PlannedChange {
-    if (!observed) return { action: 'create', changes: [], destroysData: false };
-    const want = desiredFields(resource.properties);
-    const have = liveFields(observed.live);
-    const changes: PropertyChange[] = Object.keys(want)
-      .filter((k) => want[k] !== (have[k] ?? (k === 'bridge_ports' ? '' : undefined)))
-      .map((k) => ({ key: k, from: have[k], to: want[k], forcesReplacement: false }));
-    return changes.length
-      ? { action: 'update', changes, destroysData: false }
-      : { action: 'no-op', changes: [], destroysData: false };
-  },
-
-  async apply(ctx, resource, change) {
-    const node = String(resource.properties.node_name);
-    const name = String(resource.properties.name);
-    const fields = params(desiredFields(resource.properties));
-    if (change.action === 'create')
-      await ctx.api.createNetwork(node, { iface: name, type: 'bridge', ...fields });
-    else await ctx.api.updateNetwork(node, name, { type: 'bridge', ...fields });
-    return { name, node_name: node };
-  },
-
-  async delete(ctx, attributes) {
-    await ctx.api.deleteNetwork(String(attributes.node_name), String(attributes.name));
-  },
-};
+const groupOfNode = (node: string) => `network-apply:${node}`;
+const nodeOfGroup = (group: string) => group.slice('network-apply:'.length);
 
 /**
  * Applies a node's staged network edits (one reload), then checks that the
@@ -105,7 +72,7 @@ export const bridgeHandler: ResourceHandler = {
 export async function applyStagedNetwork(
   ctx: HandlerContext,
   node: string,
-  previous: ReadonlyArray<Record<string, unknown>>,
+  previous: ReadonlyArray<Readonly<Record<string, unknown>>>,
 ): Promise<void> {
   await ctx.api.applyNetwork(node);
   try {
@@ -118,12 +85,75 @@ export async function applyStagedNetwork(
         await ctx.api.updateNetwork(node, String(old.iface), { type: 'bridge', ...fields });
       else await ctx.api.createNetwork(node, { iface: String(old.iface), type: 'bridge', ...fields });
     }
-    for (const added of now.filter(
-      (i) => i.type === 'bridge' && !previous.some((p) => p.iface === i.iface),
-    )) {
+    for (const added of now.filter((i) => i.type === 'bridge' && !previous.some((p) => p.iface === i.iface)))
       await ctx.api.deleteNetwork(node, added.iface);
-    }
     await ctx.api.applyNetwork(node);
     throw e;
   }
 }
+
+/**
+ * `proxmox_virtual_environment_network_linux_bridge`: edits are staged on the
+ * node (Proxmox keeps them in interfaces.new); the engine applies each node's
+ * staged edits once, after all its bridges changed (`staging`).
+ */
+export const bridgeHandler = defineHandler({
+  contract: linuxBridgeType,
+
+  locks(resource) {
+    return [`network:${resource.props.node_name}`];
+  },
+
+  async read(ctx, resource) {
+    const { node_name: node, name } = resource.props;
+    const iface = (await sharedRead(ctx, `network:${node}`, () => ctx.api.network(node))).find(
+      (i) => i.iface === name,
+    );
+    if (!iface) return undefined;
+    return { attributes: { name: iface.iface, node_name: node }, live: { ...iface } };
+  },
+
+  diff(resource, observed) {
+    if (!observed) return CREATE;
+    const want = desiredFields(resource.props);
+    const have = liveFields(observed.live);
+    const changes: PropertyChange[] = Object.keys(want)
+      .filter((k) => want[k] !== (have[k] ?? (k === 'bridge_ports' ? '' : undefined)))
+      .map((k) => ({ key: k, from: have[k], to: want[k], forcesReplacement: false }));
+    return updateOrNoOp(changes);
+  },
+
+  async apply(ctx, resource, planned) {
+    const { node_name: node, name } = resource.props;
+    const fields = params(desiredFields(resource.props));
+    if (planned.action === 'create')
+      await ctx.api.createNetwork(node, { iface: name, type: 'bridge', ...fields });
+    else await ctx.api.updateNetwork(node, name, { type: 'bridge', ...fields });
+    return { name, node_name: node };
+  },
+
+  async delete(ctx, applied) {
+    await ctx.api.deleteNetwork(String(applied.attributes.node_name), String(applied.attributes.name));
+  },
+
+  requirements(resource, call) {
+    const at = { node: resource.props.node_name, iface: resource.props.name };
+    // Stage, apply (one reload per node) and, when the node stops answering, revert.
+    return [
+      ...call('GET', '/nodes/{node}/network', at),
+      ...call('POST', '/nodes/{node}/network', at),
+      ...call('PUT', '/nodes/{node}/network/{iface}', at),
+      ...call('DELETE', '/nodes/{node}/network/{iface}', at),
+      ...call('PUT', '/nodes/{node}/network', at),
+      ...call('DELETE', '/nodes/{node}/network', at),
+    ];
+  },
+
+  staging: {
+    groupOf: (props) => groupOfNode(props.node_name),
+    groupOfApplied: (applied) => groupOfNode(String(applied.attributes.node_name)),
+    capture: (ctx, group) => ctx.api.network(nodeOfGroup(group)),
+    apply: (ctx, group, captured) =>
+      applyStagedNetwork(ctx, nodeOfGroup(group), captured as ReadonlyArray<Record<string, unknown>>),
+  },
+});

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { fileType } from '../../contract/types/datacenter.ts';
 import type { StorageUpload } from '../../pve/api/storage.ts';
 import type { PveUploadFile } from '../../pve/client.ts';
-import { type DesiredResource, type PlannedChange, type ResourceHandler, sharedRead } from './handler.ts';
+import { EngineError } from '../engine-errors.ts';
+import type { Requirement } from '../preflight/endpoint-permissions.ts';
+import { CREATE, type DesiredResource, defineHandler, NO_CHANGE, sharedRead } from './handler.ts';
 import { atResource } from './handler-errors.ts';
 
-const NO_OP: PlannedChange = { action: 'no-op', changes: [], destroysData: false };
-
-type Props = Record<string, unknown>;
+type FileProps = PropertiesOf<typeof fileType>;
+type FileResource = DesiredResource<FileProps>;
 
 /** The content type a file name implies when the plan sets none (as the provider infers it). */
 const CONTENT_BY_NAME: ReadonlyArray<[RegExp, string]> = [
@@ -26,25 +29,35 @@ interface FileLocation {
   readonly volid: string;
 }
 
-function locationOf(p: Props): FileLocation {
-  const raw = p.source_raw as Props | undefined;
-  const file = p.source_file as Props | undefined;
-  const source = String(file?.path ?? '');
-  const name = String(raw?.file_name ?? file?.file_name ?? basename(source.replace(/[?#].*$/, '')));
-  const content = String(p.content_type ?? CONTENT_BY_NAME.find(([re]) => re.test(name))?.[1] ?? 'snippets');
-  const storage = String(p.datastore_id);
-  return { node: String(p.node_name), storage, content, name, volid: `${storage}:${content}/${name}` };
+/** The content type a file name implies, as the provider infers it; snippets when nothing matches. */
+function contentOf(name: string, declared: string | undefined): string {
+  return declared ?? CONTENT_BY_NAME.find(([re]) => re.test(name))?.[1] ?? 'snippets';
+}
+
+/** The file name a plan's source gives (`source_raw.file_name`, else the path's base name). */
+function fileNameOf(p: {
+  readonly source_raw?: { readonly file_name?: string } | undefined;
+  readonly source_file?: { readonly path?: string; readonly file_name?: string } | undefined;
+}): string {
+  const source = p.source_file?.path ?? '';
+  return p.source_raw?.file_name ?? p.source_file?.file_name ?? basename(source.replace(/[?#].*$/, ''));
+}
+
+function locationOf(p: FileProps): FileLocation {
+  const name = fileNameOf(p);
+  const content = contentOf(name, p.content_type);
+  const storage = p.datastore_id;
+  return { node: p.node_name, storage, content, name, volid: `${storage}:${content}/${name}` };
 }
 
 /**
  * The size the file should have, or undefined when it cannot be known here
  * (a URL source). Proxmox reports a file's size, never a hash of its content.
  */
-function wantedSize(resource: DesiredResource): number | undefined {
-  const raw = resource.properties.source_raw as Props | undefined;
-  if (raw) return raw.resize !== undefined ? Number(raw.resize) : Buffer.byteLength(String(raw.data), 'utf8');
-  const path = String((resource.properties.source_file as Props).path);
-  if (/^https?:\/\//i.test(path)) return undefined;
+function wantedSize(resource: FileResource): number | undefined {
+  const raw = resource.props.source_raw;
+  if (raw) return raw.resize !== undefined ? raw.resize : Buffer.byteLength(raw.data, 'utf8');
+  const path = resource.props.source_file?.path ?? '';
   try {
     return statSync(path).size;
   } catch (e) {
@@ -82,19 +95,19 @@ interface UploadSource {
  * checks it, and fails the import task without storing anything when it
  * does not match.
  */
-async function uploadSource(resource: DesiredResource, at: FileLocation): Promise<UploadSource> {
-  const raw = resource.properties.source_raw as Props | undefined;
+async function uploadSource(resource: FileResource, at: FileLocation): Promise<UploadSource> {
+  const raw = resource.props.source_raw;
   if (raw) {
-    let data = Buffer.from(String(raw.data), 'utf8');
+    let data = Buffer.from(raw.data, 'utf8');
     if (raw.resize !== undefined) {
-      const sized = Buffer.alloc(Number(raw.resize));
+      const sized = Buffer.alloc(raw.resize);
       data.copy(sized);
       data = sized;
     }
     return { file: { name: at.name, data }, size: data.byteLength, sha256: sha256(data) };
   }
-  const source = resource.properties.source_file as Props;
-  const path = String(source.path);
+  const source = resource.props.source_file ?? { path: '' };
+  const path = source.path;
   const failed = (e: unknown) =>
     atResource(
       resource.path,
@@ -109,7 +122,7 @@ async function uploadSource(resource: DesiredResource, at: FileLocation): Promis
     } catch (e) {
       throw failed(e);
     }
-    return { file: { name: at.name, path }, size, sha256: String(source.checksum).toLowerCase() };
+    return { file: { name: at.name, path }, size, sha256: source.checksum.toLowerCase() };
   }
   const hash = createHash('sha256');
   let size = 0;
@@ -148,24 +161,26 @@ const storedName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
  * file put there by other means is found and adopted (its `id` is then
  * known to VMs). A URL `source_file.path` is not downloaded yet.
  */
-export const fileHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_file',
+export const fileHandler = defineHandler({
+  contract: fileType,
 
   locks(resource) {
-    const at = locationOf(resource.properties);
+    const at = locationOf(resource.props);
     return [`storage:${at.node}/${at.storage}`];
   },
 
   async read(ctx, resource) {
-    const at = locationOf(resource.properties);
+    const at = locationOf(resource.props);
     const storage = ctx.inventory.find(
       (r) => r.type === 'storage' && r.storage === at.storage && r.node === at.node,
     );
     if (storage?.type === 'storage' && storage.content !== undefined) {
       const kinds = storage.content.split(',');
       if (!kinds.includes(at.content))
-        throw new Error(
-          `${resource.path}: storage '${at.storage}' on ${at.node} does not hold ${at.content} (its content types are ${storage.content}); enable ${at.content} on it (Datacenter → Storage → Edit → Content) or choose another datastore_id`,
+        throw new EngineError(
+          'ENGINE_CANNOT_APPLY',
+          `${resource.path}: storage '${at.storage}' on ${at.node} does not hold ${at.content} (its content types are ${storage.content})`,
+          `enable ${at.content} on it (Datacenter → Storage → Edit → Content) or choose another datastoreId`,
         );
     }
     const volumes = await sharedRead(ctx, `storage-content:${at.node}/${at.storage}/${at.content}`, () =>
@@ -177,12 +192,12 @@ export const fileHandler: ResourceHandler = {
     return volume ? { attributes: fileAttributes(at, volume.size), live: { ...volume } } : undefined;
   },
 
-  plan(resource, observed): PlannedChange {
-    if (!observed) return { action: 'create', changes: [], destroysData: false };
-    if (resource.properties.overwrite === false) return NO_OP;
+  diff(resource, observed) {
+    if (!observed) return CREATE;
+    if (resource.props.overwrite === false) return NO_CHANGE;
     const want = wantedSize(resource);
     const have = Number(observed.live.size);
-    if (want === undefined || want === have) return NO_OP;
+    if (want === undefined || want === have) return NO_CHANGE;
     return {
       action: 'replace',
       changes: [{ key: 'file_size', from: have, to: want, forcesReplacement: true }],
@@ -190,11 +205,13 @@ export const fileHandler: ResourceHandler = {
     };
   },
 
-  async apply(ctx, resource, change) {
-    const at = locationOf(resource.properties);
+  async apply(ctx, resource, planned) {
+    const at = locationOf(resource.props);
     const refuse = (why: string, hint: string) =>
-      new Error(
-        `${resource.path}: cannot ${change.action === 'replace' ? 'replace' : 'upload'} ${at.volid} on ${at.node}: ${why}; nothing was changed\n  hint: ${hint}`,
+      new EngineError(
+        'ENGINE_CANNOT_APPLY',
+        `${resource.path}: cannot ${planned.action === 'replace' ? 'replace' : 'upload'} ${at.volid} on ${at.node}: ${why}; nothing was changed`,
+        hint,
       );
     const byHand = `copy the file into the ${at.content} directory of storage '${at.storage}' on ${at.node} (e.g. with scp), then deploy again: it is then found and used`;
     if (!UPLOADABLE.has(at.content))
@@ -202,25 +219,19 @@ export const fileHandler: ResourceHandler = {
         `Proxmox takes ${at.content} only over SSH (its upload API takes iso, vztmpl and import files), which pvecdk does not do for nodes yet`,
         byHand,
       );
-    const path = (resource.properties.source_file as Props | undefined)?.path;
-    if (typeof path === 'string' && /^https?:\/\//i.test(path))
-      throw refuse(
-        'a URL source is not downloaded by pvecdk yet',
-        `download it and give its local path as source_file.path, or ${byHand}`,
-      );
     if (storedName(at.name) !== at.name)
       throw refuse(
         `Proxmox would store it as ${storedName(at.name)}, so it would never be found under this name`,
-        'set source_file.file_name to a name of letters, digits, dots, dashes and underscores',
+        'set sourceFile.fileName to a name of letters, digits, dots, dashes and underscores',
       );
 
     const source = await uploadSource(resource, at);
-    const timeout = resource.properties.timeout_upload;
+    const timeout = resource.props.timeout_upload;
     const upload: StorageUpload = {
       content: at.content as StorageUpload['content'],
       file: source.file,
       checksum: { algorithm: 'sha256', value: source.sha256 },
-      timeoutMs: timeout === undefined ? 1_800_000 : Number(timeout) * 1000,
+      timeoutMs: timeout === undefined ? 1_800_000 : timeout * 1000,
     };
     try {
       await ctx.api.waitForTask(await ctx.api.storage.startUpload(at.node, at.storage, upload));
@@ -230,12 +241,32 @@ export const fileHandler: ResourceHandler = {
     return { ...fileAttributes(at, source.size), sha256: source.sha256 };
   },
 
-  async delete(ctx, attributes) {
+  async delete(ctx, applied) {
+    const a = applied.attributes;
     const upid = await ctx.api.storage.deleteVolume(
-      String(attributes.node_name),
-      String(attributes.datastore_id),
-      String(attributes.id),
+      String(a.node_name),
+      String(a.datastore_id),
+      String(a.id),
     );
     if (upid) await ctx.api.waitForTask(upid);
   },
-};
+
+  requirements(resource, call) {
+    const p = resource.props;
+    const at = { node: p.node_name, storage: p.datastore_id };
+    const storagePath = at.storage ? `/storage/${at.storage}` : '/storage';
+    const content = contentOf(fileNameOf(p), p.content_type);
+    const plain = (path: string, privilege: string): Requirement => ({ path, privilege, orElse: [] });
+    return [
+      ...call('GET', '/nodes/{node}/storage/{storage}/content', at),
+      // iso, vztmpl and import go through the upload API; snippets and backups go over SSH to the node.
+      ...(UPLOADABLE.has(content) ? call('POST', '/nodes/{node}/storage/{storage}/upload', at) : []),
+      // Replacing or deleting a volume: Datastore.Allocate on the storage (Storage content API, in code).
+      plain(storagePath, 'Datastore.Allocate'),
+    ];
+  },
+
+  predictAttribute(props, attribute) {
+    return attribute === 'id' ? undefined : (props as Readonly<Record<string, unknown>>)[attribute];
+  },
+});

@@ -1,24 +1,10 @@
-import type { FirewallOptionsScope, FirewallScope } from '../../pve/api/firewall.ts';
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { firewallOptionsType, firewallRulesType } from '../../contract/types/firewall.ts';
 import type { PveParams } from '../../pve/client.ts';
-import type { DesiredResource, PlannedChange, PropertyChange, ResourceHandler } from './handler.ts';
+import { firewallEndpoint, scopeKey, scopeOf, scopeOfAttributes } from './firewall-scope.ts';
+import { defineHandler, NO_CHANGE, type PropertyChange, type ResourceChange } from './handler.ts';
 
-type Props = Record<string, unknown>;
-
-/** The scope a firewall resource addresses: cluster (nothing set), node, or VM. */
-export function scopeOf(p: Props): FirewallOptionsScope {
-  if (p.vm_id !== undefined) return { level: 'vm', node: String(p.node_name), vmid: Number(p.vm_id) };
-  if (p.node_name !== undefined) return { level: 'node', node: String(p.node_name) };
-  return { level: 'cluster' };
-}
-
-const scopeKey = (s: FirewallScope) =>
-  s.level === 'vm'
-    ? `vm/${s.vmid}`
-    : s.level === 'node'
-      ? `node/${s.node}`
-      : s.level === 'group'
-        ? `group/${s.group}`
-        : 'cluster';
+type Rule = PropertiesOf<typeof firewallRulesType>['rule'][number];
 
 const RULE_FIELDS = [
   'type',
@@ -34,28 +20,50 @@ const RULE_FIELDS = [
   'comment',
 ] as const;
 
-/** A rule as comparable text: the fields Proxmox stores, `enable` as 0/1. */
-function canonicalRule(rule: Props): string {
+/** A plan rule as comparable text: the fields Proxmox stores, `enable` as 0/1, a security group as its `group` rule. */
+function canonicalRule(rule: Rule): string {
   const fields: Record<string, string> = {};
   for (const k of RULE_FIELDS) if (rule[k] !== undefined && rule[k] !== '') fields[k] = String(rule[k]);
   if (rule.security_group !== undefined)
-    Object.assign(fields, { type: 'group', action: String(rule.security_group) });
-  const enabled = rule.enable !== undefined ? Number(rule.enable) === 1 : rule.enabled !== false;
-  fields.enable = enabled ? '1' : '0';
+    Object.assign(fields, { type: 'group', action: rule.security_group });
+  fields.enable = rule.enabled === false ? '0' : '1';
   return JSON.stringify(Object.fromEntries(Object.entries(fields).sort()));
 }
 
-function ruleParams(rule: Props, pos: number): PveParams & { type: string; action: string } {
+/** A live rule in the same form. */
+function canonicalLiveRule(rule: Readonly<Record<string, unknown>>): string {
+  const fields: Record<string, string> = {};
+  for (const k of RULE_FIELDS) if (rule[k] !== undefined && rule[k] !== '') fields[k] = String(rule[k]);
+  fields.enable = rule.enable === undefined || rule.enable === true || Number(rule.enable) === 1 ? '1' : '0';
+  return JSON.stringify(Object.fromEntries(Object.entries(fields).sort()));
+}
+
+function ruleParams(rule: Rule, pos: number): PveParams & { type: string; action: string } {
   const group = rule.security_group !== undefined;
   const out: Record<string, string | number> = {
-    type: group ? 'group' : String(rule.type),
-    action: group ? String(rule.security_group) : String(rule.action),
+    type: group ? 'group' : (rule.type ?? ''),
+    action: group ? (rule.security_group ?? '') : (rule.action ?? ''),
     enable: rule.enabled === false ? 0 : 1,
     pos,
   };
-  for (const k of RULE_FIELDS)
-    if (!['type', 'action'].includes(k) && rule[k] !== undefined) out[k] = String(rule[k]);
+  for (const k of RULE_FIELDS) {
+    const v = rule[k];
+    if (k !== 'type' && k !== 'action' && v !== undefined) out[k] = String(v);
+  }
   return out as PveParams & { type: string; action: string };
+}
+
+function ruleChanges(want: readonly string[], have: readonly string[]): PropertyChange[] {
+  const changes: PropertyChange[] = [];
+  for (let i = 0; i < Math.max(want.length, have.length); i++)
+    if (want[i] !== have[i])
+      changes.push({
+        key: `rule[${i}]`,
+        from: have[i] ? JSON.parse(have[i]!) : undefined,
+        to: want[i] ? JSON.parse(want[i]!) : undefined,
+        forcesReplacement: false,
+      });
+  return changes;
 }
 
 /**
@@ -63,62 +71,65 @@ function ruleParams(rule: Props, pos: number): PveParams & { type: string; actio
  * its scope, in order. A list that differs is rewritten (each edit carries
  * the list digest, so a concurrent change elsewhere is refused, not lost).
  */
-export const firewallRulesHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_firewall_rules',
+export const firewallRulesHandler = defineHandler({
+  contract: firewallRulesType,
 
   locks(resource) {
-    return [`firewall:${scopeKey(scopeOf(resource.properties))}`];
+    return [`firewall:${scopeKey(scopeOf(resource.props))}`];
   },
 
   async read(ctx, resource) {
-    const scope = scopeOf(resource.properties);
+    const scope = scopeOf(resource.props);
     const rules = await ctx.api.firewall.rules(scope);
     return { attributes: { ...scope }, live: { rules } };
   },
 
-  plan(resource, observed): PlannedChange {
-    const want = ((resource.properties.rule as Props[] | undefined) ?? []).map(canonicalRule);
-    const have = ((observed?.live.rules as Props[] | undefined) ?? []).map(canonicalRule);
-    const changes: PropertyChange[] = [];
-    for (let i = 0; i < Math.max(want.length, have.length); i++) {
-      if (want[i] !== have[i])
-        changes.push({
-          key: `rule[${i}]`,
-          from: have[i] ? JSON.parse(have[i]!) : undefined,
-          to: want[i] ? JSON.parse(want[i]!) : undefined,
-          forcesReplacement: false,
-        });
-    }
-    if (changes.length === 0) return { action: 'no-op', changes: [], destroysData: false };
+  diff(resource, observed): ResourceChange {
+    const want = resource.props.rule.map(canonicalRule);
+    const have = ((observed?.live.rules as Array<Record<string, unknown>> | undefined) ?? []).map(
+      canonicalLiveRule,
+    );
+    const changes = ruleChanges(want, have);
+    if (changes.length === 0) return NO_CHANGE;
     return { action: observed ? 'update' : 'create', changes, destroysData: false };
   },
 
   async apply(ctx, resource) {
-    const scope = scopeOf(resource.properties);
+    const scope = scopeOf(resource.props);
     let live = await ctx.api.firewall.rules(scope);
     // Delete from the end so positions stay valid; each delete names the digest it was based on.
     while (live.length) {
       await ctx.api.firewall.deleteRule(scope, live.length - 1, live[0]!.digest);
       live = await ctx.api.firewall.rules(scope);
     }
-    const rules = (resource.properties.rule as Props[] | undefined) ?? [];
-    for (const [pos, rule] of rules.entries())
+    for (const [pos, rule] of resource.props.rule.entries())
       await ctx.api.firewall.createRule(scope, ruleParams(rule, pos));
     return { ...scope };
   },
 
-  async delete(ctx, attributes) {
-    const scope = attributes as unknown as FirewallScope;
+  async delete(ctx, applied) {
+    const scope = scopeOfAttributes(applied.attributes);
     let live = await ctx.api.firewall.rules(scope);
     while (live.length) {
       await ctx.api.firewall.deleteRule(scope, live.length - 1, live[0]!.digest);
       live = await ctx.api.firewall.rules(scope);
     }
   },
-};
+
+  requirements(resource, call) {
+    const { template, params } = firewallEndpoint(resource.props, true);
+    return [
+      ...call('GET', `${template}/rules`, params),
+      ...call('POST', `${template}/rules`, params),
+      ...call('DELETE', `${template}/rules/{pos}`, params),
+    ];
+  },
+});
+
+type OptionsProps = PropertiesOf<typeof firewallOptionsType>;
 
 /** Plan option → Proxmox option key. */
-const OPTION_KEYS: Record<string, string> = {
+const OPTION_KEYS = {
   enabled: 'enable',
   dhcp: 'dhcp',
   ipfilter: 'ipfilter',
@@ -129,11 +140,11 @@ const OPTION_KEYS: Record<string, string> = {
   output_policy: 'policy_out',
   log_level_in: 'log_level_in',
   log_level_out: 'log_level_out',
-};
+} as const satisfies Partial<Record<keyof OptionsProps, string>>;
 
-function desiredOptions(p: Props): Record<string, string> {
+function desiredOptions(p: OptionsProps): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [plan, key] of Object.entries(OPTION_KEYS)) {
+  for (const [plan, key] of Object.entries(OPTION_KEYS) as Array<[keyof typeof OPTION_KEYS, string]>) {
     const v = p[plan];
     if (v === undefined) continue;
     out[key] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
@@ -146,38 +157,42 @@ function desiredOptions(p: Props): Record<string, string> {
  * policies; only the options the plan sets are managed. Destroy turns the
  * firewall off (options themselves cannot be deleted).
  */
-export const firewallOptionsHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_firewall_options',
+export const firewallOptionsHandler = defineHandler({
+  contract: firewallOptionsType,
 
   locks(resource) {
-    return [`firewall:${scopeKey(scopeOf(resource.properties))}`];
+    return [`firewall:${scopeKey(scopeOf(resource.props))}`];
   },
 
   async read(ctx, resource) {
-    const scope = scopeOf(resource.properties);
+    const scope = scopeOf(resource.props);
     return { attributes: { ...scope }, live: await ctx.api.firewall.options(scope) };
   },
 
-  plan(resource: DesiredResource, observed): PlannedChange {
-    const want = desiredOptions(resource.properties);
-    const changes = Object.entries(want)
+  diff(resource, observed): ResourceChange {
+    const changes = Object.entries(desiredOptions(resource.props))
       .filter(([k, v]) => String(observed?.live[k] ?? '') !== v)
       .map(([key, to]) => ({ key, from: observed?.live[key], to, forcesReplacement: false }));
-    if (changes.length === 0) return { action: 'no-op', changes: [], destroysData: false };
+    if (changes.length === 0) return NO_CHANGE;
     return { action: observed ? 'update' : 'create', changes, destroysData: false };
   },
 
   async apply(ctx, resource) {
-    const scope = scopeOf(resource.properties);
+    const scope = scopeOf(resource.props);
     const live = await ctx.api.firewall.options(scope);
     await ctx.api.firewall.setOptions(scope, {
-      ...desiredOptions(resource.properties),
+      ...desiredOptions(resource.props),
       digest: live.digest as string | undefined,
     });
     return { ...scope };
   },
 
-  async delete(ctx, attributes) {
-    await ctx.api.firewall.setOptions(attributes as unknown as FirewallOptionsScope, { enable: 0 });
+  async delete(ctx, applied) {
+    await ctx.api.firewall.setOptions(scopeOfAttributes(applied.attributes), { enable: 0 });
   },
-};
+
+  requirements(resource, call) {
+    const { template, params } = firewallEndpoint(resource.props, true);
+    return [...call('GET', `${template}/options`, params), ...call('PUT', `${template}/options`, params)];
+  },
+});

@@ -1,27 +1,39 @@
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { firewallAliasType, firewallIpsetType } from '../../contract/types/firewall.ts';
 import type { FirewallObjectScope } from '../../pve/api/firewall.ts';
-import { scopeOf } from './firewall-handlers.ts';
-import type { DesiredResource, PlannedChange, PropertyChange, ResourceHandler } from './handler.ts';
-
-type Props = Record<string, unknown>;
+import { EngineError } from '../engine-errors.ts';
+import {
+  firewallEndpoint,
+  isObjectScope,
+  type ScopeProps,
+  scopeKey,
+  scopeOf,
+  scopeOfAttributes,
+} from './firewall-scope.ts';
+import { CREATE, defineHandler, type PropertyChange, updateOrNoOp } from './handler.ts';
 
 /** Aliases and IP sets live at the datacenter or on a VM only. */
-function objectScope(resource: DesiredResource | { path: string; properties: Props }): FirewallObjectScope {
-  const scope = scopeOf(resource.properties);
-  if (scope.level === 'node')
-    throw new Error(
-      `${resource.path}: Proxmox keeps firewall aliases and IP sets at the datacenter or on a VM, not on a node; set vmId (with nodeName) for a VM, or neither for the datacenter`,
+function objectScope(path: string, props: ScopeProps): FirewallObjectScope {
+  const scope = scopeOf(props);
+  if (!isObjectScope(scope))
+    throw new EngineError(
+      'ENGINE_CANNOT_APPLY',
+      `${path}: Proxmox keeps firewall aliases and IP sets at the datacenter or on a VM, not on a node`,
+      'set vmId (with nodeName) for a VM, or neither for the datacenter',
     );
   return scope;
 }
 
-const locksOf = (resource: DesiredResource) => {
-  const s = scopeOf(resource.properties);
-  return [`firewall:${s.level === 'vm' ? `vm/${s.vmid}` : 'cluster'}`];
+const objectScopeOfAttributes = (a: Readonly<Record<string, unknown>>): FirewallObjectScope => {
+  const scope = scopeOfAttributes(a);
+  return isObjectScope(scope) ? scope : { level: 'cluster' };
 };
+
+const lockOf = (props: ScopeProps) => [`firewall:${scopeKey(scopeOf(props))}`];
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
-function changesOf(want: Record<string, string>, have: Props): PropertyChange[] {
+function changesOf(want: Record<string, string>, have: Readonly<Record<string, unknown>>): PropertyChange[] {
   return Object.entries(want)
     .filter(([k, v]) => text(have[k]) !== v)
     .map(([key, to]) => ({ key, from: have[key], to, forcesReplacement: false }));
@@ -31,41 +43,49 @@ function changesOf(want: Record<string, string>, have: Props): PropertyChange[] 
  * `proxmox_virtual_environment_firewall_alias`: one named address. Proxmox
  * matches alias names without regard to case and lists them in lower case.
  */
-export const firewallAliasHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_firewall_alias',
-  locks: locksOf,
+export const firewallAliasHandler = defineHandler({
+  contract: firewallAliasType,
+  locks: (resource) => lockOf(resource.props),
 
   async read(ctx, resource) {
-    const scope = objectScope(resource);
-    const name = String(resource.properties.name).toLowerCase();
+    const scope = objectScope(resource.path, resource.props);
+    const name = resource.props.name.toLowerCase();
     const alias = (await ctx.api.firewall.aliases(scope)).find((a) => a.name.toLowerCase() === name);
-    return alias
-      ? { attributes: { name: alias.name, ...scope }, live: alias as unknown as Props }
-      : undefined;
+    return alias ? { attributes: { name: alias.name, ...scope }, live: { ...alias } } : undefined;
   },
 
-  plan(resource, observed): PlannedChange {
-    if (!observed) return { action: 'create', changes: [], destroysData: false };
-    const p = resource.properties;
-    const changes = changesOf({ cidr: text(p.cidr), comment: text(p.comment) }, observed.live);
-    return { action: changes.length ? 'update' : 'no-op', changes, destroysData: false };
+  diff(resource, observed) {
+    if (!observed) return CREATE;
+    const p = resource.props;
+    return updateOrNoOp(changesOf({ cidr: p.cidr, comment: text(p.comment) }, observed.live));
   },
 
-  async apply(ctx, resource, change) {
-    const scope = objectScope(resource);
-    const p = resource.properties;
-    const name = String(p.name);
-    if (change.action === 'create')
-      await ctx.api.firewall.createAlias(scope, name, String(p.cidr), p.comment as string | undefined);
-    else await ctx.api.firewall.updateAlias(scope, name, { cidr: String(p.cidr), comment: text(p.comment) });
+  async apply(ctx, resource, planned) {
+    const scope = objectScope(resource.path, resource.props);
+    const { name, cidr, comment } = resource.props;
+    if (planned.action === 'create') await ctx.api.firewall.createAlias(scope, name, cidr, comment);
+    else await ctx.api.firewall.updateAlias(scope, name, { cidr, comment: text(comment) });
     return { name: name.toLowerCase(), ...scope };
   },
 
-  async delete(ctx, attributes) {
-    const { name, ...scope } = attributes;
-    await ctx.api.firewall.deleteAlias(scope as unknown as FirewallObjectScope, String(name));
+  async delete(ctx, applied) {
+    await ctx.api.firewall.deleteAlias(
+      objectScopeOfAttributes(applied.attributes),
+      String(applied.attributes.name),
+    );
   },
-};
+
+  requirements(resource, call) {
+    const { template, params } = firewallEndpoint(resource.props, false);
+    const at = { ...params, name: resource.props.name };
+    return [
+      ...call('GET', `${template}/aliases`, at),
+      ...call('POST', `${template}/aliases`, at),
+      ...call('PUT', `${template}/aliases/{name}`, at),
+      ...call('DELETE', `${template}/aliases/{name}`, at),
+    ];
+  },
+});
 
 interface IpsetEntry {
   readonly cidr: string;
@@ -73,9 +93,8 @@ interface IpsetEntry {
   readonly nomatch: boolean;
 }
 
-function desiredEntries(p: Props): IpsetEntry[] {
-  const list = Array.isArray(p.cidr) ? (p.cidr as Props[]) : [];
-  return list.map((e) => ({ cidr: String(e.name), comment: text(e.comment), nomatch: e.nomatch === true }));
+function desiredEntries(p: PropertiesOf<typeof firewallIpsetType>): IpsetEntry[] {
+  return (p.cidr ?? []).map((e) => ({ cidr: e.name, comment: text(e.comment), nomatch: e.nomatch === true }));
 }
 
 const entryKey = (e: IpsetEntry) => JSON.stringify([e.cidr, e.comment, e.nomatch]);
@@ -84,28 +103,28 @@ const entryKey = (e: IpsetEntry) => JSON.stringify([e.cidr, e.comment, e.nomatch
  * `proxmox_virtual_environment_firewall_ipset`: a named set that owns its
  * entries: entries the plan lacks are removed, changed ones re-added.
  */
-export const firewallIpsetHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_firewall_ipset',
-  locks: locksOf,
+export const firewallIpsetHandler = defineHandler({
+  contract: firewallIpsetType,
+  locks: (resource) => lockOf(resource.props),
 
   async read(ctx, resource) {
-    const scope = objectScope(resource);
-    const name = String(resource.properties.name);
+    const scope = objectScope(resource.path, resource.props);
+    const name = resource.props.name;
     const set = (await ctx.api.firewall.ipsets(scope)).find((s) => s.name === name);
     if (!set) return undefined;
     const entries = (await ctx.api.firewall.ipsetEntries(scope, name)).map((e) => ({
       cidr: e.cidr,
       comment: text(e.comment),
-      nomatch: Number(e.nomatch ?? 0) === 1,
+      nomatch: e.nomatch === true,
     }));
     return { attributes: { name, ...scope }, live: { comment: text(set.comment), entries } };
   },
 
-  plan(resource, observed): PlannedChange {
-    if (!observed) return { action: 'create', changes: [], destroysData: false };
-    const want = desiredEntries(resource.properties).map(entryKey).sort();
+  diff(resource, observed) {
+    if (!observed) return CREATE;
+    const want = desiredEntries(resource.props).map(entryKey).sort();
     const have = (observed.live.entries as IpsetEntry[]).map(entryKey).sort();
-    const changes = changesOf({ comment: text(resource.properties.comment) }, observed.live);
+    const changes = changesOf({ comment: text(resource.props.comment) }, observed.live);
     if (JSON.stringify(want) !== JSON.stringify(have))
       changes.push({
         key: 'cidr',
@@ -113,18 +132,16 @@ export const firewallIpsetHandler: ResourceHandler = {
         to: want.map((k) => JSON.parse(k)[0]),
         forcesReplacement: false,
       });
-    return { action: changes.length ? 'update' : 'no-op', changes, destroysData: false };
+    return updateOrNoOp(changes);
   },
 
-  async apply(ctx, resource, change, observed) {
-    const scope = objectScope(resource);
-    const p = resource.properties;
-    const name = String(p.name);
-    if (change.action === 'create')
-      await ctx.api.firewall.createIpset(scope, name, p.comment as string | undefined);
-    else if (change.changes.some((c) => c.key === 'comment'))
-      await ctx.api.firewall.updateIpsetComment(scope, name, text(p.comment));
-    const want = new Map(desiredEntries(p).map((e) => [entryKey(e), e]));
+  async apply(ctx, resource, planned, observed) {
+    const scope = objectScope(resource.path, resource.props);
+    const { name, comment } = resource.props;
+    if (planned.action === 'create') await ctx.api.firewall.createIpset(scope, name, comment);
+    else if (planned.changes.some((c) => c.key === 'comment'))
+      await ctx.api.firewall.updateIpsetComment(scope, name, text(comment));
+    const want = new Map(desiredEntries(resource.props).map((e) => [entryKey(e), e]));
     const have = new Map(
       ((observed?.live.entries as IpsetEntry[] | undefined) ?? []).map((e) => [entryKey(e), e]),
     );
@@ -140,8 +157,23 @@ export const firewallIpsetHandler: ResourceHandler = {
     return { name, ...scope };
   },
 
-  async delete(ctx, attributes) {
-    const { name, ...scope } = attributes;
-    await ctx.api.firewall.deleteIpset(scope as unknown as FirewallObjectScope, String(name), true);
+  async delete(ctx, applied) {
+    await ctx.api.firewall.deleteIpset(
+      objectScopeOfAttributes(applied.attributes),
+      String(applied.attributes.name),
+      true,
+    );
   },
-};
+
+  requirements(resource, call) {
+    const { template, params } = firewallEndpoint(resource.props, false);
+    const at = { ...params, name: resource.props.name };
+    return [
+      ...call('GET', `${template}/ipset`, at),
+      ...call('POST', `${template}/ipset`, at),
+      ...call('POST', `${template}/ipset/{name}`, at),
+      ...call('DELETE', `${template}/ipset/{name}/{cidr}`, at),
+      ...call('DELETE', `${template}/ipset/{name}`, at),
+    ];
+  },
+});

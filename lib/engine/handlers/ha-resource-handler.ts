@@ -1,46 +1,63 @@
-import type { PlannedChange, ResourceHandler } from './handler.ts';
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { haResourceType } from '../../contract/types/datacenter.ts';
+import { CREATE, defineHandler, type PropertyChange, updateOrNoOp } from './handler.ts';
 
-type Props = Record<string, unknown>;
+type HaProps = PropertiesOf<typeof haResourceType>;
 
-function desired(p: Props): Record<string, string> {
-  const out: Record<string, string> = { state: String(p.state ?? 'started') };
-  for (const k of ['group', 'max_relocate', 'max_restart', 'comment'] as const)
-    if (p[k] !== undefined) out[k] = String(p[k]);
+/** The options Proxmox stores for an HA resource; its type is the id's prefix (`vm:100`). */
+function desired(p: HaProps): Record<string, string> {
+  const out: Record<string, string> = { state: p.state ?? 'started' };
+  if (p.group !== undefined) out.group = p.group;
+  if (p.max_relocate !== undefined) out.max_relocate = String(p.max_relocate);
+  if (p.max_restart !== undefined) out.max_restart = String(p.max_restart);
+  if (p.comment !== undefined) out.comment = p.comment;
   return out;
 }
 
 /** `proxmox_virtual_environment_haresource`: a VM under Proxmox HA, by its sid (`vm:100`). */
-export const haResourceHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_haresource',
+export const haResourceHandler = defineHandler({
+  contract: haResourceType,
 
   locks() {
     return ['cluster:ha'];
   },
 
   async read(ctx, resource) {
-    const list: Array<Record<string, unknown>> = await ctx.api.haResources.list();
-    const entry = list.find((r) => r.sid === resource.properties.resource_id);
-    return entry ? { attributes: { resource_id: entry.sid }, live: entry } : undefined;
+    const entry = (await ctx.api.haResources.list()).find((r) => r.sid === resource.props.resource_id);
+    return entry ? { attributes: { resource_id: entry.sid }, live: { ...entry } } : undefined;
   },
 
-  plan(resource, observed): PlannedChange {
-    if (!observed) return { action: 'create', changes: [], destroysData: false };
-    const changes = Object.entries(desired(resource.properties))
+  diff(resource, observed) {
+    if (!observed) return CREATE;
+    const changes: PropertyChange[] = Object.entries(desired(resource.props))
       .filter(([k, v]) => String(observed.live[k] ?? '') !== v)
       .map(([key, to]) => ({ key, from: observed.live[key], to, forcesReplacement: false }));
-    return changes.length
-      ? { action: 'update', changes, destroysData: false }
-      : { action: 'no-op', changes: [], destroysData: false };
+    const type = resource.props.type;
+    if (type !== undefined && observed.live.type !== undefined && observed.live.type !== type)
+      changes.push({ key: 'type', from: observed.live.type, to: type, forcesReplacement: true });
+    return updateOrNoOp(changes);
   },
 
-  async apply(ctx, resource, change) {
-    const sid = String(resource.properties.resource_id);
-    if (change.action === 'create') await ctx.api.haResources.create(sid, desired(resource.properties));
-    else await ctx.api.haResources.update(sid, desired(resource.properties));
+  async apply(ctx, resource, planned) {
+    const sid = resource.props.resource_id;
+    const type = resource.props.type ?? (sid.startsWith('ct:') ? 'ct' : 'vm');
+    if (planned.action === 'create')
+      await ctx.api.haResources.create(sid, { type, ...desired(resource.props) });
+    else await ctx.api.haResources.update(sid, desired(resource.props));
     return { resource_id: sid };
   },
 
-  async delete(ctx, attributes) {
-    await ctx.api.haResources.delete(String(attributes.resource_id));
+  async delete(ctx, applied) {
+    await ctx.api.haResources.delete(String(applied.attributes.resource_id));
   },
-};
+
+  requirements(resource, call) {
+    const at = { sid: resource.props.resource_id };
+    return [
+      ...call('GET', '/cluster/ha/resources'),
+      ...call('POST', '/cluster/ha/resources'),
+      ...call('PUT', '/cluster/ha/resources/{sid}', at),
+      ...call('DELETE', '/cluster/ha/resources/{sid}', at),
+    ];
+  },
+});

@@ -1,5 +1,9 @@
+import type { z } from 'zod';
+import type { PlanTypeDefinition, PropertiesOf } from '../../contract/plan-type.ts';
+import type { PlanReference } from '../../contract/plan-values.ts';
 import type { PveApi } from '../../pve/api/pve-api.ts';
 import type { ClusterResource } from '../../pve/api/schemas.ts';
+import type { CallParams, Requirement } from '../preflight/endpoint-permissions.ts';
 
 /** What a change does to a resource. */
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
@@ -13,19 +17,32 @@ export interface PropertyChange {
   readonly forcesReplacement: boolean;
 }
 
-export interface PlannedChange {
+/** What the engine computed for one resource: the action and the property-level changes. */
+export interface ResourceChange {
   readonly action: ChangeAction;
   readonly changes: readonly PropertyChange[];
   /** Deleting or replacing would lose data (a VM's disks). */
   readonly destroysData: boolean;
 }
 
-/** A plan resource with its references resolved (secrets still as references). */
-export interface DesiredResource {
+/** A plan resource with its references resolved and its properties checked against its contract. */
+export interface DesiredResource<P = unknown> {
   readonly id: string;
   readonly type: string;
   readonly path: string;
-  readonly properties: Record<string, unknown>;
+  readonly props: P;
+}
+
+/**
+ * What the state recorded of an applied resource: the attributes its handler
+ * returned, and the plan properties last applied (references unresolved).
+ */
+export interface AppliedResource {
+  readonly id: string;
+  readonly type: string;
+  readonly path: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly properties: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -45,7 +62,7 @@ export interface Observed {
   readonly ownership?: Ownership;
   /** Attributes other resources reference (`vm_id`, `node_name`, `mac_addresses`). */
   readonly attributes: Record<string, unknown>;
-  /** The object as the API returned it, for diffing. */
+  /** The object as the API returned it, for comparing. */
   readonly live: Record<string, unknown>;
 }
 
@@ -56,15 +73,15 @@ export interface HandlerContext {
   /** The stack, for ownership tags. */
   readonly stack: string;
   /**
-   * While planning only: reads of lists several resources share (a node's
-   * network, the cluster's backup jobs) are made once. Absent while applying,
-   * where every read must see what the walk has changed so far.
+   * While computing changes only: reads of lists several resources share (a
+   * node's network, the cluster's backup jobs) are made once. Absent while
+   * applying, where every read must see what the walk has changed so far.
    */
-  readonly planningCache?: Map<string, Promise<unknown>>;
+  readonly readCache?: Map<string, Promise<unknown>>;
   /**
    * Resolves the plan's secret references (`env:X`, `file:p`, `generated:n`)
    * and keeps values Proxmox shows only once (a new API token's secret); the
-   * SecretStore. Absent where nothing may be written (plan-only runs):
+   * SecretStore. Absent where nothing may be written (diff-only runs):
    * handlers that need it refuse to change anything without it.
    */
   readonly secrets?: SecretResolver;
@@ -77,51 +94,147 @@ export interface SecretResolver {
   forget?(name: string): void;
 }
 
-/**
- * How one plan type is read, diffed and changed. Proxmox handlers talk to the
- * REST API; guest handlers (`pvecdk_*`) will plug in with the same shape.
- */
-export interface ResourceHandler {
-  readonly type: string;
-  /** Semaphore keys the walker takes while this resource changes (`node:pve1`, `template:9001`). */
-  locks(resource: DesiredResource, change?: PlannedChange): string[];
-  read(ctx: HandlerContext, resource: DesiredResource): Promise<Observed | undefined>;
-  /**
-   * `previous` holds the plan properties last applied (from state), for what
-   * only a removal from the plan can tell, such as a disk that was dropped.
-   */
-  plan(
-    resource: DesiredResource,
-    observed: Observed | undefined,
-    previous?: Readonly<Record<string, unknown>>,
-  ): PlannedChange;
-  /** Creates, updates or replaces; returns the attributes to keep in state. */
-  apply(
-    ctx: HandlerContext,
-    resource: DesiredResource,
-    change: PlannedChange,
-    observed: Observed | undefined,
-  ): Promise<Record<string, unknown>>;
-  delete(ctx: HandlerContext, attributes: Record<string, unknown>): Promise<void>;
-  /**
-   * The VM snapshotted before a critical change of this resource (guest
-   * resources: the VM they change). Such handlers should also lock that VM in
-   * `locks`, so a rollback never undoes another resource's change.
-   */
-  snapshotTarget?(resource: DesiredResource): SnapshotTarget | undefined;
-  /** Checks that an applied change holds; throws, saying what does not, when it does not. */
-  verify?(ctx: HandlerContext, resource: DesiredResource, attributes: Record<string, unknown>): Promise<void>;
-}
-
 /** A VM by node and id: what a critical change snapshots and rolls back. */
 export interface SnapshotTarget {
   readonly node: string;
   readonly vmid: number;
 }
 
-/** A read shared by the resources planned together (see `planningCache`); a plain read otherwise. */
+/**
+ * Plan properties as far as they are known before a deploy: references to
+ * resources not deployed yet are undefined. What the permission preflight
+ * works from.
+ */
+export type KnownProperties<T> = T extends PlanReference
+  ? undefined
+  : T extends readonly (infer E)[]
+    ? KnownProperties<E>[]
+    : T extends object
+      ? { readonly [K in keyof T]?: KnownProperties<T[K]> }
+      : T;
+
+/** A plan resource for the preflight: what the deploy of it may need. */
+export interface PreflightResource<P> {
+  readonly stack: string;
+  readonly path: string;
+  readonly props: P;
+  readonly critical: boolean;
+}
+
+/** What a handler's `readPreflightFacts` found, handed back to its `requirements`. */
+export type PreflightFacts = Readonly<Record<string, unknown>>;
+
+/** Looks up what an API call needs, from the schema's permission checks. */
+export type EndpointCall = (
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  template: string,
+  params?: CallParams,
+) => Requirement[];
+
+/**
+ * Edits Proxmox stages and applies in one go for a whole group (a node's
+ * network): the engine applies each group once, after every change in it and
+ * before anything that uses them.
+ */
+export interface StagedGroup<P> {
+  /** The group a resource's change is staged in, e.g. `network-apply:pve1`. */
+  groupOf(props: P): string;
+  /** The group a deletion (from state) is staged in. */
+  groupOfApplied(entry: AppliedResource): string;
+  /** Reads what is needed to put the group back, before anything is staged. */
+  capture(ctx: HandlerContext, group: string): Promise<unknown>;
+  /** Applies the group's staged edits; on failure puts back what `capture` read, then throws. */
+  apply(ctx: HandlerContext, group: string, captured: unknown): Promise<void>;
+}
+
+type PlanOutput<D extends PlanTypeDefinition> = z.output<D['plan']>;
+
+/**
+ * How one plan type is read, compared and changed, and what it needs: each
+ * handler owns everything type-specific, so the engine names no type. Proxmox
+ * handlers talk to the REST API; guest handlers (`pvecdk_*`) plug in with the
+ * same shape.
+ */
+export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefinition> {
+  /** The plan type's contract: the engine parses properties with it once, handlers work typed from there. */
+  readonly contract: D;
+  /** Semaphore keys the walker takes while this resource changes (`node:pve1`, `storage:local-lvm`). */
+  locks(resource: DesiredResource<PropertiesOf<D>>, change?: ResourceChange): string[];
+  read(ctx: HandlerContext, resource: DesiredResource<PropertiesOf<D>>): Promise<Observed | undefined>;
+  /**
+   * What must change for the live object to match. `previous` holds the
+   * plan properties last applied (from state), for what only a removal from
+   * the plan can tell, such as a disk that was dropped.
+   */
+  diff(
+    resource: DesiredResource<PropertiesOf<D>>,
+    observed: Observed | undefined,
+    previous?: PlanOutput<D>,
+  ): ResourceChange;
+  /** Creates, updates or replaces; returns the attributes to keep in state. */
+  apply(
+    ctx: HandlerContext,
+    resource: DesiredResource<PropertiesOf<D>>,
+    change: ResourceChange,
+    observed: Observed | undefined,
+  ): Promise<Record<string, unknown>>;
+  /** Deletes what state says was applied. */
+  delete(ctx: HandlerContext, applied: AppliedResource): Promise<void>;
+
+  /** Every privilege the read, create, update, replace and delete of this resource may need. */
+  requirements(
+    resource: PreflightResource<KnownProperties<PlanOutput<D>>>,
+    call: EndpointCall,
+    facts?: PreflightFacts,
+  ): Requirement[];
+  /** What the preflight must read first for this type's requirements (the templates VMs are cloned from). */
+  readPreflightFacts?(
+    api: PveApi,
+    resources: readonly PreflightResource<KnownProperties<PlanOutput<D>>>[],
+  ): Promise<PreflightFacts>;
+  /**
+   * An attribute of a resource not deployed yet, as far as its plan
+   * properties tell (a token's id is `user!name`); by default the property of
+   * the same name.
+   */
+  predictAttribute?(props: KnownProperties<PlanOutput<D>>, attribute: string): unknown;
+  /** ACL paths whose grants also cover another (a VM in a pool: `/vms/100` → `/pool/acme`). */
+  inheritedPaths?(props: KnownProperties<PlanOutput<D>>): ReadonlyArray<readonly [string, string]>;
+
+  /** Whether deleting it destroys data (a VM takes its disks with it). */
+  deletionDestroysData?(applied: AppliedResource): boolean;
+  /** Refuses, before any write, a deletion that must not happen (a retained disk); throws saying why. */
+  checkDeletion?(applied: AppliedResource, why: string): void;
+  /**
+   * Before deleting: whether the live object is still there and still this
+   * stack's. Throws ENGINE_NOT_OWNED when it is not; 'gone' skips the delete.
+   */
+  ownedForDeletion?(ctx: HandlerContext, applied: AppliedResource): Promise<'owned' | 'gone'>;
+  /** Present for types whose edits are staged and applied per group. */
+  readonly staging?: StagedGroup<PropertiesOf<D>>;
+
+  /**
+   * The VM snapshotted before a critical change of this resource (guest
+   * resources: the VM they change). Such handlers should also lock that VM in
+   * `locks`, so a rollback never undoes another resource's change.
+   */
+  snapshotTarget?(resource: DesiredResource<PropertiesOf<D>>): SnapshotTarget | undefined;
+  /** Checks that an applied change holds; throws, saying what does not, when it does not. */
+  verify?(
+    ctx: HandlerContext,
+    resource: DesiredResource<PropertiesOf<D>>,
+    attributes: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+/** Declares a handler with its types checked against its contract. */
+export function defineHandler<D extends PlanTypeDefinition>(handler: ResourceHandler<D>): ResourceHandler<D> {
+  return handler;
+}
+
+/** A read shared by the resources compared together (see `readCache`); a plain read otherwise. */
 export function sharedRead<T>(ctx: HandlerContext, key: string, load: () => Promise<T>): Promise<T> {
-  const cache = ctx.planningCache;
+  const cache = ctx.readCache;
   if (!cache) return load();
   let hit = cache.get(key) as Promise<T> | undefined;
   if (!hit) {
@@ -132,3 +245,11 @@ export function sharedRead<T>(ctx: HandlerContext, key: string, load: () => Prom
   }
   return hit;
 }
+
+/** The changes as an update, or a no-op when there are none. */
+export function updateOrNoOp(changes: readonly PropertyChange[]): ResourceChange {
+  return changes.length ? { action: 'update', changes, destroysData: false } : NO_CHANGE;
+}
+
+export const NO_CHANGE: ResourceChange = { action: 'no-op', changes: [], destroysData: false };
+export const CREATE: ResourceChange = { action: 'create', changes: [], destroysData: false };

@@ -10,35 +10,27 @@ import { poolHandler } from './pool-handler.ts';
 import { aclHandler, roleHandler } from './role-acl-handlers.ts';
 import { vmHandler } from './vm-handler.ts';
 
-export * from './access-handlers.ts';
-export * from './backup-job-handler.ts';
-export * from './bridge-handler.ts';
-export * from './file-handler.ts';
-export * from './firewall-handlers.ts';
-export * from './firewall-object-handlers.ts';
-export * from './ha-resource-handler.ts';
-export * from './handler.ts';
-export * from './handler-errors.ts';
-export * from './pool-handler.ts';
-export * from './role-acl-handlers.ts';
-export * from './vm-handler.ts';
-
-/** The handlers by plan type; types without one (the guest `pvecdk_*` types, for now) are reported as pending. */
+/**
+ * The handlers by plan type. Plan types without one (the guest `pvecdk_*`
+ * types, for now) are reported as pending: never applied, never claimed done.
+ */
 export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
-  [
-    vmHandler,
-    bridgeHandler,
-    firewallRulesHandler,
-    firewallOptionsHandler,
-    firewallAliasHandler,
-    firewallIpsetHandler,
-    poolHandler,
-    backupJobHandler,
-    haResourceHandler,
-    userHandler,
-    userTokenHandler,
-    roleHandler,
-    aclHandler,
-    fileHandler,
-  ].map((h) => [h.type, h]),
+  (
+    [
+      vmHandler,
+      bridgeHandler,
+      firewallRulesHandler,
+      firewallOptionsHandler,
+      firewallAliasHandler,
+      firewallIpsetHandler,
+      poolHandler,
+      backupJobHandler,
+      haResourceHandler,
+      userHandler,
+      userTokenHandler,
+      roleHandler,
+      aclHandler,
+      fileHandler,
+    ] as ResourceHandler[]
+  ).map((h) => [h.contract.type, h]),
 );

@@ -1,11 +1,9 @@
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import { aclType, roleType } from '../../contract/types/access.ts';
 import type { AclChange, AclEntry } from '../../pve/api/access.ts';
-import { changesToPlan } from './access-handlers.ts';
-import { type PlannedChange, type ResourceHandler, sharedRead } from './handler.ts';
+import { EngineError } from '../engine-errors.ts';
+import { CREATE, defineHandler, sharedRead, updateOrNoOp } from './handler.ts';
 import { atResource } from './handler-errors.ts';
-
-type Props = Record<string, unknown>;
-
-const CREATE: PlannedChange = { action: 'create', changes: [], destroysData: false };
 
 const PRIVILEGE_HINT =
   'use privilege names your Proxmox VE version knows (Datacenter → Permissions → Roles lists them); PVE 8 has VM.Monitor, PVE 9 replaces it with VM.GuestAgent.*';
@@ -17,15 +15,15 @@ const privilegeSet = (list: readonly string[]) => [...new Set(list)].filter(Bool
  * compared as sorted sets. A built-in role (PVEAuditor, Administrator…)
  * cannot be a role resource: Proxmox does not let it be changed.
  */
-export const roleHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_role',
+export const roleHandler = defineHandler({
+  contract: roleType,
 
   locks() {
     return ['access'];
   },
 
   async read(ctx, resource) {
-    const id = String(resource.properties.role_id);
+    const id = resource.props.role_id;
     const roles = await sharedRead(ctx, 'access:roles', () => ctx.api.access.roles());
     const role = roles.find((r) => r.roleid === id);
     if (!role) return undefined;
@@ -33,26 +31,28 @@ export const roleHandler: ResourceHandler = {
     return { attributes: { role_id: id }, live: { privileges, special: role.special === true } };
   },
 
-  plan(resource, observed) {
+  diff(resource, observed) {
     if (!observed) return CREATE;
     if (observed.live.special)
-      throw new Error(
-        `${resource.path}: role '${String(resource.properties.role_id)}' is built into Proxmox and cannot be changed; give the role resource another role_id, or grant the built-in role by name in an ACL without a role resource`,
+      throw new EngineError(
+        'ENGINE_CANNOT_APPLY',
+        `${resource.path}: role '${resource.props.role_id}' is built into Proxmox and cannot be changed`,
+        'give the role resource another roleId, or grant the built-in role by name in an ACL without a role resource',
       );
-    const want = privilegeSet((resource.properties.privileges as string[]).map(String));
+    const want = privilegeSet(resource.props.privileges);
     const have = observed.live.privileges as string[];
-    return changesToPlan(
+    return updateOrNoOp(
       want.join(',') === have.join(',')
         ? []
         : [{ key: 'privileges', from: have, to: want, forcesReplacement: false }],
     );
   },
 
-  async apply(ctx, resource, change) {
-    const id = String(resource.properties.role_id);
-    const privileges = privilegeSet((resource.properties.privileges as string[]).map(String));
+  async apply(ctx, resource, planned) {
+    const id = resource.props.role_id;
+    const privileges = privilegeSet(resource.props.privileges);
     try {
-      if (change.action === 'create') await ctx.api.access.createRole(id, privileges);
+      if (planned.action === 'create') await ctx.api.access.createRole(id, privileges);
       else await ctx.api.access.updateRole(id, privileges);
     } catch (e) {
       throw atResource(resource.path, e, PRIVILEGE_HINT);
@@ -60,11 +60,20 @@ export const roleHandler: ResourceHandler = {
     return { role_id: id };
   },
 
-  async delete(ctx, attributes) {
+  async delete(ctx, applied) {
     // Proxmox removes the ACL entries that grant the role with it.
-    await ctx.api.access.deleteRole(String(attributes.role_id));
+    await ctx.api.access.deleteRole(String(applied.attributes.role_id));
   },
-};
+
+  requirements(resource, call) {
+    const at = { roleid: resource.props.role_id };
+    return [
+      ...call('POST', '/access/roles', at),
+      ...call('PUT', '/access/roles/{roleid}', at),
+      ...call('DELETE', '/access/roles/{roleid}', at),
+    ];
+  },
+});
 
 /** Who an ACL entry grants to: exactly one of user_id, group_id, token_id is set. */
 interface Subject {
@@ -72,10 +81,10 @@ interface Subject {
   readonly ugid: string;
 }
 
-function subjectOf(p: Props): Subject {
-  if (p.user_id !== undefined) return { type: 'user', ugid: String(p.user_id) };
-  if (p.group_id !== undefined) return { type: 'group', ugid: String(p.group_id) };
-  return { type: 'token', ugid: String(p.token_id) };
+function subjectOf(p: PropertiesOf<typeof aclType>): Subject {
+  if (p.user_id !== undefined) return { type: 'user', ugid: p.user_id };
+  if (p.group_id !== undefined) return { type: 'group', ugid: p.group_id };
+  return { type: 'token', ugid: p.token_id ?? '' };
 }
 
 /** Groups are listed without the `@` that marks them in user.cfg; accept both. */
@@ -93,15 +102,15 @@ function grant(path: string, roleId: string, s: Subject): Omit<AclChange, 'propa
  * user, group or token. Path, subject and role are what the entry is, so
  * they are how it is found; `propagate` changes in place.
  */
-export const aclHandler: ResourceHandler = {
-  type: 'proxmox_virtual_environment_acl',
+export const aclHandler = defineHandler({
+  contract: aclType,
 
   locks() {
     return ['access'];
   },
 
   async read(ctx, resource) {
-    const p = resource.properties;
+    const p = resource.props;
     const subject = subjectOf(p);
     const acl = await sharedRead(ctx, 'access:acl', () => ctx.api.access.acl());
     const entry = acl.find(
@@ -118,11 +127,11 @@ export const aclHandler: ResourceHandler = {
     };
   },
 
-  plan(resource, observed) {
+  diff(resource, observed) {
     if (!observed) return CREATE;
-    const want = resource.properties.propagate;
+    const want = resource.props.propagate;
     const have = observed.live.propagate as boolean;
-    return changesToPlan(
+    return updateOrNoOp(
       want === undefined || want === have
         ? []
         : [{ key: 'propagate', from: have, to: want, forcesReplacement: false }],
@@ -130,29 +139,31 @@ export const aclHandler: ResourceHandler = {
   },
 
   async apply(ctx, resource) {
-    const p = resource.properties;
+    const p = resource.props;
     const subject = subjectOf(p);
     // Setting an existing entry again replaces its propagate flag.
     await ctx.api.access
       .setAcl({
-        ...grant(String(p.path), String(p.role_id), subject),
-        ...(p.propagate !== undefined ? { propagate: p.propagate === true } : {}),
+        ...grant(p.path, p.role_id, subject),
+        ...(p.propagate !== undefined ? { propagate: p.propagate } : {}),
       })
       .catch((e) => {
         throw atResource(
           resource.path,
           e,
-          `check that role ${String(p.role_id)} and ${subject.type} ${subject.ugid} exist (create them first, or depend on the stack that does)`,
+          `check that role ${p.role_id} and ${subject.type} ${subject.ugid} exist (create them first, or depend on the stack that does)`,
         );
       });
-    return { path: String(p.path), role_id: String(p.role_id), type: subject.type, ugid: subject.ugid };
+    return { path: p.path, role_id: p.role_id, type: subject.type, ugid: subject.ugid };
   },
 
-  async delete(ctx, attributes) {
-    const subject = { type: attributes.type as Subject['type'], ugid: String(attributes.ugid) };
-    await ctx.api.access.setAcl({
-      ...grant(String(attributes.path), String(attributes.role_id), subject),
-      delete: true,
-    });
+  async delete(ctx, applied) {
+    const a = applied.attributes;
+    const subject = { type: a.type as Subject['type'], ugid: String(a.ugid) };
+    await ctx.api.access.setAcl({ ...grant(String(a.path), String(a.role_id), subject), delete: true });
   },
-};
+
+  requirements(resource, call) {
+    return call('PUT', '/access/acl', { path: resource.props.path });
+  },
+});

@@ -1,4 +1,5 @@
 import { EngineError } from '../engine-errors.ts';
+import type { VmProps } from '../proxmox/vm-config.ts';
 import type { HandlerContext, PropertyChange } from './handler.ts';
 
 /** What a removed disk's change shows, and what apply acts on. */
@@ -12,18 +13,19 @@ interface PlannedDisk {
   readonly lifecycle: Lifecycle;
 }
 
-/** The disks a VM's plan properties declare, with their lifecycle (default `delete`). */
-export function plannedDisks(props: Readonly<Record<string, unknown>> | undefined): PlannedDisk[] {
-  const list = Array.isArray(props?.disk) ? (props.disk as Array<Record<string, unknown>>) : [];
-  return list.map((d) => ({
-    slot: String(d.interface),
-    lifecycle: (d.lifecycle as Lifecycle | undefined) ?? 'delete',
-  }));
+/** A VM's disks as a plan (or the state's copy of one) declares them; references do not matter here. */
+type DiskList = {
+  readonly disk?: ReadonlyArray<{ readonly interface: string; readonly lifecycle?: Lifecycle }>;
+};
+
+/** The disks VM properties declare, with their lifecycle (default `delete`). */
+export function plannedDisks(props: DiskList | undefined): PlannedDisk[] {
+  return (props?.disk ?? []).map((d) => ({ slot: d.interface, lifecycle: d.lifecycle ?? 'delete' }));
 }
 
 /** The slots, among those live, whose disks must never be destroyed. */
 export function retainedDisks(
-  props: Readonly<Record<string, unknown>> | undefined,
+  props: DiskList | undefined,
   live: Readonly<Record<string, unknown>> | undefined,
 ): string[] {
   return plannedDisks(props)
@@ -48,8 +50,8 @@ export function refuseRetained(path: string, slots: readonly string[], what: str
  */
 export function removedDiskChanges(
   path: string,
-  desired: Readonly<Record<string, unknown>>,
-  previous: Readonly<Record<string, unknown>> | undefined,
+  desired: VmProps,
+  previous: DiskList | undefined,
   live: Readonly<Record<string, unknown>>,
 ): PropertyChange[] {
   const kept = new Set(plannedDisks(desired).map((d) => d.slot));

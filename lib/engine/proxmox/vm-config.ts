@@ -1,3 +1,5 @@
+import type { PropertiesOf } from '../../contract/plan-type.ts';
+import type { vmType } from '../../contract/types/vm.ts';
 import { formatPropertyString, type PropertyMap, parsePropertyString } from './property-string.ts';
 
 /**
@@ -8,145 +10,211 @@ import { formatPropertyString, type PropertyMap, parsePropertyString } from './p
  */
 export type QemuConfig = Record<string, string | number>;
 
-type Props = Record<string, unknown>;
+/** A VM's plan properties, references resolved. */
+export type VmProps = PropertiesOf<typeof vmType>;
+type Disk = NonNullable<VmProps['disk']>[number];
+type Nic = NonNullable<VmProps['network_device']>[number];
 
-const bool = (v: unknown): number => (v ? 1 : 0);
-const obj = (v: unknown): Props | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Props) : undefined;
-const list = (v: unknown): Props[] => (Array.isArray(v) ? (v.filter((x) => obj(x)) as Props[]) : []);
+const flag = (v: boolean): number => (v ? 1 : 0);
+
+/** Drive slots holding disks (not the EFI vars or TPM state). */
+export const DISK_SLOT = /^(scsi|virtio|sata|ide)\d+$/;
+/** Every key holding a volume. */
+export const DRIVE_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
 
 /** Proxmox stores tags lower-cased, deduplicated, sorted, joined by `;`. */
-export function canonicalTags(tags: unknown): string {
+export function canonicalTags(tags: readonly string[] | string | number | undefined): string {
   const items = Array.isArray(tags) ? tags.map(String) : String(tags ?? '').split(/[;, ]+/);
   return [...new Set(items.map((t) => t.trim().toLowerCase()).filter(Boolean))].sort().join(';');
 }
 
-function netValue(nic: Props): string {
+function netValue(nic: Nic): string {
   const map: PropertyMap = new Map();
-  map.set('model', String(nic.model ?? 'virtio'));
-  if (nic.mac_address) map.set('macaddr', String(nic.mac_address).toUpperCase());
-  map.set('bridge', String(nic.bridge ?? 'vmbr0'));
+  map.set('model', nic.model ?? 'virtio');
+  if (nic.mac_address) map.set('macaddr', nic.mac_address.toUpperCase());
+  map.set('bridge', nic.bridge ?? 'vmbr0');
   if (nic.firewall) map.set('firewall', '1');
   if (nic.vlan_id) map.set('tag', String(nic.vlan_id));
-  if (nic.trunks) map.set('trunks', String(nic.trunks));
+  if (nic.trunks) map.set('trunks', nic.trunks);
   if (nic.mtu) map.set('mtu', String(nic.mtu));
   if (nic.queues) map.set('queues', String(nic.queues));
   if (nic.rate_limit) map.set('rate', String(nic.rate_limit));
-  if (nic.disconnected || nic.enabled === false) map.set('link_down', '1');
+  if (nic.disconnected) map.set('link_down', '1');
   return formatPropertyString(map, { nicModels: true });
 }
 
-function diskOptions(disk: Props): PropertyMap {
+const SPEED_OPTIONS = [
+  ['iops_read', 'iops_rd'],
+  ['iops_read_burstable', 'iops_rd_max'],
+  ['iops_write', 'iops_wr'],
+  ['iops_write_burstable', 'iops_wr_max'],
+  ['read', 'mbps_rd'],
+  ['read_burstable', 'mbps_rd_max'],
+  ['write', 'mbps_wr'],
+  ['write_burstable', 'mbps_wr_max'],
+] as const;
+
+/** The drive options a plan disk sets, as Proxmox names them (no file, no size). */
+export function diskOptions(disk: Disk): PropertyMap {
   const map: PropertyMap = new Map();
   if (disk.iothread) map.set('iothread', '1');
   if (disk.ssd) map.set('ssd', '1');
   if (disk.discard === 'on') map.set('discard', 'on');
-  if (disk.cache && disk.cache !== 'none') map.set('cache', String(disk.cache));
-  if (disk.aio) map.set('aio', String(disk.aio));
+  if (disk.cache && disk.cache !== 'none') map.set('cache', disk.cache);
+  if (disk.aio) map.set('aio', disk.aio);
   if (disk.backup === false) map.set('backup', '0');
   if (disk.replicate === false) map.set('replicate', '0');
-  if (disk.serial) map.set('serial', String(disk.serial));
-  if (disk.file_format) map.set('format', String(disk.file_format));
+  if (disk.serial) map.set('serial', disk.serial);
+  if (disk.file_format) map.set('format', disk.file_format);
+  for (const [plan, key] of SPEED_OPTIONS) {
+    const v = disk.speed?.[plan];
+    if (v) map.set(key, String(v));
+  }
   return map;
 }
 
 /** The create/update form of a disk: `local-lvm:32,iothread=1` allocates 32 GiB. */
-function diskValue(disk: Props): string {
+function diskValue(disk: Disk): string {
   const map = diskOptions(disk);
-  map.set('file', `${String(disk.datastore_id ?? 'local-lvm')}:${Number(disk.size ?? 8)}`);
+  map.set('file', `${disk.datastore_id ?? 'local-lvm'}:${disk.size ?? 8}`);
   return formatPropertyString(map, { defaultKey: 'file' });
 }
 
-/** The qemu config keys and values a plan's VM properties ask for (clone and pool handled elsewhere). */
-export function desiredQemuConfig(props: Props): QemuConfig {
-  const c: QemuConfig = {};
-  if (props.name !== undefined) c.name = String(props.name);
-  if (props.description !== undefined) c.description = String(props.description);
-  if (props.tags !== undefined) c.tags = canonicalTags(props.tags);
-  if (props.on_boot !== undefined) c.onboot = bool(props.on_boot);
-  if (props.protection !== undefined) c.protection = bool(props.protection);
-  if (props.bios !== undefined) c.bios = String(props.bios);
-  if (props.machine !== undefined) c.machine = String(props.machine);
-  if (props.scsi_hardware !== undefined) c.scsihw = String(props.scsi_hardware);
-  if (props.keyboard_layout !== undefined) c.keyboard = String(props.keyboard_layout);
-  if (props.tablet_device !== undefined) c.tablet = bool(props.tablet_device);
-  if (props.acpi !== undefined) c.acpi = bool(props.acpi);
-  if (Array.isArray(props.boot_order)) c.boot = `order=${props.boot_order.join(';')}`;
+function cdromValue(cdrom: NonNullable<VmProps['cdrom']>): string {
+  const file = cdrom.file_id ?? 'none';
+  return `${file},media=cdrom`;
+}
 
-  const cpu = obj(props.cpu);
+/** The CD-ROM slot of a plan (`ide3` by default, as the provider). */
+export const cdromSlot = (props: VmProps): string | undefined =>
+  props.cdrom ? (props.cdrom.interface ?? 'ide3') : undefined;
+
+/** The cloud-init drive slot of a plan (`ide2` by default). */
+export const cloudInitSlot = (props: VmProps): string | undefined =>
+  props.initialization ? (props.initialization.interface ?? 'ide2') : undefined;
+
+/**
+ * The qemu config keys and values a plan's VM properties ask for. Clone,
+ * pool, power state, template conversion and the cloud-init password are
+ * handled by the VM handler itself.
+ */
+export function desiredQemuConfig(props: VmProps, tags: readonly string[] = props.tags ?? []): QemuConfig {
+  const c: QemuConfig = {};
+  if (props.name !== undefined) c.name = props.name;
+  if (props.description !== undefined) c.description = props.description;
+  if (props.tags !== undefined || tags.length) c.tags = canonicalTags(tags);
+  if (props.on_boot !== undefined) c.onboot = flag(props.on_boot);
+  if (props.protection !== undefined) c.protection = flag(props.protection);
+  if (props.bios !== undefined) c.bios = props.bios;
+  if (props.machine !== undefined) c.machine = props.machine;
+  if (props.scsi_hardware !== undefined) c.scsihw = props.scsi_hardware;
+  if (props.keyboard_layout !== undefined) c.keyboard = props.keyboard_layout;
+  if (props.tablet_device !== undefined) c.tablet = flag(props.tablet_device);
+  if (props.acpi !== undefined) c.acpi = flag(props.acpi);
+  if (props.hotplug !== undefined) c.hotplug = props.hotplug;
+  if (props.boot_order !== undefined) c.boot = `order=${props.boot_order.join(';')}`;
+
+  const cpu = props.cpu;
   if (cpu) {
-    if (cpu.cores !== undefined) c.cores = Number(cpu.cores);
-    if (cpu.sockets !== undefined) c.sockets = Number(cpu.sockets);
-    if (cpu.numa !== undefined) c.numa = bool(cpu.numa);
+    if (cpu.cores !== undefined) c.cores = cpu.cores;
+    if (cpu.sockets !== undefined) c.sockets = cpu.sockets;
+    if (cpu.numa !== undefined) c.numa = flag(cpu.numa);
     if (cpu.limit !== undefined) c.cpulimit = String(cpu.limit);
-    if (cpu.units !== undefined) c.cpuunits = Number(cpu.units);
-    if (cpu.type !== undefined || Array.isArray(cpu.flags)) {
-      const map: PropertyMap = new Map([['cputype', String(cpu.type ?? 'qemu64')]]);
-      if (Array.isArray(cpu.flags) && cpu.flags.length) map.set('flags', cpu.flags.join(';'));
+    if (cpu.units !== undefined) c.cpuunits = cpu.units;
+    if (cpu.hotplugged) c.vcpus = cpu.hotplugged;
+    if (cpu.type !== undefined) {
+      const map: PropertyMap = new Map([['cputype', cpu.type]]);
+      if (cpu.flags?.length) map.set('flags', cpu.flags.join(';'));
       c.cpu = formatPropertyString(map, { defaultKey: 'cputype' });
     }
   }
-  const memory = obj(props.memory);
+  const memory = props.memory;
   if (memory) {
     if (memory.dedicated !== undefined) c.memory = String(memory.dedicated);
-    if (memory.floating !== undefined) c.balloon = Number(memory.floating);
+    if (memory.floating !== undefined) c.balloon = memory.floating;
   }
-  const agent = obj(props.agent);
+  const agent = props.agent;
   if (agent) {
     const map: PropertyMap = new Map([['enabled', agent.enabled ? '1' : '0']]);
     if (agent.trim) map.set('fstrim_cloned_disks', '1');
-    if (agent.type && agent.type !== 'virtio') map.set('type', String(agent.type));
+    if (agent.type && agent.type !== 'virtio') map.set('type', agent.type);
     c.agent = formatPropertyString(map, { defaultKey: 'enabled' });
   }
-  const os = obj(props.operating_system);
-  if (os?.type !== undefined) c.ostype = String(os.type);
-  const startup = obj(props.startup);
+  if (props.operating_system?.type !== undefined) c.ostype = props.operating_system.type;
+  const startup = props.startup;
   if (startup) {
     const map: PropertyMap = new Map();
-    if (startup.order !== undefined && Number(startup.order) >= 0) map.set('order', String(startup.order));
-    if (startup.up_delay !== undefined && Number(startup.up_delay) >= 0)
-      map.set('up', String(startup.up_delay));
-    if (startup.down_delay !== undefined && Number(startup.down_delay) >= 0)
+    if (startup.order !== undefined && startup.order >= 0) map.set('order', String(startup.order));
+    if (startup.up_delay !== undefined && startup.up_delay >= 0) map.set('up', String(startup.up_delay));
+    if (startup.down_delay !== undefined && startup.down_delay >= 0)
       map.set('down', String(startup.down_delay));
     c.startup = formatPropertyString(map);
   }
-  const vga = obj(props.vga);
+  const vga = props.vga;
   if (vga) {
-    const map: PropertyMap = new Map([['type', String(vga.type ?? 'std')]]);
+    const map: PropertyMap = new Map([['type', vga.type ?? 'std']]);
     if (vga.memory !== undefined) map.set('memory', String(vga.memory));
-    if (vga.clipboard) map.set('clipboard', String(vga.clipboard));
+    if (vga.clipboard) map.set('clipboard', vga.clipboard);
     c.vga = formatPropertyString(map, { defaultKey: 'type' });
   }
-  list(props.serial_device).forEach((s, i) => {
-    c[`serial${i}`] = String(s.device ?? 'socket');
+  (props.serial_device ?? []).forEach((s, i) => {
+    c[`serial${i}`] = s.device ?? 'socket';
   });
-  list(props.network_device).forEach((nic, i) => {
+  (props.network_device ?? []).forEach((nic, i) => {
     c[`net${i}`] = netValue(nic);
   });
-  for (const disk of list(props.disk)) c[String(disk.interface)] = diskValue(disk);
+  for (const disk of props.disk ?? []) c[disk.interface] = diskValue(disk);
+  if (props.efi_disk) {
+    const efi = props.efi_disk;
+    const map: PropertyMap = new Map([
+      ['file', `${efi.datastore_id ?? 'local-lvm'}:1`],
+      ['efitype', efi.type ?? '2m'],
+      ['pre-enrolled-keys', efi.pre_enrolled_keys ? '1' : '0'],
+    ]);
+    if (efi.file_format) map.set('format', efi.file_format);
+    c.efidisk0 = formatPropertyString(map, { defaultKey: 'file' });
+  }
+  if (props.tpm_state) {
+    const tpm = props.tpm_state;
+    c.tpmstate0 = formatPropertyString(
+      new Map([
+        ['file', `${tpm.datastore_id ?? 'local-lvm'}:1`],
+        ['version', tpm.version ?? 'v2.0'],
+      ]),
+      { defaultKey: 'file' },
+    );
+  }
+  const cdrom = cdromSlot(props);
+  if (cdrom && props.cdrom) c[cdrom] = cdromValue(props.cdrom);
 
-  const init = obj(props.initialization);
-  if (init) {
-    c[String(init.interface || 'ide2')] = `${String(init.datastore_id ?? 'local-lvm')}:cloudinit`;
-    list(init.ip_config).forEach((ip, i) => {
+  const init = props.initialization;
+  const initSlot = cloudInitSlot(props);
+  if (init && initSlot) {
+    c[initSlot] = `${init.datastore_id ?? 'local-lvm'}:cloudinit`;
+    if (init.type !== undefined) c.citype = init.type;
+    (init.ip_config ?? []).forEach((ip, i) => {
       const map: PropertyMap = new Map();
-      const v4 = obj(ip.ipv4);
-      if (v4?.address) map.set('ip', String(v4.address));
-      if (v4?.gateway) map.set('gw', String(v4.gateway));
-      const v6 = obj(ip.ipv6);
-      if (v6?.address) map.set('ip6', String(v6.address));
-      if (v6?.gateway) map.set('gw6', String(v6.gateway));
+      if (ip.ipv4?.address) map.set('ip', ip.ipv4.address);
+      if (ip.ipv4?.gateway) map.set('gw', ip.ipv4.gateway);
+      if (ip.ipv6?.address) map.set('ip6', ip.ipv6.address);
+      if (ip.ipv6?.gateway) map.set('gw6', ip.ipv6.gateway);
       c[`ipconfig${i}`] = formatPropertyString(map);
     });
-    const dns = obj(init.dns);
-    if (Array.isArray(dns?.servers)) c.nameserver = dns.servers.join(' ');
-    if (dns?.domain) c.searchdomain = String(dns.domain);
-    const user = obj(init.user_account);
-    if (user?.username) c.ciuser = String(user.username);
-    if (Array.isArray(user?.keys)) c.sshkeys = encodeURIComponent(user.keys.join('\n'));
+    if (init.dns?.servers) c.nameserver = init.dns.servers.join(' ');
+    if (init.dns?.domain) c.searchdomain = init.dns.domain;
+    const user = init.user_account;
+    if (user?.username) c.ciuser = user.username;
+    if (user?.keys) c.sshkeys = encodeURIComponent(user.keys.join('\n'));
+    const custom: PropertyMap = new Map();
+    if (init.user_data_file_id) custom.set('user', init.user_data_file_id);
+    if (init.vendor_data_file_id) custom.set('vendor', init.vendor_data_file_id);
+    if (init.meta_data_file_id) custom.set('meta', init.meta_data_file_id);
+    if (custom.size) c.cicustom = formatPropertyString(custom);
   }
   return c;
 }
+
+const DEFAULT_KEY: Readonly<Record<string, string>> = { agent: 'enabled', vga: 'type', cpu: 'cputype' };
 
 /** Canonical text of one config value, so `desired` and `observed` compare equal when Proxmox would treat them alike. */
 export function canonicalValue(key: string, value: string | number, side: 'desired' | 'observed'): string {
@@ -154,28 +222,29 @@ export function canonicalValue(key: string, value: string | number, side: 'desir
   if (key === 'tags') return canonicalTags(text);
   if (/^net\d+$/.test(key))
     return formatPropertyString(parsePropertyString(text, { nicModels: true }), { nicModels: true });
-  if (/^(scsi|virtio|sata|ide)\d+$/.test(key) || key === 'efidisk0' || key === 'tpmstate0') {
-    return canonicalDisk(text, side);
-  }
-  if (key === 'agent' || key === 'vga' || key === 'cpu') {
-    const defaultKey = key === 'agent' ? 'enabled' : key === 'vga' ? 'type' : 'cputype';
+  if (key === 'efidisk0' || key === 'tpmstate0') return canonicalSpecialDisk(key, text);
+  if (DISK_SLOT.test(key)) return canonicalDisk(text, side);
+  if (DEFAULT_KEY[key]) {
+    const defaultKey = DEFAULT_KEY[key];
     return formatPropertyString(parsePropertyString(text, { defaultKey }), { defaultKey });
   }
-  if (/^ipconfig\d+$/.test(key) || key === 'startup' || key === 'boot') {
+  if (/^ipconfig\d+$/.test(key) || key === 'startup' || key === 'boot' || key === 'cicustom') {
     return formatPropertyString(parsePropertyString(text));
   }
+  if (key === 'sshkeys') return decodeURIComponent(text).trim();
   return text;
 }
 
 /**
  * Disks compare by storage, size and the options the plan sets. A desired
  * `local-lvm:32` (allocate 32 GiB) equals an observed
- * `local-lvm:vm-1100-disk-1,size=32G`; `media=cdrom` / cloudinit drives
- * compare by storage only.
+ * `local-lvm:vm-1100-disk-1,size=32G`; a cloud-init drive compares by
+ * storage only, a CD-ROM by what is inserted.
  */
 function canonicalDisk(text: string, side: 'desired' | 'observed'): string {
   const map = parsePropertyString(text, { defaultKey: 'file' });
   const file = map.get('file') ?? '';
+  if (map.get('media') === 'cdrom' && !/cloudinit/.test(file)) return `${file},media=cdrom`;
   const storage = file.split(':')[0] ?? '';
   map.delete('file');
   if (file.endsWith(':cloudinit') || /cloudinit/.test(file)) return `${storage}:cloudinit`;
@@ -188,8 +257,21 @@ function canonicalDisk(text: string, side: 'desired' | 'observed'): string {
   });
 }
 
+/** EFI vars and TPM state: their size follows from their type, so storage and options are what compare. */
+function canonicalSpecialDisk(key: string, text: string): string {
+  const map = parsePropertyString(text, { defaultKey: 'file' });
+  const storage = (map.get('file') ?? '').split(':')[0] ?? '';
+  map.delete('file');
+  map.delete('size');
+  if (map.get('pre-enrolled-keys') === '0') map.delete('pre-enrolled-keys');
+  // Proxmox's defaults when the option is not written (qemu-server's drive formats).
+  if (key === 'efidisk0' && !map.has('efitype')) map.set('efitype', '2m');
+  if (key === 'tpmstate0' && !map.has('version')) map.set('version', 'v1.2');
+  return formatPropertyString(new Map([['file', storage], ...map]), { defaultKey: 'file' });
+}
+
 /** `32G` → `32`, `512M` → `0.5`, `1T` → `1024` (GiB). */
-function normaliseSize(size: string | undefined): string | undefined {
+export function normaliseSize(size: string | undefined): string | undefined {
   const m = /^(\d+(?:\.\d+)?)([KMGT]?)$/.exec(size ?? '');
   if (!m) return undefined;
   const factor = { K: 1 / 1024 / 1024, M: 1 / 1024, G: 1, T: 1024, '': 1 / 1024 / 1024 / 1024 }[m[2] as 'K'];
@@ -217,12 +299,22 @@ export function diffQemuConfig(desired: QemuConfig, observed: Record<string, unk
 
 /**
  * Changes Proxmox cannot make in place: a disk that would shrink or change
- * storage, an EFI or TPM disk of another type. The VM must be replaced.
+ * storage, an EFI vars disk or TPM of another type or storage, a cloud-init
+ * drive on another storage. The VM must be replaced.
  */
 export function changesForcingReplacement(changes: readonly ConfigChange[]): ConfigChange[] {
   return changes.filter((c) => {
-    if (!/^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/.test(c.key) || c.from === undefined)
-      return false;
+    if (c.from === undefined || !DRIVE_KEY.test(c.key)) return false;
+    if (c.from.includes('media=cdrom') && !c.from.includes('cloudinit')) return false;
+    if (c.key === 'efidisk0' || c.key === 'tpmstate0') {
+      const from = parsePropertyString(c.from, { defaultKey: 'file' });
+      const to = parsePropertyString(c.to, { defaultKey: 'file' });
+      return (
+        from.get('file') !== to.get('file') ||
+        from.get('efitype') !== to.get('efitype') ||
+        from.get('version') !== to.get('version')
+      );
+    }
     if (c.to.endsWith(':cloudinit') || c.from.endsWith(':cloudinit')) return c.to !== c.from;
     const [fromFile] = c.from.split(',');
     const [toFile] = c.to.split(',');
@@ -230,4 +322,12 @@ export function changesForcingReplacement(changes: readonly ConfigChange[]): Con
     const [toStorage, toSize] = (toFile ?? '').split(':');
     return fromStorage !== toStorage || Number(toSize) < Number(fromSize);
   });
+}
+
+/** MAC addresses of a config's NICs, `net0` first. */
+export function macAddresses(config: Readonly<Record<string, unknown>>): string[] {
+  return Object.keys(config)
+    .filter((k) => /^net\d+$/.test(k))
+    .sort((a, b) => Number(a.slice(3)) - Number(b.slice(3)))
+    .map((k) => parsePropertyString(String(config[k]), { nicModels: true }).get('macaddr') ?? '');
 }

@@ -20,6 +20,7 @@ import {
   NetworkInterfaceSchema,
   NodeEntrySchema,
   QemuConfigSchema,
+  QemuPendingSchema,
   QemuStatusSchema,
   SnapshotSchema,
   UpidSchema,
@@ -115,14 +116,44 @@ export class PveApi {
     return this.client.get(`/nodes/${seg(node)}/qemu/${vmid}/status/current`, {}, QemuStatusSchema);
   }
 
+  /** A power action, waited for; `shutdown` takes `timeout` (seconds) and `forceStop`. */
   async qemuPower(
     node: string,
     vmid: number,
     action: 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume',
+    params: PveParams = {},
   ): Promise<void> {
     await this.task(
-      await this.client.post(`/nodes/${seg(node)}/qemu/${vmid}/status/${action}`, {}, UpidSchema),
+      await this.client.post(`/nodes/${seg(node)}/qemu/${vmid}/status/${action}`, params, UpidSchema),
     );
+  }
+
+  /** Moves a VM to another node (`online` for a running one), waited for. */
+  async migrateQemu(node: string, vmid: number, target: string, online: boolean): Promise<void> {
+    await this.task(
+      await this.client.post(
+        `/nodes/${seg(node)}/qemu/${vmid}/migrate`,
+        { target, ...(online ? { online: true } : {}) },
+        UpidSchema,
+      ),
+    );
+  }
+
+  /** Turns a stopped VM into a template, for good; waited for. */
+  async convertToTemplate(node: string, vmid: number): Promise<void> {
+    await this.task(
+      await this.client.post(`/nodes/${seg(node)}/qemu/${vmid}/template`, {}, UpidSchema.nullable()),
+    );
+  }
+
+  /** Config keys with changes a running VM has not taken yet (they wait for a cold start or reboot). */
+  async qemuPendingKeys(node: string, vmid: number): Promise<string[]> {
+    const entries = await this.client.get(
+      `/nodes/${seg(node)}/qemu/${vmid}/pending`,
+      {},
+      QemuPendingSchema.array(),
+    );
+    return entries.filter((e) => e.pending !== undefined || e.delete !== undefined).map((e) => e.key);
   }
 
   snapshots(node: string, vmid: number) {

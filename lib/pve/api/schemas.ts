@@ -58,6 +58,14 @@ export type ClusterResource = z.infer<typeof ClusterResourceSchema>;
 
 export const QemuConfigSchema = z.record(z.string(), z.union([z.string(), z.number()]));
 
+/** One key of `GET …/qemu/{vmid}/pending`: its value, a pending new value, or a pending deletion. */
+export const QemuPendingSchema = z.object({
+  key: z.string(),
+  value: z.unknown().optional(),
+  pending: z.unknown().optional(),
+  delete: intLike.optional(),
+});
+
 export const QemuStatusSchema = z.object({
   vmid: intLike,
   status: z.enum(['running', 'stopped', 'paused', 'unknown']),
@@ -82,8 +90,12 @@ export const NetworkInterfaceSchema = z.object({
   autostart: boolLike.optional(),
   bridge_ports: z.string().optional(),
   bridge_vlan_aware: boolLike.optional(),
+  bridge_vids: z.string().optional(),
   cidr: z.string().optional(),
   gateway: z.string().optional(),
+  cidr6: z.string().optional(),
+  gateway6: z.string().optional(),
+  mtu: intLike.optional(),
   comments: z.string().optional(),
 });
 

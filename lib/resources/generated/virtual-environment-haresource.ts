@@ -10,7 +10,7 @@ export interface VirtualEnvironmentHaresourceConfig {
    * @default started
    */
   readonly state?: 'started' | 'stopped' | 'disabled' | 'ignored';
-  /** The guest type (the `resourceId` prefix says it too). */
+  /** The guest type; it must match the `resourceId` prefix. */
   readonly type?: 'vm' | 'ct';
   /** The HA group (PVE 8). */
   readonly group?: string;

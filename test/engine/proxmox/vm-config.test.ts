@@ -5,9 +5,10 @@ import {
   changesForcingReplacement,
   desiredQemuConfig,
   diffQemuConfig,
+  type VmProps,
 } from '../../../lib/engine/proxmox/vm-config.ts';
 
-const dbVm = {
+const dbVm: VmProps = {
   node_name: 'pve1',
   vm_id: 1142,
   name: 'acme-main',
@@ -110,13 +111,13 @@ describe('diffing desired against observed', () => {
 
   it('GIVEN a grown data disk WHEN diffed THEN it is an in-place change; a shrunk one forces replacement', () => {
     const grow = diffQemuConfig(
-      desiredQemuConfig({ ...dbVm, disk: [{ ...dbVm.disk[0], size: 200 }] }),
+      desiredQemuConfig({ ...dbVm, disk: [{ ...dbVm.disk![0]!, size: 200 }] }),
       observed,
     );
     expect(grow.map((c) => c.key)).toEqual(['scsi1']);
     expect(changesForcingReplacement(grow)).toEqual([]);
     const shrink = diffQemuConfig(
-      desiredQemuConfig({ ...dbVm, disk: [{ ...dbVm.disk[0], size: 50 }] }),
+      desiredQemuConfig({ ...dbVm, disk: [{ ...dbVm.disk![0]!, size: 50 }] }),
       observed,
     );
     expect(changesForcingReplacement(shrink).map((c) => c.key)).toEqual(['scsi1']);
@@ -124,7 +125,7 @@ describe('diffing desired against observed', () => {
 
   it('GIVEN a NIC moved to another bridge WHEN diffed THEN the change shows both canonical forms', () => {
     const changes = diffQemuConfig(
-      desiredQemuConfig({ ...dbVm, network_device: [{ ...dbVm.network_device[0], bridge: 'vmbr2' }] }),
+      desiredQemuConfig({ ...dbVm, network_device: [{ ...dbVm.network_device![0]!, bridge: 'vmbr2' }] }),
       observed,
     );
     expect(changes).toEqual([

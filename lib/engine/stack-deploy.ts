@@ -1,0 +1,238 @@
+import type { Plan } from '../contract/plan.ts';
+import type { ClusterResource } from '../pve/api/schemas.ts';
+import { actionGraph } from './action-graph.ts';
+import { applyWithSafetySnapshot, type CriticalStep, type CriticalStepDetail } from './critical-change.ts';
+import { deleteOwnedResource } from './deletion.ts';
+import type { ResourceReport } from './deploy-report.ts';
+import { desiredResource } from './desired-resource.ts';
+import { EngineError } from './engine-errors.ts';
+import { type WalkEvent, walk } from './graph-walker.ts';
+import type {
+  DesiredResource,
+  HandlerContext,
+  Observed,
+  ResourceChange,
+  ResourceHandler,
+} from './handlers/handler.ts';
+import { HANDLERS } from './handlers/index.ts';
+import { resolveReferences } from './references.ts';
+import { diffStack } from './stack-diff.ts';
+import type { StateStore } from './state-store.ts';
+import { isTransient } from './transient.ts';
+import type { WalkLimiter } from './walk-limiter.ts';
+
+/** What one stack's deploy needs from the run it is part of. */
+export interface StackRun {
+  readonly api: HandlerContext['api'];
+  readonly secrets?: HandlerContext['secrets'];
+  readonly dryRun: boolean;
+  /** The stack's plan is empty because the stack is being destroyed (errors say so). */
+  readonly destroying: boolean;
+  readonly allowDestroyData: boolean;
+  readonly concurrency: number;
+  readonly limiter: WalkLimiter;
+  readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
+  /** The inventory another stack read, still current because nothing was written since. */
+  readonly knownInventory: readonly ClusterResource[] | undefined;
+  /** Checks, once per run, that the token holds what the run needs. */
+  readonly checkPermissions: () => Promise<void>;
+  readonly onPlan: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
+  readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
+  readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
+}
+
+export interface StackOutcome {
+  readonly ok: boolean;
+  readonly reports: ResourceReport[];
+  /** Whether anything was sent to the remote: if not, its inventory is still current. */
+  readonly wrote: boolean;
+  readonly inventory: readonly ClusterResource[];
+}
+
+/** Refuses, before any write, a change that would destroy data without `--allow-destroy-data`. */
+export function refuseDataLoss(message: string, allowed: boolean): void {
+  if (!allowed)
+    throw new EngineError('ENGINE_DATA_LOSS', message, 'run again with --allow-destroy-data if that is intended');
+}
+
+/**
+ * Deploys one stack: reads live state (one bulk inventory plus what handlers
+ * need), computes every resource's changes and the deletion of what the
+ * plan dropped, then walks the changes with their dependencies, recording
+ * each completed action in state. Staged groups (a node's network) are
+ * applied once, before anything that needs them.
+ */
+export async function deployStack(
+  plan: Plan,
+  state: StateStore,
+  states: ReadonlyMap<string, StateStore>,
+  run: StackRun,
+): Promise<StackOutcome> {
+  const stack = plan.stack;
+  const observedAttributes = new Map<string, Record<string, unknown>>();
+  const lookup = (s: string, id: string) =>
+    s === stack
+      ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
+      : states.get(s)?.state.resources[id]?.attributes;
+  const resolve = (id: string, strict: boolean) =>
+    resolveReferences(plan.resources[id]!.properties, stack, lookup, strict);
+  const ctx: HandlerContext = {
+    api: run.api,
+    inventory: run.knownInventory ?? (await run.api.clusterResources()),
+    stack,
+    ...(run.secrets ? { secrets: run.secrets } : {}),
+  };
+  /** A resource with every reference known: what is applied. */
+  const applicable = (handler: ResourceHandler, id: string): DesiredResource =>
+    desiredResource(handler, id, plan.resources[id]!, resolve(id, true));
+
+  const computed = await diffStack(
+    plan,
+    state,
+    { ...ctx, readCache: new Map() },
+    (id) => resolve(id, false),
+    observedAttributes,
+    { deletionReason: run.destroying ? `destroying ${stack}` : 'removing it from the plan' },
+  );
+  const all = [...computed.reports.values()];
+  // Only a stack that would change something costs the permission reads: a no-op re-deploy stays a few reads.
+  if (all.some((r) => r.action !== 'no-op' && r.action !== 'pending')) await run.checkPermissions();
+  await run.onPlan(stack, all);
+  const unwritten = { wrote: false, inventory: ctx.inventory };
+  if (run.dryRun || computed.failures > 0) return { ok: computed.failures === 0, reports: all, ...unwritten };
+  const lossy = all.filter((r) => r.destroysData);
+  if (lossy.length)
+    refuseDataLoss(
+      run.destroying
+        ? `destroying ${stack} deletes its VMs and their disks (${lossy.map((r) => r.path).join(', ')})`
+        : `${lossy.map((r) => `${r.path} (${r.action})`).join(', ')} would destroy data`,
+      run.allowDestroyData,
+    );
+
+  const locksOf = (id: string) => () => {
+    const handler = HANDLERS.get(plan.resources[id]!.type)!;
+    try {
+      return handler.locks(applicable(handler, id), computed.changes.get(id));
+    } catch {
+      // Not resolvable yet: the action itself fails and says why.
+      return [];
+    }
+  };
+  const nodes = actionGraph(plan, state, computed, (id) => resolve(id, false), locksOf);
+  const captured = new Map<string, unknown>();
+  for (const n of nodes)
+    if (n.payload.kind === 'staged')
+      captured.set(
+        n.payload.group,
+        await HANDLERS.get(n.payload.type)!.staging!.capture(ctx, n.payload.group),
+      );
+
+  const result = await walk(
+    nodes,
+    async (n) => {
+      const p = n.payload;
+      if (p.kind === 'staged') {
+        await HANDLERS.get(p.type)!.staging!.apply(ctx, p.group, captured.get(p.group));
+        return;
+      }
+      if (p.kind === 'delete') {
+        // Deleting reads what is live now: the inventory of the diff may be minutes old.
+        const fresh = { ...ctx, inventory: await run.api.clusterResources() };
+        await deleteOwnedResource(fresh, state, p.id, computed.deletions.get(p.id)!);
+        return;
+      }
+      const r = plan.resources[p.id]!;
+      const handler = HANDLERS.get(r.type)!;
+      const resource = applicable(handler, p.id);
+      // As computed only on a first try with every value known; a retry starts from what is live now.
+      const asComputed = p.attempt++ === 0 && !computed.provisional.has(p.id);
+      const fresh = asComputed ? ctx : { ...ctx, inventory: await run.api.clusterResources() };
+      const observed = await handler.read(fresh, resource);
+      const change = asComputed
+        ? computed.changes.get(p.id)!
+        : diffAgain(
+            handler,
+            resource,
+            observed,
+            state.state.resources[p.id]?.properties,
+            run.allowDestroyData,
+          );
+      const attributes =
+        change.action === 'no-op'
+          ? (observed?.attributes ?? {})
+          : await applyWithSafetySnapshot(fresh, handler, resource, change, observed, {
+              critical: r.critical === true,
+              retention: r.snapshotRetention,
+              onStep: (step, detail) => run.onCriticalStep?.(stack, step, detail),
+            });
+      await state.put(p.id, {
+        type: r.type,
+        path: r.path,
+        attributes,
+        properties: r.properties,
+        dependsOn: r.dependsOn,
+      });
+    },
+    {
+      concurrency: run.concurrency,
+      limiter: run.limiter,
+      retry: { ...run.retry, isRetryable: isTransient },
+      onEvent: (e) => run.onEvent?.(stack, e, computed.reports.get(e.id)),
+    },
+  );
+
+  // Unchanged resources still need their attributes in state: after a lost state they are adopted here.
+  for (const [id, c] of computed.changes) {
+    if (c.action !== 'no-op' || state.state.resources[id]) continue;
+    const r = plan.resources[id]!;
+    const handler = HANDLERS.get(r.type)!;
+    const observed = await handler.read(ctx, applicable(handler, id));
+    if (observed)
+      await state.put(id, {
+        type: r.type,
+        path: r.path,
+        attributes: observed.attributes,
+        properties: r.properties,
+        dependsOn: r.dependsOn,
+      });
+  }
+  for (const [id, outcome] of result.outcomes) {
+    const report = computed.reports.get(id);
+    if (!report) continue;
+    report.status = outcome.status;
+    if (outcome.error)
+      report.error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    if (outcome.status === 'skipped') report.error = `skipped: ${outcome.because} failed`;
+  }
+  return {
+    ok: result.counts.failed === 0 && result.counts.cancelled === 0,
+    reports: [...computed.reports.values()],
+    wrote: nodes.length > 0,
+    inventory: ctx.inventory,
+  };
+}
+
+/** Computes a resource's changes again at apply time, with the same refusals as before the first write. */
+function diffAgain(
+  handler: ResourceHandler,
+  resource: DesiredResource,
+  observed: Observed | undefined,
+  previous: Readonly<Record<string, unknown>> | undefined,
+  allowDestroyData: boolean,
+): ResourceChange {
+  const owner = observed?.ownership;
+  if (owner && (owner.kind === 'other' || owner.kind === 'foreign'))
+    throw new EngineError(
+      'ENGINE_NOT_OWNED',
+      `${resource.path}: the live object ${owner.kind === 'other' ? `belongs to stack ${owner.stack}` : 'was not created by pvecdk'}; pvecdk will not take it over`,
+      'give this resource another id in the stack, or remove the existing object',
+    );
+  const parsed = previous ? handler.contract.plan.safeParse(previous) : undefined;
+  const change = handler.diff(resource, observed, parsed?.success ? parsed.data : undefined);
+  if (change.destroysData)
+    refuseDataLoss(
+      `${resource.path} (${change.action}) would destroy data once its references are known`,
+      allowDestroyData,
+    );
+  return change;
+}

@@ -1,0 +1,206 @@
+import type { Plan, PlanResource } from '../contract/plan.ts';
+import { dependencyOrder } from '../core/dag.ts';
+import type { ResourceReport } from './deploy-report.ts';
+import { desiredResource } from './desired-resource.ts';
+import { EngineError } from './engine-errors.ts';
+import type {
+  DesiredResource,
+  HandlerContext,
+  Observed,
+  PropertyChange,
+  ResourceChange,
+  ResourceHandler,
+} from './handlers/handler.ts';
+import { HANDLERS } from './handlers/index.ts';
+import type { ResourceState, StateStore } from './state-store.ts';
+import { hasUnknowns, isUnknown, unknownPaths } from './unknown.ts';
+
+/** Everything a stack's deploy will do, decided before the first write. */
+export interface StackChanges {
+  readonly reports: Map<string, ResourceReport>;
+  /** Per plan resource with a handler: what changes. */
+  readonly changes: Map<string, ResourceChange>;
+  /** Resources the state has and the plan no longer does: deleted by this deploy. */
+  readonly deletions: Map<string, ResourceState>;
+  /** Computed with references not known yet: computed again, with every value known, when they are applied. */
+  readonly provisional: ReadonlySet<string>;
+  /** Resources whose changes could not be computed (unreadable, not ours): nothing is written when any exist. */
+  readonly failures: number;
+}
+
+const byId = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Resolves a plan resource's references; values not known yet stay Unknown markers. */
+export type Resolve = (id: string) => unknown;
+
+/**
+ * The changes of a resource some of whose values are only known once what
+ * it refers to is applied: its handler cannot compare it yet, so it is a
+ * create (or, when it already exists, an update of those values), decided
+ * again when it is applied.
+ */
+function provisionalChange(resolved: unknown, exists: boolean): ResourceChange {
+  const changes: PropertyChange[] = unknownPaths(resolved).map((key) => ({
+    key,
+    from: undefined,
+    to: valueAt(resolved, key),
+    forcesReplacement: false,
+  }));
+  return { action: exists ? 'update' : 'create', changes: exists ? changes : [], destroysData: false };
+}
+
+/** The plan form of a property tree with unknowns: each Unknown becomes the reference it stands for. */
+function withUnknownsAsReferences(value: unknown): unknown {
+  if (isUnknown(value)) return { ref: value.ref, attr: value.attr };
+  if (Array.isArray(value)) return value.map(withUnknownsAsReferences);
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withUnknownsAsReferences(v)]));
+  return value;
+}
+
+/**
+ * Reads a resource whose properties are not all known, so that what holds
+ * its identity (a VM id) is still checked for ownership before any write:
+ * the handler gets the plan form, references where values are unknown. A
+ * read that needs an unknown value finds nothing.
+ */
+async function readProvisional(
+  handler: ResourceHandler,
+  ctx: HandlerContext,
+  id: string,
+  resource: Pick<PlanResource, 'type' | 'path'>,
+  resolved: unknown,
+): Promise<Observed | undefined> {
+  const planForm = handler.contract.plan.safeParse(withUnknownsAsReferences(resolved));
+  if (!planForm.success) return undefined;
+  const partial = { id, type: resource.type, path: resource.path, props: planForm.data } as DesiredResource;
+  return handler.read(ctx, partial).catch(() => undefined);
+}
+
+function valueAt(value: unknown, path: string): unknown {
+  let v = value;
+  for (const part of path.split(/\.|\[(\d+)\]/).filter(Boolean)) v = (v as Record<string, unknown>)?.[part];
+  return v;
+}
+
+/**
+ * Reads and compares every resource of one stack, dependencies first,
+ * filling `observedAttributes` as it goes so references resolve from what
+ * is live when the state does not have them. Resources the live system has
+ * but another owner holds are failures, never adopted.
+ */
+export async function diffStack(
+  plan: Plan,
+  state: StateStore,
+  ctx: HandlerContext,
+  resolve: Resolve,
+  observedAttributes: Map<string, Record<string, unknown>>,
+  options: { readonly deletionReason: string },
+): Promise<StackChanges> {
+  const stack = plan.stack;
+  const reports = new Map<string, ResourceReport>();
+  const changes = new Map<string, ResourceChange>();
+  const provisional = new Set<string>();
+  let failures = 0;
+  const base = (id: string, path: string, type: string) => ({ stack, id, path, type });
+  const nodes = Object.entries(plan.resources).map(([id, r]) => ({ id, dependsOn: r.dependsOn }));
+
+  for (const id of dependencyOrder(nodes)) {
+    const r = plan.resources[id]!;
+    const handler = HANDLERS.get(r.type);
+    if (!handler) {
+      reports.set(id, {
+        ...base(id, r.path, r.type),
+        action: 'pending',
+        changes: [],
+        destroysData: false,
+        status: 'pending',
+        note: r.type.startsWith('pvecdk_')
+          ? 'guest resource: applied over SSH once guest handlers exist'
+          : 'no handler for this type yet',
+      });
+      continue;
+    }
+    try {
+      const resolved = resolve(id);
+      const applied = state.state.resources[id];
+      let change: ResourceChange;
+      const provisionalNow = hasUnknowns(resolved);
+      const resource = provisionalNow ? undefined : desiredResource(handler, id, r, resolved);
+      const observed = resource
+        ? await handler.read(ctx, resource)
+        : await readProvisional(handler, ctx, id, r, resolved);
+      const owner = observed?.ownership;
+      if (owner && (owner.kind === 'other' || owner.kind === 'foreign')) {
+        throw new EngineError(
+          'ENGINE_NOT_OWNED',
+          `${r.path}: ${owner.kind === 'other' ? `the live object belongs to stack ${owner.stack}` : 'the live object was not created by pvecdk'} (${describeObserved(observed.attributes)}); pvecdk will not take it over`,
+          'give this resource another id in the stack, or remove the existing object; to adopt it on purpose, tag it with the stack ownership tags',
+        );
+      }
+      // What is live lets later resources resolve their references even when the state was lost.
+      if (observed) observedAttributes.set(id, observed.attributes);
+      if (!resource) {
+        provisional.add(id);
+        change = provisionalChange(resolved, observed !== undefined || applied !== undefined);
+      } else {
+        const previous = applied ? handler.contract.plan.safeParse(applied.properties) : undefined;
+        change = handler.diff(resource, observed, previous?.success ? previous.data : undefined);
+      }
+      changes.set(id, change);
+      reports.set(id, {
+        ...base(id, r.path, r.type),
+        action: change.action,
+        changes: change.changes,
+        destroysData: change.destroysData,
+        status: change.action === 'no-op' ? 'unchanged' : 'planned',
+      });
+    } catch (e) {
+      if (isRefusal(e)) throw e;
+      failures++;
+      reports.set(id, {
+        ...base(id, r.path, r.type),
+        action: 'no-op',
+        changes: [],
+        destroysData: false,
+        status: 'failed',
+        error: `planning failed: ${message(e)}`,
+      });
+    }
+  }
+
+  const deletions = new Map<string, ResourceState>();
+  for (const [id, r] of Object.entries(state.state.resources).sort(byId)) {
+    if (plan.resources[id]) continue;
+    const handler = HANDLERS.get(r.type);
+    const applied = { id, ...r };
+    const destroysData = handler?.deletionDestroysData?.(applied) ?? false;
+    // A retained disk refuses the whole run, before any write.
+    handler?.checkDeletion?.(applied, options.deletionReason);
+    deletions.set(id, r);
+    reports.set(id, {
+      ...base(id, r.path, r.type),
+      action: 'delete',
+      changes: [],
+      destroysData,
+      status: 'planned',
+    });
+  }
+  return { reports, changes, deletions, provisional, failures };
+}
+
+/** Refusals stop the whole run before any write: the operator must decide, not retry. */
+function isRefusal(e: unknown): boolean {
+  return e instanceof EngineError && e.code === 'ENGINE_DISK_RETAINED';
+}
+
+function describeObserved(attributes: Record<string, unknown>): string {
+  return Object.entries(attributes)
+    .filter(([k]) => ['vm_id', 'node_name', 'id', 'name'].includes(k))
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+}

@@ -1,0 +1,14 @@
+import { PveError } from '../pve/errors.ts';
+
+const RETRYABLE = new Set(['PVE_LOCKED', 'PVE_TIMEOUT', 'PVE_CONNECTION', 'PVE_SERVER']);
+
+/** Transient: another operation held a lock, a task hit a storage lock timeout, or the server hiccupped. */
+export function isTransient(error: unknown): boolean {
+  // A handler that adds its resource's path keeps the cause: what counts is the error underneath.
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (!(e instanceof PveError)) continue;
+    if (RETRYABLE.has(e.code)) return true;
+    return e.code === 'PVE_TASK_FAILED' && /can't lock file|got timeout|lock/i.test(e.message);
+  }
+  return false;
+}
