@@ -61,8 +61,9 @@ function integrationReasons(file: string, helpers = TEST_DIR, seen = new Set<str
     for (const [name, why] of Object.entries(INTEGRATION_NAMES))
       if (new RegExp(`(?<!type\\s+)\\b${name}\\b`).test(names))
         reasons.push(`imports ${name} from '${specifier}' (${why})`);
-    const why = INTEGRATION_MODULES[specifier.replace(/^node:/, '')];
-    if (why) reasons.push(`imports '${specifier}' (${why})`);
+    const bare = specifier.replace(/^node:/, '');
+    if (Object.hasOwn(INTEGRATION_MODULES, bare))
+      reasons.push(`imports '${specifier}' (${INTEGRATION_MODULES[bare]})`);
     const target = specifier.startsWith('.') ? resolve(dirname(file), specifier) : undefined;
     if (target?.startsWith(`${helpers}/`) && existsSync(target))
       for (const r of integrationReasons(target, helpers, seen)) reasons.push(`via '${specifier}': ${r}`);
