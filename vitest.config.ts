@@ -1,10 +1,56 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Integration tests: they start the emulator over HTTP, a real sshd or a fixture
+ * server, spawn the CLI or other processes, or open sockets. Every other test file
+ * is a unit test (pure and in-process, seconds in all): a new file is unit unless
+ * listed here, and test/test-projects.test.ts fails when a unit file uses an
+ * integration-only fixture or module, naming the file.
+ */
+export const INTEGRATION_TESTS = [
+  'test/cli/bootstrap-role.test.ts',
+  'test/cli/deploy-options.test.ts',
+  'test/cli/deploy.test.ts',
+  'test/cli/sim.test.ts',
+  'test/cli/synth.test.ts',
+  'test/engine/*-handler.test.ts',
+  'test/engine/*-handlers.test.ts',
+  'test/engine/critical-change.test.ts',
+  'test/engine/deploy*.test.ts',
+  'test/engine/disk-lifecycle.test.ts',
+  'test/engine/every-type.test.ts',
+  'test/engine/preflight.test.ts',
+  'test/engine/state-and-lock.test.ts',
+  'test/pve/**/*.test.ts',
+  'test/sim/emulator.test.ts',
+  'test/sim/faults.test.ts',
+  'test/sim/upload.test.ts',
+  'test/ssh/dialects.test.ts',
+  'test/ssh/host-key.test.ts',
+  'test/ssh/jump.test.ts',
+  'test/ssh/session.test.ts',
+  'test/ssh/upload.test.ts',
+  'test/stacks/examples.test.ts',
+];
+
+const ALL_TESTS = 'test/**/*.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // No include here: a project that extends this config would add to it, not replace it.
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: [ALL_TESTS],
+          exclude: [...configDefaults.exclude, ...INTEGRATION_TESTS],
+        },
+      },
+      { extends: true, test: { name: 'integration', include: INTEGRATION_TESTS } },
+    ],
   },
 });
