@@ -113,15 +113,18 @@ export class Emulator {
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
     try {
       const answer = this.dispatch(req);
-      const data = answer.data === undefined ? null : answer.data;
-      const mismatch = this.options.checkAnswers ? this.checkAnswer(req, answer, data) : undefined;
+      const body = JSON.stringify({ data: answer.data === undefined ? null : answer.data });
+      // What is checked is what a client would read: undefined keys dropped, as JSON has them.
+      const mismatch = this.options.checkAnswers
+        ? this.checkAnswer(req, answer, (JSON.parse(body) as { data: unknown }).data)
+        : undefined;
       if (mismatch)
         return {
           status: 500,
           reason: mismatch.split('\n')[0]!,
           body: JSON.stringify({ data: null, message: `${mismatch}\n` }),
         };
-      return { status: 200, reason: 'OK', body: JSON.stringify({ data }) };
+      return { status: 200, reason: 'OK', body };
     } catch (e) {
       if (e instanceof EmulatorHttpError) {
         // pveproxy answers a failed authentication after 3 s, with an empty body: guessing is slow.
