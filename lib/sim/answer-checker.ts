@@ -26,8 +26,7 @@ const isNumeral = (v: string) => /^[+-]?(\d+\.\d+|\d+\.|\.\d+|\d+)([eE][+-]?\d+)
 const isIntegerNumeral = (v: string) => /^[+-]?\d+$/.test(v);
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const describe = (v: unknown) =>
-  Array.isArray(v) ? 'an array' : isObject(v) ? 'an object' : `'${String(v)}'`;
+const shown = (v: unknown) => (Array.isArray(v) ? 'an array' : isObject(v) ? 'an object' : `'${String(v)}'`);
 
 function checkValue(value: unknown, schema: SchemaReturns, field: string, found: AnswerMismatch[]): void {
   if (value === null || value === undefined) {
@@ -58,12 +57,12 @@ function checkType(value: unknown, type: SchemaReturns['type']): string | undefi
   if (Array.isArray(type)) {
     return type.some((t) => checkType(value, t) === undefined)
       ? undefined
-      : `type check ('${type.join('|')}') failed - got ${describe(value)}`;
+      : `type check ('${type.join('|')}') failed - got ${shown(value)}`;
   }
-  const failed = `type check ('${String(type)}') failed - got ${describe(value)}`;
+  const failed = `type check ('${String(type)}') failed - got ${shown(value)}`;
   switch (type) {
     case 'null':
-      return `type check ('null') failed - value is not null (got ${describe(value)})`;
+      return `type check ('null') failed - value is not null (got ${shown(value)})`;
     case 'array':
       return Array.isArray(value) ? undefined : failed;
     case 'object':
