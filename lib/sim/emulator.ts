@@ -1,4 +1,5 @@
 import { effectivePrivileges } from './acl.ts';
+import { checkAnswer } from './answer-checker.ts';
 import { ALL_HANDLERS } from './api/index.ts';
 import { authenticate, TicketAuthority } from './auth.ts';
 import { dieError, EmulatorHttpError, notImplemented, paramError } from './emulator-error.ts';
@@ -12,7 +13,7 @@ import {
 import { type EmulatorUpload, uploadParams } from './multipart.ts';
 import { type RawValue, validateParams } from './param-validator.ts';
 import { checkPermission } from './permission-check.ts';
-import { SchemaIndex } from './schema-index.ts';
+import { SchemaIndex, type SchemaReturns } from './schema-index.ts';
 import type { EmulatorState } from './state.ts';
 import { TaskRunner } from './task-runner.ts';
 
@@ -44,6 +45,30 @@ export interface EmulatorOptions {
   readonly latencyScale?: number;
   readonly latency?: Partial<EmulatorLatency>;
   readonly onChange?: () => void;
+  /** The PEM of the served certificate: Proxmox hands its cluster CA to console clients. */
+  readonly certificate?: string;
+  /**
+   * Check every answer against the schema's `returns` (tests turn this on): an
+   * answer that does not match is not sent; the caller gets a 500 naming the
+   * method, path and field instead, and `answerChecks.mismatches` keeps it.
+   */
+  readonly checkAnswers?: boolean;
+}
+
+/** What `checkAnswers` saw: answers checked, the endpoints they came from, and every mismatch. */
+export interface AnswerChecks {
+  checked: number;
+  readonly endpoints: Set<string>;
+  readonly mismatches: string[];
+}
+
+/** The reason phrase of an answer withheld because it does not match `returns`. */
+export const ANSWER_MISMATCH = 'pvecdk emulator: answer does not match returns';
+
+interface Dispatched {
+  readonly data: unknown;
+  readonly endpoint: string;
+  readonly returns: SchemaReturns | undefined;
 }
 
 let schemaIndex: SchemaIndex | undefined;
@@ -61,6 +86,7 @@ export class Emulator {
   private readonly latencyScale: number;
   /** Counters, e.g. how many writes a deploy made; `byMethod` counts every request by its HTTP method. */
   readonly stats = { requests: 0, writes: 0, byMethod: {} as Record<string, number> };
+  readonly answerChecks: AnswerChecks = { checked: 0, endpoints: new Set(), mismatches: [] };
   requestFault: ((req: EmulatorRequest) => RequestFault | undefined) | undefined;
   private readonly handlers = new Map<string, EmulatorHandler>();
 
@@ -86,8 +112,19 @@ export class Emulator {
     const method = req.method.toUpperCase();
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
     try {
-      const data = this.dispatch(req);
-      return { status: 200, reason: 'OK', body: JSON.stringify({ data: data === undefined ? null : data }) };
+      const answer = this.dispatch(req);
+      const body = JSON.stringify({ data: answer.data === undefined ? null : answer.data });
+      // What is checked is what a client would read: undefined keys dropped, as JSON has them.
+      const mismatch = this.options.checkAnswers
+        ? this.checkAnswer(req, answer, (JSON.parse(body) as { data: unknown }).data)
+        : undefined;
+      if (mismatch)
+        return {
+          status: 500,
+          reason: mismatch.split('\n')[0]!,
+          body: JSON.stringify({ data: null, message: `${mismatch}\n` }),
+        };
+      return { status: 200, reason: 'OK', body };
     } catch (e) {
       if (e instanceof EmulatorHttpError) {
         // pveproxy answers a failed authentication after 3 s, with an empty body: guessing is slow.
@@ -106,7 +143,23 @@ export class Emulator {
     }
   }
 
-  private dispatch(req: EmulatorRequest): unknown {
+  /** The text of a mismatch between `data` and the method's `returns` (recorded), or undefined. */
+  private checkAnswer(req: EmulatorRequest, answer: Dispatched, data: unknown): string | undefined {
+    if (!answer.returns) return undefined;
+    this.answerChecks.checked += 1;
+    this.answerChecks.endpoints.add(answer.endpoint);
+    const found = checkAnswer(answer.returns, data);
+    if (found.length === 0) return undefined;
+    const path = new URL(req.url, 'https://emulator').pathname.replace(/^\/api2\/json/, '');
+    const at = `${req.method.toUpperCase()} ${path}`;
+    const text = `${ANSWER_MISMATCH} of ${answer.endpoint} (${at}): ${found
+      .map((m) => `${m.field}: ${m.problem}`)
+      .join('; ')}`;
+    this.answerChecks.mismatches.push(text);
+    return text;
+  }
+
+  private dispatch(req: EmulatorRequest): Dispatched {
     const url = new URL(req.url, 'https://emulator');
     const method = req.method.toUpperCase();
     if (!url.pathname.startsWith('/api2/json')) throw new EmulatorHttpError(404, 'Not found');
@@ -165,6 +218,7 @@ export class Emulator {
       state: this.state,
       tasks: this.tasks,
       tickets: this.tickets,
+      certificate: this.options.certificate ?? '',
       latency: this.latency,
       changed: () => this.options.onChange?.(),
       actor: auth.tokenid ?? auth.userid,
@@ -185,7 +239,7 @@ export class Emulator {
         return vm;
       },
     };
-    return handler(ctx);
+    return { data: handler(ctx), endpoint: `${method} ${match.route.template}`, returns: info.returns };
   }
 }
 

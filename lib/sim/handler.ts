@@ -11,6 +11,8 @@ export interface EmulatorContext {
   readonly state: EmulatorState;
   readonly tasks: TaskRunner;
   readonly tickets: TicketAuthority;
+  /** The PEM of the certificate clients trust (`cert` of a console answer); empty when not served over TLS. */
+  readonly certificate: string;
   /** Latencies in ms at scale 1 (before the latency scale). */
   readonly latency: EmulatorLatency;
   /** Marks the state dirty so it is persisted. */

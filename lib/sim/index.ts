@@ -1,4 +1,5 @@
 export * from './acl.ts';
+export * from './answer-checker.ts';
 export * from './auth.ts';
 export * from './certificate.ts';
 export * from './cli.ts';

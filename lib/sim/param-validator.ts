@@ -55,7 +55,7 @@ export interface ValidationResult {
 }
 
 /** The schema entry for `key`: exact, or an indexed one (`net[n]` for `net0`). */
-export function findParam(properties: Record<string, SchemaParam>, key: string): SchemaParam | undefined {
+export function findParam<T>(properties: Readonly<Record<string, T>>, key: string): T | undefined {
   if (properties[key]) return properties[key];
   const m = /^([a-z_-]+?)(\d+)$/i.exec(key);
   return m ? properties[`${m[1]}[n]`] : undefined;
@@ -99,7 +99,7 @@ const patternCache = new Map<string, RegExp | undefined>();
  * `(?^i:...)` groups become plain groups (with the `i` flag when asked), `\z`
  * becomes `$`. A pattern JavaScript still cannot read is not enforced.
  */
-function perlPattern(source: string): RegExp | undefined {
+export function perlPattern(source: string): RegExp | undefined {
   if (patternCache.has(source)) return patternCache.get(source);
   const insensitive = /\(\?\^\w*i\w*:/.test(source);
   const js = source.replace(/\(\?\^\w*:/g, '(?:').replace(/\\z/g, '$');
@@ -152,14 +152,22 @@ function checkScalar(schema: SchemaParam, value: string | number | boolean, from
     return new Invalid(MSG.length(schema.maxLength));
   const pattern = schema.pattern ? perlPattern(schema.pattern) : undefined;
   if (pattern && !pattern.test(text)) return new Invalid(MSG.pattern);
-  if (typeof schema.format === 'string') {
-    const named = NAMED_FORMATS[schema.format];
-    if (named && !named.test(text)) return new Invalid(`invalid format - ${named.message}`);
-  } else if (schema.format && typeof schema.format === 'object') {
-    const problem = checkPropertyString(schema.format, text, fromJson);
-    if (problem) return new Invalid(`invalid format - ${problem}`);
-  }
+  const problem = schema.format ? formatProblem(schema.format, text, fromJson) : undefined;
+  if (problem) return new Invalid(`invalid format - ${problem}`);
   return text;
+}
+
+/** What is wrong with `text` in a named format or a property-string format; undefined when it fits. */
+export function formatProblem(
+  format: NonNullable<SchemaParam['format']>,
+  text: string,
+  fromJson = false,
+): string | undefined {
+  if (typeof format === 'string') {
+    const named = NAMED_FORMATS[format];
+    return named && !named.test(text) ? named.message : undefined;
+  }
+  return checkPropertyString(format, text, fromJson);
 }
 
 /** `virtio=BC:..,bridge=vmbr1,firewall=1`: every sub-key known and valid, the bare first value under the default key. */

@@ -8,12 +8,28 @@ export interface SchemaParam {
   readonly minimum?: number;
   readonly maximum?: number;
   readonly maxLength?: number;
+  readonly minLength?: number;
   readonly pattern?: string;
   readonly format?:
     | string
     | Record<string, SchemaParam & { default_key?: number; alias?: string; keyAlias?: string }>;
   readonly default?: unknown;
   readonly items?: SchemaParam;
+}
+
+/**
+ * What a method answers, as the PVE schema describes it: a parameter's
+ * description plus nested `properties` and `items`. `additionalProperties: 0`
+ * forbids keys the schema does not list; left out, they are allowed.
+ */
+export interface SchemaReturns extends Omit<SchemaParam, 'type' | 'items'> {
+  /** A type name, or several any of which will do; none means any value. */
+  readonly type?: string | readonly string[];
+  readonly properties?: Readonly<Record<string, SchemaReturns>>;
+  readonly additionalProperties?: number | boolean | SchemaReturns;
+  readonly items?: SchemaReturns;
+  /** A key that must be present when this one is. */
+  readonly requires?: string | SchemaReturns;
 }
 
 export interface SchemaMethod {
@@ -25,7 +41,7 @@ export interface SchemaMethod {
   };
   readonly permissions?: { readonly check?: unknown[]; readonly user?: string };
   readonly protected?: number;
-  readonly returns?: { readonly type?: string };
+  readonly returns?: SchemaReturns;
 }
 
 interface SchemaNode {

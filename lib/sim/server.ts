@@ -22,6 +22,11 @@ export interface StartEmulatorOptions extends SeedOptions {
   readonly latency?: Partial<EmulatorLatency>;
   /** Faults to inject from the start; also settable at run time through PUT /pvecdk-sim/faults. */
   readonly faults?: Partial<FaultPlan>;
+  /**
+   * Check every answer against the schema's `returns` (see EmulatorOptions);
+   * `close()` then fails with every mismatch seen, so none goes unnoticed.
+   */
+  readonly checkAnswers?: boolean;
 }
 
 export interface RunningEmulator {
@@ -45,17 +50,19 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   const state = loadState(dataDir, () => seedState(options));
   const persister = new StatePersister(dataDir, () => state);
+  const cert = loadOrCreateCertificate(dataDir);
   const emulator = new Emulator(state, {
+    certificate: cert.cert,
     latencyScale: options.latencyScale ?? 1,
     ...(options.latency ? { latency: options.latency } : {}),
     onChange: () => persister.changed(),
+    ...(options.checkAnswers ? { checkAnswers: true } : {}),
   });
   persister.flush();
   const faults = new FaultInjector(options.faults);
   emulator.requestFault = faults.decide;
   emulator.tasks.taskFault = faults.taskFault;
   const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
-  const cert = loadOrCreateCertificate(dataDir);
   const sockets = new Set<import('node:stream').Duplex>();
   const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     const serve = (request: EmulatorRequest) => {
@@ -138,6 +145,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       persister.flush();
+      const { mismatches } = emulator.answerChecks;
+      if (mismatches.length)
+        throw new Error(
+          `the emulator sent ${mismatches.length} answer(s) that do not match the schema's returns:\n${mismatches.join('\n')}`,
+        );
     },
   };
 }

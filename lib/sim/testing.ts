@@ -15,7 +15,9 @@ export interface TestEmulator {
 /**
  * An emulator on a free loopback port with a fresh data dir and near-zero
  * latency, plus a pinned client and API for it: what tests of handlers,
- * engines and clients need in one call.
+ * engines and clients need in one call. Every answer is checked against the
+ * schema's `returns`: a mismatch answers 500 where it happens, and `close()`
+ * fails with all of them, so a test that swallowed the error fails too.
  */
 export async function startTestEmulator(
   options: StartEmulatorOptions = {},
@@ -25,6 +27,7 @@ export async function startTestEmulator(
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-emulator-')),
     latencyScale: 0.001,
+    checkAnswers: true,
     ...options,
   });
   const c = new PveClient({

@@ -17,6 +17,7 @@ beforeAll(async () => {
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-deploy-')),
     latencyScale: 0.001,
+    checkAnswers: true,
   });
   client = new PveClient({
     hosts: [server.url],

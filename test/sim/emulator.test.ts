@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function serve(dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-emulator-'))): Promise<RunningEmulator> {
-  const s = await startEmulator({ port: 0, dataDir, latencyScale: 0.001 });
+  const s = await startEmulator({ port: 0, dataDir, latencyScale: 0.001, checkAnswers: true });
   running.push(s);
   return s;
 }
@@ -85,6 +85,7 @@ describe('emulator over HTTPS', () => {
       port: 0,
       dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-emulator-')),
       latencyScale: 0.1,
+      checkAnswers: true,
     });
     running.push(s);
     const t0 = performance.now();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Emulator, seedState } from '../../lib/sim/index.ts';
 
 function setup() {
-  const emulator = new Emulator(seedState(), { latencyScale: 0 });
+  const emulator = new Emulator(seedState(), { latencyScale: 0, checkAnswers: true });
   const auth = `PVEAPIToken=root@pam!pvecdk=${emulator.state.tokens['root@pam!pvecdk']!.secret}`;
   const call = (method: string, path: string, params: Record<string, string | number> = {}) => {
     const form = new URLSearchParams(

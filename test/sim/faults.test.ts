@@ -16,6 +16,7 @@ async function serve(faults: Partial<FaultPlan>): Promise<RunningEmulator> {
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-faults-')),
     latencyScale: 0.001,
     faults,
+    checkAnswers: true,
   });
   running.push(s);
   return s;

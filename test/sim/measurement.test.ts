@@ -3,7 +3,7 @@ import { DEFAULT_LATENCY, Emulator, seedState } from '../../lib/sim/index.ts';
 
 function setup(latencyScale: number) {
   const state = seedState();
-  const emulator = new Emulator(state, { latencyScale });
+  const emulator = new Emulator(state, { latencyScale, checkAnswers: true });
   const authorization = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
   const send = (method: string, path: string, body = '') =>
     emulator.handle({ method, url: `/api2/json${path}`, headers: { authorization }, body });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Emulator, seedState } from '../../lib/sim/index.ts';
 
-const emulator = new Emulator(seedState(), { latencyScale: 0 });
+const emulator = new Emulator(seedState(), { latencyScale: 0, checkAnswers: true });
 const secret = emulator.state.tokens['root@pam!pvecdk']!.secret;
 const headers = {
   authorization: `PVEAPIToken=root@pam!pvecdk=${secret}`,

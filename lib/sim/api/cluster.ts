@@ -68,13 +68,30 @@ export const clusterHandlers: HandlerTable = [
     '/nodes/{node}/status',
     (ctx) => {
       const n = nodeOf(ctx);
+      // pve-manager's Nodes.pm `status`: uname, /proc and df of / (loadavg as text, as /proc/loadavg has it).
+      const release = '6.8.12-9-pve';
+      const version = '#1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9 (2025-03-16T19:18Z)';
+      const rootfs = 100_861_726_720;
       return {
         cpu: 0.03,
+        wait: 0,
         uptime: 86_400,
+        idle: 0,
+        loadavg: ['0.12', '0.09', '0.05'],
         pveversion: 'pve-manager/8.4.1/ec5affc9e41f1d79',
-        kversion: 'Linux 6.8.12-9-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-9',
+        kversion: `Linux ${release} ${version}`,
+        'current-kernel': { sysname: 'Linux', release, version, machine: 'x86_64' },
+        'boot-info': { mode: 'efi', secureboot: 0 },
         cpuinfo: { cpus: n.maxcpu, sockets: 1, cores: n.maxcpu / 2, model: 'Emulated CPU' },
         memory: { total: n.maxmem, used: Math.round(n.maxmem * 0.2), free: Math.round(n.maxmem * 0.8) },
+        swap: { total: 0, used: 0, free: 0 },
+        ksm: { shared: 0 },
+        rootfs: {
+          total: rootfs,
+          used: 5_234_567_168,
+          free: rootfs - 5_234_567_168,
+          avail: rootfs - 10_277_011_456,
+        },
       };
     },
   ],

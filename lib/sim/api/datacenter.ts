@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 
@@ -16,6 +17,13 @@ function backupJob(ctx: EmulatorContext) {
   const job = ctx.state.backupJobs?.[String(ctx.params.id)];
   if (!job) throw dieError(`job '${String(ctx.params.id)}' not found`);
   return job;
+}
+
+/** The SHA1 of resources.cfg, which pve-ha-manager adds to every resource it lists or reads. */
+function haDigest(ctx: EmulatorContext): string {
+  return createHash('sha1')
+    .update(JSON.stringify(ctx.state.haResources ?? {}))
+    .digest('hex');
 }
 
 function haResource(ctx: EmulatorContext) {
@@ -144,7 +152,11 @@ export const datacenterHandlers: HandlerTable = [
       return null;
     },
   ],
-  ['GET', '/cluster/ha/resources', (ctx) => Object.values(ctx.state.haResources ?? {})],
+  [
+    'GET',
+    '/cluster/ha/resources',
+    (ctx) => Object.values(ctx.state.haResources ?? {}).map((r) => ({ ...r, digest: haDigest(ctx) })),
+  ],
   [
     'POST',
     '/cluster/ha/resources',
@@ -160,7 +172,7 @@ export const datacenterHandlers: HandlerTable = [
       return null;
     },
   ],
-  ['GET', '/cluster/ha/resources/{sid}', haResource],
+  ['GET', '/cluster/ha/resources/{sid}', (ctx) => ({ ...haResource(ctx), digest: haDigest(ctx) })],
   [
     'PUT',
     '/cluster/ha/resources/{sid}',

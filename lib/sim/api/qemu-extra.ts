@@ -3,14 +3,23 @@ import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { vmOnNode } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
 
-/** A console ticket and port, as vncproxy and termproxy answer (there is no console behind it). */
-function consoleTicket(ctx: EmulatorContext) {
+/** How long a console proxy waits for its client before its task ends (qemu-server's 10 s). */
+const CONSOLE_WAIT_MS = 10_000;
+
+/**
+ * A console ticket and port, as vncproxy and termproxy answer, with the UPID
+ * of the `vncproxy` task that serves it (there is no console behind it; the
+ * task ends when no client came). vncproxy adds the certificate to trust.
+ */
+function consoleTicket(ctx: EmulatorContext, withCert: boolean) {
   const vm = vmOnNode(ctx);
+  const upid = ctx.tasks.start(vm.node, 'vncproxy', String(vm.vmid), ctx.actor, CONSOLE_WAIT_MS, () => []);
   return {
-    port: String(5900 + (vm.vmid % 100)),
-    ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
     user: ctx.actor,
-    upid: '',
+    ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
+    port: 5900 + (vm.vmid % 100),
+    upid,
+    ...(withCert ? { cert: ctx.certificate } : {}),
   };
 }
 
@@ -23,7 +32,8 @@ export const qemuExtraHandlers: HandlerTable = [
       const vm = vmOnNode(ctx);
       if (!String(vm.config.agent ?? '0').startsWith('1')) throw dieError('No QEMU guest agent configured');
       if (vm.status !== 'running') throw dieError(`VM ${vm.vmid} is not running`);
-      return null;
+      // Agent calls wrap the agent's answer in `result`; guest-ping answers an empty object.
+      return { result: {} };
     },
   ],
   [
@@ -75,8 +85,8 @@ export const qemuExtraHandlers: HandlerTable = [
       return { exited: 1, exitcode: 0, 'out-data': '' };
     },
   ],
-  ['POST', '/nodes/{node}/qemu/{vmid}/vncproxy', consoleTicket],
-  ['POST', '/nodes/{node}/qemu/{vmid}/termproxy', consoleTicket],
+  ['POST', '/nodes/{node}/qemu/{vmid}/vncproxy', (ctx) => consoleTicket(ctx, true)],
+  ['POST', '/nodes/{node}/qemu/{vmid}/termproxy', (ctx) => consoleTicket(ctx, false)],
   [
     'PUT',
     '/nodes/{node}/qemu/{vmid}/resize',
