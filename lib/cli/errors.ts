@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/errors.ts';
 
 /** Errors of the command line: all are the user's to fix, so all exit with code 2. */
 export const CLI_ERROR_CODES = {
@@ -13,9 +13,4 @@ export const CLI_ERROR_CODES = {
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
 
-export class CliError extends PvecdkError {
-  constructor(code: CliErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'CliError';
-  }
-}
+export class CliError extends defineErrorFamily('Command line', CLI_ERROR_CODES) {}

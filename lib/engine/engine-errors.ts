@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/errors.ts';
 
 /** Errors of the deploy engine's own bookkeeping: state and locks. */
 export const ENGINE_ERROR_CODES = {
@@ -20,9 +20,4 @@ export const ENGINE_ERROR_CODES = {
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
-export class EngineError extends PvecdkError {
-  constructor(code: EngineErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'EngineError';
-  }
-}
+export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES) {}

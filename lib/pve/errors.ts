@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/errors.ts';
 
 /** Errors talking to Proxmox VE. Codes are stable; messages carry method, path and a hint. */
 export const PVE_ERROR_CODES = {
@@ -28,7 +28,7 @@ export interface PveErrorDetails {
   readonly hint?: string;
 }
 
-export class PveError extends PvecdkError {
+export class PveError extends defineErrorFamily('PVE client', PVE_ERROR_CODES) {
   readonly method: string | undefined;
   readonly path: string | undefined;
   readonly status: number | undefined;
@@ -42,7 +42,6 @@ export class PveError extends PvecdkError {
       ? `\n  task log:\n${details.taskLog.map((l) => `    ${l}`).join('\n')}`
       : '';
     super(code, `${where}${message}${params.join('')}${log}`, details.hint);
-    this.name = 'PveError';
     this.method = details.method;
     this.path = details.path;
     this.status = details.status;

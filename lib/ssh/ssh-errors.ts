@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/errors.ts';
 
 /**
  * Errors talking to a guest over SSH. Codes are stable; messages name the target
@@ -37,7 +37,7 @@ export interface SshErrorDetails {
   readonly cause?: unknown;
 }
 
-export class SshError extends PvecdkError {
+export class SshError extends defineErrorFamily('SSH', SSH_ERROR_CODES) {
   readonly target: string | undefined;
   readonly label: string | undefined;
   readonly exitCode: number | null | undefined;
@@ -50,14 +50,17 @@ export class SshError extends PvecdkError {
     const tail = details.stderrTail?.length
       ? `\n  stderr (last lines):\n${details.stderrTail.map((l) => `    ${l}`).join('\n')}`
       : '';
-    super(code, `${where}${what}${message}${tail}`, details.hint);
-    this.name = 'SshError';
+    super(
+      code,
+      `${where}${what}${message}${tail}`,
+      details.hint,
+      details.cause !== undefined ? { cause: details.cause } : undefined,
+    );
     this.target = details.target;
     this.label = details.label;
     this.exitCode = details.exitCode;
     this.signal = details.signal;
     this.stderrTail = details.stderrTail ?? [];
-    if (details.cause !== undefined) this.cause = details.cause;
   }
 }
 

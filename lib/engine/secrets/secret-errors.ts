@@ -1,4 +1,4 @@
-import { PvecdkError } from '../../core/errors.ts';
+import { defineErrorFamily } from '../../core/errors.ts';
 
 /** Errors resolving secret references at deploy. */
 export const SECRET_ERROR_CODES = {
@@ -10,9 +10,4 @@ export const SECRET_ERROR_CODES = {
 
 export type SecretErrorCode = keyof typeof SECRET_ERROR_CODES;
 
-export class SecretError extends PvecdkError {
-  constructor(code: SecretErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'SecretError';
-  }
-}
+export class SecretError extends defineErrorFamily('Secrets', SECRET_ERROR_CODES) {}
