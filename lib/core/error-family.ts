@@ -56,3 +56,24 @@ export function defineErrorFamily<const Codes extends ErrorCodeTable>(title: str
     }
   };
 }
+
+/** What a report or a front end shows of anything thrown: its text, and its code and hint when it has them. */
+export interface ThrownSummary {
+  readonly message: string;
+  readonly code?: string;
+  readonly hint?: string;
+}
+
+/**
+ * The message, code and hint of a thrown value. A plain `Error` may carry a
+ * `hint` too (a handler adds what to do to an error it did not raise).
+ */
+export function summarizeThrown(thrown: unknown): ThrownSummary {
+  if (!(thrown instanceof Error)) return { message: String(thrown) };
+  const { hint } = thrown as { hint?: unknown };
+  return {
+    message: thrown.message,
+    ...(thrown instanceof PvecdkError ? { code: thrown.code } : {}),
+    ...(typeof hint === 'string' && hint !== '' ? { hint } : {}),
+  };
+}

@@ -1,7 +1,15 @@
 import type { IConstruct } from 'constructs';
 import { defineErrorFamily } from './error-family.ts';
 
-export { defineErrorFamily, type ErrorCodeTable, type ErrorFamily, PvecdkError } from './error-family.ts';
+export {
+  defineErrorFamily,
+  type ErrorCodeTable,
+  type ErrorFamily,
+  errorFamilies,
+  PvecdkError,
+  summarizeThrown,
+  type ThrownSummary,
+} from './error-family.ts';
 
 /**
  * Errors raised while building and synthesizing a construct tree.

@@ -5,7 +5,7 @@ import { PveError } from '../pve/errors.ts';
 import { applyWithSafetySnapshot, type CriticalStep, type CriticalStepDetail } from './critical-change.ts';
 import { deleteOwnedResource, stagedNetworkNode } from './deletion.ts';
 import { acquireDeployLock } from './deploy-lock.ts';
-import type { DeployReport, ResourceReport } from './deploy-report.ts';
+import { type DeployReport, failureFields, type ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
 import { applyStagedNetwork } from './handlers/bridge-handler.ts';
@@ -325,8 +325,7 @@ async function deployStack(
     const report = planned.reports.get(id);
     if (!report) continue;
     report.status = outcome.status;
-    if (outcome.error)
-      report.error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    if (outcome.error) Object.assign(report, failureFields(outcome.error));
     if (outcome.status === 'skipped') report.error = `skipped: ${outcome.because} failed`;
   }
   return {

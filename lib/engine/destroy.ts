@@ -1,7 +1,7 @@
 import type { PveApi } from '../pve/api/pve-api.ts';
 import { deleteOwnedResource, deletionDestroysData, stagedNetworkNode } from './deletion.ts';
 import { acquireDeployLock } from './deploy-lock.ts';
-import type { DeployReport, ResourceReport } from './deploy-report.ts';
+import { type DeployReport, failureFields, type ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';
 import { reverseGraph, type WalkEvent, walk } from './graph-walker.ts';
 import type { HandlerContext } from './handlers/index.ts';
@@ -102,7 +102,7 @@ export async function destroyStacks(options: DestroyOptions): Promise<DeployRepo
       for (const [id, o] of result.outcomes) {
         const report = reports.get(id)!;
         report.status = o.status;
-        if (o.error) report.error = o.error instanceof Error ? o.error.message : String(o.error);
+        if (o.error) Object.assign(report, failureFields(o.error));
         if (o.status === 'skipped') report.error = `skipped: ${o.because} failed`;
       }
       all.push(...reports.values());

@@ -16,8 +16,14 @@ export const ENGINE_ERROR_CODES = {
     'a critical change failed and so did the rollback; the VM must be rolled back by hand to the named snapshot',
   ENGINE_PERMISSION_MISSING:
     'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
+  ENGINE_INVALID_OPTION: 'an option given to the engine is out of range (a concurrency below 1)',
+  ENGINE_INTERNAL:
+    'the engine met a state its own code should have prevented: a bug in pvecdk, to report with the output of --debug',
 } as const;
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
 export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES) {}
+
+/** The hint of every ENGINE_INTERNAL error. */
+export const BUG_HINT = 'this is a bug in pvecdk; please report it with the output of --debug';

@@ -1,3 +1,4 @@
+import { BUG_HINT, EngineError } from './engine-errors.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 
 /**
@@ -106,7 +107,12 @@ export async function walk<T>(
   options: WalkOptions,
 ): Promise<WalkResult> {
   const problems = checkGraph(nodes);
-  if (problems.length) throw new Error(`the action graph is not sound: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new EngineError(
+      'ENGINE_INTERNAL',
+      `the action graph is not sound: ${problems.join('; ')}`,
+      BUG_HINT,
+    );
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;

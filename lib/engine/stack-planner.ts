@@ -1,6 +1,6 @@
 import type { Plan } from '../core/plan.ts';
 import { deletionDestroysData } from './deletion.ts';
-import type { ResourceReport } from './deploy-report.ts';
+import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { EngineError } from './engine-errors.ts';
 import { type DesiredResource, HANDLERS, type HandlerContext, type PlannedChange } from './handlers/index.ts';
 import { refuseRetained, retainedDisks } from './handlers/vm-disk-lifecycle.ts';
@@ -21,10 +21,6 @@ export interface StackPlan {
 }
 
 const byId = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * Reads and diffs every resource of one stack, dependencies first, filling
@@ -98,7 +94,7 @@ export async function planStack(
         changes: [],
         destroysData: false,
         status: 'failed',
-        error: `planning failed: ${message(e)}`,
+        ...failureFields(e, 'planning failed: '),
       });
     }
   }
@@ -117,7 +113,7 @@ export async function planStack(
           changes: [],
           destroysData: true,
           status: 'failed',
-          error: `planning failed: ${message(e)}`,
+          ...failureFields(e, 'planning failed: '),
         });
         continue;
       }

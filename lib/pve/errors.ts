@@ -13,6 +13,8 @@ export const PVE_ERROR_CODES = {
   PVE_TLS: "the server's certificate is not trusted or does not match the pinned fingerprint",
   PVE_SERVER: 'Proxmox answered with another error',
   PVE_BAD_RESPONSE: 'the answer does not have the shape Proxmox documents',
+  PVE_INVALID_REQUEST:
+    'a call cannot be made as asked: a client option out of range, or an upload name or field Proxmox cannot read',
 } as const;
 
 export type PveErrorCode = keyof typeof PVE_ERROR_CODES;

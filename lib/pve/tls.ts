@@ -35,7 +35,11 @@ export function tlsConnector(options: PveTlsOptions = {}): buildConnector.connec
     const base = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0 });
     return (opts, callback) => {
       base(opts, (err, socket) => {
-        if (err || !socket) return callback(err ?? new Error('no socket'), null);
+        if (err || !socket)
+          return callback(
+            err ?? new PveError('PVE_CONNECTION', `no TLS connection to ${opts.hostname}:${opts.port}`),
+            null,
+          );
         const actual = (socket as TLSSocket).getPeerCertificate?.()?.fingerprint256;
         if (actual !== pinned) {
           socket.destroy();

@@ -14,6 +14,8 @@ export const SSH_ERROR_CODES = {
   SSH_AUTH: 'the guest refused every authentication method offered, or the private key cannot be read',
   SSH_COMMAND_FAILED:
     'a command exited non-zero or was killed; its label, exit code and the last lines of stderr are attached',
+  SSH_INVALID_COMMAND:
+    "a value, script or variable name cannot be written in the guest's shell (a NUL character, a bad variable name)",
   SSH_COMMAND_TOO_LONG: 'a script is too long for a guest command line; pass data on stdin or upload it',
   SSH_TIMEOUT: 'a command did not finish in time and was stopped',
   SSH_OUTPUT_LIMIT: 'a command wrote more output than allowed and was stopped',

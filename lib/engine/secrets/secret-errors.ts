@@ -6,6 +6,8 @@ export const SECRET_ERROR_CODES = {
   SECRET_FILE_UNREADABLE: 'a secret references a file that cannot be read or is empty',
   SECRET_UNKNOWN_GENERATOR: 'no generator knows how to make a generated secret of this name',
   SECRET_STORE_CORRUPT: 'the local secret store cannot be read',
+  SECRET_NOT_KEPT:
+    'a value received from Proxmox (a new API token secret) cannot be kept: it is empty, or not named as a received value',
 } as const;
 
 export type SecretErrorCode = keyof typeof SECRET_ERROR_CODES;
