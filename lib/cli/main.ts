@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PvecdkError } from '../core/errors.ts';
 import type { RemoteCommandOptions } from './commands/remote-command.ts';
 import { formatSynthResult, synthStackFile } from './commands/synth.ts';
 import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
-import { errorAsJson, formatError } from './output/error-output.ts';
+import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
 import { loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
 
@@ -48,7 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   } catch (e) {
     // With --json a pipeline reads the error as data: code, message and hint apart.
     io.err(argv.includes('--json') ? JSON.stringify(errorAsJson(e)) : formatError(e, debug));
-    return e instanceof PvecdkError ? 2 : 1;
+    return exitCodeOf(e);
   }
 }
 

@@ -46,10 +46,8 @@ export function tlsConnector(options: PveTlsOptions = {}): buildConnector.connec
           return callback(
             new PveError(
               'PVE_TLS',
-              `certificate of ${opts.hostname}:${opts.port} does not match the pinned fingerprint`,
-              {
-                hint: `expected ${pinned}, got ${actual ?? 'no certificate'}; if the certificate was renewed, update the remote's fingerprint`,
-              },
+              `certificate of ${opts.hostname}:${opts.port} does not match the pinned fingerprint: expected ${pinned}, got ${actual ?? 'no certificate'}`,
+              { hint: "if the certificate was renewed, update the remote's fingerprint" },
             ),
             null,
           );

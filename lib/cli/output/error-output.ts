@@ -22,6 +22,14 @@ export function formatError(e: unknown, debug: boolean): string {
   }`;
 }
 
+/**
+ * 2 for a coded error (the user's to fix), 1 for anything else: a failure
+ * while running, or a bug (no code, or a code ending in `_INTERNAL`).
+ */
+export function exitCodeOf(e: unknown): 1 | 2 {
+  return e instanceof PvecdkError && !e.code.endsWith('_INTERNAL') ? 2 : 1;
+}
+
 /** `--json`: the error as one JSON object, code, message and hint as separate fields. */
 export function errorAsJson(e: unknown): Record<string, unknown> {
   if (!(e instanceof PvecdkError))
