@@ -1,4 +1,5 @@
-import { ConstructError, defineErrorFamily, PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily, PvecdkError } from '../core/error-family.ts';
+import { ConstructError } from '../core/errors.ts';
 
 /** Errors of the command line: all are the user's to fix, so all exit with code 2. */
 export const CLI_ERROR_CODES = {

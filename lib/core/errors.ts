@@ -1,15 +1,8 @@
 import type { IConstruct } from 'constructs';
 import { defineErrorFamily } from './error-family.ts';
 
-export {
-  defineErrorFamily,
-  type ErrorCodeTable,
-  type ErrorFamily,
-  errorFamilies,
-  PvecdkError,
-  summarizeThrown,
-  type ThrownSummary,
-} from './error-family.ts';
+// The base class is public (catch a PvecdkError, read its code and hint); the family helper is internal.
+export { PvecdkError } from './error-family.ts';
 
 /**
  * Errors raised while building and synthesizing a construct tree.

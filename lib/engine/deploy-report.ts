@@ -1,4 +1,4 @@
-import { summarizeThrown } from '../core/errors.ts';
+import { summarizeThrown } from '../core/error-family.ts';
 import type { PlannedChange } from './handlers/handler.ts';
 
 /** What happens to one resource in a deploy, a diff or a destroy. */

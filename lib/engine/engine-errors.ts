@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /** Errors of the deploy engine's own bookkeeping: state and locks. */
 export const ENGINE_ERROR_CODES = {

@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /** Errors reading synthesized plans back from disk. */
 export const PLAN_ERROR_CODES = {

@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /** Errors talking to Proxmox VE. Codes are stable; messages carry method, path and a hint. */
 export const PVE_ERROR_CODES = {

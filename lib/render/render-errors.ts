@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /**
  * Errors of the renderers (config.xml fragments, VPN profiles, scripts). A

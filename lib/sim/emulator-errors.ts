@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /**
  * Errors of the emulator as a program (`pvecdk sim`): what its operator must

@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /**
  * Errors talking to a guest over SSH. Codes are stable; messages name the target

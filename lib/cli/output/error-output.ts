@@ -1,4 +1,4 @@
-import { PvecdkError, summarizeThrown } from '../../core/errors.ts';
+import { PvecdkError, summarizeThrown } from '../../core/error-family.ts';
 import { formatIssue, ValidationError, type ValidationIssue } from '../../core/validation.ts';
 import { StackFileError } from '../errors.ts';
 

@@ -193,8 +193,11 @@ export const fileHandler: ResourceHandler = {
   async apply(ctx, resource, change) {
     const at = locationOf(resource.properties);
     const refuse = (why: string, hint: string) =>
-      new Error(
-        `${resource.path}: cannot ${change.action === 'replace' ? 'replace' : 'upload'} ${at.volid} on ${at.node}: ${why}; nothing was changed\n  hint: ${hint}`,
+      Object.assign(
+        new Error(
+          `${resource.path}: cannot ${change.action === 'replace' ? 'replace' : 'upload'} ${at.volid} on ${at.node}: ${why}; nothing was changed`,
+        ),
+        { hint },
       );
     const byHand = `copy the file into the ${at.content} directory of storage '${at.storage}' on ${at.node} (e.g. with scp), then deploy again: it is then found and used`;
     if (!UPLOADABLE.has(at.content))

@@ -1,4 +1,4 @@
-import { defineErrorFamily } from '../../core/errors.ts';
+import { defineErrorFamily } from '../../core/error-family.ts';
 
 /** Errors resolving secret references at deploy. */
 export const SECRET_ERROR_CODES = {
