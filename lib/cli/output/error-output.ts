@@ -1,4 +1,5 @@
 import { PvecdkError, summarizeThrown } from '../../core/error-family.ts';
+import { ConstructError } from '../../core/errors.ts';
 import { formatIssue, ValidationError, type ValidationIssue } from '../../core/validation.ts';
 import { StackFileError } from '../errors.ts';
 
@@ -34,16 +35,16 @@ export function exitCodeOf(e: unknown): 1 | 2 {
 export function errorAsJson(e: unknown): Record<string, unknown> {
   if (!(e instanceof PvecdkError))
     return { type: 'error', internal: true, message: summarizeThrown(e).message };
-  const scope = e instanceof StackFileError ? e : undefined;
-  const constructPath = scope?.constructPath ?? (e as { constructPath?: unknown }).constructPath;
+  const located = e instanceof StackFileError ? e : undefined;
+  const constructPath = located?.constructPath ?? (e instanceof ConstructError ? e.constructPath : undefined);
   const issues = issuesOf(e);
   return {
     type: 'error',
     code: e.code,
     message: e.message,
     ...(e.hint ? { hint: e.hint } : {}),
-    ...(typeof constructPath === 'string' ? { constructPath } : {}),
-    ...(scope?.location ? { location: scope.location } : {}),
+    ...(constructPath !== undefined ? { constructPath } : {}),
+    ...(located?.location ? { location: located.location } : {}),
     ...(issues ? { issues } : {}),
   };
 }
