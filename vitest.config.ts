@@ -25,6 +25,7 @@ export const INTEGRATION_TESTS = [
   'test/sim/emulator.test.ts',
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
+  'test/sim/answers.test.ts',
   'test/ssh/dialects.test.ts',
   'test/ssh/host-key.test.ts',
   'test/ssh/jump.test.ts',

@@ -1,12 +1,28 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { CLI_ERROR_CODES } from '../lib/cli/errors.ts';
-import { SYNTH_ERROR_CODES } from '../lib/core/errors.ts';
-import { ENGINE_ERROR_CODES } from '../lib/engine/engine-errors.ts';
-import { PLAN_ERROR_CODES } from '../lib/engine/plan-errors.ts';
-import { SECRET_ERROR_CODES } from '../lib/engine/secrets/secret-errors.ts';
-import { PVE_ERROR_CODES } from '../lib/pve/errors.ts';
-import { SSH_ERROR_CODES } from '../lib/ssh/ssh-errors.ts';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ErrorFamily, errorFamilies } from '../lib/core/error-family.ts';
+
+const LIB = new URL('../lib/', import.meta.url).pathname;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return filesUnder(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every `defineErrorFamily('Title', ...)` call in lib, found in the source so none can be missed. */
+function familiesInSource(): { file: string; title: string }[] {
+  return filesUnder(LIB).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/defineErrorFamily\(\s*'([^']+)'/g)].map((m) => ({
+      file,
+      title: m[1]!,
+    })),
+  );
+}
 
 /** `## Heading` → { CODE: meaning } from the tables of docs/errors.md. */
 function documentedSections(): Map<string, Record<string, string>> {
@@ -27,25 +43,39 @@ function documentedSections(): Map<string, Record<string, string>> {
 
 describe('error catalogue (docs/errors.md)', () => {
   const sections = documentedSections();
+  const inSource = familiesInSource();
+  let families: readonly ErrorFamily[] = [];
 
-  it.each([
-    ['Synthesis', SYNTH_ERROR_CODES],
-    ['Command line', CLI_ERROR_CODES],
-    ['Plans', PLAN_ERROR_CODES],
-    ['PVE client', PVE_ERROR_CODES],
-    ['Secrets', SECRET_ERROR_CODES],
-    ['Engine', ENGINE_ERROR_CODES],
-    ['SSH', SSH_ERROR_CODES],
-  ] as const)(
-    'GIVEN the %s codes in the code WHEN compared with the doc THEN they match code for code and word for word',
-    (section, codes) => {
-      expect(sections.get(section)).toEqual({ ...codes });
-    },
-  );
+  beforeAll(async () => {
+    for (const file of new Set(inSource.map((f) => f.file))) await import(pathToFileURL(file).href);
+    families = errorFamilies();
+  });
 
-  it('GIVEN every section WHEN codes are collected THEN no code is documented twice', () => {
-    const all = [...sections.values()].flatMap((s) => Object.keys(s));
-    expect(all.length).toBeGreaterThan(10);
+  it('GIVEN every defineErrorFamily call in lib WHEN its module is loaded THEN each family is defined once under its title', () => {
+    expect(inSource.length).toBeGreaterThanOrEqual(9);
+    expect(families.map((f) => f.title).sort()).toEqual(inSource.map((f) => f.title).sort());
+    expect(new Set(families.map((f) => f.title)).size).toBe(families.length);
+  });
+
+  it('GIVEN every family WHEN compared with the doc THEN its section matches code for code and word for word', () => {
+    for (const family of families) {
+      expect({ [family.title]: sections.get(family.title) }).toEqual({ [family.title]: { ...family.codes } });
+    }
+  });
+
+  it('GIVEN every section of the doc WHEN matched to the families THEN none documents a family that does not exist', () => {
+    expect([...sections.keys()].sort()).toEqual(families.map((f) => f.title).sort());
+  });
+
+  it('GIVEN every family WHEN its codes are listed THEN they share one prefix and no code belongs to two families', () => {
+    const all = families.flatMap((f) => Object.keys(f.codes));
     expect(new Set(all).size).toBe(all.length);
+    for (const family of families) {
+      const codes = Object.keys(family.codes);
+      const prefix = codes[0]!.split('_')[0];
+      expect({ [family.title]: codes.filter((c) => !c.startsWith(`${prefix}_`)) }).toEqual({
+        [family.title]: [],
+      });
+    }
   });
 });

@@ -5,6 +5,9 @@ import { Matcher } from './matcher.ts';
 /**
  * Matches anything (or what an inner pattern matches) and remembers the
  * values it saw, for assertions that need the actual value afterwards.
+ *
+ * Its errors are plain `Error`s on purpose: they are test failures, read in a
+ * test runner's report, where a code would add nothing to match on.
  */
 export class Capture extends Matcher {
   readonly name = 'capture';

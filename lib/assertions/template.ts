@@ -17,6 +17,10 @@ export class TemplateAssertionError extends Error {
 /**
  * A synthesized plan to assert on, the way unit tests of a stack read:
  * `Template.fromStack(stack).hasResourceProperties(type, {...})`.
+ *
+ * Its errors carry no code on purpose: each fails the test it runs in, and a
+ * test runner shows the message; TemplateAssertionError marks failed
+ * assertions, a plain `Error` a template that cannot be read at all.
  */
 export class Template {
   /** Synthesizes the stack's app (nothing is written) and takes that stack's plan. */

@@ -1,4 +1,5 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily, PvecdkError } from '../core/error-family.ts';
+import { ConstructError } from '../core/errors.ts';
 
 /** Errors of the command line: all are the user's to fix, so all exit with code 2. */
 export const CLI_ERROR_CODES = {
@@ -13,9 +14,26 @@ export const CLI_ERROR_CODES = {
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
 
-export class CliError extends PvecdkError {
-  constructor(code: CliErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'CliError';
+export class CliError extends defineErrorFamily('Command line', CLI_ERROR_CODES) {}
+
+/**
+ * A coded error raised while a stack file ran (a construct mistake, an invalid
+ * id). It is no family of its own: it keeps the code and hint it was raised
+ * with, and adds where in the user's code that happened (`file:line`).
+ */
+export class StackFileError extends PvecdkError {
+  /** `file:line` of the innermost frame in the user's code, when there is one. */
+  readonly location: string | undefined;
+  /** The construct the mistake is in, when the error names one. */
+  readonly constructPath: string | undefined;
+  declare readonly cause: PvecdkError;
+
+  constructor(error: PvecdkError, location: string | undefined) {
+    super(error.code, location ? `${location}: ${error.message}` : error.message, error.hint, {
+      cause: error,
+    });
+    this.location = location;
+    this.constructPath = error instanceof ConstructError ? error.constructPath : undefined;
+    this.stack = error.stack;
   }
 }

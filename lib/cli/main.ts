@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PvecdkError } from '../core/errors.ts';
 import type { RemoteCommandOptions } from './commands/remote-command.ts';
 import { formatSynthResult, synthStackFile } from './commands/synth.ts';
 import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
+import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
 import { loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
 
@@ -45,8 +45,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   try {
     return await dispatch(argv, io);
   } catch (e) {
-    io.err(formatError(e, debug));
-    return e instanceof PvecdkError ? 2 : 1;
+    // With --json a pipeline reads the error as data: code, message and hint apart.
+    io.err(argv.includes('--json') ? JSON.stringify(errorAsJson(e)) : formatError(e, debug));
+    return exitCodeOf(e);
   }
 }
 
@@ -81,15 +82,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       try {
         return await runEmulatorCli(rest);
       } catch (e) {
-        if (
-          (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ||
-          /^--[\w-]+ must be/.test((e as Error).message)
-        ) {
-          throw new CliError(
-            'CLI_USAGE',
-            (e as Error).message,
-            'pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json]',
-          );
+        // Node's parseArgs throws a plain TypeError (ERR_PARSE_ARGS_*) for an unknown option.
+        if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+          throw new CliError('CLI_USAGE', (e as Error).message, 'run `pvecdk help` for the options of sim');
         }
         throw e;
       }
@@ -270,17 +265,6 @@ function parseContext(pairs: readonly string[]): Record<string, unknown> {
     context[pair.slice(0, eq)] = value;
   }
   return context;
-}
-
-/** One paragraph: code, message and hint; the stack trace only with --debug. */
-export function formatError(e: unknown, debug: boolean): string {
-  if (e instanceof PvecdkError) {
-    return `error ${e.code}: ${e.message}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
-  }
-  const err = e instanceof Error ? e : new Error(String(e));
-  return `internal error: ${err.message}\n  this is a bug in pvecdk; please report it with the output of --debug${
-    debug && err.stack ? `\n\n${err.stack}` : ''
-  }`;
 }
 
 function packageVersion(): string {

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App } from '../core/app.ts';
 import { PvecdkError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
-import { CliError } from './errors.ts';
+import { CliError, StackFileError } from './errors.ts';
 
 /** What running a stack file produced. */
 export interface LoadedStackFile {
@@ -66,7 +66,15 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
 }
 
 function translateLoadError(e: unknown, path: string, cwd: string): Error {
-  const error = e instanceof Error ? e : new Error(String(e));
+  // A stack file may throw anything, a string even: it then has no trace to locate.
+  if (!(e instanceof Error)) {
+    return new CliError(
+      'CLI_STACK_FILE_THREW',
+      `${path} threw ${typeof e}: ${String(e)}`,
+      'throw an Error so that its line can be shown',
+    );
+  }
+  const error = e;
   if (error.name === 'TransformError') {
     // esbuild (through tsx) reports "<file>:<line>:<col>: ERROR: <text>".
     const m = /(\/[^\s:]+):(\d+):(\d+): ERROR: (.*)/.exec(error.message);
@@ -96,12 +104,8 @@ function translateLoadError(e: unknown, path: string, cwd: string): Error {
     );
   }
   const where = userFrame(error, cwd);
-  if (error instanceof PvecdkError) {
-    // Already a clear message with code and hint: add where in the user's code it came from.
-    const located = new PvecdkError(error.code, `${where ? `${where}: ` : ''}${error.message}`);
-    located.stack = error.stack;
-    return located;
-  }
+  // Already a clear message with its own code and hint: add where in the user's code it came from.
+  if (error instanceof PvecdkError) return new StackFileError(error, where);
   const thrown = new CliError(
     'CLI_STACK_FILE_THREW',
     `${where ?? path} threw ${error.name}: ${error.message}`,

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { ConstructError } from '../core/errors.ts';
 import { Roles } from '../core/roles.ts';
 import { VirtualEnvironmentNetworkLinuxBridge } from '../resources/index.ts';
 import type { Cluster } from './cluster.ts';
-import { checked, parseProps } from './errors.ts';
+import { checked, inConstruct, parseProps } from './errors.ts';
 import {
   cidrsOverlap,
   formatCidr,
@@ -149,11 +150,10 @@ export class Bridge extends Construct {
     this.cluster = cluster;
     this.name = p.name;
     this.role = p.role;
-    this.cidr = p.cidr ? parseCidr(p.cidr) : undefined;
+    this.cidr = p.cidr ? inConstruct(this, () => parseCidr(p.cidr!)) : undefined;
     Roles.set(this, `${p.role}-bridge`, { name: p.name, ...(p.cidr ? { cidr: p.cidr } : {}) });
 
-    for (const node of Object.keys(p.hostAddresses ?? {}))
-      cluster.checkNode(node, `${this.node.path} hostAddresses`);
+    for (const node of Object.keys(p.hostAddresses ?? {})) cluster.checkNode(node, this, 'hostAddresses');
     this.checkAgainstSiblings(cluster);
 
     this.bridges = cluster.nodes.map(
@@ -176,18 +176,27 @@ export class Bridge extends Construct {
     const siblings = bridgesOf.get(cluster) ?? [];
     for (const other of siblings) {
       if (other.name === this.name) {
-        throw new RangeError(
-          `${this.node.path}: bridge ${this.name} is already defined by ${other.node.path}`,
+        throw new ConstructError(
+          this,
+          'SYNTH_CONFLICT',
+          `bridge ${this.name} is already defined by ${other.node.path}`,
+          'give each bridge its own name (vmbr0, vmbr1, ...)',
         );
       }
       if (other.role === this.role) {
-        throw new RangeError(
-          `${this.node.path}: the platform has one ${this.role.toUpperCase()} bridge, already ${other.node.path}`,
+        throw new ConstructError(
+          this,
+          'SYNTH_CONFLICT',
+          `the platform has one ${this.role.toUpperCase()} bridge, already ${other.node.path}`,
+          `use the platform's ${this.role} bridge instead of a second one`,
         );
       }
       if (this.cidr && other.cidr && cidrsOverlap(this.cidr, other.cidr)) {
-        throw new RangeError(
-          `${this.node.path}: subnet ${formatCidr(this.cidr)} overlaps ${formatCidr(other.cidr)} of ${other.node.path}`,
+        throw new ConstructError(
+          this,
+          'SYNTH_CONFLICT',
+          `subnet ${formatCidr(this.cidr)} overlaps ${formatCidr(other.cidr)} of ${other.node.path}`,
+          'give each bridge a subnet of its own, apart from the others',
         );
       }
     }

@@ -1,5 +1,6 @@
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
+import { ConstructError, SynthError } from '../core/errors.ts';
 import { zSecret } from '../core/schema.ts';
 import type { SecretValue } from '../core/secret.ts';
 import { parseProps } from './errors.ts';
@@ -167,18 +168,23 @@ export class Cluster extends Construct {
   customerVmIdBlock(n: number): VmIdRange {
     const { start, blockSize, blocks } = this.customerVmIds;
     if (!Number.isInteger(n) || n < 1 || n > blocks) {
-      throw new RangeError(
+      throw new SynthError(
+        'SYNTH_OUT_OF_RANGE',
         `customer number ${n} is outside 1..${blocks} (the cluster has ${blocks} customer VM id blocks)`,
+        `give the customer a free number in 1..${blocks}, or raise the cluster's customerVmIds.blocks`,
       );
     }
     return { start: start + (n - 1) * blockSize, size: blockSize };
   }
 
-  /** Throws when `node` is not a node of this cluster. */
-  checkNode(node: string, where: string): string {
+  /** Throws, scoped to `scope` and naming its prop, when `node` is not a node of this cluster. */
+  checkNode(node: string, scope: IConstruct, prop = 'node'): string {
     if (!this.nodes.includes(node)) {
-      throw new RangeError(
-        `${where}: node '${node}' is not one of the cluster's nodes (${this.nodes.join(', ')})`,
+      throw new ConstructError(
+        scope,
+        'SYNTH_UNKNOWN_NAME',
+        `${prop}: '${node}' is not one of the cluster's nodes (${this.nodes.join(', ')})`,
+        `use one of ${this.nodes.join(', ')}, or add the node to the cluster's nodes`,
       );
     }
     return node;

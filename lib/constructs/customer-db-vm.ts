@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { ConstructError } from '../core/errors.ts';
 import type { Ref } from '../core/reference.ts';
 import { Roles } from '../core/roles.ts';
 import { renderWindowsFirewallScript } from '../render/index.ts';
@@ -7,9 +8,9 @@ import { GuestCommand } from '../resources/guest/guest-command.ts';
 import { BackupJob, VirtualEnvironmentHaresource } from '../resources/index.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
-import { parseProps } from './errors.ts';
+import { inConstruct, parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
-import { cidrContains, formatIpv4, netmask, parseIpv4 } from './identity/ipv4.ts';
+import { cidrContains, formatCidr, formatIpv4, netmask, parseIpv4 } from './identity/ipv4.ts';
 import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 /** 4D Server's ports: SQL 19812, application 19813, DB4D 19814, debugger 19815. */
@@ -180,8 +181,12 @@ export class CustomerDbVm extends Construct {
       'CustomerDbVm',
     );
     if (!lan.cidr || !cidrContains(lan.cidr, parseIpv4(p.address))) {
-      throw new RangeError(
-        `${this.node.path}: address ${p.address} is not inside the LAN subnet of ${lan.node.path}`,
+      const subnet = lan.cidr ? ` ${formatCidr(lan.cidr)}` : '';
+      throw new ConstructError(
+        this,
+        'SYNTH_OUT_OF_RANGE',
+        `address ${p.address} is not inside the LAN subnet${subnet} of ${lan.node.path}`,
+        `pick an address in the LAN${subnet}, or leave address out to derive one from the customer's slice`,
       );
     }
     this.serverName = p.serverName;
@@ -257,11 +262,13 @@ export class CustomerDbVm extends Construct {
       // Defence in depth: Windows Firewall inside the guest mirrors the VM firewall for the 4D ports.
       new GuestCommand(this, 'GuestFirewall', {
         target: this.guest.target(p.address, 'powershell', cluster.guestSshKey),
-        command: renderWindowsFirewallScript({
-          ruleGroup: `4D ${p.serverName}`,
-          ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
-          allowFrom: [p.rdsAddress],
-        }),
+        command: inConstruct(this, () =>
+          renderWindowsFirewallScript({
+            ruleGroup: `4D ${p.serverName}`,
+            ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
+            allowFrom: [p.rdsAddress],
+          }),
+        ),
         // A guest change on a customer's database server: snapshot first, keep the configured number.
         critical: true,
         snapshotRetention: p.snapshotRetention,

@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { ConstructError, SynthError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
 import { VirtualEnvironmentPool } from '../resources/index.ts';
 import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
-import { parseProps } from './errors.ts';
+import { inConstruct, parseProps } from './errors.ts';
 import { addressFromSeed, vmIdFromSeed } from './identity/allocators.ts';
 import { formatCidr, type Ipv4Cidr } from './identity/ipv4.ts';
 import type { Platform } from './platform.ts';
@@ -163,8 +164,11 @@ export class Customer extends Stack {
       description: props.description ?? `customer ${id}`,
     });
     if (!NAME.test(id)) {
-      throw new RangeError(
-        `Customer '${id}': a customer id is lower-case letters, digits and -, starting with a letter`,
+      throw new ConstructError(
+        this,
+        'SYNTH_INVALID_ID',
+        `a customer id is lower-case letters, digits and -, starting with a letter (got '${id}')`,
+        'name the customer like acme or globex-2',
       );
     }
     const p = parseProps(PropsSchema, props, this.node.path, 'Customer');
@@ -172,8 +176,8 @@ export class Customer extends Stack {
     this.customerName = id;
     this.addDependency(platform, 'customers run on the platform');
     const { cluster, lan, rds, vpn } = platform;
-    const block = cluster.customerVmIdBlock(p.number);
-    const slice = customerSlice(lan.cidr!, p.number);
+    const block = inConstruct(this, () => cluster.customerVmIdBlock(p.number));
+    const slice = inConstruct(this, () => customerSlice(lan.cidr!, p.number));
 
     this.pool = new VirtualEnvironmentPool(this, 'Pool', {
       poolId: `customer-${id}`,
@@ -186,7 +190,7 @@ export class Customer extends Stack {
         customer: id,
         serverName: s.name,
         vmId: s.vmId ?? vmIdFromSeed(block.start + 1, block.size - 1, s.name),
-        address: s.address ?? addressFromSeed(slice, `${id}/${s.name}`),
+        address: s.address ?? inConstruct(this, () => addressFromSeed(slice, `${id}/${s.name}`)),
         rdsAddress: rds.address,
         vpnNetwork: formatCidr(vpn.tunnel),
         poolId: this.pool.poolId,
@@ -199,7 +203,7 @@ export class Customer extends Stack {
         ...(s.highAvailability ? { highAvailability: true } : {}),
         ...(s.backup !== undefined ? { backup: s.backup } : {}),
       });
-      platform.registerServer({ name: s.name, customer: id, address: db.address });
+      inConstruct(db, () => platform.registerServer({ name: s.name, customer: id, address: db.address }));
       return db;
     });
 
@@ -210,8 +214,11 @@ export class Customer extends Stack {
       for (const serverName of u.servers) {
         const server = platform.server(serverName);
         if (!server) {
-          throw new RangeError(
-            `${this.node.path}: user ${u.name} may use server ${serverName}, which no loaded customer defines (known: ${platform.serverNames.join(', ')})`,
+          throw new ConstructError(
+            scope,
+            'SYNTH_UNKNOWN_NAME',
+            `user ${u.name} may use server ${serverName}, which no loaded customer defines (known: ${platform.serverNames.join(', ')})`,
+            `import the stack file of the customer that defines ${serverName} before this one, or fix the name`,
           );
         }
         rds.addShortcut(scope, `Shortcut-${serverName}`, u.name, server).addDependency(account);
@@ -225,8 +232,10 @@ function customerSlice(lan: Ipv4Cidr, n: number): Ipv4Cidr {
   if (lan.prefix > 22) return lan;
   const slices = 2 ** (24 - lan.prefix);
   if (n >= slices)
-    throw new RangeError(
+    throw new SynthError(
+      'SYNTH_OUT_OF_RANGE',
       `customer number ${n} has no /24 slice in the LAN ${formatCidr(lan)} (${slices - 1} slices)`,
+      'give the customer a free lower number, or widen the LAN',
     );
   return { network: lan.network + n * 256, prefix: 24 };
 }

@@ -1,5 +1,6 @@
+import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
-import { SynthError } from '../core/errors.ts';
+import { ConstructError, PvecdkError, SynthError } from '../core/errors.ts';
 
 /**
  * Validates construct props with zod at construction, so a wrong value fails
@@ -16,9 +17,10 @@ export function parseProps<T extends z.ZodType>(
   const lines = result.error.issues.map(
     (i) => `  ${i.path.map(String).join('.') || '(props)'}: ${i.message}`,
   );
-  throw new SynthError(
-    'SYNTH_VALIDATION',
-    `[${path}] invalid ${what} props:\n${lines.join('\n')}`,
+  throw new ConstructError(
+    path,
+    'SYNTH_INVALID_PROPS',
+    `invalid ${what} props:\n${lines.join('\n')}`,
     `check the props passed to ${what}`,
   );
 }
@@ -32,4 +34,21 @@ export function checked<T>(check: (value: T) => void) {
       ctx.addIssue({ code: 'custom', message: (e as Error).message });
     }
   };
+}
+
+/**
+ * Runs a helper that knows no construct (address arithmetic, a renderer) for
+ * `scope`: a coded error it throws is rethrown scoped to the construct, with
+ * its code when it is a synthesis code and SYNTH_INVALID_PROPS otherwise (a
+ * renderer refusing a value means the construct was given one it cannot use).
+ * Its hint is kept; the original error is the cause.
+ */
+export function inConstruct<T>(scope: IConstruct, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof PvecdkError) || e instanceof ConstructError) throw e;
+    const code = e instanceof SynthError ? e.code : 'SYNTH_INVALID_PROPS';
+    throw new ConstructError(scope, code, e.message, e.hint, { cause: e });
+  }
 }

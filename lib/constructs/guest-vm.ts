@@ -135,7 +135,7 @@ export class GuestVm extends Construct {
     super(scope, id);
     const { cluster } = props;
     this.vmId = props.vmId;
-    this.nodeName = cluster.checkNode(props.node ?? cluster.defaultNode, this.node.path);
+    this.nodeName = cluster.checkNode(props.node ?? cluster.defaultNode, this);
     this.macAddresses = props.nics.map(
       (nic, i) => nic.macAddress ?? macFromSeed(`${this.node.path}/net${i}`),
     );

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { AspectPriority, Aspects } from '../core/aspects.ts';
+import { ConstructError } from '../core/errors.ts';
 import { Roles } from '../core/roles.ts';
 import type { GuestTarget } from '../resources/generated/guest-target.ts';
 import { PfsenseConfig } from '../resources/guest/pfsense-config.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
-import { checked, parseProps } from './errors.ts';
+import { checked, inConstruct, parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
-import { cidrContains, formatIpv4, parseInterfaceAddress, parseIpv4 } from './identity/ipv4.ts';
+import { cidrContains, formatCidr, formatIpv4, parseInterfaceAddress, parseIpv4 } from './identity/ipv4.ts';
 import { renderRouterConfig } from './router-config-render.ts';
 import {
   PFSENSE_INTERFACE,
@@ -147,8 +148,11 @@ export class PfSenseRouter extends Construct {
       'PfSenseRouter',
     );
     if (wan.role !== 'wan' || lan.role !== 'lan' || dmz.role !== 'dmz') {
-      throw new RangeError(
-        `${this.node.path}: wan, lan and dmz must be the WAN, LAN and DMZ bridges (got ${wan.role}, ${lan.role}, ${dmz.role})`,
+      throw new ConstructError(
+        this,
+        'SYNTH_INVALID_PROPS',
+        `wan, lan and dmz must be the WAN, LAN and DMZ bridges (got ${wan.role}, ${lan.role}, ${dmz.role})`,
+        "pass the platform's bridges by role: wan: the WAN bridge, lan: the LAN bridge, dmz: the DMZ bridge",
       );
     }
     this.cluster = cluster;
@@ -165,7 +169,12 @@ export class PfSenseRouter extends Construct {
       [this.dmzAddress, dmz],
     ] as const) {
       if (!cidrContains(bridge.cidr!, parseIpv4(addr))) {
-        throw new RangeError(`${this.node.path}: ${addr} is not inside ${bridge.name}'s subnet`);
+        throw new ConstructError(
+          this,
+          'SYNTH_OUT_OF_RANGE',
+          `${addr} is not inside ${bridge.name}'s subnet ${formatCidr(bridge.cidr!)}`,
+          `pick an address in ${formatCidr(bridge.cidr!)}, or leave it out to use the subnet's first address`,
+        );
       }
       cluster.identities.claim('ipv4_address', addr, this);
     }
@@ -226,7 +235,12 @@ export class PfSenseRouter extends Construct {
   addAlias(alias: RouterAlias): void {
     const a = parseProps(RouterAliasSchema, alias, this.node.path, 'PfSenseRouter alias');
     if (this.aliases.some((x) => x.name === a.name))
-      throw new RangeError(`${this.node.path}: alias ${a.name} is defined twice`);
+      throw new ConstructError(
+        this,
+        'SYNTH_CONFLICT',
+        `alias ${a.name} is defined twice`,
+        'give each alias its own name, or add the entries to the one alias',
+      );
     this.aliases.push(a);
   }
 
@@ -237,16 +251,18 @@ export class PfSenseRouter extends Construct {
   }
 
   private render(): void {
-    const rendered = renderRouterConfig({
-      hostname: this.hostname,
-      domain: this.domain,
-      wan: { address: this.wanAddress, gateway: this.wanGateway },
-      lan: { address: this.lanAddress, prefix: this.lan.cidr!.prefix },
-      dmz: { address: this.dmzAddress, prefix: this.dmz.cidr!.prefix },
-      rules: this.rules,
-      portForwards: this.forwards,
-      aliases: this.aliases,
-    });
+    const rendered = inConstruct(this, () =>
+      renderRouterConfig({
+        hostname: this.hostname,
+        domain: this.domain,
+        wan: { address: this.wanAddress, gateway: this.wanGateway },
+        lan: { address: this.lanAddress, prefix: this.lan.cidr!.prefix },
+        dmz: { address: this.dmzAddress, prefix: this.dmz.cidr!.prefix },
+        rules: this.rules,
+        portForwards: this.forwards,
+        aliases: this.aliases,
+      }),
+    );
     const sections = { ...rendered, ...Object.fromEntries(this.extraSections) };
     this.config.update({
       sections,

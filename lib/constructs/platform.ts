@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { AspectPriority, Aspects } from '../core/aspects.ts';
+import { SynthError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
 import { PlatformPolicies } from '../policy/platform-policies.ts';
 import { Bridge } from './bridge.ts';
@@ -145,8 +146,10 @@ export class Platform extends Stack {
   registerServer(server: PlatformServer): void {
     const other = this.servers.get(server.name);
     if (other) {
-      throw new RangeError(
+      throw new SynthError(
+        'SYNTH_CONFLICT',
         `4D server name ${server.name} is used by customer ${other.customer} and customer ${server.customer}`,
+        'a 4D server name is unique on the platform: rename one of the two servers',
       );
     }
     this.servers.set(server.name, server);

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
+import { ConstructError } from '../core/errors.ts';
 import { Roles } from '../core/roles.ts';
 import { SecretValue } from '../core/secret.ts';
 import { renderFourDLink, renderRdsShortcutScript, renderRdsUserScript } from '../render/index.ts';
@@ -10,7 +11,7 @@ import { RdsUser } from '../resources/guest/rds-user.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
 import { FOUR_D_PORTS } from './customer-db-vm.ts';
-import { parseProps } from './errors.ts';
+import { inConstruct, parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
 import { addressFromSeed } from './identity/allocators.ts';
 import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './identity/ipv4.ts';
@@ -125,10 +126,13 @@ export class RdsHost extends Construct {
     this.cluster = cluster;
     this.clientExe = p.clientExe;
     this.databaseName = p.databaseName;
-    this.address = p.address ?? addressFromSeed(dmz.cidr!, this.node.path);
+    this.address = p.address ?? inConstruct(this, () => addressFromSeed(dmz.cidr!, this.node.path));
     if (!cidrContains(dmz.cidr!, parseIpv4(this.address))) {
-      throw new RangeError(
-        `${this.node.path}: address ${this.address} is not inside the DMZ ${formatCidr(dmz.cidr!)}`,
+      throw new ConstructError(
+        this,
+        'SYNTH_OUT_OF_RANGE',
+        `address ${this.address} is not inside the DMZ ${formatCidr(dmz.cidr!)}`,
+        `pick an address in ${formatCidr(dmz.cidr!)}, or leave address out to derive one`,
       );
     }
     cluster.identities.claim('ipv4_address', this.address, this);
@@ -218,12 +222,14 @@ export class RdsHost extends Construct {
       ...(options.fullName ? { fullName: options.fullName } : {}),
       password: SecretValue.generated(`rds/users/${options.name}`),
       groups: ['Remote Desktop Users'],
-      script: renderRdsUserScript({
-        userName: options.name,
-        ...(options.fullName ? { fullName: options.fullName } : {}),
-        groups: ['Remote Desktop Users'],
-        passwordVariable: 'PVECDK_PASSWORD',
-      }),
+      script: inConstruct(scope, () =>
+        renderRdsUserScript({
+          userName: options.name,
+          ...(options.fullName ? { fullName: options.fullName } : {}),
+          groups: ['Remote Desktop Users'],
+          passwordVariable: 'PVECDK_PASSWORD',
+        }),
+      ),
     });
   }
 
@@ -232,11 +238,9 @@ export class RdsHost extends Construct {
     const linkPath = `${LINK_DIR}\\${server.name}.4DLink`;
     const shortcutDir = `${SHORTCUT_ROOT}\\${userName}`;
     const shortcutName = `ShowGrounds - ${server.name}`;
-    const linkContent = renderFourDLink({
-      databaseName: this.databaseName,
-      serverAddress: server.address,
-      port: 19813,
-    });
+    const linkContent = inConstruct(scope, () =>
+      renderFourDLink({ databaseName: this.databaseName, serverAddress: server.address, port: 19813 }),
+    );
     return new RdsShortcut(scope, id, {
       target: this.guestTarget(),
       userName,
@@ -244,15 +248,17 @@ export class RdsHost extends Construct {
       linkPath,
       linkContent,
       shortcutPath: `${shortcutDir}\\${shortcutName}.lnk`,
-      script: renderRdsShortcutScript({
-        userName,
-        shortcutDir,
-        shortcutName,
-        clientExe: this.clientExe,
-        linkPath,
-        linkContent,
-        description: `ShowGrounds on ${server.name}`,
-      }),
+      script: inConstruct(scope, () =>
+        renderRdsShortcutScript({
+          userName,
+          shortcutDir,
+          shortcutName,
+          clientExe: this.clientExe,
+          linkPath,
+          linkContent,
+          description: `ShowGrounds on ${server.name}`,
+        }),
+      ),
     });
   }
 }

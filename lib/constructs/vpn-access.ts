@@ -11,7 +11,7 @@ import {
   renderWireGuardTunnel,
 } from '../render/index.ts';
 import { VpnUser } from '../resources/guest/vpn-user.ts';
-import { checked, parseProps } from './errors.ts';
+import { checked, inConstruct, parseProps } from './errors.ts';
 import { addressFromSeed } from './identity/allocators.ts';
 import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
@@ -104,12 +104,13 @@ export class VpnAccess extends Construct {
     const p = parseProps(PropsSchema, { ...props, router: undefined }, this.node.path, 'VpnAccess');
     this.router = props.router;
     this.kind = p.kind;
-    this.tunnel = parseCidr(p.tunnelNetwork);
+    this.tunnel = inConstruct(this, () => parseCidr(p.tunnelNetwork));
     this.endpoint = p.endpoint;
     this.port = p.port ?? (p.kind === 'openvpn' ? 1194 : 51820);
     this.dataCiphers = p.dataCiphers;
-    if (p.kind === 'openvpn') this.openVpnServer(p.tunnelNetwork);
-    else this.wireGuardServer();
+    inConstruct(this, () =>
+      p.kind === 'openvpn' ? this.openVpnServer(p.tunnelNetwork) : this.wireGuardServer(),
+    );
     this.router.addRule({
       interface: 'wan',
       action: 'pass',
@@ -168,13 +169,17 @@ export class VpnAccess extends Construct {
 
   /** A VPN user, created in `scope` (the customer's stack): key material, fixed address, client profile. */
   addUser(scope: Construct, options: VpnUserOptions): VpnUser {
-    const address = options.tunnelAddress ?? addressFromSeed(this.tunnel, `vpn:${options.name}`, 2);
+    const address =
+      options.tunnelAddress ??
+      inConstruct(scope, () => addressFromSeed(this.tunnel, `vpn:${options.name}`, 2));
     this.router.cluster.identities.claim('vpn_address', address, scope);
     this.router.cluster.identities.claim('user_name', `vpn:${options.name}`, scope);
     const description = options.description ?? options.name;
-    return this.kind === 'openvpn'
-      ? this.openVpnUser(scope, options.name, address, description)
-      : this.wireGuardUser(scope, options.name, address, description);
+    return inConstruct(scope, () =>
+      this.kind === 'openvpn'
+        ? this.openVpnUser(scope, options.name, address, description)
+        : this.wireGuardUser(scope, options.name, address, description),
+    );
   }
 
   private openVpnUser(scope: Construct, name: string, address: string, description: string): VpnUser {

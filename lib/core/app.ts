@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { SynthError } from './errors.ts';
 import { type Assembly, synthesize, writeAssembly } from './synthesizer.ts';
 
 const APP_SYMBOL = Symbol.for('pvecdk.App');
@@ -65,12 +66,17 @@ function registry(): App[] {
 function parseEnvContext(): Record<string, unknown> {
   const raw = process.env.PVECDK_CONTEXT;
   if (!raw) return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : {};
+    parsed = JSON.parse(raw);
   } catch {
-    throw new Error('PVECDK_CONTEXT is not valid JSON: it must hold one JSON object of context values');
+    parsed = undefined;
   }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+    return parsed as Record<string, unknown>;
+  throw new SynthError(
+    'SYNTH_INVALID_CONTEXT',
+    'PVECDK_CONTEXT does not hold one JSON object of context values',
+    'set it to a JSON object such as {"remote":"lab"}, or unset it',
+  );
 }

@@ -1,3 +1,9 @@
+import type { IConstruct } from 'constructs';
+import { defineErrorFamily } from './error-family.ts';
+
+// The base class is public (catch a PvecdkError, read its code and hint); the family helper is internal.
+export { PvecdkError } from './error-family.ts';
+
 /**
  * Errors raised while building and synthesizing a construct tree.
  *
@@ -6,6 +12,14 @@
  */
 export const SYNTH_ERROR_CODES = {
   SYNTH_VALIDATION: 'the construct tree has invalid props or failed policies; every issue is listed',
+  SYNTH_INVALID_PROPS:
+    'a construct was given props that fail its schema or hold a value it cannot use; each field is named',
+  SYNTH_INVALID_ADDRESS: 'an IPv4 address or CIDR block is malformed, or a network has host bits set',
+  SYNTH_OUT_OF_RANGE:
+    'a number or address lies outside what the platform allows (a customer number, an address outside its subnet)',
+  SYNTH_CONFLICT: 'two constructs claim one name, role or subnet (a bridge, an alias, a 4D server name)',
+  SYNTH_UNKNOWN_NAME: 'a prop names a server or node that no construct of the app defines',
+  SYNTH_INVALID_CONTEXT: 'the context given to the app (PVECDK_CONTEXT) is not one JSON object',
   SYNTH_INVALID_ID: 'a construct, stack or logical id uses characters the plan cannot hold',
   SYNTH_DUPLICATE_LOGICAL_ID: 'two resources of one stack would get the same logical id',
   SYNTH_STACK_CYCLE: 'stacks depend on each other in a cycle',
@@ -18,22 +32,26 @@ export const SYNTH_ERROR_CODES = {
 
 export type SynthErrorCode = keyof typeof SYNTH_ERROR_CODES;
 
-/** Base of every error pvecdk raises on purpose: a stable code and a hint of what to do. */
-export class PvecdkError extends Error {
-  readonly code: string;
-  readonly hint: string | undefined;
+export class SynthError extends defineErrorFamily('Synthesis', SYNTH_ERROR_CODES) {}
 
-  constructor(code: string, message: string, hint?: string) {
-    super(hint ? `${message}\n  hint: ${hint}` : message);
-    this.name = 'PvecdkError';
-    this.code = code;
-    this.hint = hint;
-  }
-}
+/**
+ * A mistake in one construct: the message starts with its path, and
+ * `constructPath` holds it for tools. Helpers that know no construct (address
+ * arithmetic, renderers) throw unscoped errors; the construct calling them
+ * rethrows them as this (see `inConstruct` in lib/constructs/errors.ts).
+ */
+export class ConstructError extends SynthError {
+  readonly constructPath: string;
 
-export class SynthError extends PvecdkError {
-  constructor(code: SynthErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'SynthError';
+  constructor(
+    scope: IConstruct | string,
+    code: SynthErrorCode,
+    message: string,
+    hint?: string,
+    options?: ErrorOptions,
+  ) {
+    const path = typeof scope === 'string' ? scope : scope.node.path;
+    super(code, `${path || '<app>'}: ${message}`, hint, options);
+    this.constructPath = path;
   }
 }

@@ -21,7 +21,11 @@ export interface ValidationIssue {
   readonly rule?: string;
 }
 
-/** Synthesis refused: every issue of the whole tree, not just the first. */
+/**
+ * Synthesis refused: every issue of the whole tree, not just the first. The
+ * issues are the data (each with its own hint); the message lists them without
+ * hints, and the CLI shows each hint under its issue.
+ */
 export class ValidationError extends SynthError {
   readonly issues: readonly ValidationIssue[];
 
@@ -31,14 +35,16 @@ export class ValidationError extends SynthError {
   }
 }
 
+/** `synthesis failed with N errors:` and one line per issue: `[path] message (rule)`. */
 export function formatIssues(issues: readonly ValidationIssue[]): string {
-  const lines = [`synthesis failed with ${issues.length} error${issues.length === 1 ? '' : 's'}:`];
-  for (const issue of issues) {
-    const rule = issue.rule ? ` (${issue.rule})` : '';
-    lines.push(`  [${issue.path || '<app>'}] ${issue.message}${rule}`);
-    if (issue.hint) lines.push(`      hint: ${issue.hint}`);
-  }
-  return lines.join('\n');
+  return [
+    `synthesis failed with ${issues.length} error${issues.length === 1 ? '' : 's'}:`,
+    ...issues.map(formatIssue),
+  ].join('\n');
+}
+
+export function formatIssue(issue: ValidationIssue): string {
+  return `  [${issue.path || '<app>'}] ${issue.message}${issue.rule ? ` (${issue.rule})` : ''}`;
 }
 
 /**

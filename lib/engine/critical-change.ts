@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { summarizeThrown } from '../core/error-family.ts';
 import { EngineError } from './engine-errors.ts';
 import type {
   DesiredResource,
@@ -213,13 +214,14 @@ async function rollBack(
     snapshot: snapshot.name,
     message: `${vmLabel(target)} rolled back to ${snapshot.name}`,
   });
-  const error = new EngineError(
+  // The failed step's own hint (an SSH or Proxmox error's) says how to fix the cause.
+  const causeHint = summarizeThrown(failure).hint;
+  return new EngineError(
     'ENGINE_CRITICAL_ROLLED_BACK',
     `${failed}; ${vmLabel(target)} was rolled back to snapshot ${snapshot.name}`,
-    'fix the cause and deploy again; the snapshot is kept until later successful changes prune it',
+    `fix the cause${causeHint ? ` (${causeHint})` : ''} and deploy again; the snapshot is kept until later successful changes prune it`,
+    { cause: failure },
   );
-  error.cause = failure;
-  return error;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { summarizeThrown } from '../core/error-family.ts';
 import type { ResourceChange } from './handlers/handler.ts';
 
 /** What happens to one resource in a deploy, a diff or a destroy. */
@@ -10,9 +11,30 @@ export interface ResourceReport {
   readonly changes: ResourceChange['changes'];
   readonly destroysData: boolean;
   status: ResourceStatus;
+  /** Why it failed or was skipped: the error's message, without its hint. */
   error?: string;
+  /** The failure's stable code, when the error has one. */
+  errorCode?: string;
+  /** What to do about the failure; the CLI shows it under the error. */
+  hint?: string;
   /** Why a resource is not handled yet (guest types before their handlers exist). */
   readonly note?: string;
+}
+
+/**
+ * A failure as report fields, kept as data: message (after `prefix`), code and
+ * hint apart, so the CLI can show the hint under the error and --json keeps all three.
+ */
+export function failureFields(
+  error: unknown,
+  prefix = '',
+): Pick<ResourceReport, 'error' | 'errorCode' | 'hint'> {
+  const { message, code, hint } = summarizeThrown(error);
+  return {
+    error: `${prefix}${message}`,
+    ...(code !== undefined ? { errorCode: code } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  };
 }
 
 export type ResourceStatus =

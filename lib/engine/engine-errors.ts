@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /** Errors of the deploy engine's own bookkeeping: state and locks. */
 export const ENGINE_ERROR_CODES = {
@@ -21,17 +21,16 @@ export const ENGINE_ERROR_CODES = {
   ENGINE_CANNOT_APPLY: 'the engine cannot make this change (what it needs is named); nothing was changed',
   ENGINE_NO_SECRET_STORE:
     'a change needs the secret store (to read a secret, or to keep one Proxmox shows only once) and this run has none',
-  ENGINE_GRAPH_INVALID:
-    'the actions of a deploy depend on each other in a cycle or on an action that does not exist (a bug in pvecdk or a hand-edited plan)',
   ENGINE_PERMISSION_MISSING:
     'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
+  ENGINE_INVALID_OPTION: 'an option given to the engine is out of range (a concurrency below 1)',
+  ENGINE_INTERNAL:
+    'the engine met a state its own code should have prevented: a bug in pvecdk, to report with the output of --debug',
 } as const;
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
-export class EngineError extends PvecdkError {
-  constructor(code: EngineErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'EngineError';
-  }
-}
+export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES) {}
+
+/** The hint of every ENGINE_INTERNAL error. */
+export const BUG_HINT = 'this is a bug in pvecdk; please report it with the output of --debug';

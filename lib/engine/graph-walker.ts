@@ -1,5 +1,5 @@
 import { findCycles, missingDependencies, reversed } from '../core/dag.ts';
-import { EngineError } from './engine-errors.ts';
+import { BUG_HINT, EngineError } from './engine-errors.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 
 /**
@@ -93,7 +93,11 @@ export async function walk<T>(
 ): Promise<WalkResult> {
   const problems = checkGraph(nodes);
   if (problems.length)
-    throw new EngineError('ENGINE_GRAPH_INVALID', `the action graph is not sound: ${problems.join('; ')}`);
+    throw new EngineError(
+      'ENGINE_INTERNAL',
+      `the action graph is not sound: ${problems.join('; ')}`,
+      BUG_HINT,
+    );
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const random = options.random ?? Math.random;

@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /** Errors reading synthesized plans back from disk. */
 export const PLAN_ERROR_CODES = {
@@ -8,9 +8,4 @@ export const PLAN_ERROR_CODES = {
 
 export type PlanErrorCode = keyof typeof PLAN_ERROR_CODES;
 
-export class PlanError extends PvecdkError {
-  constructor(code: PlanErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'PlanError';
-  }
-}
+export class PlanError extends defineErrorFamily('Plans', PLAN_ERROR_CODES) {}

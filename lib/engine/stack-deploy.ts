@@ -3,7 +3,7 @@ import type { ClusterResource } from '../pve/api/schemas.ts';
 import { actionGraph } from './action-graph.ts';
 import { applyWithSafetySnapshot, type CriticalStep, type CriticalStepDetail } from './critical-change.ts';
 import { deleteOwnedResource } from './deletion.ts';
-import type { ResourceReport } from './deploy-report.ts';
+import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, walk } from './graph-walker.ts';
@@ -52,7 +52,11 @@ export interface StackOutcome {
 /** Refuses, before any write, a change that would destroy data without `--allow-destroy-data`. */
 export function refuseDataLoss(message: string, allowed: boolean): void {
   if (!allowed)
-    throw new EngineError('ENGINE_DATA_LOSS', message, 'run again with --allow-destroy-data if that is intended');
+    throw new EngineError(
+      'ENGINE_DATA_LOSS',
+      message,
+      'run again with --allow-destroy-data if that is intended',
+    );
 }
 
 /**
@@ -200,8 +204,7 @@ export async function deployStack(
     const report = computed.reports.get(id);
     if (!report) continue;
     report.status = outcome.status;
-    if (outcome.error)
-      report.error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    if (outcome.error) Object.assign(report, failureFields(outcome.error));
     if (outcome.status === 'skipped') report.error = `skipped: ${outcome.because} failed`;
   }
   return {

@@ -1,6 +1,6 @@
 import type { Plan, PlanResource } from '../contract/plan.ts';
 import { dependencyOrder } from '../core/dag.ts';
-import type { ResourceReport } from './deploy-report.ts';
+import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
 import type {
@@ -29,10 +29,6 @@ export interface StackChanges {
 }
 
 const byId = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Resolves a plan resource's references; values not known yet stay Unknown markers. */
 export type Resolve = (id: string) => unknown;
@@ -168,7 +164,7 @@ export async function diffStack(
         changes: [],
         destroysData: false,
         status: 'failed',
-        error: `planning failed: ${message(e)}`,
+        ...failureFields(e, 'planning failed: '),
       });
     }
   }

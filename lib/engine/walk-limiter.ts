@@ -1,3 +1,5 @@
+import { EngineError } from './engine-errors.ts';
+
 /**
  * The slots walks draw from: a global concurrency and keyed limits
  * (`template:*`, `storage:*`, `node:*`...). One limiter can serve several
@@ -15,7 +17,11 @@ export class WalkLimiter {
     private readonly limits: Readonly<Record<string, number>> = {},
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1)
-      throw new RangeError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
+      throw new EngineError(
+        'ENGINE_INVALID_OPTION',
+        `concurrency must be a whole number of at least 1, got ${concurrency}`,
+        'give a concurrency of 1 or more',
+      );
   }
 
   /** The limit of a key: its own, else its prefix's (`node:*`), else none. */

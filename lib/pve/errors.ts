@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /** Errors talking to Proxmox VE. Codes are stable; messages carry method, path and a hint. */
 export const PVE_ERROR_CODES = {
@@ -13,6 +13,8 @@ export const PVE_ERROR_CODES = {
   PVE_TLS: "the server's certificate is not trusted or does not match the pinned fingerprint",
   PVE_SERVER: 'Proxmox answered with another error',
   PVE_BAD_RESPONSE: 'the answer does not have the shape Proxmox documents',
+  PVE_INVALID_REQUEST:
+    'a call cannot be made as asked: a client option out of range, or an upload name or field Proxmox cannot read',
 } as const;
 
 export type PveErrorCode = keyof typeof PVE_ERROR_CODES;
@@ -28,7 +30,7 @@ export interface PveErrorDetails {
   readonly hint?: string;
 }
 
-export class PveError extends PvecdkError {
+export class PveError extends defineErrorFamily('PVE client', PVE_ERROR_CODES) {
   readonly method: string | undefined;
   readonly path: string | undefined;
   readonly status: number | undefined;
@@ -42,7 +44,6 @@ export class PveError extends PvecdkError {
       ? `\n  task log:\n${details.taskLog.map((l) => `    ${l}`).join('\n')}`
       : '';
     super(code, `${where}${message}${params.join('')}${log}`, details.hint);
-    this.name = 'PveError';
     this.method = details.method;
     this.path = details.path;
     this.status = details.status;

@@ -54,7 +54,8 @@ export function multipartBody(
   const boundary = `----pvecdk${randomBytes(16).toString('hex')}`;
   for (const [name, value] of fields) {
     plainText(name, 'field name');
-    if (/[\r\n]/.test(value)) throw new RangeError(`upload field ${name}: a value cannot hold a line break`);
+    if (/[\r\n]/.test(value))
+      throw new PveError('PVE_INVALID_REQUEST', `upload field ${name}: a value cannot hold a line break`);
   }
   plainText(fileField, 'field name');
   plainText(file.name, 'file name');
@@ -140,7 +141,9 @@ export function multipartBody(
 /** Proxmox reads names between quotes up to the next quote, one header a line: no quote, backslash or line break. */
 function plainText(text: string, what: string): void {
   if (text === '' || /["\\\r\n]/.test(text))
-    throw new RangeError(
+    throw new PveError(
+      'PVE_INVALID_REQUEST',
       `upload ${what} ${JSON.stringify(text)}: empty, or holds a quote, backslash or line break`,
+      { hint: 'rename it with letters, digits, dots, dashes and underscores' },
     );
 }

@@ -1,3 +1,5 @@
+import { PveError } from './errors.ts';
+
 /**
  * The privilege names each Proxmox VE major version knows. Source:
  * pve-access-control `src/PVE/AccessControl.pm` ($privgroups plus
@@ -69,7 +71,10 @@ export const PVE_PRIVILEGES: Readonly<Record<PveMajor, readonly string[]>> = {
 /** `8.4.1` → 8, `9.0.3` → 9. Older releases are treated as 8: their names are a subset of PVE 8's. */
 export function pveMajor(version: string): PveMajor {
   const major = Number.parseInt(version, 10);
-  if (!Number.isInteger(major)) throw new Error(`cannot read a Proxmox VE version from '${version}'`);
+  if (!Number.isInteger(major))
+    throw new PveError('PVE_BAD_RESPONSE', `cannot read a Proxmox VE version from '${version}'`, {
+      hint: 'GET /version should answer a version such as 8.4.1; check the remote URL points at Proxmox VE',
+    });
   return major >= 9 ? 9 : 8;
 }
 

@@ -1,3 +1,5 @@
+import { PveError } from './errors.ts';
+
 /** A counting semaphore: at most `limit` holders at once, others wait in order. */
 export class Semaphore {
   private active = 0;
@@ -5,7 +7,9 @@ export class Semaphore {
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
+      throw new PveError('PVE_INVALID_REQUEST', `concurrency must be a positive integer, got ${limit}`, {
+        hint: 'give the client a concurrency of 1 or more',
+      });
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {

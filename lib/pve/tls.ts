@@ -35,17 +35,19 @@ export function tlsConnector(options: PveTlsOptions = {}): buildConnector.connec
     const base = buildConnector({ rejectUnauthorized: false, maxCachedSessions: 0 });
     return (opts, callback) => {
       base(opts, (err, socket) => {
-        if (err || !socket) return callback(err ?? new Error('no socket'), null);
+        if (err || !socket)
+          return callback(
+            err ?? new PveError('PVE_CONNECTION', `no TLS connection to ${opts.hostname}:${opts.port}`),
+            null,
+          );
         const actual = (socket as TLSSocket).getPeerCertificate?.()?.fingerprint256;
         if (actual !== pinned) {
           socket.destroy();
           return callback(
             new PveError(
               'PVE_TLS',
-              `certificate of ${opts.hostname}:${opts.port} does not match the pinned fingerprint`,
-              {
-                hint: `expected ${pinned}, got ${actual ?? 'no certificate'}; if the certificate was renewed, update the remote's fingerprint`,
-              },
+              `certificate of ${opts.hostname}:${opts.port} does not match the pinned fingerprint: expected ${pinned}, got ${actual ?? 'no certificate'}`,
+              { hint: "if the certificate was renewed, update the remote's fingerprint" },
             ),
             null,
           );

@@ -5,6 +5,7 @@ export * from './pfsense-sections.ts';
 export * from './pfsense-wireguard.ts';
 export * from './powershell.ts';
 export * from './rds-scripts.ts';
+export * from './render-errors.ts';
 export * from './secret-marker.ts';
 export * from './validate.ts';
 export * from './wireguard-conf.ts';

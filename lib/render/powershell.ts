@@ -1,3 +1,5 @@
+import { RenderError } from './render-errors.ts';
+
 /**
  * PowerShell text building blocks. Values are only ever placed in
  * single-quoted strings (where nothing is interpreted and `'` is written
@@ -6,7 +8,12 @@
  */
 export function psQuote(value: string): string {
   if (/[\0\r\n]/.test(value))
-    throw new Error(`psQuote: value contains a line break or NUL: ${JSON.stringify(value)}`);
+    // The value itself is not shown: it may be a secret.
+    throw new RenderError(
+      'RENDER_INVALID_INPUT',
+      'psQuote: a value holds a line break or NUL character, which a single-quoted PowerShell string cannot',
+      'pass multi-line data on stdin instead of in the script',
+    );
   return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, "''")}'`;
 }
 

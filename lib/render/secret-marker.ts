@@ -1,3 +1,5 @@
+import { RenderError } from './render-errors.ts';
+
 /**
  * Secrets appear in rendered text only as markers such as
  * `{{secret:generated:vpn/ca.key}}`; the engine substitutes the value at
@@ -7,7 +9,8 @@ const MARKER = /\{\{secret:((?:env|file|generated):[^}\s]+)\}\}/g;
 
 export function secretMarker(reference: string): string {
   if (!/^(env|file|generated):[^}\s]+$/.test(reference)) {
-    throw new Error(
+    throw new RenderError(
+      'RENDER_INVALID_INPUT',
       `secretMarker: '${reference}' is not a secret reference (env:NAME, file:path or generated:name)`,
     );
   }
@@ -23,7 +26,12 @@ export function secretMarkersIn(text: string): string[] {
 export function fillSecretMarkers(text: string, lookup: (reference: string) => string | undefined): string {
   return text.replace(MARKER, (_m, ref: string) => {
     const value = lookup(ref);
-    if (value === undefined) throw new Error(`no value for secret ${ref}`);
+    if (value === undefined)
+      throw new RenderError(
+        'RENDER_SECRET_MISSING',
+        `no value for secret ${ref}`,
+        'give the lookup a value for every marker the text holds (secretMarkersIn lists them)',
+      );
     return value;
   });
 }

@@ -1,6 +1,10 @@
 import { parseArgs } from 'node:util';
+import { EmulatorError } from './emulator-errors.ts';
 import { type FaultPlan, FaultPlanSchema } from './faults.ts';
 import { startEmulator } from './server.ts';
+
+const SIM_USAGE =
+  'pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]';
 
 /**
  * `pvecdk sim`: serves the emulator until interrupted. Prints the URL, token
@@ -25,7 +29,11 @@ export async function runEmulatorCli(argv: readonly string[]): Promise<number> {
     if (text === undefined) return undefined;
     const n = Number(text);
     if (!Number.isFinite(n) || n < min)
-      throw new Error(`--${name} must be a number >= ${min}, got '${text}'`);
+      throw new EmulatorError(
+        'EMULATOR_USAGE',
+        `--${name} must be a number >= ${min}, got '${text}'`,
+        SIM_USAGE,
+      );
     return n;
   };
   const port = number('port', values.port, 0);
@@ -38,7 +46,11 @@ export async function runEmulatorCli(argv: readonly string[]): Promise<number> {
     try {
       faults = FaultPlanSchema.parse(JSON.parse(faultsText));
     } catch (e) {
-      throw new Error(`--faults must be a fault plan as JSON: ${(e as Error).message}`);
+      throw new EmulatorError(
+        'EMULATOR_USAGE',
+        `--faults must be a fault plan as JSON: ${(e as Error).message}`,
+        `e.g. --faults '{"seed":1,"rules":[{"method":"GET","rate":0.2,"fault":"server-error"}]}' (see the README)`,
+      );
     }
   }
   const server = await startEmulator({

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import type { AclEntry } from './acl.ts';
+import { EmulatorError } from './emulator-errors.ts';
 
 export type QemuConfig = Record<string, string | number>;
 
@@ -108,7 +109,11 @@ export function loadState(dataDir: string, seed: () => EmulatorState): EmulatorS
   if (!existsSync(file)) return seed();
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as EmulatorState;
   if (parsed.version !== 1)
-    throw new Error(`${file}: unknown emulator state version ${String(parsed.version)}; start with --reset`);
+    throw new EmulatorError(
+      'EMULATOR_STATE',
+      `${file}: unknown emulator state version ${String(parsed.version)}`,
+      'start the emulator with --reset (its state is then seeded anew), or use the pvecdk version that wrote it',
+    );
   return parsed;
 }
 

@@ -67,6 +67,8 @@ export class TaskRunner {
       this.timers.delete(timer);
       const injected = this.taskFault?.(task);
       try {
+        // A plain Error is Proxmox's `die` inside a worker, not a pvecdk error: its text becomes
+        // the task's exit status and log line (below), as in Proxmox; it never leaves the emulator.
         if (injected) throw new Error(injected);
         task.log.push(...(work() ?? []));
         task.log.push('TASK OK');

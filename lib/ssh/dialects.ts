@@ -28,7 +28,11 @@ export class ShDialect implements Dialect {
   static readonly MAX_COMMAND_LENGTH = 100_000;
 
   quote(value: string): string {
-    if (value.includes('\0')) throw new TypeError('sh cannot hold a NUL character in a word');
+    // The value itself is not shown: it may be a secret.
+    if (value.includes('\0'))
+      throw new SshError('SSH_INVALID_COMMAND', 'a sh word cannot hold a NUL character', {
+        hint: 'pass binary data on stdin or upload it as a file',
+      });
     return `'${value.replace(/'/g, `'\\''`)}'`;
   }
 
@@ -39,7 +43,10 @@ export class ShDialect implements Dialect {
   }
 
   command(script: string): string {
-    if (script.includes('\0')) throw new TypeError('a sh script cannot contain a NUL character');
+    if (script.includes('\0'))
+      throw new SshError('SSH_INVALID_COMMAND', 'a sh script cannot hold a NUL character', {
+        hint: 'pass binary data on stdin or upload it as a file',
+      });
     const format = octalEscape(`set -eu\n${script}`);
     const cmd = `/bin/sh -c 'eval "$(printf "${format}")"'`;
     checkLength(cmd, ShDialect.MAX_COMMAND_LENGTH, 'sh');
@@ -154,7 +161,9 @@ function octalEscape(text: string): string {
 
 function shellName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-    throw new TypeError(`not a variable name: ${JSON.stringify(name)}`);
+    throw new SshError('SSH_INVALID_COMMAND', `not a variable name: ${JSON.stringify(name)}`, {
+      hint: 'name variables with letters, digits and _, not starting with a digit',
+    });
   return name;
 }
 

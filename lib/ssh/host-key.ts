@@ -18,7 +18,10 @@ export function hostKeyType(rawKey: Buffer): string {
 /** Fingerprint of an OpenSSH public key line (`ssh-ed25519 AAAA… comment`), e.g. from a guest's *.pub file. */
 export function fingerprintOfPublicKey(line: string): string {
   const blob = line.trim().split(/\s+/)[1];
-  if (!blob || !/^[A-Za-z0-9+/]+=*$/.test(blob)) throw new Error('not an OpenSSH public key line');
+  if (!blob || !/^[A-Za-z0-9+/]+=*$/.test(blob))
+    throw new SshError('SSH_TARGET_INVALID', 'not an OpenSSH public key line', {
+      hint: "pass a line of the guest's /etc/ssh/ssh_host_*_key.pub: type, base64 key, comment",
+    });
   return sha256Fingerprint(Buffer.from(blob, 'base64'));
 }
 

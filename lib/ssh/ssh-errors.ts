@@ -1,4 +1,4 @@
-import { PvecdkError } from '../core/errors.ts';
+import { defineErrorFamily } from '../core/error-family.ts';
 
 /**
  * Errors talking to a guest over SSH. Codes are stable; messages name the target
@@ -14,6 +14,8 @@ export const SSH_ERROR_CODES = {
   SSH_AUTH: 'the guest refused every authentication method offered, or the private key cannot be read',
   SSH_COMMAND_FAILED:
     'a command exited non-zero or was killed; its label, exit code and the last lines of stderr are attached',
+  SSH_INVALID_COMMAND:
+    "a value, script or variable name cannot be written in the guest's shell (a NUL character, a bad variable name)",
   SSH_COMMAND_TOO_LONG: 'a script is too long for a guest command line; pass data on stdin or upload it',
   SSH_TIMEOUT: 'a command did not finish in time and was stopped',
   SSH_OUTPUT_LIMIT: 'a command wrote more output than allowed and was stopped',
@@ -37,7 +39,7 @@ export interface SshErrorDetails {
   readonly cause?: unknown;
 }
 
-export class SshError extends PvecdkError {
+export class SshError extends defineErrorFamily('SSH', SSH_ERROR_CODES) {
   readonly target: string | undefined;
   readonly label: string | undefined;
   readonly exitCode: number | null | undefined;
@@ -50,14 +52,17 @@ export class SshError extends PvecdkError {
     const tail = details.stderrTail?.length
       ? `\n  stderr (last lines):\n${details.stderrTail.map((l) => `    ${l}`).join('\n')}`
       : '';
-    super(code, `${where}${what}${message}${tail}`, details.hint);
-    this.name = 'SshError';
+    super(
+      code,
+      `${where}${what}${message}${tail}`,
+      details.hint,
+      details.cause !== undefined ? { cause: details.cause } : undefined,
+    );
     this.target = details.target;
     this.label = details.label;
     this.exitCode = details.exitCode;
     this.signal = details.signal;
     this.stderrTail = details.stderrTail ?? [];
-    if (details.cause !== undefined) this.cause = details.cause;
   }
 }
 

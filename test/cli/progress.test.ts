@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { confirmDestructive, Declined } from '../../lib/cli/commands/confirm.ts';
-import { showValue } from '../../lib/cli/output/format.ts';
+import { describeResource, showValue } from '../../lib/cli/output/format.ts';
 import { JsonProgress } from '../../lib/cli/output/json-progress.ts';
 import { LineProgress } from '../../lib/cli/output/line-progress.ts';
 import { LiveProgress } from '../../lib/cli/output/live-progress.ts';
-import type { ResourceReport } from '../../lib/engine/deploy-report.ts';
+import { failureFields, type ResourceReport } from '../../lib/engine/deploy-report.ts';
+import { EngineError } from '../../lib/engine/engine-errors.ts';
 
 function resource(
   id: string,
@@ -129,6 +130,43 @@ describe('progress output', () => {
       status: 'failed',
       elapsedMs: 12,
       error: 'no space',
+    });
+  });
+
+  it('GIVEN a failure with a code and a hint WHEN shown as lines, in the diff and as JSON THEN the hint is under the message, and JSON keeps all three apart', () => {
+    const failure = new EngineError(
+      'ENGINE_NOT_OWNED',
+      'acme/Vm: not created by pvecdk',
+      'give it another id',
+    );
+    const vm = resource('Vm', 'create', { status: 'failed', ...failureFields(failure) });
+    const lines: string[] = [];
+    new LineProgress((l) => lines.push(l), 'Deployed').event(
+      'acme',
+      { type: 'failed', id: 'Vm', elapsedMs: 1000, error: failure },
+      vm,
+    );
+    expect(lines).toEqual([
+      '  [acme] + acme/Vm create FAILED after 1.0s: acme/Vm: not created by pvecdk\n        hint: give it another id',
+    ]);
+    expect(describeResource(vm)).toBe(
+      '  + acme/Vm [proxmox_virtual_environment_vm] create\n      acme/Vm: not created by pvecdk\n        hint: give it another id',
+    );
+    const json: string[] = [];
+    new JsonProgress((l) => json.push(l)).event(
+      'acme',
+      { type: 'failed', id: 'Vm', elapsedMs: 1000, error: failure },
+      vm,
+    );
+    expect(JSON.parse(json[0]!)).toMatchObject({
+      error: 'acme/Vm: not created by pvecdk',
+      code: 'ENGINE_NOT_OWNED',
+      hint: 'give it another id',
+    });
+    expect(vm).toMatchObject({
+      error: 'acme/Vm: not created by pvecdk',
+      errorCode: 'ENGINE_NOT_OWNED',
+      hint: 'give it another id',
     });
   });
 

@@ -33,9 +33,8 @@ describe('pvecdk synth', () => {
     const run = runCli(['synth', fixture('ok/globex.ts')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'error CLI_STACK_FILE_NOT_FOUND: stack file test/cli/fixtures/ok/globex.ts does not exist',
+      'error CLI_STACK_FILE_NOT_FOUND: stack file test/cli/fixtures/ok/globex.ts does not exist\n  hint: stack files in test/cli/fixtures/ok: acme.ts, shared.ts',
     );
-    expect(run.stderr).toContain('acme.ts, shared.ts');
   });
 
   it('GIVEN a file with a syntax error WHEN synthesized THEN exit 2 naming file:line:col, no stack trace', () => {
@@ -92,8 +91,58 @@ describe('pvecdk synth', () => {
     expect(run.stderr).toContain(
       '[acme/Bob] proxmox_virtual_environment_user: password: expects a secret reference',
     );
+    // Each issue with its own hint under it.
+    expect(run.stderr.match(/\n {6}hint: fix the props passed to this construct/g)).toHaveLength(2);
     expect(run.stderr).not.toContain('plain');
   });
+
+  it.each([
+    [
+      'a customer number out of range',
+      'customer-number.ts',
+      'SYNTH_OUT_OF_RANGE',
+      'acme',
+      'customer number 81 is outside 1..80 (the cluster has 80 customer VM id blocks)',
+      'give the customer a free number in 1..80',
+    ],
+    [
+      'an address outside the LAN',
+      'address-outside-lan.ts',
+      'SYNTH_OUT_OF_RANGE',
+      'acme/acme-main',
+      'address 192.168.1.5 is not inside the LAN subnet 10.20.0.0/16 of platform/Lan',
+      'pick an address in the LAN 10.20.0.0/16',
+    ],
+    [
+      "an unknown server in a user's list",
+      'unknown-server.ts',
+      'SYNTH_UNKNOWN_NAME',
+      'acme/acme.alice',
+      'user acme.alice may use server globex-main, which no loaded customer defines (known: acme-main)',
+      'import the stack file of the customer that defines globex-main',
+    ],
+  ])(
+    'GIVEN %s in a stack file WHEN synthesized THEN exit 2 with its own code, the file:line, the construct path and a hint',
+    (_what, file, code, path, message, hint) => {
+      const where = `test/cli/fixtures/construct-mistakes/${file}:5`;
+      const run = runCli(['synth', fixture(`construct-mistakes/${file}`), '--out', tmp()]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`error ${code}: ${where}: ${path}: ${message}\n  hint: ${hint}`);
+      expect(run.stderr).not.toContain('CLI_STACK_FILE_THREW');
+
+      const json = runCli(['synth', fixture(`construct-mistakes/${file}`), '--out', tmp(), '--json']);
+      expect(json.code).toBe(2);
+      expect(json.stdout).toBe('');
+      expect(JSON.parse(json.stderr)).toEqual({
+        type: 'error',
+        code,
+        message: `${where}: ${path}: ${message}`,
+        hint: expect.stringContaining(hint),
+        constructPath: path,
+        location: where,
+      });
+    },
+  );
 
   it('GIVEN an invalid stack name WHEN synthesized THEN exit 2 with the code and the line of the user code', () => {
     const run = runCli(['synth', fixture('bad-stack-name.ts')]);

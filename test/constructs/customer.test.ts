@@ -152,7 +152,13 @@ describe('Customer', () => {
           users: [{ name: 'acme.alice', vpn: true, servers: ['globex-main'] }],
         }),
     ).toThrow(
-      'acme: user acme.alice may use server globex-main, which no loaded customer defines (known: acme-main)',
+      expect.objectContaining({
+        code: 'SYNTH_UNKNOWN_NAME',
+        constructPath: 'acme/acme.alice',
+        message:
+          'acme/acme.alice: user acme.alice may use server globex-main, which no loaded customer defines (known: acme-main)',
+        hint: expect.stringContaining('import the stack file of the customer that defines globex-main'),
+      }),
     );
   });
 
@@ -183,7 +189,13 @@ describe('Customer', () => {
           users: [{ name: 'a-very-long-user-name-here', vpn: true, servers: [] }],
         }),
     ).toThrow(
-      /\[acme\] invalid Customer props:\n {2}number: [^\n]+\n {2}servers\.0\.name: a lower-case DNS label[\s\S]*users\.0\.name: [\s\S]*users\.0\.servers: a user needs at least one server/,
+      expect.objectContaining({
+        code: 'SYNTH_INVALID_PROPS',
+        constructPath: 'acme',
+        message: expect.stringMatching(
+          /^acme: invalid Customer props:\n {2}number: [^\n]+\n {2}servers\.0\.name: a lower-case DNS label[\s\S]*users\.0\.name: [\s\S]*users\.0\.servers: a user needs at least one server/,
+        ),
+      }),
     );
   });
 });

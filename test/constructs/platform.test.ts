@@ -137,12 +137,18 @@ describe('Bridge and Cluster validation', () => {
           physicalPort: 'eno2',
         }),
     ).toThrow(
-      /\[extra\/Lan\] invalid Bridge props:\n {2}physicalPort: the LAN bridge must not carry a physical port/,
+      /^extra\/Lan: invalid Bridge props:\n {2}physicalPort: the LAN bridge must not carry a physical port/,
     );
     new Bridge(s, 'Dmz', { cluster, name: 'vmbr2', role: 'dmz', cidr: '10.1.0.0/24' });
     expect(
       () => new Bridge(s, 'Lan2', { cluster, name: 'vmbr3', role: 'lan', cidr: '10.1.0.128/25' }),
-    ).toThrow('extra/Lan2: subnet 10.1.0.128/25 overlaps 10.1.0.0/24 of extra/Dmz');
+    ).toThrow(
+      expect.objectContaining({
+        code: 'SYNTH_CONFLICT',
+        constructPath: 'extra/Lan2',
+        message: 'extra/Lan2: subnet 10.1.0.128/25 overlaps 10.1.0.0/24 of extra/Dmz',
+      }),
+    );
     expect(() => new Bridge(s, 'Bad', { cluster, name: 'br0', role: 'lan', cidr: '10.2.0.1/24' })).toThrow(
       /name: a Linux bridge name vmbrN\n {2}cidr: '10\.2\.0\.1\/24' has host bits set/,
     );

@@ -11,6 +11,7 @@ import {
   type IAspect,
   Resource,
   Stack,
+  ValidationError,
 } from '../../lib/core/index.ts';
 import { thing } from './test-contract.ts';
 
@@ -72,7 +73,7 @@ describe('aspects', () => {
 });
 
 describe('annotations', () => {
-  it('GIVEN errors from an aspect on two constructs WHEN synthesized THEN both are reported with rule and hint', () => {
+  it('GIVEN errors from an aspect on two constructs WHEN synthesized THEN both are reported with rule, and each issue keeps its hint', () => {
     const app = newApp();
     const s = new Stack(app, 's');
     thing(s, 'A', { bad: true });
@@ -87,9 +88,22 @@ describe('annotations', () => {
         }
       },
     });
-    expect(() => app.synth({ write: false })).toThrow(
-      /\[s\/A\] bad resources are not allowed \(TEST-RULE\)\n\s+hint: remove it\n\s+\[s\/B\] bad resources/,
+    const thrown = (() => {
+      try {
+        app.synth({ write: false });
+      } catch (e) {
+        return e as ValidationError;
+      }
+    })();
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect(thrown!.message).toMatch(
+      /\[s\/A\] bad resources are not allowed \(TEST-RULE\)\n\s+\[s\/B\] bad resources/,
     );
+    expect(thrown!.message).not.toContain('hint');
+    expect(thrown!.issues.map((i) => [i.path, i.rule, i.hint])).toEqual([
+      ['s/A', 'TEST-RULE', 'remove it'],
+      ['s/B', 'TEST-RULE', 'remove it'],
+    ]);
   });
 
   it('GIVEN an acknowledgement on a scope WHEN looked up below it and synthesized THEN it is found and recorded in the plan', () => {

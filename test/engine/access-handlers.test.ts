@@ -153,8 +153,9 @@ describe('user handler against the emulator', () => {
       expect.objectContaining({
         code: 'SECRET_ENV_MISSING',
         message: expect.stringMatching(
-          /^acme\/user: password: environment variable PVECDK_TEST_UNSET_PASSWORD is not set[\s\S]*export PVECDK_TEST_UNSET_PASSWORD=/,
+          /^acme\/user: password: environment variable PVECDK_TEST_UNSET_PASSWORD is not set/,
         ),
+        hint: expect.stringContaining('export PVECDK_TEST_UNSET_PASSWORD='),
       }),
     );
     await expect(userHandler.apply({ ...ctx, secrets: undefined }, user, change, undefined)).rejects.toThrow(
@@ -277,7 +278,10 @@ describe('user token handler against the emulator', () => {
     });
     expect((await planOf(userTokenHandler, ctx, orphan)).action).toBe('create');
     await expect(userTokenHandler.apply(ctx, orphan, change, undefined)).rejects.toThrow(
-      /^acme\/user_token: .*no such user[\s\S]*hint: check that user nobody@pve exists/,
+      expect.objectContaining({
+        message: expect.stringMatching(/^acme\/user_token: .*no such user/),
+        hint: expect.stringContaining('check that user nobody@pve exists'),
+      }),
     );
   });
 });
@@ -317,7 +321,10 @@ describe('role handler against the emulator', () => {
       privileges: ['VM.Audit', 'VM.Teleport'],
     });
     await expect(converge(roleHandler, ctx, bad)).rejects.toThrow(
-      /^acme\/role: .*invalid privilege 'VM\.Teleport'[\s\S]*hint: use privilege names your Proxmox VE version knows/,
+      expect.objectContaining({
+        message: expect.stringMatching(/^acme\/role: .*invalid privilege 'VM\.Teleport'/),
+        hint: expect.stringContaining('use privilege names your Proxmox VE version knows'),
+      }),
     );
     expect(state.roles.Teleporters).toBeUndefined();
 
@@ -405,7 +412,10 @@ describe('ACL handler against the emulator', () => {
       user_id: 'ops@pve',
     });
     await expect(converge(aclHandler, ctx, acl)).rejects.toThrow(
-      /^acme\/acl: .*role 'NoSuchRole' does not exist[\s\S]*hint: check that role NoSuchRole and user ops@pve exist/,
+      expect.objectContaining({
+        message: expect.stringMatching(/^acme\/acl: .*role 'NoSuchRole' does not exist/),
+        hint: expect.stringContaining('check that role NoSuchRole and user ops@pve exist'),
+      }),
     );
   });
 });

@@ -204,7 +204,7 @@ describe('critical change against the emulator', () => {
     expect(error?.message).toContain('acme/Router/RouterSetting: the critical change failed to verify');
     expect(error?.message).toContain(`the rollback to snapshot ${snapshot} ALSO failed`);
     expect(error?.message).toContain('emulated server error');
-    expect(error?.message).toContain(`qm rollback ${VMID} ${snapshot}`);
+    expect(error?.hint).toContain(`qm rollback ${VMID} ${snapshot}`);
     // Left as the failed change left it, with the snapshot kept for the operator.
     expect(e.server.emulator.state.vms[VMID]!.config.tags).toBe('setting-v1');
     expect(steps.slice(-2)).toEqual(['rollback:started', 'rollback:failed']);

@@ -153,7 +153,8 @@ describe('deploy lifecycle against the emulator', () => {
     expect(vm.error).toContain(
       `${ACME_VM}: the live object was not created by pvecdk (vm_id ${vmid}, node_name pve1)`,
     );
-    expect(vm.error).toContain('hint: give this resource another id');
+    expect(vm.errorCode).toBe('ENGINE_NOT_OWNED');
+    expect(vm.hint).toContain('give this resource another id');
     expect(f.writes()).toBe(writes);
     expect(f.emulator.server.emulator.state.vms[vmid]!.config.name).toBe('someone-elses');
   }, 60_000);

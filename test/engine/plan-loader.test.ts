@@ -37,7 +37,7 @@ describe('plan loading', () => {
     expect(() => loadAssembly(mkdtempSync(join(tmpdir(), 'pvecdk-empty-')))).toThrow(
       expect.objectContaining({
         code: 'PLAN_MISSING',
-        message: expect.stringContaining('run `pvecdk synth <stackfile>` first'),
+        hint: expect.stringContaining('run `pvecdk synth <stackfile>` first'),
       }),
     );
   });

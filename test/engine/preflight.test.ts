@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan, PlanResource } from '../../lib/contract/index.ts';
 import { writeAssembly } from '../../lib/core/index.ts';
 import { deployStacks } from '../../lib/engine/deploy.ts';
+import type { EngineError } from '../../lib/engine/engine-errors.ts';
 import { HANDLERS } from '../../lib/engine/handlers/index.ts';
 import { deploymentOrder, loadAssembly } from '../../lib/engine/plan-loader.ts';
 import { type BootstrapGrant, bootstrapGrant } from '../../lib/engine/preflight/bootstrap-role.ts';
@@ -419,7 +420,7 @@ describe('permission check against the emulator', () => {
       'the API token limited@pve!ci lacks 1 privilege this deploy needs (Proxmox VE 8):\n' +
         '  Datastore.Allocate on /storage/nfs-backup, needed by acme/acme-main/Backup',
     );
-    expect((error as Error).message).toContain('pvecdk bootstrap-role');
+    expect((error as EngineError).hint).toContain('pvecdk bootstrap-role');
   });
 
   it('GIVEN a token lacking one privilege WHEN deploying THEN the deploy is refused before its first write, naming it', async () => {

@@ -18,7 +18,7 @@ describe('secret store', () => {
     expect(() => store.resolve('env:PVECDK_NOT_SET_ANYWHERE')).toThrow(
       expect.objectContaining({
         code: 'SECRET_ENV_MISSING',
-        message: expect.stringContaining('export PVECDK_NOT_SET_ANYWHERE=...'),
+        hint: expect.stringContaining('export PVECDK_NOT_SET_ANYWHERE=...'),
       }),
     );
     expect(() => store.resolve('file:missing.txt')).toThrow(
@@ -81,7 +81,7 @@ describe('secret store', () => {
     expect(() => store.resolve('generated:received/pve-tokens/other@pve!ci')).toThrow(
       expect.objectContaining({
         code: 'SECRET_UNKNOWN_GENERATOR',
-        message: expect.stringContaining('deploy again to create it anew'),
+        hint: expect.stringContaining('deploy again to create it anew'),
       }),
     );
     expect(store.names).not.toContain('received/pve-tokens/other@pve!ci');

@@ -119,7 +119,11 @@ describe('deploy lock', () => {
     );
     mine.release();
     expect(() => acquireDeployLock(d, 'prod', 'acme', 'deploy')).toThrow(
-      /on ops-laptop\) since 2026-11-24T10:00:00Z[\s\S]*--force-unlock/,
+      expect.objectContaining({
+        code: 'ENGINE_LOCKED',
+        message: expect.stringContaining('on ops-laptop) since 2026-11-24T10:00:00Z'),
+        hint: expect.stringContaining('--force-unlock'),
+      }),
     );
     expect(forceUnlock(d, 'prod', 'acme')).toBe(true);
     acquireDeployLock(d, 'prod', 'acme', 'deploy').release();

@@ -18,7 +18,7 @@ describe('SSH error text', () => {
     expect(outputTail(`ok\nfailed for ${pem}`, [pem])).toEqual(['ok', 'failed for ***']);
   });
 
-  it('GIVEN details WHEN an SshError is built THEN the message names target, label, reason, stderr and hint', () => {
+  it('GIVEN details WHEN an SshError is built THEN the message names target, label, reason and stderr, and the hint is a field of its own', () => {
     const e = new SshError('SSH_COMMAND_FAILED', 'exited with code 2', {
       target: 'admin@10.0.0.1:22',
       label: 'reload filter',
@@ -27,10 +27,11 @@ describe('SSH error text', () => {
       hint: 'look at the guest',
     });
     expect(e.message).toBe(
-      'ssh admin@10.0.0.1:22: reload filter: exited with code 2\n  stderr (last lines):\n    boom\n  hint: look at the guest',
+      'ssh admin@10.0.0.1:22: reload filter: exited with code 2\n  stderr (last lines):\n    boom',
     );
     expect(e).toMatchObject({
       code: 'SSH_COMMAND_FAILED',
+      hint: 'look at the guest',
       exitCode: 2,
       label: 'reload filter',
       name: 'SshError',

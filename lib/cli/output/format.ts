@@ -1,6 +1,7 @@
 import { isPlanSecret } from '../../contract/plan-values.ts';
 import type { DeploySummary, ResourceReport } from '../../engine/deploy-report.ts';
 import type { PropertyChange } from '../../engine/handlers/handler.ts';
+import { hintLine } from './error-output.ts';
 
 /** One character per action, as in the diff. */
 export const ACTION_SYMBOL: Readonly<Record<ResourceReport['action'], string>> = {
@@ -30,7 +31,10 @@ export function showChange(c: PropertyChange): string {
 export function describeResource(r: ResourceReport): string {
   const note = r.note ? `  (${r.note})` : '';
   const loss = r.destroysData ? '  DESTROYS DATA' : '';
-  const failed = r.status === 'failed' && r.error ? `\n      ${r.error.split('\n').join('\n      ')}` : '';
+  const failed =
+    r.status === 'failed' && r.error
+      ? `\n      ${`${r.error}${hintLine(r.hint)}`.split('\n').join('\n      ')}`
+      : '';
   return [
     `  ${ACTION_SYMBOL[r.action]} ${r.path} [${r.type}] ${r.action}${loss}${note}${failed}`,
     ...r.changes.map((c) => `      ${showChange(c)}`),

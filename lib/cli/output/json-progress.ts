@@ -1,3 +1,4 @@
+import { summarizeThrown } from '../../core/error-family.ts';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
@@ -16,12 +17,7 @@ export class JsonProgress implements ProgressSink {
   }
 
   event(stack: string, event: WalkEvent, r: ResourceReport | undefined): void {
-    const error =
-      'error' in event
-        ? event.error instanceof Error
-          ? event.error.message
-          : String(event.error)
-        : undefined;
+    const failure = 'error' in event ? summarizeThrown(event.error) : undefined;
     this.out(
       JSON.stringify({
         type: 'resource',
@@ -31,7 +27,13 @@ export class JsonProgress implements ProgressSink {
         action: r?.action,
         status: event.type,
         elapsedMs: Math.round(event.elapsedMs),
-        ...(error !== undefined ? { error } : {}),
+        ...(failure
+          ? {
+              error: failure.message,
+              ...(failure.code ? { code: failure.code } : {}),
+              ...(failure.hint ? { hint: failure.hint } : {}),
+            }
+          : {}),
         ...(event.type === 'retrying' ? { attempt: event.attempt } : {}),
       }),
     );

@@ -1,6 +1,8 @@
+import { summarizeThrown } from '../../core/error-family.ts';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
+import { hintLine } from './error-output.ts';
 import { ACTION_SYMBOL, describeResource, formatSeconds, formatSummary, isActionable } from './format.ts';
 import type { ProgressSink } from './progress.ts';
 
@@ -60,6 +62,8 @@ export class LineProgress implements ProgressSink {
   abort(): void {}
 }
 
+/** The error's message and, under it, its hint; indented under the event's line. */
 function message(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n').join('\n      ');
+  const { message, hint } = summarizeThrown(error);
+  return `${message}${hintLine(hint)}`.split('\n').join('\n      ');
 }

@@ -1,6 +1,7 @@
 import { createLogUpdate } from 'log-update';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
+import { hintLine } from './error-output.ts';
 import { ACTION_SYMBOL, formatSeconds, isActionable } from './format.ts';
 import { LineProgress } from './line-progress.ts';
 import type { ProgressSink } from './progress.ts';
@@ -100,7 +101,7 @@ export class LiveProgress implements ProgressSink {
   finish(report: DeployReport, wallMs: number): void {
     this.stop();
     for (const r of report.resources.filter((x) => x.status === 'failed'))
-      this.out(`  ✖ ${r.path}: ${r.error ?? 'failed'}`);
+      this.out(`  ✖ ${r.path}: ${r.error ?? 'failed'}${hintLine(r.hint, '      ')}`);
     this.lines.finish(report, wallMs);
   }
 

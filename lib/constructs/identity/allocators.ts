@@ -1,4 +1,5 @@
-import { cidrSize, formatIpv4, type Ipv4Cidr, nthAddress } from './ipv4.ts';
+import { SynthError } from '../../core/errors.ts';
+import { cidrSize, formatCidr, formatIpv4, type Ipv4Cidr, nthAddress } from './ipv4.ts';
 import { stableHash, stableSlot } from './stable-hash.ts';
 
 /** Proxmox's own OUI: the GUI gives new NICs addresses in BC:24:11. */
@@ -28,7 +29,12 @@ export function hostRange(cidr: Ipv4Cidr, reserved = 10): HostRange {
 /** An address in `cidr` derived from `seed`, never in the reserved low range. */
 export function addressFromSeed(cidr: Ipv4Cidr, seed: string, reserved = 10): string {
   const { first, last } = hostRange(cidr, reserved);
-  if (last < first) throw new Error(`the block is too small to allocate addresses from`);
+  if (last < first)
+    throw new SynthError(
+      'SYNTH_OUT_OF_RANGE',
+      `${formatCidr(cidr)} is too small to allocate addresses from (the lowest ${reserved} are reserved)`,
+      'use a larger block, or give the address explicitly',
+    );
   return formatIpv4(nthAddress(cidr, first + stableSlot(`ip:${seed}`, last - first + 1)));
 }
 

@@ -1,7 +1,10 @@
+import { SynthError } from '../../core/errors.ts';
+
 /**
  * IPv4 addresses and CIDR blocks as plain numbers: enough arithmetic for
  * subnet plans, address allocation and overlap checks, with errors that name
- * the bad input.
+ * the bad input. They know no construct: their SynthErrors are unscoped, and
+ * the construct calling them rethrows them with its path (`inConstruct`).
  */
 export interface Ipv4Cidr {
   /** The network address (host bits cleared). */
@@ -14,9 +17,10 @@ const OCTETS = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 export function parseIpv4(text: string): number {
   const m = OCTETS.exec(text.trim());
-  if (!m) throw new Error(`'${text}' is not an IPv4 address (expected a.b.c.d)`);
+  if (!m) throw invalidAddress(`'${text}' is not an IPv4 address (expected a.b.c.d)`);
   const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) throw new Error(`'${text}' is not an IPv4 address (an octet is above 255)`);
+  if (parts.some((p) => p > 255))
+    throw invalidAddress(`'${text}' is not an IPv4 address (an octet is above 255)`);
   return (((parts[0]! << 24) >>> 0) + (parts[1]! << 16) + (parts[2]! << 8) + parts[3]!) >>> 0;
 }
 
@@ -32,14 +36,17 @@ function mask(prefix: number): number {
 export function parseCidr(text: string): Ipv4Cidr {
   const [addr, len, extra] = text.trim().split('/');
   if (addr === undefined || len === undefined || extra !== undefined || !/^\d{1,2}$/.test(len)) {
-    throw new Error(`'${text}' is not a CIDR block (expected a.b.c.d/n)`);
+    throw invalidAddress(`'${text}' is not a CIDR block (expected a.b.c.d/n)`);
   }
   const prefix = Number(len);
-  if (prefix > 32) throw new Error(`'${text}': the prefix length must be 0..32`);
+  if (prefix > 32) throw invalidAddress(`'${text}': the prefix length must be 0..32`);
   const address = parseIpv4(addr);
   const network = (address & mask(prefix)) >>> 0;
   if (network !== address) {
-    throw new Error(`'${text}' has host bits set; the network is ${formatIpv4(network)}/${prefix}`);
+    throw invalidAddress(
+      `'${text}' has host bits set; the network is ${formatIpv4(network)}/${prefix}`,
+      `write the network address, ${formatIpv4(network)}/${prefix}`,
+    );
   }
   return { network, prefix };
 }
@@ -48,7 +55,7 @@ export function parseCidr(text: string): Ipv4Cidr {
 export function parseInterfaceAddress(text: string): { address: number; cidr: Ipv4Cidr } {
   const [addr, len] = text.trim().split('/');
   if (addr === undefined || len === undefined || !/^\d{1,2}$/.test(len) || Number(len) > 32) {
-    throw new Error(`'${text}' is not an interface address (expected a.b.c.d/n)`);
+    throw invalidAddress(`'${text}' is not an interface address (expected a.b.c.d/n)`);
   }
   const address = parseIpv4(addr);
   const prefix = Number(len);
@@ -73,11 +80,19 @@ export function cidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
 
 /** The `n`-th address of a block (0 is the network address). */
 export function nthAddress(cidr: Ipv4Cidr, n: number): number {
-  if (n < 0 || n >= cidrSize(cidr)) throw new Error(`${formatCidr(cidr)} has no address number ${n}`);
+  if (n < 0 || n >= cidrSize(cidr))
+    throw new SynthError('SYNTH_OUT_OF_RANGE', `${formatCidr(cidr)} has no address number ${n}`);
   return (cidr.network + n) >>> 0;
 }
 
 /** Dotted netmask, as pfSense and Windows want it next to an address. */
 export function netmask(prefix: number): string {
   return formatIpv4(mask(prefix));
+}
+
+function invalidAddress(
+  message: string,
+  hint = 'write an IPv4 address as a.b.c.d, a block as a.b.c.d/n',
+): SynthError {
+  return new SynthError('SYNTH_INVALID_ADDRESS', message, hint);
 }

@@ -107,7 +107,9 @@ async function keepingSecret<T>(secret: string | undefined, call: () => Promise<
   } catch (e) {
     if (!secret || !(e instanceof Error) || !e.message.includes(secret)) throw e;
     const message = e.message.split(secret).join('(secret)');
-    throw e instanceof PvecdkError ? new PvecdkError(e.code, message) : new Error(message);
+    throw e instanceof PvecdkError
+      ? new PvecdkError(e.code, message, e.hint?.split(secret).join('(secret)'))
+      : new Error(message);
   }
 }
 

@@ -1,4 +1,5 @@
 import { type PveMajor, unknownPrivileges } from '../../pve/privileges.ts';
+import { BUG_HINT, EngineError } from '../engine-errors.ts';
 import type { RequiredPrivileges } from './required-privileges.ts';
 
 /**
@@ -74,8 +75,10 @@ export function bootstrapGrant(required: RequiredPrivileges, options: BootstrapO
     required.major,
   );
   if (unknown.length)
-    throw new Error(
+    throw new EngineError(
+      'ENGINE_INTERNAL',
       `Proxmox VE ${required.major} has no privilege ${unknown.join(', ')}; pvecdk asked for it by mistake`,
+      BUG_HINT,
     );
 
   const byPath = new Map<string, { privileges: Set<string>; neededFor: Set<string> }>();

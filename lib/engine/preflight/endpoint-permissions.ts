@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { PveMajor } from '../../pve/privileges.ts';
+import { BUG_HINT, EngineError } from '../engine-errors.ts';
 
 /** One privilege on one ACL path. */
 export interface PrivilegeOnPath {
@@ -127,7 +128,7 @@ function evaluate(
       const path = fillPath(pathTemplate, params);
       if (major === 9 && privileges.includes('VM.Monitor')) {
         const instead = PVE9_INSTEAD_OF_VM_MONITOR.find(([re]) => re.test(template))?.[1];
-        if (!instead) throw new Error(`no PVE 9 privilege known for ${method} ${template}`);
+        if (!instead) throw internal(`no PVE 9 privilege known for ${method} ${template}`);
         return [anyOf(path, instead)];
       }
       return options.any
@@ -147,7 +148,7 @@ function evaluate(
     case 'perm-modify':
       return [{ path: fillPath(String(rest[0]), params), privilege: 'Permissions.Modify', orElse: [] }];
     default:
-      throw new Error(`unknown permission check '${String(kind)}' of ${method} ${template}`);
+      throw internal(`unknown permission check '${String(kind)}' of ${method} ${template}`);
   }
 }
 
@@ -165,10 +166,15 @@ export function callRequirements(
 ): Requirement[] {
   const all = schemaChecks();
   const key = `${method} ${template}`;
-  if (!all.has(key)) throw new Error(`${key} is not in the Proxmox VE API schema`);
+  if (!all.has(key)) throw internal(`${key} is not in the Proxmox VE API schema`);
   const check = all.get(key);
   if (!check) return [];
   const result = evaluate(check, params, method, template, major);
-  if (!result) throw new Error(`${key}: no privilege grant satisfies its check with these parameters`);
+  if (!result) throw internal(`${key}: no privilege grant satisfies its check with these parameters`);
   return result;
+}
+
+/** What the preflight asks of the schema is pvecdk's own code: a miss is a bug, not the user's mistake. */
+function internal(message: string): EngineError {
+  return new EngineError('ENGINE_INTERNAL', message, BUG_HINT);
 }

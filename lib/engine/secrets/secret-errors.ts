@@ -1,4 +1,4 @@
-import { PvecdkError } from '../../core/errors.ts';
+import { defineErrorFamily } from '../../core/error-family.ts';
 
 /** Errors resolving secret references at deploy. */
 export const SECRET_ERROR_CODES = {
@@ -6,13 +6,10 @@ export const SECRET_ERROR_CODES = {
   SECRET_FILE_UNREADABLE: 'a secret references a file that cannot be read or is empty',
   SECRET_UNKNOWN_GENERATOR: 'no generator knows how to make a generated secret of this name',
   SECRET_STORE_CORRUPT: 'the local secret store cannot be read',
+  SECRET_NOT_KEPT:
+    'a value received from Proxmox (a new API token secret) cannot be kept: it is empty, or not named as a received value',
 } as const;
 
 export type SecretErrorCode = keyof typeof SECRET_ERROR_CODES;
 
-export class SecretError extends PvecdkError {
-  constructor(code: SecretErrorCode, message: string, hint?: string) {
-    super(code, message, hint);
-    this.name = 'SecretError';
-  }
-}
+export class SecretError extends defineErrorFamily('Secrets', SECRET_ERROR_CODES) {}

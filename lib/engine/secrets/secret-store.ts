@@ -174,8 +174,17 @@ export class SecretStore {
   remember(name: string, value: string): void {
     // Only under the prefix `generate` refuses to invent: a lost value must fail, not change.
     if (!name.startsWith(RECEIVED_PREFIX))
-      throw new Error(`secret '${name}': remembered secrets are named ${RECEIVED_PREFIX}...`);
-    if (!value) throw new Error(`secret '${name}': refusing to remember an empty value`);
+      throw new SecretError(
+        'SECRET_NOT_KEPT',
+        `secret '${name}': remembered secrets are named ${RECEIVED_PREFIX}...`,
+        'this is a bug in pvecdk; please report it with the output of --debug',
+      );
+    if (!value)
+      throw new SecretError(
+        'SECRET_NOT_KEPT',
+        `secret '${name}': refusing to remember an empty value`,
+        'Proxmox answered an empty secret; delete the object (e.g. the API token) in Proxmox and deploy again',
+      );
     this.values = { ...this.values, [name]: value };
     this.save();
   }

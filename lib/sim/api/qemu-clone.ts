@@ -107,6 +107,7 @@ export const qemuCloneHandlers: HandlerTable = [
           if (overLimit) {
             delete ctx.state.vms[newid];
             ctx.changed();
+            // Proxmox's `die` in the worker: the task runner turns it into the task's exit status.
             throw new Error(`can't lock file '/var/lock/pve-manager/pve-storage-${store}' - got timeout`);
           }
           ctx.changed();

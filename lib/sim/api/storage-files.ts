@@ -172,6 +172,7 @@ export const storageFileHandlers: HandlerTable = [
           const got = received.hashes[String(algorithm)] ?? '';
           if (got.toLowerCase() !== String(checksum).toLowerCase()) {
             log.push('calculating checksum...');
+            // Proxmox's `die` in the worker: the task runner turns it into the task's exit status.
             throw new Error(`checksum mismatch: got '${got}' != expect '${String(checksum)}'`);
           }
           log.push('calculating checksum...OK, checksum verified');

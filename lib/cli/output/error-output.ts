@@ -1,0 +1,65 @@
+import { PvecdkError, summarizeThrown } from '../../core/error-family.ts';
+import { ConstructError } from '../../core/errors.ts';
+import { formatIssue, ValidationError, type ValidationIssue } from '../../core/validation.ts';
+import { StackFileError } from '../errors.ts';
+
+/**
+ * How the CLI shows an error. Errors keep message, code and hint apart; this
+ * is the one place where they are put together: the hint on its own line
+ * under the message, each validation issue with its own hint.
+ */
+export function formatError(e: unknown, debug: boolean): string {
+  if (e instanceof PvecdkError) {
+    const issues = issuesOf(e);
+    const body = issues
+      ? [e.message.split('\n')[0]!, ...issues.map(formatIssueWithHint)].join('\n')
+      : e.message;
+    return `error ${e.code}: ${body}${hintLine(e.hint)}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
+  }
+  const { message } = summarizeThrown(e);
+  const stack = e instanceof Error ? e.stack : undefined;
+  return `internal error: ${message}\n  this is a bug in pvecdk; please report it with the output of --debug${
+    debug && stack ? `\n\n${stack}` : ''
+  }`;
+}
+
+/**
+ * 2 for a coded error (the user's to fix), 1 for anything else: a failure
+ * while running, or a bug (no code, or a code ending in `_INTERNAL`).
+ */
+export function exitCodeOf(e: unknown): 1 | 2 {
+  return e instanceof PvecdkError && !e.code.endsWith('_INTERNAL') ? 2 : 1;
+}
+
+/** `--json`: the error as one JSON object, code, message and hint as separate fields. */
+export function errorAsJson(e: unknown): Record<string, unknown> {
+  if (!(e instanceof PvecdkError))
+    return { type: 'error', internal: true, message: summarizeThrown(e).message };
+  const located = e instanceof StackFileError ? e : undefined;
+  const constructPath = located?.constructPath ?? (e instanceof ConstructError ? e.constructPath : undefined);
+  const issues = issuesOf(e);
+  return {
+    type: 'error',
+    code: e.code,
+    message: e.message,
+    ...(e.hint ? { hint: e.hint } : {}),
+    ...(constructPath !== undefined ? { constructPath } : {}),
+    ...(located?.location ? { location: located.location } : {}),
+    ...(issues ? { issues } : {}),
+  };
+}
+
+/** `  hint: ...` under a message (lines of a long hint indented alike), or nothing. */
+export function hintLine(hint: string | undefined, indent = '  '): string {
+  return hint ? `\n${indent}hint: ${hint.split('\n').join(`\n${indent}      `)}` : '';
+}
+
+function formatIssueWithHint(issue: ValidationIssue): string {
+  return `${formatIssue(issue)}${hintLine(issue.hint, '      ')}`;
+}
+
+/** The issues of a validation error, thrown as is or wrapped with its place in a stack file. */
+function issuesOf(e: PvecdkError): readonly ValidationIssue[] | undefined {
+  const inner = e instanceof StackFileError ? e.cause : e;
+  return inner instanceof ValidationError ? inner.issues : undefined;
+}

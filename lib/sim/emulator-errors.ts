@@ -1,0 +1,16 @@
+import { defineErrorFamily } from '../core/error-family.ts';
+
+/**
+ * Errors of the emulator as a program (`pvecdk sim`): what its operator must
+ * fix. What the emulated Proxmox answers its clients is not here: that is
+ * Proxmox's own error text, in HTTP answers and task logs (see sim-error.ts).
+ */
+export const EMULATOR_ERROR_CODES = {
+  EMULATOR_USAGE:
+    'an option of pvecdk sim is invalid (a number below its minimum, a fault plan that is not JSON)',
+  EMULATOR_STATE: "the emulator's saved state has a version this emulator cannot read",
+} as const;
+
+export type EmulatorErrorCode = keyof typeof EMULATOR_ERROR_CODES;
+
+export class EmulatorError extends defineErrorFamily('Emulator', EMULATOR_ERROR_CODES) {}

@@ -1,0 +1,83 @@
+import { Construct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { inConstruct } from '../../lib/constructs/errors.ts';
+import { parseCidr } from '../../lib/constructs/identity/ipv4.ts';
+import { Customer } from '../../lib/constructs/index.ts';
+import { ConstructError, SynthError } from '../../lib/core/errors.ts';
+import { psQuote } from '../../lib/render/powershell.ts';
+import { testPlatform } from './fixtures.ts';
+
+/** What `run` throws, or undefined. */
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('construct errors', () => {
+  const { platform } = testPlatform();
+  const scope = new Construct(platform, 'Scope');
+
+  it('GIVEN an unscoped synthesis error from a helper WHEN run in a construct THEN it is rethrown with the construct path, its code, hint and cause', () => {
+    const e = thrown(() => inConstruct(scope, () => parseCidr('10.20.1.0/16')));
+    expect(e).toBeInstanceOf(ConstructError);
+    expect(e).toMatchObject({
+      code: 'SYNTH_INVALID_ADDRESS',
+      constructPath: 'platform/Scope',
+      message: "platform/Scope: '10.20.1.0/16' has host bits set; the network is 10.20.0.0/16",
+      hint: 'write the network address, 10.20.0.0/16',
+    });
+    expect((e as Error).cause).toBeInstanceOf(SynthError);
+  });
+
+  it('GIVEN a renderer refusing a value WHEN run in a construct THEN it becomes SYNTH_INVALID_PROPS with the path, the renderer code kept in the cause', () => {
+    const e = thrown(() => inConstruct(scope, () => psQuote('a\nb')));
+    expect(e).toMatchObject({ code: 'SYNTH_INVALID_PROPS', constructPath: 'platform/Scope' });
+    expect((e as Error).cause).toMatchObject({ code: 'RENDER_INVALID_INPUT' });
+  });
+
+  it('GIVEN an error already scoped, or one without a code WHEN run in a construct THEN it goes through unchanged', () => {
+    const scoped = new ConstructError('other/Path', 'SYNTH_CONFLICT', 'taken');
+    expect(
+      thrown(() =>
+        inConstruct(scope, () => {
+          throw scoped;
+        }),
+      ),
+    ).toBe(scoped);
+    const plain = new TypeError('a bug');
+    expect(
+      thrown(() =>
+        inConstruct(scope, () => {
+          throw plain;
+        }),
+      ),
+    ).toBe(plain);
+  });
+
+  it('GIVEN a customer number beyond the VM id blocks WHEN the customer is created THEN SYNTH_OUT_OF_RANGE names the customer', () => {
+    const e = thrown(
+      () => new Customer(platform, 'acme', { number: 81, servers: [{ name: 'acme-main' }], users: [] }),
+    );
+    expect(e).toMatchObject({
+      code: 'SYNTH_OUT_OF_RANGE',
+      constructPath: 'acme',
+      message: 'acme: customer number 81 is outside 1..80 (the cluster has 80 customer VM id blocks)',
+    });
+  });
+
+  it('GIVEN a server on a node the cluster lacks WHEN the customer is created THEN SYNTH_UNKNOWN_NAME names the VM construct and the nodes', () => {
+    const { platform: other } = testPlatform();
+    const e = thrown(
+      () =>
+        new Customer(other, 'acme', { number: 1, servers: [{ name: 'acme-main', node: 'pve9' }], users: [] }),
+    );
+    expect(e).toMatchObject({
+      code: 'SYNTH_UNKNOWN_NAME',
+      message: "acme/acme-main/Guest: node: 'pve9' is not one of the cluster's nodes (pve1, pve2)",
+    });
+  });
+});
