@@ -1,5 +1,5 @@
-export * from './capture.ts';
-export * from './match.ts';
-export * from './match-result.ts';
-export * from './matcher.ts';
-export * from './template.ts';
+export { Capture } from './capture.ts';
+export { Match } from './match.ts';
+export type { MatchFailure, MatchResult } from './match-result.ts';
+export type { Matcher } from './matcher.ts';
+export { Template, TemplateAssertionError } from './template.ts';

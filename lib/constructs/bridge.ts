@@ -4,7 +4,7 @@ import { ConstructError } from '../core/errors.ts';
 import { Roles } from '../core/roles.ts';
 import { VirtualEnvironmentNetworkLinuxBridge } from '../resources/index.ts';
 import type { Cluster } from './cluster.ts';
-import { checked, inConstruct, parseProps } from './errors.ts';
+import { checked, inConstruct, parseProps } from './private/errors.ts';
 import {
   cidrsOverlap,
   formatCidr,
@@ -12,8 +12,8 @@ import {
   parseCidr,
   parseInterfaceAddress,
   parseIpv4,
-} from './identity/ipv4.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+} from './private/identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 export type BridgeRole = 'wan' | 'lan' | 'dmz';
 

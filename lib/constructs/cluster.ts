@@ -1,12 +1,12 @@
 import { Construct, type IConstruct } from 'constructs';
 import { z } from 'zod';
 import { ConstructError, SynthError } from '../core/errors.ts';
-import { zSecret } from '../core/schema.ts';
+import { zSecret } from '../core/private/schema.ts';
 import type { SecretValue } from '../core/secret.ts';
-import { parseProps } from './errors.ts';
-import { vmIdFromSeed } from './identity/allocators.ts';
-import { IdentityRegistry } from './identity/identity-registry.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+import { parseProps } from './private/errors.ts';
+import { vmIdFromSeed } from './private/identity/allocators.ts';
+import { IdentityRegistry } from './private/identity/identity-registry.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /** The VM templates every platform guest is cloned from, by VM id (each at least 100). */
 export interface TemplateCatalogue {

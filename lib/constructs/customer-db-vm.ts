@@ -8,10 +8,10 @@ import { GuestCommand } from '../resources/guest/guest-command.ts';
 import { BackupJob, VirtualEnvironmentHaresource } from '../resources/index.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
-import { inConstruct, parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
-import { cidrContains, formatCidr, formatIpv4, netmask, parseIpv4 } from './identity/ipv4.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+import { inConstruct, parseProps } from './private/errors.ts';
+import { cidrContains, formatCidr, formatIpv4, netmask, parseIpv4 } from './private/identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /** 4D Server's ports: SQL 19812, application 19813, DB4D 19814, debugger 19815. */
 export const FOUR_D_PORTS = { first: 19812, last: 19815 } as const;

@@ -4,11 +4,11 @@ import { ConstructError, SynthError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
 import { VirtualEnvironmentPool } from '../resources/index.ts';
 import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
-import { inConstruct, parseProps } from './errors.ts';
-import { addressFromSeed, vmIdFromSeed } from './identity/allocators.ts';
-import { formatCidr, type Ipv4Cidr } from './identity/ipv4.ts';
 import type { Platform } from './platform.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+import { inConstruct, parseProps } from './private/errors.ts';
+import { addressFromSeed, vmIdFromSeed } from './private/identity/allocators.ts';
+import { formatCidr, type Ipv4Cidr } from './private/identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /**
  * A 4D server of the customer: the CustomerDbVm settings a customer chooses,

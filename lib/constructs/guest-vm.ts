@@ -12,7 +12,7 @@ import {
   VirtualEnvironmentVm,
 } from '../resources/index.ts';
 import type { Cluster } from './cluster.ts';
-import { macFromSeed } from './identity/allocators.ts';
+import { macFromSeed } from './private/identity/allocators.ts';
 
 type GuestDialect = GuestTarget['dialect'];
 

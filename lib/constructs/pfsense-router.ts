@@ -7,10 +7,17 @@ import type { GuestTarget } from '../resources/generated/guest-target.ts';
 import { PfsenseConfig } from '../resources/guest/pfsense-config.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
-import { checked, inConstruct, parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
-import { cidrContains, formatCidr, formatIpv4, parseInterfaceAddress, parseIpv4 } from './identity/ipv4.ts';
-import { renderRouterConfig } from './router-config-render.ts';
+import { checked, inConstruct, parseProps } from './private/errors.ts';
+import {
+  cidrContains,
+  formatCidr,
+  formatIpv4,
+  parseInterfaceAddress,
+  parseIpv4,
+} from './private/identity/ipv4.ts';
+import { renderRouterConfig } from './private/router-config-render.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 import {
   PFSENSE_INTERFACE,
   type RouterAlias,
@@ -20,7 +27,6 @@ import {
   type RouterRule,
   RouterRuleSchema,
 } from './router-rule.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
 
 export interface PfSenseRouterProps {
   /** The cluster the router VM runs on (cloned from its `templates.pfsense`). */

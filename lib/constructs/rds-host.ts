@@ -11,12 +11,12 @@ import { RdsUser } from '../resources/guest/rds-user.ts';
 import type { Bridge } from './bridge.ts';
 import type { Cluster } from './cluster.ts';
 import { FOUR_D_PORTS } from './customer-db-vm.ts';
-import { inConstruct, parseProps } from './errors.ts';
 import { GuestVm } from './guest-vm.ts';
-import { addressFromSeed } from './identity/allocators.ts';
-import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+import { inConstruct, parseProps } from './private/errors.ts';
+import { addressFromSeed } from './private/identity/allocators.ts';
+import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './private/identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 import type { VpnAccess } from './vpn-access.ts';
 
 export interface RdsHostProps {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /** Where a router rule applies: the three bridges and the VPN tunnels. */
 export type RouterInterface = 'wan' | 'lan' | 'dmz' | 'openvpn' | 'wireguard';

@@ -11,11 +11,11 @@ import {
   renderWireGuardTunnel,
 } from '../render/index.ts';
 import { VpnUser } from '../resources/guest/vpn-user.ts';
-import { checked, inConstruct, parseProps } from './errors.ts';
-import { addressFromSeed } from './identity/allocators.ts';
-import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './identity/ipv4.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
-import type { NoSchemaDrift, SchemaDrift } from './schema-drift.ts';
+import { checked, inConstruct, parseProps } from './private/errors.ts';
+import { addressFromSeed } from './private/identity/allocators.ts';
+import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './private/identity/ipv4.ts';
+import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 export interface VpnAccessProps {
   /** The pfSense router the VPN server runs on. */

@@ -38,7 +38,9 @@ export interface ResourceProps {
 
 /** A problem with a resource's props, in the user's (camelCase) terms. */
 export interface PropertyIssue {
+  /** What is wrong, starting with the prop (`cpu.cores: ...`). */
   readonly message: string;
+  /** What to do about it. */
   readonly hint: string;
 }
 
@@ -97,7 +99,15 @@ export class Resource extends Construct {
   }
 
   /** Mark this resource as a critical guest change (snapshot before, rollback on failure). */
-  markCritical(options: { snapshotRetention?: number } = {}): void {
+  markCritical(
+    options: {
+      /**
+       * Snapshots of the guest to keep after a critical change.
+       * @default the retention already set, else the engine's (5)
+       */
+      snapshotRetention?: number;
+    } = {},
+  ): void {
     this.criticalFlag = true;
     if (options.snapshotRetention !== undefined) this.retention = options.snapshotRetention;
   }

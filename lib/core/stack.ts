@@ -1,6 +1,6 @@
 import { Construct, type IConstruct } from 'constructs';
 import { SynthError } from './errors.ts';
-import { logicalIdFromPath } from './logical-id.ts';
+import { logicalIdFromPath } from './private/logical-id.ts';
 import type { Resource } from './resource.ts';
 
 const STACK_SYMBOL = Symbol.for('pvecdk.Stack');

@@ -4,11 +4,12 @@ import type { IConstruct } from 'constructs';
 import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from '../contract/plan.ts';
 import { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
 import { invokeAspects } from './aspects.ts';
-import { writeFileAtomic } from './atomic-file.ts';
 import { Output } from './output.ts';
-import { resolveValue } from './resolve.ts';
+import { writeFileAtomic } from './private/atomic-file.ts';
+import { findCycles } from './private/dag.ts';
+import { resolveValue } from './private/resolve.ts';
+import { stableStringify } from './private/stable-json.ts';
 import { Resource } from './resource.ts';
-import { stableStringify } from './stable-json.ts';
 import { Stack } from './stack.ts';
 import { collectTreeIssues, ValidationError, type ValidationIssue } from './validation.ts';
 
@@ -160,26 +161,14 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
 }
 
 function findStackCycles(stacks: readonly Stack[]): ValidationIssue[] {
-  const state = new Map<Stack, 'visiting' | 'done'>();
-  const issues: ValidationIssue[] = [];
-  const visit = (s: Stack, trail: Stack[]): void => {
-    if (state.get(s) === 'done') return;
-    if (state.get(s) === 'visiting') {
-      const cycle = [...trail.slice(trail.indexOf(s)), s].map((x) => x.stackName).join(' → ');
-      issues.push({
-        path: s.node.path,
-        message: `stacks depend on each other in a cycle: ${cycle}`,
-        hint: 'move the shared resources into one stack that both depend on',
-        rule: 'SYNTH_STACK_CYCLE',
-      });
-      return;
-    }
-    state.set(s, 'visiting');
-    for (const d of s.dependencies) visit(d, [...trail, s]);
-    state.set(s, 'done');
-  };
-  for (const s of stacks) visit(s, []);
-  return issues;
+  const byName = new Map(stacks.map((s) => [s.stackName, s]));
+  const nodes = stacks.map((s) => ({ id: s.stackName, dependsOn: s.dependencies.map((d) => d.stackName) }));
+  return findCycles(nodes).map((cycle) => ({
+    path: byName.get(cycle[0]!)!.node.path,
+    message: `stacks depend on each other in a cycle: ${cycle.join(' → ')}`,
+    hint: 'move the shared resources into one stack that both depend on',
+    rule: 'SYNTH_STACK_CYCLE',
+  }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { PLAN_VERSION, type Plan } from '../contract/plan.ts';
-import { dependencyOrder } from '../core/dag.ts';
+import { dependencyOrder } from '../core/private/dag.ts';
 import type { PveApi } from '../pve/api/pve-api.ts';
 import type { ClusterResource } from '../pve/api/schemas.ts';
 import type { CriticalStep, CriticalStepDetail } from './critical-change.ts';
@@ -44,7 +44,7 @@ export interface DeployOptions {
   /** Break a lock left by a deploy that died elsewhere. */
   readonly forceUnlock?: boolean;
   /** Called once a stack's changes are known, before its first write: every resource with its action. */
-  readonly onPlan?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
+  readonly onChanges?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
   /** Things the operator should know that do not stop the deploy (a stale lock taken over). */
   readonly onWarning?: (message: string) => void;
@@ -125,8 +125,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   };
   // Changes are shown (and confirmed) one stack at a time, even when stacks run side by side.
   let shown: Promise<void> = Promise.resolve();
-  const onPlan = (stack: string, resources: readonly ResourceReport[]) => {
-    const next = shown.then(() => options.onPlan?.(stack, resources));
+  const onChanges = (stack: string, resources: readonly ResourceReport[]) => {
+    const next = shown.then(() => options.onChanges?.(stack, resources));
     shown = next.catch(() => undefined);
     return next;
   };
@@ -172,7 +172,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         retry: options.retry ?? { attempts: 3, baseMs: 2000, maxMs: 15000 },
         knownInventory: known,
         checkPermissions,
-        onPlan,
+        onChanges,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.onCriticalStep ? { onCriticalStep: options.onCriticalStep } : {}),
       });

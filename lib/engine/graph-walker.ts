@@ -1,4 +1,4 @@
-import { findCycles, missingDependencies, reversed } from '../core/dag.ts';
+import { findCycles, missingDependencies, reversed } from '../core/private/dag.ts';
 import { BUG_HINT, EngineError } from './engine-errors.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { type Manifest, ManifestSchema, type Plan, PlanSchema } from '../contract/plan.ts';
+import { dependencyOrder, findCycles } from '../core/private/dag.ts';
 import { PlanError } from './plan-errors.ts';
 
 /** A synthesized assembly as the engine reads it from disk. */
@@ -78,29 +79,16 @@ export function loadAssembly(outdir: string): LoadedAssembly {
  * order: a stack comes after everything it depends on, ties by name.
  */
 export function deploymentOrder(assembly: LoadedAssembly, targets: readonly string[]): string[] {
-  const order: string[] = [];
-  const visiting = new Set<string>();
-  const visit = (name: string, trail: readonly string[]): void => {
-    if (order.includes(name)) return;
-    const plan = assembly.plans.get(name);
-    if (!plan) {
+  for (const name of targets)
+    if (!assembly.plans.has(name))
       throw new PlanError(
         'PLAN_MISSING',
         `stack ${name} is not in ${assembly.outdir}/manifest.json`,
         'synthesize the stack file that defines it',
       );
-    }
-    if (visiting.has(name)) {
-      throw new PlanError(
-        'PLAN_INVALID',
-        `stacks depend on each other in a cycle: ${[...trail, name].join(' → ')}`,
-      );
-    }
-    visiting.add(name);
-    for (const dep of [...plan.dependsOn].sort()) visit(dep, [...trail, name]);
-    visiting.delete(name);
-    order.push(name);
-  };
-  for (const t of [...targets].sort()) visit(t, []);
-  return order;
+  const nodes = [...assembly.plans.values()].map((p) => ({ id: p.stack, dependsOn: p.dependsOn }));
+  const cycle = findCycles(nodes)[0];
+  if (cycle)
+    throw new PlanError('PLAN_INVALID', `stacks depend on each other in a cycle: ${cycle.join(' → ')}`);
+  return dependencyOrder(nodes, targets);
 }

@@ -36,7 +36,7 @@ export interface StackRun {
   readonly knownInventory: readonly ClusterResource[] | undefined;
   /** Checks, once per run, that the token holds what the run needs. */
   readonly checkPermissions: () => Promise<void>;
-  readonly onPlan: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
+  readonly onChanges: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
   readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
 }
@@ -101,7 +101,7 @@ export async function deployStack(
   const all = [...computed.reports.values()];
   // Only a stack that would change something costs the permission reads: a no-op re-deploy stays a few reads.
   if (all.some((r) => r.action !== 'no-op' && r.action !== 'pending')) await run.checkPermissions();
-  await run.onPlan(stack, all);
+  await run.onChanges(stack, all);
   const unwritten = { wrote: false, inventory: ctx.inventory };
   if (run.dryRun || computed.failures > 0) return { ok: computed.failures === 0, reports: all, ...unwritten };
   const lossy = all.filter((r) => r.destroysData);

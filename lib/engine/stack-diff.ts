@@ -1,5 +1,5 @@
 import type { Plan, PlanResource } from '../contract/plan.ts';
-import { dependencyOrder } from '../core/dag.ts';
+import { dependencyOrder } from '../core/private/dag.ts';
 import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
@@ -115,9 +115,7 @@ export async function diffStack(
         changes: [],
         destroysData: false,
         status: 'pending',
-        note: r.type.startsWith('pvecdk_')
-          ? 'guest resource: applied over SSH once guest handlers exist'
-          : 'no handler for this type yet',
+        note: 'no handler applies this type in this version: nothing is done for it, and it is never reported done',
       });
       continue;
     }

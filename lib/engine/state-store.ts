@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../core/atomic-file.ts';
+import { writeFileAtomic } from '../core/private/atomic-file.ts';
 import { EngineError } from './engine-errors.ts';
 
 export const ResourceStateSchema = z.strictObject({

@@ -2,7 +2,7 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
-import { writeFileAtomic } from '../core/atomic-file.ts';
+import { writeFileAtomic } from '../core/private/atomic-file.ts';
 
 export interface EmulatorCertificate {
   readonly key: string;

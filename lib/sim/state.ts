@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-file.ts';
+import { writeFileAtomic } from '../core/private/atomic-file.ts';
 import type { AclEntry } from './acl.ts';
 import { EmulatorError } from './emulator-errors.ts';
 

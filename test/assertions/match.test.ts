@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Capture, Match, matchLike } from '../../lib/assertions/index.ts';
+import { Capture, Match } from '../../lib/assertions/index.ts';
+import { matchLike } from '../../lib/assertions/match.ts';
 
 const nic = { bridge: 'vmbr1', model: 'virtio', firewall: true };
 const vm = {

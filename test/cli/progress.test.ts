@@ -52,7 +52,7 @@ describe('progress output', () => {
     const vm = resource('Vm', 'create');
     const pool = resource('Pool', 'create');
     const rules = resource('Rules', 'update');
-    view.plan('acme', [vm, pool, rules, resource('Same', 'no-op')]);
+    view.changes('acme', [vm, pool, rules, resource('Same', 'no-op')]);
     view.event('acme', { type: 'running', id: 'Pool', elapsedMs: 0 }, pool);
     view.event('acme', { type: 'done', id: 'Pool', elapsedMs: 400 }, pool);
     view.event('acme', { type: 'running', id: 'Vm', elapsedMs: 0 }, vm);
@@ -84,7 +84,7 @@ describe('progress output', () => {
     const term = fakeTerminal(8);
     const view = new LiveProgress(term.stream, () => undefined, 'Deployed');
     const many = Array.from({ length: 20 }, (_, i) => resource(`R${String(i).padStart(2, '0')}`, 'create'));
-    view.plan('acme', many);
+    view.changes('acme', many);
     view.event('acme', { type: 'running', id: 'R19', elapsedMs: 0 }, many[19]);
     view.abort();
     const last = term.writes.join('').split('Deploying').at(-1)!;
@@ -96,7 +96,7 @@ describe('progress output', () => {
     const out: string[] = [];
     const view = new LineProgress((l) => out.push(l), 'Deployed');
     const vm = resource('Vm', 'create');
-    view.plan('acme', [vm]);
+    view.changes('acme', [vm]);
     view.event('acme', { type: 'running', id: 'Vm', elapsedMs: 0 }, vm);
     view.event(
       'acme',
@@ -117,7 +117,7 @@ describe('progress output', () => {
     const out: string[] = [];
     const view = new JsonProgress((l) => out.push(l));
     const vm = resource('Vm', 'create');
-    view.plan('acme', [vm]);
+    view.changes('acme', [vm]);
     view.event('acme', { type: 'failed', id: 'Vm', elapsedMs: 12.4, error: new Error('no space') }, vm);
     const [plan, event] = out.map((l) => JSON.parse(l));
     expect(plan).toMatchObject({ type: 'plan', stack: 'acme', resources: [{ path: 'acme/Vm' }] });

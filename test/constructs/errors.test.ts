@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { inConstruct } from '../../lib/constructs/errors.ts';
-import { parseCidr } from '../../lib/constructs/identity/ipv4.ts';
 import { Customer } from '../../lib/constructs/index.ts';
+import { inConstruct } from '../../lib/constructs/private/errors.ts';
+import { parseCidr } from '../../lib/constructs/private/identity/ipv4.ts';
 import { ConstructError, SynthError } from '../../lib/core/errors.ts';
 import { psQuote } from '../../lib/render/powershell.ts';
 import { testPlatform } from './fixtures.ts';

@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { addressFromSeed, macFromSeed, vmIdFromSeed } from '../../lib/constructs/identity/allocators.ts';
-import { IdentityRegistry } from '../../lib/constructs/identity/identity-registry.ts';
+import {
+  addressFromSeed,
+  macFromSeed,
+  vmIdFromSeed,
+} from '../../lib/constructs/private/identity/allocators.ts';
+import { IdentityRegistry } from '../../lib/constructs/private/identity/identity-registry.ts';
 import {
   cidrContains,
   cidrsOverlap,
@@ -13,7 +17,7 @@ import {
   parseCidr,
   parseInterfaceAddress,
   parseIpv4,
-} from '../../lib/constructs/identity/ipv4.ts';
+} from '../../lib/constructs/private/identity/ipv4.ts';
 import { App, Stack } from '../../lib/core/index.ts';
 
 describe('ipv4', () => {

@@ -7,14 +7,9 @@ import { projectProgram, ROOT } from './ts-program.ts';
  * Files under lib/core and lib/constructs whose props are left to the rewrite
  * of the L1 resource layer and the plan contract (issue 10), which owns them.
  */
-const LEFT_TO_THE_PLAN_CONTRACT_REWRITE = ['lib/core/resource.ts', 'lib/core/plan.ts', 'lib/core/schema.ts'];
-
 const isConstructOrCoreFile = (fileName: string): boolean => {
   const path = relative(ROOT, fileName).split(sep).join('/');
-  return (
-    (path.startsWith('lib/constructs/') || path.startsWith('lib/core/')) &&
-    !LEFT_TO_THE_PLAN_CONTRACT_REWRITE.includes(path)
-  );
+  return path.startsWith('lib/constructs/') || path.startsWith('lib/core/');
 };
 
 describe('props documented where the user hovers', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { projectProgram, ROOT } from './ts-program.ts';
 
 /**
- * Compiles a snippet next to lib/constructs/schema-drift.ts (in memory only):
+ * Compiles a snippet next to lib/constructs/private/schema-drift.ts (in memory only):
  * each `type Case_<name>` line ties an interface to a schema; the test reads
  * which lines tsc rejects and what it says.
  */
@@ -46,7 +46,7 @@ type Case_listRetyped = NoSchemaDrift<SchemaDrift<Props, typeof ListRetyped, 'cl
 `;
 
 function errorsByCase(): Record<string, string> {
-  const file = join(ROOT, 'lib/constructs/__schema_drift_fixture__.ts');
+  const file = join(ROOT, 'lib/constructs/private/__schema_drift_fixture__.ts');
   const program = projectProgram([], { [file]: FIXTURE });
   const source = program.getSourceFile(file)!;
   const lines = FIXTURE.split('\n');

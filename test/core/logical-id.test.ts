@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { snakeCase } from '../../lib/contract/index.ts';
-import { App, logicalIdFromPath, Stack } from '../../lib/core/index.ts';
+import { App, Stack } from '../../lib/core/index.ts';
+import { logicalIdFromPath } from '../../lib/core/private/logical-id.ts';
 import { thing } from './test-contract.ts';
 
 describe('logical ids', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAssembly } from '../../lib/core/index.ts';
+import { writeAssembly } from '../../lib/core/synthesizer.ts';
 import { type DeployOptions, deployStacks } from '../../lib/engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../lib/engine/plan-loader.ts';
 import { startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAssembly } from '../../lib/core/index.ts';
+import { writeAssembly } from '../../lib/core/synthesizer.ts';
 import { deployStacks } from '../../lib/engine/deploy.ts';
 import { loadAssembly } from '../../lib/engine/plan-loader.ts';
 import { PveApi, PveClient } from '../../lib/pve/index.ts';

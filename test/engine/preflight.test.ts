@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan, PlanResource } from '../../lib/contract/index.ts';
-import { writeAssembly } from '../../lib/core/index.ts';
+import { writeAssembly } from '../../lib/core/synthesizer.ts';
 import { deployStacks } from '../../lib/engine/deploy.ts';
 import type { EngineError } from '../../lib/engine/engine-errors.ts';
 import { HANDLERS } from '../../lib/engine/handlers/index.ts';

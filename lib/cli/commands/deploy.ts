@@ -63,9 +63,9 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         dryRun: o.dryRun,
         allowDestroyData: o.allowDestroyData,
         forceUnlock: o.forceUnlock,
-        onPlan: async (stack, resources) => {
+        onChanges: async (stack, resources) => {
           await confirmDestructive(stack, resources, o.confirm, false);
-          progress?.plan(stack, resources);
+          progress?.changes(stack, resources);
         },
         onWarning: (message) => o.warn(message),
         onEvent: (stack, event, r) => progress?.event(stack, event, r),

@@ -44,9 +44,9 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
       concurrency: o.concurrency,
       allowDestroyData: o.allowDestroyData,
       forceUnlock: o.forceUnlock,
-      onPlan: async (stack, resources) => {
+      onChanges: async (stack, resources) => {
         if (resources.length) await confirmDestructive(stack, resources, o.confirm, true);
-        progress.plan(stack, resources);
+        progress.changes(stack, resources);
       },
       onWarning: (message) => o.warn(message),
       onEvent: (stack, event, r) => progress.event(stack, event, r),

@@ -12,7 +12,7 @@ import type { ProgressSink } from './progress.ts';
 export class JsonProgress implements ProgressSink {
   constructor(private readonly out: (line: string) => void) {}
 
-  plan(stack: string, resources: readonly ResourceReport[]): void {
+  changes(stack: string, resources: readonly ResourceReport[]): void {
     this.out(JSON.stringify({ type: 'plan', stack, resources }));
   }
 

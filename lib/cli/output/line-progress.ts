@@ -13,7 +13,7 @@ export class LineProgress implements ProgressSink {
     private readonly verb: 'Deployed' | 'Destroyed',
   ) {}
 
-  plan(stack: string, resources: readonly ResourceReport[]): void {
+  changes(stack: string, resources: readonly ResourceReport[]): void {
     const acting = resources.filter(isActionable);
     const unchanged = resources.filter((r) => r.status === 'unchanged').length;
     const pending = resources.filter((r) => r.status === 'pending').length;

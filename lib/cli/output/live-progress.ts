@@ -51,10 +51,10 @@ export class LiveProgress implements ProgressSink {
     this.timer.unref();
   }
 
-  plan(stack: string, resources: readonly ResourceReport[]): void {
+  changes(stack: string, resources: readonly ResourceReport[]): void {
     // The plan line goes above the live block, which is redrawn below it.
     this.render.clear();
-    this.lines.plan(stack, resources);
+    this.lines.changes(stack, resources);
     for (const r of resources.filter(isActionable))
       this.rows.set(`${stack}/${r.id}`, { stack, report: r, state: 'waiting' });
     this.draw();

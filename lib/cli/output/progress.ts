@@ -4,10 +4,10 @@ import type { WalkEvent } from '../../engine/graph-walker.ts';
 /**
  * Where a deploy or destroy reports as it goes: a live view on a terminal,
  * plain lines otherwise, NDJSON events with --json. The engine calls
- * `plan` once per stack before writing, then `event` per walker event.
+ * `changes` once per stack before writing, then `event` per walker event.
  */
 export interface ProgressSink {
-  plan(stack: string, resources: readonly ResourceReport[]): void;
+  changes(stack: string, resources: readonly ResourceReport[]): void;
   event(stack: string, event: WalkEvent, resource: ResourceReport | undefined): void;
   /** A step inside one resource's action (the snapshot around a critical change). */
   step(stack: string, path: string, text: string): void;

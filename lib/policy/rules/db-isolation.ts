@@ -1,6 +1,6 @@
 import { Reference } from '../../core/reference.ts';
-import { blockWithin, isAnySource } from '../addresses.ts';
 import type { PolicyFinding, PolicyRule } from '../policy-rule.ts';
+import { blockWithin, isAnySource } from '../private/addresses.ts';
 
 interface FirewallRuleData {
   type?: string;

@@ -1,5 +1,5 @@
 import type { PolicyFinding, PolicyRule } from '../policy-rule.ts';
-import { portSpecIncludes, protocolIncludesTcp } from '../ports.ts';
+import { portSpecIncludes, protocolIncludesTcp } from '../private/ports.ts';
 
 const RDP = 3389;
 

@@ -1,7 +1,7 @@
 import { Reference } from '../../core/reference.ts';
-import { blockWithin, isAnySource } from '../addresses.ts';
 import type { PolicyFinding, PolicyRule } from '../policy-rule.ts';
-import { portSpecIncludes } from '../ports.ts';
+import { blockWithin, isAnySource } from '../private/addresses.ts';
+import { portSpecIncludes } from '../private/ports.ts';
 
 interface FirewallRuleData {
   type?: string;

@@ -1,6 +1,7 @@
-export * from './guest-command.ts';
-export * from './guest-file.ts';
-export * from './pfsense-config.ts';
-export * from './rds-shortcut.ts';
-export * from './rds-user.ts';
-export * from './vpn-user.ts';
+export type { CriticalChangeOptions } from './critical-change-options.ts';
+export { GuestCommand } from './guest-command.ts';
+export { GuestFile } from './guest-file.ts';
+export { PfsenseConfig } from './pfsense-config.ts';
+export { RdsShortcut } from './rds-shortcut.ts';
+export { RdsUser } from './rds-user.ts';
+export { VpnUser } from './vpn-user.ts';

@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { Annotations } from '../../core/annotations.ts';
+import { Annotations } from '../../../core/annotations.ts';
 
 export type IdentityKind = 'vm_id' | 'mac_address' | 'ipv4_address' | 'vpn_address' | 'user_name';
 

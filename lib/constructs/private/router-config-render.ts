@@ -4,14 +4,14 @@ import {
   renderGateways,
   renderInterfaces,
   renderPortForwards,
-} from '../render/index.ts';
-import { parseInterfaceAddress } from './identity/ipv4.ts';
+} from '../../render/index.ts';
 import {
   PFSENSE_INTERFACE,
   type RouterAlias,
   type RouterPortForward,
   type RouterRule,
-} from './router-rule.ts';
+} from '../router-rule.ts';
+import { parseInterfaceAddress } from './identity/ipv4.ts';
 
 export interface RouterConfigInput {
   readonly hostname: string;

@@ -1,4 +1,4 @@
-import { SynthError } from '../../core/errors.ts';
+import { SynthError } from '../../../core/errors.ts';
 import { cidrSize, formatCidr, formatIpv4, type Ipv4Cidr, nthAddress } from './ipv4.ts';
 import { stableHash, stableSlot } from './stable-hash.ts';
 

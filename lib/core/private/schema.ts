@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Reference } from './reference.ts';
-import { SecretValue } from './secret.ts';
+import { Reference } from '../reference.ts';
+import { SecretValue } from '../secret.ts';
 
 /**
  * zod building blocks for resource props. Props are validated at synth (after

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
-import { ConstructError, PvecdkError, SynthError } from '../core/errors.ts';
+import { ConstructError, PvecdkError, SynthError } from '../../core/errors.ts';
 
 /**
  * Validates construct props with zod at construction, so a wrong value fails

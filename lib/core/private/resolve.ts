@@ -1,7 +1,7 @@
-import { Reference } from './reference.ts';
-import type { Resource } from './resource.ts';
-import { SecretValue } from './secret.ts';
-import type { Stack } from './stack.ts';
+import { Reference } from '../reference.ts';
+import type { Resource } from '../resource.ts';
+import { SecretValue } from '../secret.ts';
+import type { Stack } from '../stack.ts';
 
 /** What resolving one value found: the plan form, and what it depends on. */
 export interface Resolution {

@@ -1,4 +1,4 @@
-import { SynthError } from '../../core/errors.ts';
+import { SynthError } from '../../../core/errors.ts';
 
 /**
  * IPv4 addresses and CIDR blocks as plain numbers: enough arithmetic for
