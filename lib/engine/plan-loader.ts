@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { type Manifest, ManifestSchema, type Plan, PlanSchema } from '../contract/plan.ts';
+import { planTypeOf } from '../contract/registry.ts';
 import { dependencyOrder, findCycles } from '../core/private/dag.ts';
 import { PlanError } from './plan-errors.ts';
 
@@ -60,6 +61,7 @@ export function loadAssembly(outdir: string): LoadedAssembly {
         'run `pvecdk synth` again: the output folder mixes two synths',
       );
     }
+    checkResources(file, plan.data);
     for (const dep of plan.data.dependsOn) {
       if (!(dep in manifest.stacks)) {
         throw new PlanError(
@@ -72,6 +74,34 @@ export function loadAssembly(outdir: string): LoadedAssembly {
     plans.set(name, plan.data);
   }
   return { outdir, manifest, plans };
+}
+
+/**
+ * Every resource against its plan type's contract, as synthesis checked it:
+ * a plan from another version of pvecdk, or edited by hand, is refused here
+ * with the resource and the key, before anything is read or written.
+ */
+function checkResources(file: string, plan: Plan): void {
+  for (const [id, resource] of Object.entries(plan.resources)) {
+    const contract = planTypeOf(resource.type);
+    if (!contract)
+      throw new PlanError(
+        'PLAN_INVALID',
+        `${file}: resource ${id} (${resource.path}) has type ${resource.type}, which this version of pvecdk does not know`,
+        'run `pvecdk synth` again with this version',
+      );
+    const parsed = contract.plan.safeParse(resource.properties);
+    if (!parsed.success) {
+      const lines = parsed.error.issues
+        .slice(0, 10)
+        .map((i) => `  ${resource.path}: ${i.path.map(String).join('.') || '(properties)'}: ${i.message}`);
+      throw new PlanError(
+        'PLAN_INVALID',
+        `${file}: resource ${id} does not match the ${resource.type} contract:\n${lines.join('\n')}`,
+        'run `pvecdk synth` again; plans are written by synth and are not meant to be edited',
+      );
+    }
+  }
 }
 
 /**

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { App, Resource, Stack } from '../../lib/core/index.ts';
 import { deploymentOrder, loadAssembly } from '../../lib/engine/plan-loader.ts';
-import { thing } from '../core/test-contract.ts';
 
 function synthThree(): string {
   const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-plans-'));
@@ -20,7 +19,10 @@ function synthThree(): string {
     properties: { nodeName: 'pve1', vmId: 1100, clone: { vmId: tpl.attr('vm_id') } },
   });
   const globex = new Stack(app, 'globex');
-  thing(globex, 'Vm', { peer: acmeVm.attr('vm_id') });
+  new Resource(globex, 'Vm', {
+    type: 'proxmox_virtual_environment_firewall_options',
+    properties: { nodeName: 'pve1', vmId: acmeVm.attr('vm_id'), enabled: true },
+  });
   app.synth();
   return outdir;
 }
@@ -59,6 +61,31 @@ describe('plan loading', () => {
     writeFileSync(join(outdir, 'acme.plan.json'), globex);
     expect(() => loadAssembly(outdir)).toThrow(
       /is for stack globex on default, but the manifest lists acme on default/,
+    );
+  });
+});
+
+describe('plan loading against the contracts', () => {
+  it('GIVEN a plan whose resource breaks its type contract, or has a type pvecdk does not know, WHEN loaded THEN PLAN_INVALID names the file, the resource and the key', () => {
+    const outdir = synthThree();
+    const file = join(outdir, 'acme.plan.json');
+    const plan = JSON.parse(readFileSync(file, 'utf8'));
+    const [id] = Object.keys(plan.resources);
+    plan.resources[id].properties.cpu = { cores: 'four' };
+    writeFileSync(file, JSON.stringify(plan));
+    expect(() => loadAssembly(outdir)).toThrow(
+      expect.objectContaining({
+        code: 'PLAN_INVALID',
+        message: expect.stringMatching(
+          /acme\.plan\.json: resource \w+ does not match the proxmox_virtual_environment_vm contract:\n {2}acme\/Vm: cpu\.cores: /,
+        ),
+      }),
+    );
+    plan.resources[id].properties.cpu = { cores: 2 };
+    plan.resources[id].type = 'proxmox_virtual_environment_container';
+    writeFileSync(file, JSON.stringify(plan));
+    expect(() => loadAssembly(outdir)).toThrow(
+      /has type proxmox_virtual_environment_container, which this version of pvecdk does not know/,
     );
   });
 });
