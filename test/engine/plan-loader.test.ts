@@ -70,7 +70,7 @@ describe('plan loading against the contracts', () => {
     const outdir = synthThree();
     const file = join(outdir, 'acme.plan.json');
     const plan = JSON.parse(readFileSync(file, 'utf8'));
-    const [id] = Object.keys(plan.resources);
+    const id = Object.keys(plan.resources)[0]!;
     plan.resources[id].properties.cpu = { cores: 'four' };
     writeFileSync(file, JSON.stringify(plan));
     expect(() => loadAssembly(outdir)).toThrow(
