@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ConstructError } from '../core/errors.ts';
 import type { Ref } from '../core/reference.ts';
 import type { Resource } from '../core/resource.ts';
 import type { SecretValue } from '../core/secret.ts';
@@ -102,7 +103,7 @@ export interface GuestVmProps {
     readonly gateway?: string;
   }>;
   /**
-   * DNS servers handed to the guest by cloud-init; used only together with `addresses`.
+   * DNS servers handed to the guest by cloud-init; only together with `addresses` (refused alone).
    * @default - none
    */
   readonly dnsServers?: readonly string[];
@@ -134,6 +135,14 @@ export class GuestVm extends Construct {
   constructor(scope: Construct, id: string, props: GuestVmProps) {
     super(scope, id);
     const { cluster } = props;
+    // Cloud-init writes DNS servers only with addresses: accepted alone, they would never reach the guest.
+    if (props.dnsServers?.length && !props.addresses?.length)
+      throw new ConstructError(
+        this,
+        'SYNTH_INVALID_PROPS',
+        'dnsServers is set without addresses: cloud-init is only configured with static addresses, so the DNS servers would never reach the guest',
+        'give the NICs addresses too, or remove dnsServers (the guest then keeps the DNS it has)',
+      );
     this.vmId = props.vmId;
     this.nodeName = cluster.checkNode(props.node ?? cluster.defaultNode, this);
     this.macAddresses = props.nics.map(

@@ -56,16 +56,23 @@ export interface VpnUserOptions {
   readonly tunnelAddress?: string;
 }
 
-const PropsSchema = z.object({
-  kind: z.enum(['openvpn', 'wireguard']).default('openvpn'),
-  endpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a DNS name or IPv4 address'),
-  port: z.number().int().min(1).max(65_535).optional(),
-  tunnelNetwork: z.string().superRefine(checked((v: string) => parseCidr(v))),
-  dataCiphers: z
-    .array(z.enum(['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305']))
-    .min(1)
-    .optional(),
-});
+const PropsSchema = z
+  .object({
+    kind: z.enum(['openvpn', 'wireguard']).default('openvpn'),
+    endpoint: z.string().regex(/^[A-Za-z0-9.-]+$/, 'a DNS name or IPv4 address'),
+    port: z.number().int().min(1).max(65_535).optional(),
+    tunnelNetwork: z.string().superRefine(checked((v: string) => parseCidr(v))),
+    dataCiphers: z
+      .array(z.enum(['AES-256-GCM', 'AES-128-GCM', 'CHACHA20-POLY1305']))
+      .min(1)
+      .optional(),
+  })
+  // WireGuard has one fixed cipher suite: a cipher list there would be accepted and then never used.
+  .refine((p) => p.kind === 'openvpn' || p.dataCiphers === undefined, {
+    message:
+      "applies to OpenVPN only: WireGuard's cipher suite is fixed; remove dataCiphers or use kind: 'openvpn'",
+    path: ['dataCiphers'],
+  });
 
 // tsc fails here, naming the keys, when VpnAccessProps and PropsSchema drift apart.
 type _SchemaInStep = NoSchemaDrift<SchemaDrift<VpnAccessProps, typeof PropsSchema, 'router'>>;

@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { Match, Template } from '../../lib/assertions/index.ts';
+import { GuestVm } from '../../lib/constructs/guest-vm.ts';
 import { Bridge, Cluster } from '../../lib/constructs/index.ts';
 import { SecretValue, Stack } from '../../lib/core/index.ts';
 import { testPlatform } from './fixtures.ts';
@@ -168,5 +169,34 @@ describe('Bridge and Cluster validation', () => {
     ).toThrow(
       /nodes: node names must be unique\n {2}managementSource: an IPv4 address or CIDR\n {2}guestSshKey: expects a secret reference, not a literal string/,
     );
+  });
+});
+
+describe('settings that would be silently dropped', () => {
+  it('GIVEN WireGuard with data ciphers, or a guest with DNS servers but no addresses WHEN built THEN each is refused naming the prop', () => {
+    expect(() =>
+      testPlatform({
+        vpn: {
+          endpoint: 'vpn.example.com',
+          tunnelNetwork: '10.8.0.0/20',
+          kind: 'wireguard',
+          dataCiphers: ['AES-256-GCM'],
+        },
+      }),
+    ).toThrow(/dataCiphers: applies to OpenVPN only/);
+    const { platform } = testPlatform();
+    expect(
+      () =>
+        new GuestVm(platform, 'Lab', {
+          cluster: platform.cluster,
+          vmId: 1500,
+          name: 'lab',
+          template: 9002,
+          cores: 1,
+          memoryMiB: 1024,
+          nics: [{ bridge: 'vmbr1' }],
+          dnsServers: ['10.20.0.1'],
+        } as never),
+    ).toThrow(/dnsServers is set without addresses/);
   });
 });
