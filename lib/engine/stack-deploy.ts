@@ -162,8 +162,8 @@ export async function deployStack(
             run.allowDestroyData,
           );
       const attributes =
-        change.action === 'no-op'
-          ? (observed?.attributes ?? {})
+        change.action === 'no-op' || change.recordOnly
+          ? (observed?.attributes ?? state.state.resources[p.id]?.attributes ?? {})
           : await applyWithSafetySnapshot(fresh, handler, resource, change, observed, {
               critical: r.critical === true,
               retention: r.snapshotRetention,

@@ -1,4 +1,5 @@
 import type { Plan, PlanResource } from '../contract/plan.ts';
+import { isPlanReference, isPlanSecret } from '../contract/plan-values.ts';
 import { dependencyOrder } from '../core/private/dag.ts';
 import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
@@ -77,6 +78,43 @@ async function readProvisional(
   return handler.read(ctx, partial).catch(() => undefined);
 }
 
+/** Plan properties as leaf paths (`disk[0].lifecycle`) to JSON values. */
+function leaves(value: unknown, at = '', out = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(value)) value.forEach((v, i) => leaves(v, `${at}[${i}]`, out));
+  else if (value !== null && typeof value === 'object' && !isPlanReferenceOrSecret(value))
+    for (const [k, v] of Object.entries(value)) leaves(v, at ? `${at}.${k}` : k, out);
+  else out.set(at, JSON.stringify(value));
+  return out;
+}
+
+const isPlanReferenceOrSecret = (v: object): boolean => isPlanReference(v) || isPlanSecret(v);
+
+/**
+ * A no-op live, checked against what state last recorded of the plan: plan
+ * properties that changed without anything to change in Proxmox (a disk's
+ * lifecycle, what happens on destroy) are still a change, recorded in state
+ * and shown, so later decisions (a retained disk) read what the plan says now.
+ */
+function recordedChange(
+  recorded: Readonly<Record<string, unknown>>,
+  planned: Readonly<Record<string, unknown>>,
+): ResourceChange {
+  const before = leaves(recorded);
+  const after = leaves(planned);
+  const changes: PropertyChange[] = [...new Set([...before.keys(), ...after.keys()])]
+    .sort()
+    .filter((k) => before.get(k) !== after.get(k))
+    .map((key) => ({
+      key,
+      from: before.has(key) ? JSON.parse(before.get(key)!) : undefined,
+      to: after.has(key) ? JSON.parse(after.get(key)!) : undefined,
+      forcesReplacement: false,
+    }));
+  return changes.length
+    ? { action: 'update', changes, destroysData: false, recordOnly: true }
+    : { action: 'no-op', changes: [], destroysData: false };
+}
+
 function valueAt(value: unknown, path: string): unknown {
   let v = value;
   for (const part of path.split(/\.|\[(\d+)\]/).filter(Boolean)) v = (v as Record<string, unknown>)?.[part];
@@ -144,6 +182,8 @@ export async function diffStack(
       } else {
         const previous = applied ? handler.contract.plan.safeParse(applied.properties) : undefined;
         change = handler.diff(resource, observed, previous?.success ? previous.data : undefined);
+        // Live matches, but the plan says something new that only the engine acts on: state must record it.
+        if (change.action === 'no-op' && applied) change = recordedChange(applied.properties, r.properties);
       }
       changes.set(id, change);
       reports.set(id, {
