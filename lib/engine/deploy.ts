@@ -10,7 +10,13 @@ import type { HandlerContext } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
 import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
-import { deployStack, type StackOutcome } from './stack-deploy.ts';
+import {
+  type ComputedStack,
+  computeStack,
+  deployStack,
+  refuseDataLoss,
+  type StackOutcome,
+} from './stack-deploy.ts';
 import { StateStore } from './state-store.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 
@@ -135,6 +141,42 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   let shared: { inventory: readonly ClusterResource[]; writes: number } | undefined;
   const outcomes = new Map<string, StackOutcome>();
 
+  // Before anything is written: every stack's changes as things are now, so a refusal (data loss, a
+  // retained disk) stops the whole run before its first write, not after the stacks before it.
+  const precomputed = new Map<string, { computed: ComputedStack; serial: number }>();
+  if (!options.dryRun) {
+    const current = new Map(order.map((s) => [s, StateStore.open(options.stateDir, options.remote, s)]));
+    let inventory: readonly ClusterResource[] | undefined;
+    for (const stack of order) {
+      const computed = await computeStack(planOf(stack), current.get(stack)!, current, {
+        api: options.api,
+        inventory,
+        destroying: destroy,
+      });
+      inventory = computed.inventory;
+      precomputed.set(stack, { computed, serial: current.get(stack)!.state.serial });
+    }
+    shared = inventory ? { inventory, writes: 0 } : undefined;
+    const lossy = [...precomputed].flatMap(([stack, p]) =>
+      [...p.computed.changes.reports.values()].filter((r) => r.destroysData).map((r) => ({ stack, r })),
+    );
+    if (lossy.length)
+      refuseDataLoss(
+        destroy
+          ? [...new Set(lossy.map((l) => l.stack))]
+              .map(
+                (stack) =>
+                  `destroying ${stack} deletes its VMs and their disks (${lossy
+                    .filter((l) => l.stack === stack)
+                    .map((l) => l.r.path)
+                    .join(', ')})`,
+              )
+              .join('; ')
+          : `${lossy.map((l) => `${l.r.path} (${l.r.action})`).join(', ')} would destroy data`,
+        options.allowDestroyData === true,
+      );
+  }
+
   const runStack = async (stack: string): Promise<void> => {
     let lock: ReturnType<typeof acquireDeployLock> | undefined;
     try {
@@ -161,7 +203,11 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       const state = StateStore.open(options.stateDir, options.remote, stack);
       states.set(stack, state);
       const known = shared && shared.writes === writes ? shared.inventory : undefined;
+      // Computed before the run began and nothing written since, by this run or another: still current.
+      const pre = precomputed.get(stack);
+      const current = pre && writes === 0 && pre.serial === state.state.serial ? pre.computed : undefined;
       const outcome = await deployStack(planOf(stack), state, states, {
+        precomputed: current,
         api: options.api,
         ...(options.secrets ? { secrets: options.secrets } : {}),
         dryRun: options.dryRun === true,
