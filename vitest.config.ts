@@ -26,6 +26,7 @@ export const INTEGRATION_TESTS = [
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
+  'test/engine/planned-secrets.test.ts',
   'test/ssh/dialects.test.ts',
   'test/ssh/host-key.test.ts',
   'test/ssh/jump.test.ts',

@@ -10,6 +10,7 @@ import type { HandlerContext } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
 import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
+import { resolvePlannedSecrets } from './secret-preflight.ts';
 import {
   type ComputedStack,
   computeStack,
@@ -157,6 +158,13 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       precomputed.set(stack, { computed, serial: current.get(stack)!.state.serial });
     }
     shared = inventory ? { inventory, writes: 0 } : undefined;
+    // Every secret the changes need is read now: a missing one refuses the run, not its middle.
+    resolvePlannedSecrets(
+      new Map(
+        [...precomputed].map(([stack, p]) => [stack, { plan: planOf(stack), changes: p.computed.changes }]),
+      ),
+      options.secrets,
+    );
     const lossy = [...precomputed].flatMap(([stack, p]) =>
       [...p.computed.changes.reports.values()].filter((r) => r.destroysData).map((r) => ({ stack, r })),
     );
