@@ -27,6 +27,8 @@ export const INTEGRATION_TESTS = [
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
   'test/engine/planned-secrets.test.ts',
+  'test/engine/interrupt.test.ts',
+  'test/cli/interrupt.test.ts',
   'test/ssh/dialects.test.ts',
   'test/ssh/host-key.test.ts',
   'test/ssh/jump.test.ts',

@@ -5,6 +5,7 @@ import type { RemoteCommandOptions } from './commands/remote-command.ts';
 import { formatSynthResult, synthStackFile } from './commands/synth.ts';
 import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
+import { stopOnInterrupt } from './interrupt.ts';
 import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
 import { loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
@@ -196,11 +197,13 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
   const { deployCommand } = await import('./commands/deploy.ts');
+  const interrupts = stopOnInterrupt(io.err);
   const code = await deployCommand({
     ...remoteCommandOptions(file, config, concurrency, values, io),
+    signal: interrupts.signal,
     outdir,
     dryRun: command === 'diff',
-  });
+  }).finally(() => interrupts.dispose());
   // diff: 0 without changes; with --fail, 1 when there are changes.
   if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;
   return code;
@@ -213,7 +216,11 @@ async function destroyCommand(args: readonly string[], io: CliIo): Promise<numbe
   const config = loadProjectConfig(io.cwd);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   const { destroyCommand: run } = await import('./commands/destroy.ts');
-  return run(remoteCommandOptions(file, config, concurrency, values, io));
+  const interrupts = stopOnInterrupt(io.err);
+  return run({
+    ...remoteCommandOptions(file, config, concurrency, values, io),
+    signal: interrupts.signal,
+  }).finally(() => interrupts.dispose());
 }
 
 async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -57,6 +57,12 @@ export interface DeployOptions {
   readonly onWarning?: (message: string) => void;
   /** Steps of critical changes: snapshot, apply, verify, rollback, prune. */
   readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
+  /**
+   * Stops the run gracefully (Ctrl-C): no new action or stack starts, what
+   * runs finishes and is recorded, locks are released; the report says what
+   * was cancelled.
+   */
+  readonly signal?: AbortSignal;
   /** Retries of whole actions after transient failures (locks, timeouts, 5xx); tests set it low. */
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
 }
@@ -149,6 +155,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     const current = new Map(order.map((s) => [s, StateStore.open(options.stateDir, options.remote, s)]));
     let inventory: readonly ClusterResource[] | undefined;
     for (const stack of order) {
+      if (options.signal?.aborted) break;
       const computed = await computeStack(planOf(stack), current.get(stack)!, current, {
         api: options.api,
         inventory,
@@ -216,6 +223,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       const current = pre && writes === 0 && pre.serial === state.state.serial ? pre.computed : undefined;
       const outcome = await deployStack(planOf(stack), state, states, {
         precomputed: current,
+        ...(options.signal ? { signal: options.signal } : {}),
         api: options.api,
         ...(options.secrets ? { secrets: options.secrets } : {}),
         dryRun: options.dryRun === true,
@@ -250,6 +258,9 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     payload: stack,
   }));
   const stop = new AbortController();
+  // The operator's stop (Ctrl-C) stops the stack walk too.
+  if (options.signal?.aborted) stop.abort();
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let refusal: unknown;
   const result = await walk(
     destroy ? reverseGraph(graph) : graph,
@@ -274,7 +285,9 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       );
   const ran = order.filter((s) => outcomes.has(s));
   const reportOrder = destroy ? [...ran].reverse() : ran;
+  const interrupted = options.signal?.aborted === true;
   return {
+    ...(interrupted ? { interrupted: true } : {}),
     stacks: destroy ? dependencyOrder(reverseGraph(graph)) : order,
     resources: reportOrder.flatMap((s) => outcomes.get(s)!.reports),
     ok: ran.length === order.length && ran.every((s) => outcomes.get(s)!.ok),

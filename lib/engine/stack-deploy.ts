@@ -34,6 +34,8 @@ export interface StackRun {
   readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   /** The inventory another stack read, still current because nothing was written since. */
   readonly knownInventory: readonly ClusterResource[] | undefined;
+  /** Stops scheduling new actions; what runs finishes and is recorded. */
+  readonly signal?: AbortSignal;
   /** Changes computed before the run wrote anything, still current: used instead of computing them again. */
   readonly precomputed?: ComputedStack | undefined;
   /** Checks, once per run, that the token holds what the run needs. */
@@ -227,6 +229,7 @@ export async function deployStack(
       concurrency: run.concurrency,
       limiter: run.limiter,
       retry: { ...run.retry, isRetryable: isTransient },
+      ...(run.signal ? { signal: run.signal } : {}),
       onEvent: (e) => run.onEvent?.(stack, e, computed.reports.get(e.id)),
     },
   );

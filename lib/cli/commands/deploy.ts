@@ -3,6 +3,7 @@ import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { INTERRUPTED_EXIT_CODE } from '../interrupt.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
@@ -52,6 +53,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
     let report: DeployReport;
     try {
       report = await deployStacks({
+        ...(o.signal ? { signal: o.signal } : {}),
         assembly,
         targets,
         api: remote.api,
@@ -82,6 +84,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
     if (progress) progress.finish(report, Date.now() - started);
     else printDiff(report, o);
     const changed = report.resources.some(isActionable);
+    if (report.interrupted) return INTERRUPTED_EXIT_CODE;
     if (o.dryRun) return report.ok ? (changed ? 3 : 0) : 1;
     return report.ok ? 0 : 1;
   } finally {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { INTERRUPTED_EXIT_CODE } from '../interrupt.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote } from '../remote-target.ts';
 import { loadStackFile } from '../stack-file.ts';
@@ -34,6 +35,7 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
     const banner = emulatorBanner(remote, o.cwd);
     if (banner && !o.json) o.out(banner);
     const report = await deployStacks({
+      ...(o.signal ? { signal: o.signal } : {}),
       assembly,
       targets: loaded.targets.map((s) => s.stackName),
       mode: 'destroy',
@@ -55,6 +57,7 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
       throw e;
     });
     progress.finish(report, Date.now() - started);
+    if (report.interrupted) return INTERRUPTED_EXIT_CODE;
     return report.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof Declined) {

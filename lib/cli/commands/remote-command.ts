@@ -15,6 +15,8 @@ export interface RemoteCommandOptions {
   readonly warn: (line: string) => void;
   /** A terminal to draw the live view on; plain lines without one. */
   readonly terminal: NodeJS.WriteStream | undefined;
+  /** Stops the run gracefully (Ctrl-C); see lib/cli/interrupt.ts. */
+  readonly signal?: AbortSignal;
   /** Asks the operator; absent when nobody can answer (not a terminal, --yes, --json). */
   readonly confirm: ((question: string) => Promise<boolean>) | undefined;
 }

@@ -48,6 +48,7 @@ export class JsonProgress implements ProgressSink {
       JSON.stringify({
         type: 'result',
         ok: report.ok,
+        ...(report.interrupted ? { interrupted: true } : {}),
         stacks: report.stacks,
         summary: summarize(report.resources),
         wallMs: Math.round(wallMs),

@@ -50,7 +50,12 @@ export class LineProgress implements ProgressSink {
   }
 
   finish(report: DeployReport, wallMs: number): void {
-    const verb = report.ok ? this.verb : `${this.verb === 'Deployed' ? 'Deploy' : 'Destroy'} FAILED`;
+    const noun = this.verb === 'Deployed' ? 'Deploy' : 'Destroy';
+    const verb = report.interrupted
+      ? `${noun} STOPPED (Ctrl-C; run it again to finish)`
+      : report.ok
+        ? this.verb
+        : `${noun} FAILED`;
     const s = summarize(report.resources);
     const counts =
       this.verb === 'Destroyed'
