@@ -29,6 +29,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/planned-secrets.test.ts',
   'test/engine/interrupt.test.ts',
   'test/cli/interrupt.test.ts',
+  'test/cli/stack-claim.test.ts',
   'test/ssh/dialects.test.ts',
   'test/ssh/host-key.test.ts',
   'test/ssh/jump.test.ts',

@@ -136,6 +136,7 @@ const REMOTE_OPTIONS = {
   yes: { type: 'boolean' },
   'allow-destroy-data': { type: 'boolean' },
   'force-unlock': { type: 'boolean' },
+  takeover: { type: 'boolean' },
   debug: { type: 'boolean' },
 } as const;
 
@@ -175,6 +176,7 @@ function remoteCommandOptions(
     concurrency,
     allowDestroyData: Boolean(values['allow-destroy-data']),
     forceUnlock: Boolean(values['force-unlock']),
+    takeover: Boolean(values.takeover),
     json: Boolean(values.json),
     out: io.out,
     warn: (m) => io.err(`warning: ${m}`),

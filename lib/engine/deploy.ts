@@ -11,6 +11,7 @@ import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
 import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
 import { resolvePlannedSecrets } from './secret-preflight.ts';
+import { checkStackClaim } from './stack-claim.ts';
 import {
   type ComputedStack,
   computeStack,
@@ -18,7 +19,7 @@ import {
   refuseDataLoss,
   type StackOutcome,
 } from './stack-deploy.ts';
-import { StateStore } from './state-store.ts';
+import { type StackOrigin, StateStore } from './state-store.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 
 export type { DeployReport, ResourceReport } from './deploy-report.ts';
@@ -48,6 +49,14 @@ export interface DeployOptions {
   /** Compute changes only: read and compare, write nothing. */
   readonly dryRun?: boolean;
   readonly allowDestroyData?: boolean;
+  /**
+   * Where each stack is declared (its stack file and its App's file,
+   * project-relative): recorded in state on the first deploy; a different
+   * file claiming a recorded stack is refused (ENGINE_STACK_CLAIMED).
+   */
+  readonly origins?: ReadonlyMap<string, StackOrigin>;
+  /** Move the stacks to the files now declaring them (`--takeover`). */
+  readonly takeover?: boolean;
   /** Break a lock left by a deploy that died elsewhere. */
   readonly forceUnlock?: boolean;
   /** Called once a stack's changes are known, before its first write: every resource with its action. */
@@ -153,6 +162,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   const precomputed = new Map<string, { computed: ComputedStack; serial: number }>();
   if (!options.dryRun) {
     const current = new Map(order.map((s) => [s, StateStore.open(options.stateDir, options.remote, s)]));
+    for (const stack of order)
+      checkStackClaim(stack, current.get(stack)!, options.origins?.get(stack), options.takeover === true);
     let inventory: readonly ClusterResource[] | undefined;
     for (const stack of order) {
       if (options.signal?.aborted) break;
@@ -216,11 +227,18 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     try {
       // Opened under the lock: what another deploy wrote before it released the lock counts.
       const state = StateStore.open(options.stateDir, options.remote, stack);
+      const serialAtOpen = state.state.serial;
       states.set(stack, state);
+      const claim = checkStackClaim(stack, state, options.origins?.get(stack), options.takeover === true);
+      if (claim && state.state.origin && !options.dryRun)
+        options.onWarning?.(
+          `stack ${stack} moves from ${state.state.origin.file} to ${claim.file} (--takeover)`,
+        );
+      if (claim && !options.dryRun) await state.setOrigin(claim);
       const known = shared && shared.writes === writes ? shared.inventory : undefined;
       // Computed before the run began and nothing written since, by this run or another: still current.
       const pre = precomputed.get(stack);
-      const current = pre && writes === 0 && pre.serial === state.state.serial ? pre.computed : undefined;
+      const current = pre && writes === 0 && pre.serial === serialAtOpen ? pre.computed : undefined;
       const outcome = await deployStack(planOf(stack), state, states, {
         precomputed: current,
         ...(options.signal ? { signal: options.signal } : {}),

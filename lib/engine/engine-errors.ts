@@ -21,6 +21,8 @@ export const ENGINE_ERROR_CODES = {
   ENGINE_CANNOT_APPLY: 'the engine cannot make this change (what it needs is named); nothing was changed',
   ENGINE_NO_SECRET_STORE:
     'a change needs the secret store (to read a secret, or to keep one Proxmox shows only once) and this run has none',
+  ENGINE_STACK_CLAIMED:
+    'another stack file (or App) deployed a stack of this name; a copied file does not take it over without --takeover',
   ENGINE_PERMISSION_MISSING:
     'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
   ENGINE_INVALID_OPTION: 'an option given to the engine is out of range (a concurrency below 1)',

@@ -14,10 +14,16 @@ export const ResourceStateSchema = z.strictObject({
   dependsOn: z.array(z.string()),
 });
 
+/** Where a stack is declared: the stack file that creates it and the file of its App, project-relative. */
+export const StackOriginSchema = z.strictObject({ file: z.string().min(1), app: z.string().min(1) });
+export type StackOrigin = z.infer<typeof StackOriginSchema>;
+
 export const StackStateSchema = z.strictObject({
   version: z.literal(1),
   stack: z.string(),
   remote: z.string(),
+  /** The file that deployed the stack: another file declaring a stack of the same name does not take it over. */
+  origin: StackOriginSchema.optional(),
   /** Incremented on every write, so two copies can be ordered. */
   serial: z.number().int().nonnegative(),
   resources: z.record(z.string(), ResourceStateSchema),
@@ -85,6 +91,11 @@ export class StateStore {
       const { [id]: _gone, ...rest } = s.resources;
       return { ...s, resources: rest };
     });
+  }
+
+  /** Records where the stack is declared (the first deploy, or a deliberate take-over). */
+  setOrigin(origin: StackOrigin): Promise<void> {
+    return this.write((s) => ({ ...s, origin }));
   }
 
   setOutputs(outputs: Record<string, unknown>): Promise<void> {

@@ -65,6 +65,8 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         dryRun: o.dryRun,
         allowDestroyData: o.allowDestroyData,
         forceUnlock: o.forceUnlock,
+        origins: loaded.origins,
+        takeover: o.takeover,
         onChanges: async (stack, resources) => {
           await confirmDestructive(stack, resources, o.confirm, false);
           progress?.changes(stack, resources);

@@ -46,6 +46,8 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
       concurrency: o.concurrency,
       allowDestroyData: o.allowDestroyData,
       forceUnlock: o.forceUnlock,
+      origins: loaded.origins,
+      takeover: o.takeover,
       onChanges: async (stack, resources) => {
         if (resources.length) await confirmDestructive(stack, resources, o.confirm, true);
         progress.changes(stack, resources);

@@ -9,6 +9,8 @@ export interface RemoteCommandOptions {
   readonly concurrency: number;
   readonly allowDestroyData: boolean;
   readonly forceUnlock: boolean;
+  /** Move stacks another stack file deployed to this one (`--takeover`). */
+  readonly takeover: boolean;
   readonly json: boolean;
   readonly out: (line: string) => void;
   /** Warnings go to stderr, so --json output stays parseable. */
