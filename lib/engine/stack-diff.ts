@@ -1,6 +1,7 @@
 import type { Plan, PlanResource } from '../contract/plan.ts';
 import { isPlanReference, isPlanSecret } from '../contract/plan-values.ts';
 import { dependencyOrder } from '../core/private/dag.ts';
+import { PveError } from '../pve/errors.ts';
 import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
@@ -163,8 +164,13 @@ export async function diffStack(
       let change: ResourceChange;
       const provisionalNow = hasUnknowns(resolved);
       const resource = provisionalNow ? undefined : desiredResource(handler, id, r, resolved);
+      // What it lives in was deleted outside pvecdk (a VM removed in the GUI): then it is gone too.
+      const parentGone = r.dependsOn.some((d) => changes.get(d)?.action === 'create');
       const observed = resource
-        ? await handler.read(ctx, resource)
+        ? await handler.read(ctx, resource).catch((e: unknown) => {
+            if (parentGone && e instanceof PveError && e.code === 'PVE_NOT_FOUND') return undefined;
+            throw e;
+          })
         : await readProvisional(handler, ctx, id, r, resolved);
       const owner = observed?.ownership;
       if (owner && (owner.kind === 'other' || owner.kind === 'foreign')) {
