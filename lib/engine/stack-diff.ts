@@ -81,8 +81,9 @@ async function readProvisional(
 
 /** Plan properties as leaf paths (`disk[0].lifecycle`) to JSON values. */
 function leaves(value: unknown, at = '', out = new Map<string, string>()): Map<string, string> {
-  if (Array.isArray(value)) value.forEach((v, i) => leaves(v, `${at}[${i}]`, out));
-  else if (value !== null && typeof value === 'object' && !isPlanReferenceOrSecret(value))
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) leaves(v, `${at}[${i}]`, out);
+  } else if (value !== null && typeof value === 'object' && !isPlanReferenceOrSecret(value))
     for (const [k, v] of Object.entries(value)) leaves(v, at ? `${at}.${k}` : k, out);
   else out.set(at, JSON.stringify(value));
   return out;
