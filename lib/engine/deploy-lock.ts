@@ -141,7 +141,7 @@ function readEntry(file: string, mode: LockMode): Entry | undefined {
   return { file, holder: { mode, pid, hostname: host, command, startedAt }, token, readable: true };
 }
 
-/** The exclusive holder first, then the shared ones by age. */
+/** The exclusive holder first, then the shared ones by age (then command, for a stable order). */
 function readEntries(paths: LockPaths): Entry[] {
   const exclusive = readEntry(paths.exclusive, 'exclusive');
   let names: string[] = [];
@@ -153,7 +153,12 @@ function readEntries(paths: LockPaths): Entry[] {
   const shared = names
     .map((n) => readEntry(join(paths.shared, n), 'shared'))
     .filter((e): e is Entry => e !== undefined)
-    .sort((a, b) => (a.holder.startedAt < b.holder.startedAt ? -1 : 1));
+    .sort(
+      (a, b) =>
+        a.holder.startedAt.localeCompare(b.holder.startedAt) ||
+        a.holder.command.localeCompare(b.holder.command) ||
+        a.file.localeCompare(b.file),
+    );
   return exclusive ? [exclusive, ...shared] : shared;
 }
 

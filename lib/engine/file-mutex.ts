@@ -132,7 +132,7 @@ function take(path: string, options: FileMutexOptions): MutexOwner {
     // Released between our attempt and our read: try again at once.
     if (!found) continue;
     sleepSync(Math.min(pause, left));
-    pause = Math.min(pause * 2, 50);
+    pause = Math.min(pause * 2, 10);
   }
 }
 
