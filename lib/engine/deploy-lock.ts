@@ -116,6 +116,15 @@ interface Entry {
   readonly readable: boolean;
 }
 
+function unknownEntry(file: string, mode: LockMode): Entry {
+  return {
+    file,
+    holder: { mode, pid: 0, hostname: 'unknown', command: 'unknown', startedAt: 'unknown' },
+    token: undefined,
+    readable: false,
+  };
+}
+
 function readEntry(file: string, mode: LockMode): Entry | undefined {
   let text: string;
   try {
@@ -130,13 +139,7 @@ function readEntry(file: string, mode: LockMode): Entry | undefined {
   } catch {
     parsed = undefined;
   }
-  if (!parsed?.success)
-    return {
-      file,
-      holder: { mode, pid: 0, hostname: 'unknown', command: 'unknown', startedAt: 'unknown' },
-      token: undefined,
-      readable: false,
-    };
+  if (!parsed?.success) return unknownEntry(file, mode);
   const { pid, hostname: host, command, startedAt, token } = parsed.data;
   return { file, holder: { mode, pid, hostname: host, command, startedAt }, token, readable: true };
 }
@@ -239,8 +242,7 @@ function attempt(
     }
     if (!createFileExclusively(file, `${JSON.stringify(record)}\n`)) {
       // Taken by a process outside this protocol (an earlier pvecdk, which uses no mutex).
-      const holder = readEntry(file, mode);
-      return { blockedBy: holder ? [holder] : [] };
+      return { blockedBy: [readEntry(file, mode) ?? unknownEntry(file, mode)] };
     }
     return { held: heldLock(stack, remote, paths, file, mode, token, removed) };
   });
