@@ -3,7 +3,8 @@ import { defineErrorFamily } from '../core/error-family.ts';
 /** Errors of the deploy engine's own bookkeeping: state and locks. */
 export const ENGINE_ERROR_CODES = {
   ENGINE_STATE_CORRUPT: 'a state file cannot be read or does not match the state format',
-  ENGINE_LOCKED: 'another deploy of the same stack holds the lock',
+  ENGINE_LOCKED:
+    "another deploy holds the stack's lock in a mode that excludes the one asked (still, when a wait was asked)",
   ENGINE_DATA_LOSS: 'the change would delete or replace a VM or disk and --allow-destroy-data was not given',
   ENGINE_NOT_OWNED: 'a live object with the planned id exists but this stack does not own it',
   ENGINE_DISK_RETAINED: 'the change would destroy a disk whose lifecycle is retain',
