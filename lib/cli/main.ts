@@ -6,6 +6,7 @@ import { formatSynthResult, synthStackFile } from './commands/synth.ts';
 import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
 import { stopOnInterrupt } from './interrupt.ts';
+import { lockTimeoutOf } from './lock-wait.ts';
 import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
 import { loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
@@ -136,6 +137,7 @@ const REMOTE_OPTIONS = {
   yes: { type: 'boolean' },
   'allow-destroy-data': { type: 'boolean' },
   'force-unlock': { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
   takeover: { type: 'boolean' },
   debug: { type: 'boolean' },
 } as const;
@@ -176,10 +178,12 @@ function remoteCommandOptions(
     concurrency,
     allowDestroyData: Boolean(values['allow-destroy-data']),
     forceUnlock: Boolean(values['force-unlock']),
+    lockTimeoutS: lockTimeoutOf(values['lock-timeout']),
     takeover: Boolean(values.takeover),
     json: Boolean(values.json),
     out: io.out,
     warn: (m) => io.err(`warning: ${m}`),
+    tell: (m) => io.err(m),
     terminal: values.json ? undefined : io.terminal,
     confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
   };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { EngineError } from './engine-errors.ts';
+import { BUG_HINT, EngineError } from './engine-errors.ts';
 import { breakMarkerPrefix, createFileExclusively, processIsGone, withFileMutex } from './file-mutex.ts';
 import { makePrivateDir } from './private-dir.ts';
 
@@ -75,6 +75,13 @@ export interface HeldLock {
   readonly removed: readonly LockHolder[];
   /** Lets go of the lock; only ever removes this holder's own record. Calling it again does nothing. */
   release(): void;
+  /**
+   * Turns an exclusive holding into a shared one in one step (inside the
+   * mutex), so no other deploy can change the stack in between: what the
+   * stack's dependants read stays what was just deployed. A shared holding
+   * is returned as it is. This holding is released either way.
+   */
+  downgrade(): HeldLock;
 }
 
 /** How long the critical section's mutex is waited for: it is held for milliseconds. */
@@ -226,6 +233,11 @@ function attempt(
       } else if (inTheWay) blockedBy.push(entry);
     }
     if (blockedBy.length > 0) return { blockedBy };
+    if (mode === 'shared') {
+      const record = addSharedRecord(paths, command);
+      if (!record) return { blockedBy: [unknownEntry(paths.shared, mode)] };
+      return { held: heldLock(stack, remote, paths, record.file, mode, record.token, removed) };
+    }
     const token = randomBytes(12).toString('hex');
     const record = {
       mode,
@@ -235,17 +247,37 @@ function attempt(
       startedAt: new Date().toISOString(),
       token,
     };
-    let file = paths.exclusive;
-    if (mode === 'shared') {
-      makePrivateDir(paths.shared);
-      file = join(paths.shared, `${process.pid}-${token}.json`);
-    }
-    if (!createFileExclusively(file, `${JSON.stringify(record)}\n`)) {
+    if (!createFileExclusively(paths.exclusive, `${JSON.stringify(record)}\n`)) {
       // Taken by a process outside this protocol (an earlier pvecdk, which uses no mutex).
-      return { blockedBy: [readEntry(file, mode) ?? unknownEntry(file, mode)] };
+      return { blockedBy: [readEntry(paths.exclusive, mode) ?? unknownEntry(paths.exclusive, mode)] };
     }
-    return { held: heldLock(stack, remote, paths, file, mode, token, removed) };
+    return { held: heldLock(stack, remote, paths, paths.exclusive, mode, token, removed) };
   });
+}
+
+/** Writes this process's record of a shared holding; false when the file exists already. */
+function addSharedRecord(paths: LockPaths, command: string): { file: string; token: string } | undefined {
+  const token = randomBytes(12).toString('hex');
+  const record = {
+    mode: 'shared',
+    pid: process.pid,
+    hostname: hostname(),
+    command,
+    startedAt: new Date().toISOString(),
+    token,
+  };
+  makePrivateDir(paths.shared);
+  const file = join(paths.shared, `${process.pid}-${token}.json`);
+  return createFileExclusively(file, `${JSON.stringify(record)}\n`) ? { file, token } : undefined;
+}
+
+function rmdirIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'ENOENT' && code !== 'EEXIST') throw e;
+  }
 }
 
 function heldLock(
@@ -261,17 +293,53 @@ function heldLock(
   const removeIfMine = () => {
     if (readEntry(file, mode)?.token === token) rmSync(file, { force: true });
   };
-  return {
+  const self: HeldLock = {
     mode,
     file,
     tookOverFrom: removed[0],
     removed,
+    downgrade: () => {
+      if (mode === 'shared' || released) return self;
+      const next = withFileMutex(paths.mutex, mutexOptions(stack, remote, paths, false), () => {
+        const mine = readEntry(file, mode);
+        // Someone broke this holding (--force-unlock): the stack is theirs now, not ours to read.
+        if (mine?.token !== token) return 'lost' as const;
+        const record = addSharedRecord(paths, mine.holder.command);
+        rmSync(file, { force: true });
+        return record;
+      });
+      released = true;
+      if (next === 'lost')
+        throw lockedError(
+          stack,
+          remote,
+          readEntries(paths).filter((e) => e.holder.mode === 'exclusive'),
+        );
+      if (!next)
+        throw new EngineError(
+          'ENGINE_INTERNAL',
+          `the shared lock record of stack ${stack} on ${remote} could not be created: its random name exists`,
+          BUG_HINT,
+        );
+      return heldLock(stack, remote, paths, next.file, 'shared', next.token, []);
+    },
     release: () => {
       if (released) return;
       released = true;
       // A shared record's name is ours alone. The exclusive path is everyone's: check and remove it
       // inside the mutex, so a holder forced in meanwhile keeps its record.
-      if (mode === 'shared') return rmSync(file, { force: true });
+      if (mode === 'shared') {
+        rmSync(file, { force: true });
+        // The last reader removes the folder, inside the mutex so no reader is adding its record to it.
+        try {
+          withFileMutex(paths.mutex, mutexOptions(stack, remote, paths, false), () =>
+            rmdirIfEmpty(paths.shared),
+          );
+        } catch {
+          // Only tidiness is lost: an empty folder stays until the next release.
+        }
+        return;
+      }
       try {
         withFileMutex(paths.mutex, mutexOptions(stack, remote, paths, false), removeIfMine);
       } catch {
@@ -279,6 +347,7 @@ function heldLock(
       }
     },
   };
+  return self;
 }
 
 /**

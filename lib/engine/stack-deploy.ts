@@ -70,6 +70,19 @@ export interface ComputedStack {
   readonly inventory: readonly ClusterResource[];
 }
 
+/**
+ * Whether deploying these changes writes anything, to the remote or to the
+ * stack's state: a change, a deletion, or an unchanged resource the state
+ * does not record yet (adopted after a lost state). A stack that writes
+ * nothing is only read, under a shared lock.
+ */
+export function stackWrites(state: StateStore, computed: ComputedStack): boolean {
+  if (computed.changes.deletions.size > 0) return true;
+  for (const [id, change] of computed.changes.changes)
+    if (change.action !== 'no-op' || !state.state.resources[id]) return true;
+  return false;
+}
+
 /** Resolves a stack's references from its state, what was read live, and the states of the stacks it depends on. */
 function referenceResolver(
   plan: Plan,

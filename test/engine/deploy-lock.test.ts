@@ -236,6 +236,34 @@ describe('deploy lock: shared and exclusive', () => {
     changing.release();
   });
 
+  it('GIVEN an exclusive holder WHEN it downgrades THEN it holds the stack shared in one step: readers join, a writer stays out', () => {
+    const d = dir();
+    const writer = acquireDeployLock(d, 'prod', 'platform', 'pvecdk deploy platform');
+    const reading = writer.downgrade();
+    expect(reading.mode).toBe('shared');
+    expect(lockHolders(d, 'prod', 'platform').map((h) => [h.mode, h.command])).toEqual([
+      ['shared', 'pvecdk deploy platform'],
+    ]);
+    const other = acquireDeployLock(d, 'prod', 'platform', 'another reader', { mode: 'shared' });
+    expect(() => acquireDeployLock(d, 'prod', 'platform', 'another writer')).toThrow(/is being read by/);
+    // The released exclusive holding does nothing more; a shared one downgrades to itself.
+    writer.release();
+    expect(reading.downgrade()).toBe(reading);
+    expect(lockHolders(d, 'prod', 'platform')).toHaveLength(2);
+    reading.release();
+    other.release();
+    acquireDeployLock(d, 'prod', 'platform', 'another writer').release();
+  });
+
+  it('GIVEN an exclusive holding broken by --force-unlock WHEN it downgrades THEN ENGINE_LOCKED names the new holder and nothing is added', () => {
+    const d = dir();
+    const writer = acquireDeployLock(d, 'prod', 'platform', 'pvecdk deploy platform');
+    const forcer = acquireDeployLock(d, 'prod', 'platform', 'forcing deploy', { force: true });
+    expect(() => writer.downgrade()).toThrow(/being changed by 'forcing deploy'/);
+    expect(lockHolders(d, 'prod', 'platform').map((h) => h.command)).toEqual(['forcing deploy']);
+    forcer.release();
+  });
+
   it('GIVEN a shared holder left by a dead process WHEN an exclusive lock is asked THEN it is cleaned up and reported', () => {
     const d = dir();
     const dead = deadPid();

@@ -4,6 +4,7 @@ import type { DeployReport } from '../../engine/deploy-report.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { INTERRUPTED_EXIT_CODE } from '../interrupt.ts';
+import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
@@ -65,6 +66,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         dryRun: o.dryRun,
         allowDestroyData: o.allowDestroyData,
         forceUnlock: o.forceUnlock,
+        lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
         origins: loaded.origins,
         takeover: o.takeover,
         onChanges: async (stack, resources) => {

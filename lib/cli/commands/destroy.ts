@@ -5,6 +5,7 @@ import { deployStacks } from '../../engine/deploy.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { INTERRUPTED_EXIT_CODE } from '../interrupt.ts';
+import { lockWaitFor } from '../lock-wait.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote } from '../remote-target.ts';
 import { loadStackFile } from '../stack-file.ts';
@@ -46,6 +47,7 @@ export async function destroyCommand(o: DestroyCommandOptions): Promise<number> 
       concurrency: o.concurrency,
       allowDestroyData: o.allowDestroyData,
       forceUnlock: o.forceUnlock,
+      lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
       origins: loaded.origins,
       takeover: o.takeover,
       onChanges: async (stack, resources) => {
