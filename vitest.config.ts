@@ -31,6 +31,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/interrupt.test.ts',
   'test/cli/interrupt.test.ts',
   'test/cli/stack-claim.test.ts',
+  'test/cli/exit-codes.test.ts',
   'test/ssh/dialects.test.ts',
   'test/ssh/host-key.test.ts',
   'test/ssh/jump.test.ts',

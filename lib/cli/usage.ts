@@ -41,4 +41,5 @@ Options:
   --json                machine-readable output on stdout (deploy/destroy: one JSON event per line)
   --debug               show stack traces of errors
 
-Exit codes: 0 success, 1 failure while running, 2 usage, configuration or validation error.`;
+Exit codes: 0 success, 1 failure while running, 2 usage, configuration, validation error or
+refusal, 130 stopped (Ctrl-C); each error code's is in docs/errors.md.`;

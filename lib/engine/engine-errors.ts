@@ -33,7 +33,13 @@ export const ENGINE_ERROR_CODES = {
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
-export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES) {}
+export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES, {
+  whileRunning: [
+    'ENGINE_CRITICAL_SNAPSHOT_FAILED',
+    'ENGINE_CRITICAL_ROLLED_BACK',
+    'ENGINE_CRITICAL_ROLLBACK_FAILED',
+  ],
+}) {}
 
 /** The hint of every ENGINE_INTERNAL error. */
 export const BUG_HINT = 'this is a bug in pvecdk; please report it with the output of --debug';

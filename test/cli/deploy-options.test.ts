@@ -45,9 +45,13 @@ describe('pvecdk deploy options, ls and machine output', () => {
 
     const diff = runCli(['diff', acme, '--json'], { cwd, env });
     expect(diff.code).toBe(0);
-    const parsed = JSON.parse(diff.stdout) as { type: string; resources: Array<{ status: string }> };
-    expect(parsed.type).toBe('diff');
-    expect(parsed.resources.every((r) => r.status === 'unchanged' || r.status === 'pending')).toBe(true);
+    const [parsed, diffResult] = diff.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; resources: Array<{ status: string }> });
+    expect(parsed!.type).toBe('diff');
+    expect(diffResult).toMatchObject({ type: 'result', ok: true, exitCode: 0 });
+    expect(parsed!.resources.every((r) => r.status === 'unchanged' || r.status === 'pending')).toBe(true);
   }, 90_000);
 
   it('GIVEN another live deploy holds the stack lock WHEN deploying THEN it is refused naming the holder, and --force-unlock takes it over with a warning', () => {

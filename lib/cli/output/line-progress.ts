@@ -67,8 +67,8 @@ export class LineProgress implements ProgressSink {
   abort(): void {}
 }
 
-/** The error's message and, under it, its hint; indented under the event's line. */
+/** The error's code and message and, under them, its hint; indented under the event's line. */
 function message(error: unknown): string {
-  const { message, hint } = summarizeThrown(error);
-  return `${message}${hintLine(hint)}`.split('\n').join('\n      ');
+  const { message, code, hint } = summarizeThrown(error);
+  return `${code ? `${code}: ` : ''}${message}${hintLine(hint)}`.split('\n').join('\n      ');
 }

@@ -15,4 +15,6 @@ export const SECRET_ERROR_CODES = {
 
 export type SecretErrorCode = keyof typeof SECRET_ERROR_CODES;
 
-export class SecretError extends defineErrorFamily('Secrets', SECRET_ERROR_CODES) {}
+export class SecretError extends defineErrorFamily('Secrets', SECRET_ERROR_CODES, {
+  whileRunning: ['SECRET_STORE_LOCKED'],
+}) {}
