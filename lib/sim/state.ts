@@ -60,11 +60,19 @@ export interface EmulatorUser {
   enable: number;
   password?: string;
   comment?: string;
+  /** Seconds since the epoch; absent or 0: never. */
+  expire?: number;
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+  keys?: string;
 }
 
 export interface EmulatorToken {
   secret: string;
   privsep: number;
+  /** Seconds since the epoch; absent or 0: never. */
+  expire?: number;
   comment?: string;
 }
 

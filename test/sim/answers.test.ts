@@ -35,11 +35,16 @@ async function walkAccess({ emulator, call }: ReturnType<typeof setup>) {
   const password = emulator.state.users['root@pam']!.password!;
   call('POST', '/access/ticket', { username: 'root@pam', password });
   call('GET', '/access/permissions');
-  call('POST', '/access/users', { userid: 'ops@pve', comment: 'operators' });
+  call('POST', '/access/groups', { groupid: 'admins', comment: 'administrators' });
+  call('GET', '/access/groups');
+  call('PUT', '/access/groups/admins', { comment: 'admins' });
+  call('POST', '/access/users', { userid: 'ops@pve', comment: 'operators', groups: 'admins' });
   call('GET', '/access/users');
   call('GET', '/access/users/ops@pve');
-  call('PUT', '/access/users/ops@pve', { comment: 'ops' });
+  call('PUT', '/access/users/ops@pve', { comment: 'ops', email: 'ops@example.com' });
   call('POST', '/access/users/ops@pve/token/ci', { privsep: 1 });
+  call('GET', '/access/users', { full: 1 });
+  call('GET', '/access/groups/admins');
   call('GET', '/access/users/ops@pve/token');
   call('PUT', '/access/users/ops@pve/token/ci', { comment: 'ci' });
   call('POST', '/access/roles', { roleid: 'Ops', privs: 'VM.Audit' });
@@ -51,6 +56,7 @@ async function walkAccess({ emulator, call }: ReturnType<typeof setup>) {
   call('DELETE', '/access/users/ops@pve/token/ci');
   call('DELETE', '/access/roles/Ops');
   call('DELETE', '/access/users/ops@pve');
+  call('DELETE', '/access/groups/admins');
 }
 
 async function walkDatacenter({ call }: ReturnType<typeof setup>) {

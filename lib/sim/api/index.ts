@@ -2,6 +2,7 @@ import type { HandlerTable } from '../handler.ts';
 import { accessHandlers } from './access.ts';
 import { accessAdminHandlers } from './access-admin.ts';
 import { accessChangeHandlers } from './access-changes.ts';
+import { accessGroupHandlers } from './access-groups.ts';
 import { clusterHandlers } from './cluster.ts';
 import { datacenterHandlers } from './datacenter.ts';
 import { firewallHandlers } from './firewall.ts';
@@ -19,6 +20,7 @@ export const ALL_HANDLERS: HandlerTable = [
   ...accessHandlers,
   ...accessAdminHandlers,
   ...accessChangeHandlers,
+  ...accessGroupHandlers,
   ...datacenterHandlers,
   ...firewallHandlers,
   ...clusterHandlers,
