@@ -106,9 +106,11 @@ export interface EmulatorState {
   /** By scope: `cluster`, `node/pve1`, `vm/100`, `group/name`. */
   firewall?: Record<string, EmulatorFirewallScope>;
   /** vzdump jobs of /cluster/backup, by id. */
-  backupJobs?: Record<string, Record<string, string | number>>;
+  backupJobs?: Record<string, Record<string, unknown>>;
   /** HA resources of /cluster/ha/resources, by sid (`vm:100`). */
   haResources?: Record<string, Record<string, string | number>>;
+  /** HA groups of /cluster/ha/groups (PVE 8), by name. */
+  haGroups?: Record<string, Record<string, string | number>>;
 }
 
 /** Loads the state from `dataDir`, or seeds a new cluster. */

@@ -71,11 +71,16 @@ async function walkDatacenter({ call }: ReturnType<typeof setup>) {
   call('GET', '/cluster/backup/nightly');
   call('PUT', '/cluster/backup/nightly', { schedule: '03:00' });
   call('DELETE', '/cluster/backup/nightly');
-  call('POST', '/cluster/ha/resources', { sid: 'vm:9002', max_restart: 2 });
+  call('POST', '/cluster/ha/groups', { group: 'pair', nodes: 'pve1,pve2' });
+  call('GET', '/cluster/ha/groups');
+  call('GET', '/cluster/ha/groups/pair');
+  call('PUT', '/cluster/ha/groups/pair', { comment: 'two nodes' });
+  call('POST', '/cluster/ha/resources', { sid: 'vm:9002', max_restart: 2, group: 'pair' });
   call('GET', '/cluster/ha/resources');
   call('GET', '/cluster/ha/resources/vm:9002');
   call('PUT', '/cluster/ha/resources/vm:9002', { state: 'stopped' });
   call('DELETE', '/cluster/ha/resources/vm:9002');
+  call('DELETE', '/cluster/ha/groups/pair');
   call('GET', '/storage');
   call('GET', '/nodes/pve1/storage');
   call('GET', '/nodes/pve1/storage/local/content');

@@ -6,6 +6,7 @@ import { accessGroupHandlers } from './access-groups.ts';
 import { clusterHandlers } from './cluster.ts';
 import { datacenterHandlers } from './datacenter.ts';
 import { firewallHandlers } from './firewall.ts';
+import { haGroupHandlers } from './ha-groups.ts';
 import { networkHandlers } from './network.ts';
 import { qemuHandlers } from './qemu.ts';
 import { qemuCloneHandlers } from './qemu-clone.ts';
@@ -23,6 +24,7 @@ export const ALL_HANDLERS: HandlerTable = [
   ...accessGroupHandlers,
   ...datacenterHandlers,
   ...firewallHandlers,
+  ...haGroupHandlers,
   ...clusterHandlers,
   ...networkHandlers,
   ...qemuHandlers,
