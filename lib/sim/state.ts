@@ -34,9 +34,13 @@ export interface EmulatorNetIface {
   autostart?: number;
   bridge_ports?: string;
   bridge_vlan_aware?: number;
+  bridge_vids?: string;
   cidr?: string;
   gateway?: string;
+  cidr6?: string;
+  gateway6?: string;
   comments?: string;
+  mtu?: number;
   active?: number;
 }
 
