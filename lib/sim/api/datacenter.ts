@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import { configVolumes, volumeFormat } from './qemu-volumes.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')
@@ -283,16 +284,13 @@ export const datacenterHandlers: HandlerTable = [
       const volumes: unknown[] = [];
       for (const vm of Object.values(ctx.state.vms)) {
         if (vm.node !== String(ctx.params.node) && !ctx.state.storages[storage]!.shared) continue;
-        for (const [key, value] of Object.entries(vm.config)) {
-          const m = /^([^:,]+):((?:base|vm)-\d+-(?:disk-\d+|cloudinit))/.exec(String(value));
-          if (!m || m[1] !== storage || !/^(scsi|virtio|sata|ide|efidisk|tpmstate|unused)\d+$/.test(key))
-            continue;
-          const size = Number(/size=(\d+)G/.exec(String(value))?.[1] ?? 0) * 1024 ** 3;
+        for (const volume of configVolumes(vm.config)) {
+          if (volume.storage !== storage) continue;
           volumes.push({
-            volid: `${storage}:${m[2]}`,
+            volid: volume.volid,
             content: 'images',
-            format: 'raw',
-            size,
+            format: volumeFormat(volume.volid),
+            size: volume.size,
             vmid: vm.vmid,
           });
         }

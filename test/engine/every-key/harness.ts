@@ -97,6 +97,8 @@ export async function startHarness(type: string, base: Readonly<Record<string, P
       concurrency: 4,
       secrets,
       retry: { attempts: 2, baseMs: 5, maxMs: 20 },
+      // Some keys are applied by replacing the VM, which destroys its disks.
+      allowDestroyData: true,
       ...options,
     });
   const read = async (id: string) => {
