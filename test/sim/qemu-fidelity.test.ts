@@ -106,6 +106,16 @@ describe('emulated drive and device checks', () => {
     });
   });
 
+  it('GIVEN a boot order WHEN it names a device the VM lacks THEN Proxmox refuses it', async () => {
+    const { call, settle } = emulatorWithCaller();
+    call('POST', '/nodes/pve1/qemu', { vmid: 312, scsi0: 'local-lvm:1' });
+    await settle();
+    expect(() => call('PUT', '/nodes/pve1/qemu/312/config', { boot: 'order=scsi0;net0' })).toThrow(
+      "invalid bootorder: device 'net0' does not exist'",
+    );
+    call('PUT', '/nodes/pve1/qemu/312/config', { boot: 'order=scsi0;net0', net0: 'virtio,bridge=vmbr0' });
+  });
+
   it('GIVEN CD-ROM drives WHEN an ISO is inserted THEN it must exist, and a new drive joins the boot order', async () => {
     const { call, state, settle } = emulatorWithCaller();
     call('POST', '/nodes/pve1/qemu', { vmid: 305, scsi0: 'local-lvm:1', boot: 'order=scsi0' });

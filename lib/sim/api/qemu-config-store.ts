@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dieError, EmulatorHttpError } from '../emulator-error.ts';
 import type { EmulatorState, EmulatorVm, QemuConfig } from '../state.ts';
-import { bootOrderAfter, checkDevice } from './qemu-drives.ts';
+import { bootOrderAfter, checkBootOrder, checkDevice } from './qemu-drives.ts';
 import { deletesAtOnce, takesAtOnce } from './qemu-hotplug.ts';
 import { allocateDrive, storageType } from './qemu-volumes.ts';
 
@@ -147,6 +147,7 @@ export function applyConfigUpdate(
   const changes = Object.entries(params).filter(
     ([key, value]) => !CONTROL_PARAMS.has(key) && value !== undefined,
   ) as Array<[string, string | number]>;
+  checkBootOrder(vm, params, deletions);
   const boot =
     params.boot === undefined ? bootOrderAfter(vm, Object.fromEntries(changes), deletions) : undefined;
   // As qemu-server's update worker: deletions first, then each change, checked as it is written.

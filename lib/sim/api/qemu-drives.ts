@@ -63,6 +63,21 @@ export function checkDevice(
     throw dieError(`only root can modify '${key}' config for real devices`);
 }
 
+/** A boot order names devices the VM has, or is given in the same change, and keeps (API2/Qemu.pm). */
+export function checkBootOrder(
+  vm: EmulatorVm,
+  params: Readonly<Record<string, unknown>>,
+  deleted: readonly string[],
+): void {
+  const order = /(?:^|,)order=([^,]*)/.exec(String(params.boot ?? ''))?.[1];
+  for (const dev of (order ?? '').split(';').filter(Boolean)) {
+    const exists =
+      vm.config[dev] !== undefined || (vm.pending?.[dev] ?? null) !== null || params[dev] !== undefined;
+    if (!exists || deleted.includes(dev))
+      throw dieError(`invalid bootorder: device '${dev}' does not exist'`);
+  }
+}
+
 /**
  * A CD-ROM drive added to a VM with a boot order joins the end of it, to be
  * bootable (API2/Qemu.pm); a drive deleted leaves it. Returns the new `boot`

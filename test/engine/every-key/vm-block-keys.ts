@@ -50,7 +50,7 @@ const diskKeys: Record<string, KeyProof> = {
     (live) =>
       expect(options(live, 'scsi3')).toEqual({ file: `local:${MAIN}/vm-${MAIN}-disk-0.qcow2`, size: '1G' }),
   ),
-  'disk[].aio': diskOption((d) => (d.aio = 'native'), 'aio', 'native'),
+  'disk[].aio': diskOption((d) => (d.aio = 'threads'), 'aio', 'threads'),
   'disk[].cache': diskOption((d) => (d.cache = 'writeback'), 'cache', 'writeback'),
   'disk[].discard': diskOption((d) => (d.discard = 'on'), 'discard', 'on'),
   'disk[].iothread': diskOption((d) => (d.iothread = true), 'iothread', '1'),
