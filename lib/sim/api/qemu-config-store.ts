@@ -3,7 +3,7 @@ import { dieError, EmulatorHttpError } from '../emulator-error.ts';
 import type { EmulatorState, EmulatorVm, QemuConfig } from '../state.ts';
 import { bootOrderAfter, checkBootOrder, checkDevice } from './qemu-drives.ts';
 import { deletesAtOnce, takesAtOnce } from './qemu-hotplug.ts';
-import { allocateDrive, storageType } from './qemu-volumes.ts';
+import { allocateDrive, isFileStorage } from './qemu-volumes.ts';
 
 /** The SHA1 Proxmox returns as `digest`: here of the config in a canonical text form. */
 export function configDigest(config: QemuConfig): string {
@@ -66,10 +66,10 @@ export function normaliseValue(
     const cloudinit = /^([^:]+):cloudinit$/.exec(file ?? '');
     if (cloudinit) {
       const storage = cloudinit[1]!;
-      const onFiles = ['dir', 'nfs', 'cifs', 'cephfs', 'glusterfs', 'btrfs'].includes(
-        storageType(state, storage),
-      );
-      return `${storage}:${onFiles ? `${vm.vmid}/vm-${vm.vmid}-cloudinit.qcow2` : `vm-${vm.vmid}-cloudinit`},media=cdrom`;
+      const volume = isFileStorage(state, storage)
+        ? `${vm.vmid}/vm-${vm.vmid}-cloudinit.qcow2`
+        : `vm-${vm.vmid}-cloudinit`;
+      return `${storage}:${volume},media=cdrom`;
     }
     const alloc = /^([^:]+):(\d+(?:\.\d+)?)$/.exec(file ?? '');
     if (alloc) return allocateDrive(state, vm.vmid, key, alloc[1]!, Number(alloc[2]), opts);

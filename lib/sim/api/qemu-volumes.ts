@@ -29,7 +29,9 @@ export function storageType(state: EmulatorState, storage: string): string {
   return scfg.type;
 }
 
-const isFileStorage = (state: EmulatorState, storage: string) => FILE_TYPES.has(storageType(state, storage));
+/** Whether a storage keeps images as files in a directory. */
+export const isFileStorage = (state: EmulatorState, storage: string) =>
+  FILE_TYPES.has(storageType(state, storage));
 
 /** `PVE::JSONSchema::format_size`: the largest unit that divides the size. */
 export function formatSize(bytes: number): string {
