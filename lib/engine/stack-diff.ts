@@ -183,7 +183,10 @@ export async function diffStack(
       }
       // What is live lets later resources resolve their references even when the state was lost.
       if (observed) observedAttributes.set(id, observed.attributes);
-      if (!resource) {
+      // Replacing a resource changes what refers to it (a VM's node) and takes with it what Proxmox
+      // keeps of it elsewhere (its firewall, backup job and HA entries): compared again once it is applied.
+      const afterReplace = r.dependsOn.some((d) => changes.get(d)?.action === 'replace');
+      if (!resource || afterReplace) {
         provisional.add(id);
         change = provisionalChange(resolved, observed !== undefined || applied !== undefined);
       } else {

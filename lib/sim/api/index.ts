@@ -2,9 +2,11 @@ import type { HandlerTable } from '../handler.ts';
 import { accessHandlers } from './access.ts';
 import { accessAdminHandlers } from './access-admin.ts';
 import { accessChangeHandlers } from './access-changes.ts';
+import { accessGroupHandlers } from './access-groups.ts';
 import { clusterHandlers } from './cluster.ts';
 import { datacenterHandlers } from './datacenter.ts';
 import { firewallHandlers } from './firewall.ts';
+import { haGroupHandlers } from './ha-groups.ts';
 import { networkHandlers } from './network.ts';
 import { qemuHandlers } from './qemu.ts';
 import { qemuCloneHandlers } from './qemu-clone.ts';
@@ -19,8 +21,10 @@ export const ALL_HANDLERS: HandlerTable = [
   ...accessHandlers,
   ...accessAdminHandlers,
   ...accessChangeHandlers,
+  ...accessGroupHandlers,
   ...datacenterHandlers,
   ...firewallHandlers,
+  ...haGroupHandlers,
   ...clusterHandlers,
   ...networkHandlers,
   ...qemuHandlers,

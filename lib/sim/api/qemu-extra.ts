@@ -2,6 +2,7 @@ import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { vmOnNode } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
+import { configVolumes } from './qemu-volumes.ts';
 
 /** How long a console proxy waits for its client before its task ends (qemu-server's 10 s). */
 const CONSOLE_WAIT_MS = 10_000;
@@ -130,6 +131,12 @@ export const qemuExtraHandlers: HandlerTable = [
       if (target === vm.node) throw dieError(`target is local node.`);
       if (vm.status === 'running' && !ctx.params.online)
         throw dieError("can't migrate running VM without --online");
+      // QemuMigrate's phase 1: a running VM's disks on a node's own storage move only when asked to.
+      const local = configVolumes(vm.config).find(
+        (v) => !/^unused/.test(v.key) && !ctx.state.storages[v.storage]?.shared,
+      );
+      const liveLocal =
+        vm.status === 'running' && local !== undefined && ctx.params['with-local-disks'] !== 1;
       vm.lock = 'migrate';
       return ctx.tasks.start(
         vm.node,
@@ -139,6 +146,10 @@ export const qemuExtraHandlers: HandlerTable = [
         ctx.latency.clone,
         () => {
           vm.lock = undefined;
+          if (liveLocal)
+            throw new Error(
+              `can't migrate local disk '${local!.volid}': can't live migrate attached local disks without with-local-disks option`,
+            );
           vm.node = target;
           ctx.changed();
           return [`migration finished successfully`];

@@ -9,6 +9,8 @@ import {
   normaliseValue,
   touchedKeys,
 } from './qemu-config-store.ts';
+import { checkDevice, checkStorageAccess } from './qemu-drives.ts';
+import { removeUnreferencedVolumes } from './storage-files.ts';
 
 function checkNode(ctx: EmulatorContext): string {
   const node = String(ctx.params.node);
@@ -66,12 +68,20 @@ export const qemuHandlers: HandlerTable = [
       const existing = ctx.state.vms[vmid];
       if (existing)
         throw dieError(`unable to create VM ${vmid} - VM ${vmid} already exists on node '${existing.node}'`);
+      const { pool, start, node: _n, vmid: _v, ...settings } = ctx.params;
+      checkStorageAccess(ctx.state, settings);
       const vm: EmulatorVm = { vmid, node, config: {}, status: 'stopped', snapshots: {}, lock: 'create' };
       ctx.state.vms[vmid] = vm;
-      const { pool, start, node: _n, vmid: _v, ...settings } = ctx.params;
       // One key at a time, so each new disk sees the volumes allocated before it.
-      for (const [k, v] of Object.entries(settings)) {
-        if (v !== undefined) vm.config[k] = normaliseValue(vm, k, v as string | number);
+      try {
+        for (const [k, v] of Object.entries(settings)) {
+          if (v === undefined) continue;
+          checkDevice(ctx.state, vm, k, v as string | number, ctx.actor);
+          vm.config[k] = normaliseValue(ctx.state, vm, k, v as string | number);
+        }
+      } catch (e) {
+        delete ctx.state.vms[vmid];
+        throw e;
       }
       if (pool !== undefined) addToPool(ctx, String(pool), vmid);
       ctx.changed();
@@ -99,6 +109,8 @@ export const qemuHandlers: HandlerTable = [
           else config[k] = v;
         }
       }
+      // Proxmox never shows the cloud-init password, only that one is set.
+      if (config.cipassword !== undefined) config.cipassword = '**********';
       return {
         ...config,
         ...(vm.lock ? { lock: vm.lock } : {}),
@@ -113,7 +125,8 @@ export const qemuHandlers: HandlerTable = [
     (ctx) => {
       const vm = vmOnNode(ctx);
       checkConfigPrivileges(vm.vmid, touchedKeys(ctx.params), ctx.params, ctx.can);
-      applyConfigUpdate(vm, ctx.params);
+      checkStorageAccess(ctx.state, ctx.params);
+      applyConfigUpdate(vm, ctx.params, { state: ctx.state, actor: ctx.actor });
       ctx.changed();
       return null;
     },
@@ -129,9 +142,10 @@ export const qemuHandlers: HandlerTable = [
         throw dieError('checksum mismatch (file change by other user?)');
       }
       assertUnlocked(vm);
+      checkStorageAccess(ctx.state, ctx.params);
       const params: Record<string, unknown> = { ...ctx.params, digest: undefined };
       return ctx.tasks.start(vm.node, 'qmconfig', String(vm.vmid), ctx.actor, ctx.latency.config, () => {
-        applyConfigUpdate(vm, params);
+        applyConfigUpdate(vm, params, { state: ctx.state, actor: ctx.actor });
         ctx.changed();
         return [
           `update VM ${vm.vmid}: ${Object.keys(params)
@@ -149,10 +163,11 @@ export const qemuHandlers: HandlerTable = [
       const keys = [...new Set([...Object.keys(vm.config), ...Object.keys(vm.pending ?? {})])].sort();
       return keys.map((key) => {
         const entry: Record<string, unknown> = { key };
-        if (key in vm.config) entry.value = vm.config[key];
+        const hidden = (v: string | number) => (key === 'cipassword' ? '**********' : v);
+        if (key in vm.config) entry.value = hidden(vm.config[key]!);
         const pending = vm.pending?.[key];
         if (pending === null) entry.delete = 1;
-        else if (pending !== undefined) entry.pending = pending;
+        else if (pending !== undefined) entry.pending = hidden(pending);
         return entry;
       });
     },
@@ -163,7 +178,12 @@ export const qemuHandlers: HandlerTable = [
     (ctx) => {
       const vm = vmOnNode(ctx);
       assertUnlocked(vm);
+      if (vm.config.protection) throw dieError(`can't remove VM ${vm.vmid} - protection mode enabled`);
       if (vm.status === 'running') throw dieError(`VM ${vm.vmid} is running - destroy failed`);
+      const purge = ctx.params.purge === 1;
+      if (!purge && ctx.state.haResources?.[`vm:${vm.vmid}`])
+        throw dieError(`unable to remove VM ${vm.vmid} - used in HA resources and purge parameter not set.`);
+      const unreferenced = ctx.params['destroy-unreferenced-disks'] === 1;
       vm.lock = 'destroyed';
       return ctx.tasks.start(
         vm.node,
@@ -173,9 +193,17 @@ export const qemuHandlers: HandlerTable = [
         ctx.latency.destroy,
         () => {
           delete ctx.state.vms[vm.vmid];
+          const log = [`destroy VM ${vm.vmid}`];
+          if (unreferenced)
+            for (const volid of removeUnreferencedVolumes(ctx.state, vm.vmid))
+              log.push(`Removing image: ${volid}`);
+          // qemu-server's destroy: the VM's ACLs, pool membership and firewall go with it.
           removeFromPools(ctx, vm.vmid);
+          ctx.state.acl = ctx.state.acl.filter((a) => a.path !== `/vms/${vm.vmid}`);
+          if (ctx.state.firewall) delete ctx.state.firewall[`vm/${vm.vmid}`];
+          if (purge) log.push(...purgeVm(ctx, vm.vmid));
           ctx.changed();
-          return [`destroy VM ${vm.vmid}`];
+          return log;
         },
         () => {
           vm.lock = undefined;
@@ -184,6 +212,31 @@ export const qemuHandlers: HandlerTable = [
     },
   ],
 ];
+
+/** `purge`: the VM leaves backup jobs (a job backing up only it goes) and HA (pve-guest-common, qemu-server). */
+function purgeVm(ctx: EmulatorContext, vmid: number): string[] {
+  const log = [`purging VM ${vmid} from related configurations..`];
+  for (const [id, job] of Object.entries(ctx.state.backupJobs ?? {})) {
+    if (job.vmid !== undefined) {
+      const rest = String(job.vmid)
+        .split(/[,;\s]+/)
+        .filter((v) => v && v !== String(vmid));
+      if (rest.length) job.vmid = rest.join(',');
+      else delete ctx.state.backupJobs![id];
+    } else if (job.exclude !== undefined) {
+      const rest = String(job.exclude)
+        .split(/[,;\s]+/)
+        .filter((v) => v && v !== String(vmid));
+      if (rest.length) job.exclude = rest.join(',');
+      else delete job.exclude;
+    }
+  }
+  if (ctx.state.haResources?.[`vm:${vmid}`]) {
+    delete ctx.state.haResources[`vm:${vmid}`];
+    log.push(`NOTE: removed VM ${vmid} from HA resource configuration.`);
+  }
+  return log;
+}
 
 export function removeFromPools(ctx: EmulatorContext, vmid: number): void {
   for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vmid);
