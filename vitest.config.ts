@@ -18,6 +18,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/critical-change.test.ts',
   'test/engine/deploy*.test.ts',
   'test/engine/disk-lifecycle.test.ts',
+  'test/engine/replace.test.ts',
   'test/engine/every-key*.test.ts',
   'test/engine/every-type.test.ts',
   'test/engine/file-mutex.test.ts',

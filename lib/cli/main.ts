@@ -195,7 +195,11 @@ function confirmer(io: CliIo, values: { yes?: boolean; json?: boolean }) {
 }
 
 async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, { ...REMOTE_OPTIONS, fail: { type: 'boolean' } });
+  const { values, positionals } = parse(args, {
+    ...REMOTE_OPTIONS,
+    fail: { type: 'boolean' },
+    replace: { type: 'string', multiple: true },
+  });
   const file = oneStackFile(command, positionals);
   const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);
@@ -209,6 +213,7 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
     signal: interrupts.signal,
     outdir,
     dryRun: command === 'diff',
+    replace: (values.replace as string[] | undefined) ?? [],
   }).finally(() => interrupts.dispose());
   // diff: 0 without changes; with --fail, 1 when there are changes.
   if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;

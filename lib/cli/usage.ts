@@ -4,9 +4,9 @@ export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting plat
 Usage:
   pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
   pvecdk ls <stackfile> [--remote NAME] [--json]
-  pvecdk diff <stackfile> [--remote NAME] [--fail] [--json] [--debug]
+  pvecdk diff <stackfile> [--remote NAME] [--replace PATH]... [--fail] [--json] [--debug]
   pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
-                [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
+                [--replace PATH]... [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
@@ -32,6 +32,8 @@ Options:
   --remote NAME         deploy to this remote of cdk.json instead of the stacks' own
   --concurrency N       changes in flight at once (default 4; per node and per template less)
   --allow-destroy-data  accept deleting or replacing VMs and disks
+  --replace PATH        replace this VM or file (a path as diff shows it; repeatable): needed
+                        for what cannot change in place, such as a disk made smaller
   --yes                 do not ask before deleting or replacing (a non-interactive shell never asks)
   --lock-timeout S      wait up to S seconds for a stack another deploy holds (default 300;
                         0 refuses at once); a stack only read is shared with other readers

@@ -10,6 +10,7 @@ import type { HandlerContext } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
 import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
+import { checkReplaceRequests } from './replace-request.ts';
 import { resolvePlannedSecrets } from './secret-preflight.ts';
 import { checkStackClaim } from './stack-claim.ts';
 import {
@@ -56,6 +57,12 @@ export interface DeployOptions {
    * file claiming a recorded stack is refused (ENGINE_STACK_CLAIMED).
    */
   readonly origins?: ReadonlyMap<string, StackOrigin>;
+  /**
+   * Paths of resources to replace even though they could be updated in place,
+   * or must be replaced to make a change Proxmox cannot make (a disk that
+   * shrinks): `--replace <path>`. Each must be a VM or file of the deployed stacks.
+   */
+  readonly replace?: readonly string[];
   /** Move the stacks to the files now declaring them (`--takeover`). */
   readonly takeover?: boolean;
   /** Break a lock left by a deploy that died elsewhere. */
@@ -132,6 +139,10 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     const plan = options.assembly.plans.get(stack)!;
     return destroy ? emptyPlan(plan) : plan;
   };
+  const replace =
+    options.replace?.length && !destroy
+      ? checkReplaceRequests(options.replace, order.map(planOf))
+      : undefined;
   const states = new Map<string, StateStore>();
   const dependsOn = (stack: string) =>
     options.assembly.plans.get(stack)!.dependsOn.filter((d) => order.includes(d));
@@ -187,6 +198,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         api: options.api,
         inventory,
         destroying: destroy,
+        replace,
       });
       inventory = computed.inventory;
       const state = current.get(stack)!;
@@ -283,6 +295,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
           api: options.api,
           inventory: shared && shared.writes === writes ? shared.inventory : undefined,
           destroying: destroy,
+          replace,
         });
         if (claim || stackWrites(state, current)) {
           // Changed since it was computed: never upgraded in place, so let go, take it whole, and read again.
@@ -309,6 +322,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         // Under a shared lock the changes were just found to write nothing: reading is all there is.
         dryRun: options.dryRun === true || lock?.mode === 'shared',
         destroying: destroy,
+        replace,
         allowDestroyData: options.allowDestroyData === true,
         concurrency: options.concurrency,
         limiter,

@@ -8,6 +8,8 @@ export const ENGINE_ERROR_CODES = {
   ENGINE_DATA_LOSS: 'the change would delete or replace a VM or disk and --allow-destroy-data was not given',
   ENGINE_NOT_OWNED: 'a live object with the planned id exists but this stack does not own it',
   ENGINE_DISK_RETAINED: 'the change would destroy a disk whose lifecycle is retain',
+  ENGINE_NEEDS_REPLACE:
+    'the change cannot be made in place (a disk asked to shrink) and pvecdk replaces the resource only when asked with --replace <path>',
   ENGINE_NO_HANDLER: 'the engine has no handler for a resource type it would have to change',
   ENGINE_CRITICAL_SNAPSHOT_FAILED:
     'the snapshot before a critical change could not be taken, so nothing was changed',
@@ -26,7 +28,8 @@ export const ENGINE_ERROR_CODES = {
     'another stack file (or App) deployed a stack of this name; a copied file does not take it over without --takeover',
   ENGINE_PERMISSION_MISSING:
     'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
-  ENGINE_INVALID_OPTION: 'an option given to the engine is out of range (a concurrency below 1)',
+  ENGINE_INVALID_OPTION:
+    'an option given to the engine is out of range (a concurrency below 1) or names what is not there (a --replace path)',
   ENGINE_INTERNAL:
     'the engine met a state its own code should have prevented: a bug in pvecdk, to report with the output of --debug',
 } as const;

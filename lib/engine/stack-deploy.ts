@@ -16,8 +16,8 @@ import type {
 } from './handlers/handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { resolveReferences } from './references.ts';
-import { diffStack, type StackChanges } from './stack-diff.ts';
-import type { StateStore } from './state-store.ts';
+import { diffStack, type StackChanges, withAskedReplace } from './stack-diff.ts';
+import type { ResourceState, StateStore } from './state-store.ts';
 import { isTransient } from './transient.ts';
 import type { WalkLimiter } from './walk-limiter.ts';
 
@@ -36,6 +36,8 @@ export interface StackRun {
   readonly knownInventory: readonly ClusterResource[] | undefined;
   /** Stops scheduling new actions; what runs finishes and is recorded. */
   readonly signal?: AbortSignal;
+  /** Paths of resources the operator asked to replace (`--replace`). */
+  readonly replace?: ReadonlySet<string> | undefined;
   /** Changes computed before the run wrote anything, still current: used instead of computing them again. */
   readonly precomputed?: ComputedStack | undefined;
   /** Checks, once per run, that the token holds what the run needs. */
@@ -111,6 +113,8 @@ export async function computeStack(
     readonly api: HandlerContext['api'];
     readonly inventory?: readonly ClusterResource[] | undefined;
     readonly destroying: boolean;
+    /** Paths of resources the operator asked to replace (`--replace`). */
+    readonly replace?: ReadonlySet<string> | undefined;
   },
 ): Promise<ComputedStack> {
   const observedAttributes = new Map<string, Record<string, unknown>>();
@@ -122,7 +126,10 @@ export async function computeStack(
     { api: options.api, inventory, stack: plan.stack, readCache: new Map() },
     (id) => resolve(id, false),
     observedAttributes,
-    { deletionReason: options.destroying ? `destroying ${plan.stack}` : 'removing it from the plan' },
+    {
+      deletionReason: options.destroying ? `destroying ${plan.stack}` : 'removing it from the plan',
+      ...(options.replace ? { replace: options.replace } : {}),
+    },
   );
   return { changes, observedAttributes, inventory };
 }
@@ -146,6 +153,7 @@ export async function deployStack(
       api: run.api,
       inventory: run.knownInventory,
       destroying: run.destroying,
+      replace: run.replace,
     }));
   const computed = known.changes;
   const resolve = referenceResolver(plan, state, states, known.observedAttributes);
@@ -215,13 +223,18 @@ export async function deployStack(
       const observed = await handler.read(fresh, resource);
       const change = asComputed
         ? computed.changes.get(p.id)!
-        : diffAgain(
-            handler,
-            resource,
-            observed,
-            state.state.resources[p.id]?.properties,
-            run.allowDestroyData,
-          );
+        : diffAgain(handler, resource, observed, state.state.resources[p.id], {
+            allowDestroyData: run.allowDestroyData,
+            // Asked to replace, and what is live is still the object it was asked of (the replacement
+            // did not get to delete it): replaced again. A new object (made by a replacement that
+            // failed later) is only brought up to date.
+            replace:
+              run.replace?.has(r.path) &&
+              JSON.stringify(observed?.attributes) === JSON.stringify(known.observedAttributes.get(p.id))
+                ? run.replace
+                : undefined,
+            properties: r.properties,
+          });
       const attributes =
         change.action === 'no-op' || change.recordOnly
           ? (observed?.attributes ?? state.state.resources[p.id]?.attributes ?? {})
@@ -282,8 +295,12 @@ function diffAgain(
   handler: ResourceHandler,
   resource: DesiredResource,
   observed: Observed | undefined,
-  previous: Readonly<Record<string, unknown>> | undefined,
-  allowDestroyData: boolean,
+  applied: ResourceState | undefined,
+  options: {
+    readonly allowDestroyData: boolean;
+    readonly replace: ReadonlySet<string> | undefined;
+    readonly properties: Readonly<Record<string, unknown>>;
+  },
 ): ResourceChange {
   const owner = observed?.ownership;
   if (owner && (owner.kind === 'other' || owner.kind === 'foreign'))
@@ -292,12 +309,24 @@ function diffAgain(
       `${resource.path}: the live object ${owner.kind === 'other' ? `belongs to stack ${owner.stack}` : 'was not created by pvecdk'}; pvecdk will not take it over`,
       'give this resource another id in the stack, or remove the existing object',
     );
-  const parsed = previous ? handler.contract.plan.safeParse(previous) : undefined;
-  const change = handler.diff(resource, observed, parsed?.success ? parsed.data : undefined);
+  const parsed = applied ? handler.contract.plan.safeParse(applied.properties) : undefined;
+  const change = withAskedReplace(
+    handler,
+    {
+      id: resource.id,
+      type: resource.type,
+      path: resource.path,
+      properties: options.properties,
+      applied,
+      observed,
+    },
+    handler.diff(resource, observed, parsed?.success ? parsed.data : undefined),
+    options.replace,
+  );
   if (change.destroysData)
     refuseDataLoss(
       `${resource.path} (${change.action}) would destroy data once its references are known`,
-      allowDestroyData,
+      options.allowDestroyData,
     );
   return change;
 }

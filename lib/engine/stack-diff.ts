@@ -6,6 +6,7 @@ import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
 import type {
+  AppliedResource,
   DesiredResource,
   HandlerContext,
   Observed,
@@ -135,7 +136,11 @@ export async function diffStack(
   ctx: HandlerContext,
   resolve: Resolve,
   observedAttributes: Map<string, Record<string, unknown>>,
-  options: { readonly deletionReason: string },
+  options: {
+    readonly deletionReason: string;
+    /** Paths of resources the operator asked to replace (`--replace`). */
+    readonly replace?: ReadonlySet<string>;
+  },
 ): Promise<StackChanges> {
   const stack = plan.stack;
   const reports = new Map<string, ResourceReport>();
@@ -194,6 +199,7 @@ export async function diffStack(
         change = handler.diff(resource, observed, previous?.success ? previous.data : undefined);
         // Live matches, but the plan says something new that only the engine acts on: state must record it.
         if (change.action === 'no-op' && applied) change = recordedChange(applied.properties, r.properties);
+        change = withAskedReplace(handler, { id, ...r, applied, observed }, change, options.replace);
       }
       changes.set(id, change);
       reports.set(id, {
@@ -239,7 +245,56 @@ export async function diffStack(
 
 /** Refusals stop the whole run before any write: the operator must decide, not retry. */
 function isRefusal(e: unknown): boolean {
-  return e instanceof EngineError && e.code === 'ENGINE_DISK_RETAINED';
+  return e instanceof EngineError && (e.code === 'ENGINE_DISK_RETAINED' || e.code === 'ENGINE_NEEDS_REPLACE');
+}
+
+/**
+ * The change once the operator's `--replace` is taken into account: a live
+ * resource asked for becomes a replacement (refused like any deletion that
+ * must not happen: a retained disk); a change that is made only when asked
+ * (a disk to shrink) is refused without the ask (ENGINE_NEEDS_REPLACE).
+ */
+export function withAskedReplace(
+  handler: ResourceHandler,
+  resource: {
+    readonly id: string;
+    readonly type: string;
+    readonly path: string;
+    readonly properties: Readonly<Record<string, unknown>>;
+    readonly applied: ResourceState | undefined;
+    readonly observed: Observed | undefined;
+  },
+  change: ResourceChange,
+  replace: ReadonlySet<string> | undefined,
+): ResourceChange {
+  const asked = replace?.has(resource.path) === true;
+  if (!asked) {
+    const reasons = change.changes.flatMap((c) => (c.replaceOnlyWhenAsked ? [c.replaceOnlyWhenAsked] : []));
+    if (reasons.length)
+      throw new EngineError(
+        'ENGINE_NEEDS_REPLACE',
+        `${resource.path}: ${reasons.join('; ')}; nothing was changed`,
+        `keep the size the plan had, or replace it with a new one (its disks are created empty; the data is lost) with --replace ${resource.path} --allow-destroy-data`,
+      );
+    return change;
+  }
+  if (!resource.observed || change.action === 'create' || change.action === 'replace') return change;
+  const applied: AppliedResource = {
+    id: resource.id,
+    type: resource.type,
+    path: resource.path,
+    attributes: resource.applied?.attributes ?? resource.observed.attributes,
+    properties: resource.applied?.properties ?? resource.properties,
+  };
+  handler.checkDeletion?.(applied, 'replacing it (--replace)');
+  return {
+    action: 'replace',
+    changes: [
+      ...change.changes,
+      { key: '(replace)', from: null, to: 'asked with --replace', forcesReplacement: true },
+    ],
+    destroysData: handler.deletionDestroysData?.(applied) ?? false,
+  };
 }
 
 function describeObserved(attributes: Record<string, unknown>): string {

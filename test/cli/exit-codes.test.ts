@@ -8,6 +8,7 @@ import { ROOT, runCli } from './run-cli.ts';
 const env = { PVECDK_SIM_LATENCY_SCALE: '0.001' };
 const acme = join(ROOT, 'stacks/acme.ts');
 const twin = join(ROOT, 'test/cli/fixtures/acme-twin.ts');
+const smaller = join(ROOT, 'test/cli/fixtures/acme-smaller.ts');
 
 const jsonLines = (stdout: string) =>
   stdout
@@ -77,6 +78,34 @@ describe('exit codes and --json results', () => {
     const lines = jsonLines(diff.stdout);
     expect(lines.map((l) => l.type)).toEqual(['diff', 'result']);
     expect(lines[1]).toMatchObject({ ok: true, exitCode: 0, remote: { name: 'default', emulator: true } });
+  }, 120_000);
+
+  it('GIVEN acme deployed WHEN its data disk is made smaller THEN deploy refuses (exit 2) saying disks cannot shrink, and --replace with --allow-destroy-data replaces the VM', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-exit-'));
+    expect(runCli(['deploy', acme], { cwd, env }).code).toBe(0);
+    const refused = runCli(['deploy', smaller, '--takeover'], { cwd, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      'error ENGINE_NEEDS_REPLACE: acme/acme-main/Guest/Vm: disk scsi1 cannot shrink from 100 GiB to 50 GiB',
+    );
+    expect(refused.stderr).toContain('--replace acme/acme-main/Guest/Vm --allow-destroy-data');
+    const typo = runCli(['deploy', smaller, '--takeover', '--replace', 'acme/acme-main/Vm'], { cwd, env });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('error ENGINE_INVALID_OPTION: --replace acme/acme-main/Vm: no resource');
+    const replaced = runCli(
+      [
+        'deploy',
+        smaller,
+        '--takeover',
+        '--replace',
+        'acme/acme-main/Guest/Vm',
+        '--allow-destroy-data',
+        '--yes',
+      ],
+      { cwd, env },
+    );
+    expect(replaced.code).toBe(0);
+    expect(replaced.stdout).toMatch(/± acme\/acme-main\/Guest\/Vm replace done/);
   }, 120_000);
 
   it('GIVEN a remote that cannot be reached WHEN deploying THEN PVE_CONNECTION exits 1 (a failure while running), and the --json result names that remote', async () => {

@@ -23,6 +23,8 @@ import { synthStackFile } from './synth.ts';
 export interface DeployCommandOptions extends RemoteCommandOptions {
   readonly outdir: string;
   readonly dryRun: boolean;
+  /** `--replace <path>`: resources to replace (repeatable). */
+  readonly replace: readonly string[];
 }
 
 /** Says that the embedded emulator is in use, and how to use a real cluster instead. */
@@ -102,6 +104,7 @@ async function deployTo(
       lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
       origins: loaded.origins,
       takeover: o.takeover,
+      replace: o.replace,
       onChanges: async (stack, resources) => {
         await confirmDestructive(stack, resources, o.confirm, false);
         progress?.changes(stack, resources);

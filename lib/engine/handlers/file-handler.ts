@@ -163,6 +163,7 @@ const storedName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
  */
 export const fileHandler = defineHandler({
   contract: fileType,
+  replaceable: true,
 
   locks(resource) {
     const at = locationOf(resource.props);

@@ -15,6 +15,13 @@ export interface PropertyChange {
   readonly to: unknown;
   /** Proxmox cannot change it in place: the resource must be replaced. */
   readonly forcesReplacement: boolean;
+  /**
+   * Why this change is made only when the operator asks for the replacement
+   * by name (`--replace <path>`): it cannot be made in place, and a
+   * replacement would surprise (a disk asked to shrink). Without the ask the
+   * run is refused (ENGINE_NEEDS_REPLACE).
+   */
+  readonly replaceOnlyWhenAsked?: string;
 }
 
 /** What the engine computed for one resource: the action and the property-level changes. */
@@ -206,6 +213,11 @@ export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefiniti
   /** ACL paths whose grants also cover another (a VM in a pool: `/vms/100` → `/pool/acme`). */
   inheritedPaths?(props: KnownProperties<PlanOutput<D>>): ReadonlyArray<readonly [string, string]>;
 
+  /**
+   * Its `apply` makes a `replace` (deletes the live object, creates it anew),
+   * so an operator may ask for one by name (`--replace <path>`).
+   */
+  readonly replaceable?: boolean;
   /** Whether deleting it destroys data (a VM takes its disks with it). */
   deletionDestroysData?(applied: AppliedResource): boolean;
   /** Refuses, before any write, a deletion that must not happen (a retained disk); throws saying why. */

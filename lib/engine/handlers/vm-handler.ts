@@ -6,6 +6,7 @@ import {
   desiredQemuConfig,
   diffQemuConfig,
   macAddresses,
+  shrinkingDisks,
   type VmProps,
 } from '../proxmox/vm-config.ts';
 import { defineHandler, type PropertyChange } from './handler.ts';
@@ -77,7 +78,19 @@ export const vmHandler = defineHandler({
       .join(';');
     const configChanges = diffQemuConfig(desiredQemuConfig(props, planTags), { ...live, tags: liveTags });
     const forced = new Set(changesForcingReplacement(configChanges).map((c) => c.key));
-    const changes = configChanges.map((c) => change(c.key, c.from, c.to, forced.has(c.key)));
+    const shrinking = new Map(shrinkingDisks(configChanges).map((s) => [s.key, s]));
+    const changes = configChanges.map((c): PropertyChange => {
+      const shrink = shrinking.get(c.key);
+      return {
+        ...change(c.key, c.from, c.to, forced.has(c.key)),
+        ...(shrink
+          ? {
+              replaceOnlyWhenAsked: `disk ${c.key} cannot shrink from ${shrink.from} GiB to ${shrink.to} GiB: Proxmox only grows disks, and a new VM would start with empty disks`,
+            }
+          : {}),
+      };
+    });
+    changes.push(...cloneChanges(props, previous));
 
     if (observed.attributes.node_name !== props.node_name)
       changes.push(
@@ -115,6 +128,7 @@ export const vmHandler = defineHandler({
 
   apply: applyVm,
   delete: deleteVm,
+  replaceable: true,
 
   requirements(resource, call, facts) {
     return vmRequirements(resource, call, facts?.templates as CloneTemplates | undefined);
@@ -150,5 +164,27 @@ export const vmHandler = defineHandler({
     return 'owned';
   },
 });
+
+/**
+ * What the VM was made from, as state recorded it, against what the plan
+ * says now: another template (a server's `os` changed), node, storage or
+ * linked/full copy means another VM, so each forces a replacement. Without
+ * a recorded plan (a lost state) nothing is known to differ.
+ */
+type CloneOf = { readonly clone?: Readonly<Record<string, unknown>> | undefined };
+
+function cloneChanges(props: CloneOf, previous: CloneOf | undefined): PropertyChange[] {
+  if (!previous) return [];
+  const was = previous.clone;
+  const now = props.clone;
+  if (!was && !now) return [];
+  if (!was || !now) return [change('clone', was ?? null, now ?? null, true)];
+  // A recorded reference (to a template another resource makes) cannot be compared with the value it
+  // resolves to now, so it is not: only literal sources are.
+  const literal = (v: unknown) => v === undefined || v === null || typeof v !== 'object';
+  return ['vm_id', 'node_name', 'datastore_id', 'full']
+    .filter((k) => literal(was[k]) && (was[k] ?? null) !== (now[k] ?? null))
+    .map((k) => change(`clone.${k}`, was[k] ?? null, now[k] ?? null, true));
+}
 
 export type { VmProps };

@@ -359,6 +359,28 @@ export function changesForcingReplacement(changes: readonly ConfigChange[]): Con
   });
 }
 
+/** Disks the change would make smaller on the same storage, with their sizes in GiB. */
+export function shrinkingDisks(
+  changes: readonly ConfigChange[],
+): { key: string; from: number; to: number }[] {
+  return changes.flatMap((c) => {
+    if (c.from === undefined || !DRIVE_KEY.test(c.key) || c.key === 'efidisk0' || c.key === 'tpmstate0')
+      return [];
+    if (c.from.includes('media=cdrom') || /:cloudinit$/.test(c.to)) return [];
+    const [fromStorage, fromSize] = (
+      parsePropertyString(c.from, { defaultKey: 'file' }).get('file') ?? ''
+    ).split(':');
+    const [toStorage, toSize] = (parsePropertyString(c.to, { defaultKey: 'file' }).get('file') ?? '').split(
+      ':',
+    );
+    const from = Number(fromSize);
+    const to = Number(toSize);
+    return fromStorage === toStorage && Number.isFinite(from) && Number.isFinite(to) && to < from
+      ? [{ key: c.key, from, to }]
+      : [];
+  });
+}
+
 /** MAC addresses of a config's NICs, `net0` first. */
 export function macAddresses(config: Readonly<Record<string, unknown>>): string[] {
   return Object.keys(config)
