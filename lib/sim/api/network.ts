@@ -1,6 +1,7 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import type { EmulatorNetIface, EmulatorNode } from '../state.ts';
+import { type TaskKind, workerDie } from '../task-runner.ts';
 
 function nodeOf(ctx: EmulatorContext): EmulatorNode {
   const node = ctx.state.nodes[String(ctx.params.node)];
@@ -40,6 +41,21 @@ function ifaceFrom(params: Record<string, unknown>, base: Partial<EmulatorNetIfa
     delete (out as unknown as Record<string, unknown>)[key];
   return out;
 }
+
+/** `srvreload` of networking: what is staged (interfaces.new) becomes what runs. */
+const reloadTask: TaskKind<{ node: string }> = {
+  name: 'srvreload',
+  run: (env, args) => {
+    const node = env.state.nodes[args.node];
+    if (!node) throw workerDie(`no such cluster node '${args.node}'`);
+    node.network = Object.fromEntries(Object.entries(staged(node)).map(([k, v]) => [k, { ...v, active: 1 }]));
+    node.pendingNetwork = undefined;
+    env.changed();
+    return ['reloading network config'];
+  },
+};
+
+export const networkTaskKinds = [reloadTask];
 
 /**
  * Node network with Proxmox's pending model: create/update/delete stage
@@ -121,14 +137,17 @@ export const networkHandlers: HandlerTable = [
     '/nodes/{node}/network',
     (ctx) => {
       const node = nodeOf(ctx);
-      return ctx.tasks.start(node.name, 'srvreload', 'networking', ctx.actor, ctx.latency.network, () => {
-        node.network = Object.fromEntries(
-          Object.entries(staged(node)).map(([k, v]) => [k, { ...v, active: 1 }]),
-        );
-        node.pendingNetwork = undefined;
-        ctx.changed();
-        return ['reloading network config'];
-      });
+      return ctx.tasks.start(
+        {
+          node: node.name,
+          type: 'srvreload',
+          id: 'networking',
+          user: ctx.actor,
+          latencyMs: ctx.latency.network,
+        },
+        reloadTask,
+        { node: node.name },
+      );
     },
   ],
   [

@@ -1,6 +1,7 @@
 import { dieError, EmulatorHttpError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
-import type { EmulatorVm } from '../state.ts';
+import type { EmulatorState, EmulatorVm } from '../state.ts';
+import { type TaskKind, workerDie } from '../task-runner.ts';
 import {
   applyConfigUpdate,
   assertUnlocked,
@@ -26,6 +27,62 @@ export function vmOnNode(ctx: EmulatorContext): EmulatorVm {
   }
   return vm;
 }
+
+/** A VM as a worker finds it when it ends, or Proxmox's "does not exist" die. */
+export function workerVm(state: EmulatorState, vmid: number, node?: string): EmulatorVm {
+  const vm = state.vms[String(vmid)];
+  if (!vm || (node !== undefined && vm.node !== node))
+    throw workerDie(`Configuration file 'nodes/${node ?? 'pve1'}/qemu-server/${vmid}.conf' does not exist`);
+  return vm;
+}
+
+/** `qmcreate`: the new VM loses its `create` lock (and starts, when asked). */
+const createTask: TaskKind<{ vmid: number; start: boolean }> = {
+  name: 'qmcreate',
+  run: (env, { vmid, start }) => {
+    const vm = workerVm(env.state, vmid);
+    vm.lock = undefined;
+    if (start) {
+      vm.status = 'running';
+      vm.startedAt = env.now;
+    }
+    env.changed();
+    return [`create VM ${vmid}`];
+  },
+};
+
+/** `qmconfig` (POST config): the update is applied when the worker runs. */
+const configTask: TaskKind<{ vmid: number; params: Record<string, unknown> }> = {
+  name: 'qmconfig',
+  run: (env, { vmid, params }) => {
+    const vm = workerVm(env.state, vmid);
+    applyConfigUpdate(vm, params);
+    env.changed();
+    return [
+      `update VM ${vmid}: ${Object.keys(params)
+        .filter((k) => !['node', 'vmid'].includes(k) && params[k] !== undefined)
+        .join(' ')}`,
+    ];
+  },
+};
+
+/** `qmdestroy`: the VM goes, and leaves its pools; a failed destroy leaves it unlocked. */
+const destroyTask: TaskKind<{ vmid: number }> = {
+  name: 'qmdestroy',
+  run: (env, { vmid }) => {
+    delete env.state.vms[String(vmid)];
+    removeFromPools(env.state, vmid);
+    env.changed();
+    return [`destroy VM ${vmid}`];
+  },
+  undo: (env, { vmid }) => {
+    const vm = env.state.vms[String(vmid)];
+    if (vm) vm.lock = undefined;
+    env.changed();
+  },
+};
+
+export const qemuTaskKinds = [createTask, configTask, destroyTask];
 
 /** VM list, create, config read and update (sync PUT, async POST), pending, destroy. */
 export const qemuHandlers: HandlerTable = [
@@ -75,15 +132,11 @@ export const qemuHandlers: HandlerTable = [
       }
       if (pool !== undefined) addToPool(ctx, String(pool), vmid);
       ctx.changed();
-      return ctx.tasks.start(node, 'qmcreate', String(vmid), ctx.actor, ctx.latency.create, () => {
-        vm.lock = undefined;
-        if (start) {
-          vm.status = 'running';
-          vm.startedAt = Date.now();
-        }
-        ctx.changed();
-        return [`create VM ${vmid}`];
-      });
+      return ctx.tasks.start(
+        { node, type: 'qmcreate', id: String(vmid), user: ctx.actor, latencyMs: ctx.latency.create },
+        createTask,
+        { vmid, start: Boolean(start) },
+      );
     },
   ],
   [
@@ -130,15 +183,17 @@ export const qemuHandlers: HandlerTable = [
       }
       assertUnlocked(vm);
       const params: Record<string, unknown> = { ...ctx.params, digest: undefined };
-      return ctx.tasks.start(vm.node, 'qmconfig', String(vm.vmid), ctx.actor, ctx.latency.config, () => {
-        applyConfigUpdate(vm, params);
-        ctx.changed();
-        return [
-          `update VM ${vm.vmid}: ${Object.keys(params)
-            .filter((k) => !['node', 'vmid'].includes(k) && params[k] !== undefined)
-            .join(' ')}`,
-        ];
-      });
+      return ctx.tasks.start(
+        {
+          node: vm.node,
+          type: 'qmconfig',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.config,
+        },
+        configTask,
+        { vmid: vm.vmid, params },
+      );
     },
   ],
   [
@@ -165,28 +220,24 @@ export const qemuHandlers: HandlerTable = [
       assertUnlocked(vm);
       if (vm.status === 'running') throw dieError(`VM ${vm.vmid} is running - destroy failed`);
       vm.lock = 'destroyed';
+      ctx.changed();
       return ctx.tasks.start(
-        vm.node,
-        'qmdestroy',
-        String(vm.vmid),
-        ctx.actor,
-        ctx.latency.destroy,
-        () => {
-          delete ctx.state.vms[vm.vmid];
-          removeFromPools(ctx, vm.vmid);
-          ctx.changed();
-          return [`destroy VM ${vm.vmid}`];
+        {
+          node: vm.node,
+          type: 'qmdestroy',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.destroy,
         },
-        () => {
-          vm.lock = undefined;
-        },
+        destroyTask,
+        { vmid: vm.vmid },
       );
     },
   ],
 ];
 
-export function removeFromPools(ctx: EmulatorContext, vmid: number): void {
-  for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vmid);
+export function removeFromPools(state: EmulatorState, vmid: number): void {
+  for (const p of Object.values(state.pools)) p.members = p.members.filter((m) => m !== vmid);
 }
 
 export function addToPool(ctx: EmulatorContext, pool: string, vmid: number): void {
