@@ -25,6 +25,8 @@ export interface OwnerRecord {
   readonly endpoint?: EmulatorEndpoint;
   /** Seconds without requests after which a background emulator exits; absent for one that serves until stopped. */
   readonly idleSeconds?: number;
+  /** ISO time the owner began to stop: it finishes its tasks, saves, then lets go. */
+  readonly stoppingSince?: string;
   /** Written when the owner let go of the data dir. */
   readonly released?: boolean;
 }
@@ -36,13 +38,17 @@ export interface CurrentOwner {
   readonly record: OwnerRecord | undefined;
 }
 
-export type OwnerVerdict = 'serving' | 'starting' | 'stale';
+/** `starting` and `stopping` are waited for; only `stale` may be taken over. */
+export type OwnerVerdict = 'serving' | 'starting' | 'stopping' | 'stale';
 
 /** The folder, inside a data dir, of the owner records. */
 export const OWNER_DIR = 'owner';
 /** The file, inside a data dir, that holds the root token's secret for clients of a running emulator. */
 export const TOKEN_SECRET_FILE = 'root-token.secret';
-/** How long an owner may take from taking the data dir to answering before others count it as stuck. */
+/**
+ * How long an owner may take from taking the data dir to answering, or from
+ * beginning to stop to letting go, before others count it as stuck.
+ */
 export const STARTUP_GRACE_MS = 60_000;
 
 const GENERATION_FILE = /^(\d+)\.json$/;
@@ -109,6 +115,16 @@ export class DataDirOwnership {
     this.rewrite();
   }
 
+  /**
+   * Says the emulator is stopping, before its port closes: others wait for
+   * it to let go rather than take over an owner that merely stopped answering.
+   */
+  markStopping(): void {
+    if (!this.isCurrent()) return;
+    this.record = { ...this.record, stoppingSince: new Date().toISOString() };
+    this.rewrite();
+  }
+
   /** Lets go of the data dir: the record stays (generations only grow), marked released. */
   release(): void {
     if (!this.isCurrent()) return;
@@ -157,16 +173,16 @@ export function readTokenSecret(dataDir: string): string | undefined {
 }
 
 /**
- * Whether an owner serves (alive and answering), is still starting (alive,
- * within STARTUP_GRACE_MS), or is stale and may be taken over.
+ * Whether an owner serves (alive and answering), is still starting or
+ * stopping (alive, for less than STARTUP_GRACE_MS), or is stale and may be
+ * taken over.
  */
 export async function judgeOwner(dataDir: string, owner: CurrentOwner): Promise<OwnerVerdict> {
   const record = owner.record;
   if (!record || record.released || !processAlive(record.pid)) return 'stale';
-  if (!record.endpoint) {
-    const age = Date.now() - Date.parse(record.startedAt);
-    return age < STARTUP_GRACE_MS ? 'starting' : 'stale';
-  }
+  const within = (since: string) => Date.now() - Date.parse(since) < STARTUP_GRACE_MS;
+  if (record.stoppingSince) return within(record.stoppingSince) ? 'stopping' : 'stale';
+  if (!record.endpoint) return within(record.startedAt) ? 'starting' : 'stale';
   const secret = readTokenSecret(dataDir);
   if (!secret) return 'stale';
   // A busy event loop may miss one probe: only three misses in a row make an owner stale.
@@ -187,9 +203,9 @@ export function processAlive(pid: number): boolean {
 }
 
 function busy(dataDir: string, owner: CurrentOwner): EmulatorError {
-  const who = owner.record
-    ? `pid ${owner.record.pid}${owner.record.endpoint ? `, ${owner.record.endpoint.url}` : ', starting'}, since ${owner.record.startedAt}`
-    : 'a process that is starting';
+  const r = owner.record;
+  const phase = r?.stoppingSince ? ', stopping' : r?.endpoint ? `, ${r.endpoint.url}` : ', starting';
+  const who = r ? `pid ${r.pid}${phase}, since ${r.startedAt}` : 'a process that is starting';
   return new EmulatorError(
     'EMULATOR_BUSY',
     `${dataDir}: another emulator serves this data dir (${who})`,

@@ -210,6 +210,7 @@ async function serveOwned(
   );
   let closed: Promise<void> | undefined;
   const shutdown = async () => {
+    owner.markStopping();
     await emulator.tasks.drain();
     emulator.tasks.stop();
     // Saved before the port closes (a process that finds it closed may take the data dir over at

@@ -73,7 +73,11 @@ export async function openSharedEmulator(
     const verdict = owner ? await judgeOwner(dataDir, owner) : 'stale';
     if (verdict === 'serving') {
       const found = connect(dataDir, owner!.record!, child?.pid);
-      if (found) return found;
+      if (found) {
+        // Ours lost the race (or has yet to learn it did): it is not needed, and must not serve later.
+        if (child && child.exit === undefined && child.pid !== found.pid) child.cancel();
+        return found;
+      }
     }
     if (verdict === 'stale' && (!child || child.exit !== undefined)) {
       // Ours failed for a reason of its own (not a lost race): say why, from its log.
@@ -102,14 +106,15 @@ export async function stopSharedEmulator(
   const deadline = Date.now() + waitMs;
   let owner = readOwner(dataDir);
   let verdict = owner ? await judgeOwner(dataDir, owner) : 'stale';
-  // One that is starting is waited for: stopping it then is what was asked.
-  while (verdict === 'starting' && Date.now() < deadline) {
+  // One that is starting is waited for (stopping it then is what was asked), one that is stopping too.
+  while ((verdict === 'starting' || verdict === 'stopping') && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50));
     owner = readOwner(dataDir);
     verdict = owner ? await judgeOwner(dataDir, owner) : 'stale';
   }
-  if (!owner?.record?.endpoint || verdict !== 'serving') return undefined;
+  if (!owner?.record?.endpoint || verdict === 'stale') return undefined;
   const record = owner.record;
+  if (verdict === 'stopping') return record.pid;
   const secret = readTokenSecret(dataDir)!;
   const answer = await callEmulator(record.endpoint!, secret, {
     method: 'POST',
@@ -134,6 +139,8 @@ interface Candidate {
   readonly pid: number | undefined;
   readonly logOffset: number;
   exit: number | undefined;
+  /** Stops it (it was started here: no other process is ever signalled). */
+  cancel(): void;
 }
 
 /** Starts a detached `pvecdk sim` on the data dir; its output goes to the data dir's log. */
@@ -161,7 +168,14 @@ function startCandidate(dataDir: string, options: OpenSharedEmulatorOptions): Ca
   } finally {
     closeSync(log);
   }
-  const candidate: Candidate = { pid: proc.pid, logOffset, exit: undefined };
+  const candidate: Candidate = {
+    pid: proc.pid,
+    logOffset,
+    exit: undefined,
+    cancel: () => {
+      if (candidate.exit === undefined) proc.kill('SIGTERM');
+    },
+  };
   proc.once('exit', (code, signal) => {
     candidate.exit = code ?? (signal ? 128 : 1);
   });

@@ -78,6 +78,19 @@ describe('one owner per emulator data dir', () => {
     expect(await judgeOwner(dir, readOwner(dir)!)).toBe('starting');
   });
 
+  it('GIVEN an owner that began to stop WHEN judged THEN it is waited for (not taken over) until it lets go, or is stuck stopping', async () => {
+    const dir = dataDir();
+    const owner = await DataDirOwnership.acquire(dir);
+    owner.markStopping();
+    expect(await judgeOwner(dir, readOwner(dir)!)).toBe('stopping');
+    expect((await busyError(dir)).message).toContain(`pid ${process.pid}, stopping`);
+    owner.release();
+    expect(await judgeOwner(dir, readOwner(dir)!)).toBe('stale');
+    const stuck = new Date(Date.now() - STARTUP_GRACE_MS - 1_000).toISOString();
+    plant(dir, 2, { pid: process.pid, startedAt: stuck, stoppingSince: stuck });
+    expect(await judgeOwner(dir, readOwner(dir)!)).toBe('stale');
+  });
+
   it('GIVEN an owner file that is not a record WHEN judged THEN it is stale and can be taken over', async () => {
     const dir = dataDir();
     mkdirSync(join(dir, OWNER_DIR), { recursive: true });
