@@ -195,4 +195,25 @@ describe('tasks that outlive the emulator process', () => {
     expect(state.tasks![long]!.status).toBe('running');
     runner.stop();
   });
+
+  it('GIVEN more tasks than a page WHEN the node task list is read THEN it gives the 50 newest by default, and honours start, limit and vmid', () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const emulator = emulatorOn(clusterWithVms());
+    const call = caller(emulator);
+    const upids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      vi.advanceTimersByTime(1_000);
+      upids.push(call('POST', `/nodes/pve1/qemu/${150 + (i % 3)}/status/start`).data as string);
+      vi.advanceTimersByTime(2_000);
+      call('POST', `/nodes/pve1/qemu/${150 + (i % 3)}/status/stop`);
+      vi.advanceTimersByTime(2_000);
+    }
+    const page = call('GET', '/nodes/pve1/tasks').data as Array<{ upid: string; starttime: number }>;
+    expect(page).toHaveLength(50);
+    expect(page[0]!.starttime).toBeGreaterThan(page[49]!.starttime);
+    const starts = call('GET', '/nodes/pve1/tasks', { typefilter: 'qmstart', vmid: 150, limit: 5, start: 1 })
+      .data as Array<{ upid: string }>;
+    const startsOf150 = upids.filter((_u, i) => i % 3 === 0).reverse();
+    expect(starts.map((t) => t.upid)).toEqual(startsOf150.slice(1, 6));
+  });
 });
