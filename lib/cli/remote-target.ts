@@ -88,8 +88,6 @@ export async function openRemote(
     latencyScale: Number.isFinite(latencyScale) && latencyScale >= 0 ? latencyScale : 0.05,
     idleSeconds: Number.isFinite(idleSeconds) && idleSeconds >= 1 ? idleSeconds : DEFAULT_IDLE_SECONDS,
   });
-  // Held while this command runs, so the emulator stays up even while the command waits on its operator.
-  const lease = await shared.hold();
   const client = new PveClient({
     hosts: [shared.url],
     credentials: { tokenId: shared.tokenId, tokenSecret: shared.tokenSecret },
@@ -110,7 +108,8 @@ export async function openRemote(
     },
     close: async () => {
       await client.close();
-      await lease.release();
+      // The lease taken on opening kept it up, even while this command waited on its operator.
+      await shared.release();
     },
   };
 }

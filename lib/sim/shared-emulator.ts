@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { judgeOwner, type OwnerRecord, readOwner, readTokenSecret } from './data-dir-owner.ts';
+import { type CurrentOwner, judgeOwner, readOwner, readTokenSecret } from './data-dir-owner.ts';
 import { EmulatorError } from './emulator-errors.ts';
 import { callEmulator, type EmulatorEndpoint } from './endpoint-client.ts';
 
@@ -42,8 +42,11 @@ export interface SharedEmulator {
   readonly startedHere: boolean;
   /** Seconds without requests after which it exits; undefined for one that serves until stopped. */
   readonly idleSeconds: number | undefined;
-  /** Keeps it serving while this process runs (a lease, renewed); `release()` ends the lease. */
-  hold(): Promise<{ release(): Promise<void> }>;
+  /**
+   * Ends this process's lease: the emulator keeps serving while a process
+   * holds one (renewed while it runs), then exits after its idle time.
+   */
+  release(): Promise<void>;
 }
 
 export interface OpenSharedEmulatorOptions {
@@ -72,7 +75,7 @@ export async function openSharedEmulator(
     const owner = readOwner(dataDir);
     const verdict = owner ? await judgeOwner(dataDir, owner) : 'stale';
     if (verdict === 'serving') {
-      const found = connect(dataDir, owner!.record!, child?.pid);
+      const found = await connect(dataDir, owner!, child?.pid);
       if (found) {
         // Ours lost the race (or has yet to learn it did): it is not needed, and must not serve later.
         if (child && child.exit === undefined && child.pid !== found.pid) child.cancel();
@@ -81,7 +84,7 @@ export async function openSharedEmulator(
     }
     if (verdict === 'stale' && (!child || child.exit !== undefined)) {
       // Ours failed for a reason of its own (not a lost race): say why, from its log.
-      if (child && child.exit !== BACKGROUND_BUSY_EXIT) throw startFailed(dataDir, child);
+      if (child && child.exit !== BACKGROUND_BUSY_EXIT && child.exit !== 0) throw startFailed(dataDir, child);
       if (spawned >= 5) break;
       child = startCandidate(dataDir, options);
       spawned += 1;
@@ -202,14 +205,26 @@ function startFailed(dataDir: string, child: Candidate): EmulatorError {
   );
 }
 
-function connect(
+/**
+ * Takes a lease on the owner's emulator, then checks it still owns the data
+ * dir and is not stopping (it may have begun to, idle, just before the lease
+ * came): undefined then, and the caller looks again.
+ */
+async function connect(
   dataDir: string,
-  record: OwnerRecord,
+  owner: CurrentOwner,
   ourPid: number | undefined,
-): SharedEmulator | undefined {
+): Promise<SharedEmulator | undefined> {
+  const record = owner.record!;
   const endpoint = record.endpoint;
   const tokenSecret = readTokenSecret(dataDir);
   if (!endpoint || !tokenSecret) return undefined;
+  const lease = await holdLease(endpoint, tokenSecret);
+  const now = readOwner(dataDir);
+  if (!lease || now?.generation !== owner.generation || now.record?.stoppingSince || now.record?.released) {
+    await lease?.release();
+    return undefined;
+  }
   return {
     dataDir,
     url: endpoint.url,
@@ -219,15 +234,15 @@ function connect(
     pid: record.pid,
     startedHere: record.pid === ourPid,
     idleSeconds: record.idleSeconds,
-    hold: () => holdLease(endpoint, tokenSecret),
+    release: lease.release,
   };
 }
 
-/** A lease renewed while this process runs (its timer never keeps the process alive). */
+/** A lease renewed while this process runs (its timer never keeps the process alive); undefined if refused. */
 async function holdLease(
   endpoint: EmulatorEndpoint,
   tokenSecret: string,
-): Promise<{ release(): Promise<void> }> {
+): Promise<{ release(): Promise<void> } | undefined> {
   const holder = `pid ${process.pid} ${randomBytes(4).toString('hex')}`;
   const send = (method: 'PUT' | 'DELETE') =>
     callEmulator(endpoint, tokenSecret, {
@@ -236,7 +251,7 @@ async function holdLease(
       body: JSON.stringify({ holder, seconds: LEASE_SECONDS }),
       timeoutMs: 2_000,
     });
-  await send('PUT');
+  if ((await send('PUT'))?.status !== 200) return undefined;
   const timer = setInterval(() => void send('PUT'), (LEASE_SECONDS * 1000) / 3);
   timer.unref();
   return {
