@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProjectConfig } from '../../lib/cli/config.ts';
 import { openRemote } from '../../lib/cli/remote-target.ts';
-import { stopSharedEmulator } from '../../lib/sim/index.ts';
+import { judgeOwner, processAlive, readOwner, stopSharedEmulator } from '../../lib/sim/index.ts';
 import { type JsonChild, ROOT, startChild } from '../sim/fixtures/child.ts';
 
 interface Opened {
@@ -96,4 +96,27 @@ describe('the embedded emulator, shared by the CLI processes of a project', () =
       await again.close();
     }
   }, 90_000);
+
+  it('GIVEN the embedded emulator started with 1 idle second WHEN a command keeps it open, quiet, for longer THEN it still serves; WHEN the command is done THEN it exits by itself', async () => {
+    const cwd = project();
+    process.env.PVECDK_SIM_IDLE_SECONDS = '1';
+    let remote: Awaited<ReturnType<typeof openRemote>>;
+    try {
+      remote = await openRemote(loadProjectConfig(cwd), 'default', cwd, 4);
+    } finally {
+      delete process.env.PVECDK_SIM_IDLE_SECONDS;
+    }
+    const dataDir = remote.emulator!.dataDir;
+    expect(remote.emulator).toMatchObject({ startedHere: true, idleSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await judgeOwner(dataDir, readOwner(dataDir)!)).toBe('serving');
+    expect((await remote.api.version()).version).toBe('8.4.1');
+    await remote.close();
+    const deadline = Date.now() + 30_000;
+    while (processAlive(remote.emulator!.pid) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(processAlive(remote.emulator!.pid)).toBe(false);
+    expect(readOwner(dataDir)?.record?.released).toBe(true);
+    expect(readFileSync(join(dataDir, 'emulator.log'), 'utf8')).toContain('stopped (idle)');
+  }, 60_000);
 });
