@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ALL_TASK_KINDS } from '../../lib/sim/api/index.ts';
 import {
   Emulator,
   type EmulatorState,
@@ -215,5 +217,15 @@ describe('tasks that outlive the emulator process', () => {
       .data as Array<{ upid: string }>;
     const startsOf150 = upids.filter((_u, i) => i % 3 === 0).reverse();
     expect(starts.map((t) => t.upid)).toEqual(startsOf150.slice(1, 6));
+  });
+
+  it('GIVEN every task kind the endpoints define WHEN a restarted emulator looks them up THEN each is registered under its own name', () => {
+    const api = new URL('../../lib/sim/api/', import.meta.url);
+    const defined = readdirSync(api)
+      .flatMap((f) => [...readFileSync(new URL(f, api), 'utf8').matchAll(/name: '([\w-]+)',\n\s+run:/g)])
+      .map((m) => m[1]!)
+      .sort();
+    expect(defined.length).toBeGreaterThan(10);
+    expect(ALL_TASK_KINDS.map((k) => k.name).sort()).toEqual(defined);
   });
 });
