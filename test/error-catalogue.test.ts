@@ -2,7 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type ErrorFamily, errorFamilies } from '../lib/core/error-family.ts';
+import { exitCodeOf } from '../lib/cli/output/error-output.ts';
+import { type ErrorFamily, errorFamilies, exitCodeOfCode, PvecdkError } from '../lib/core/error-family.ts';
 
 const LIB = new URL('../lib/', import.meta.url).pathname;
 
@@ -24,25 +25,35 @@ function familiesInSource(): { file: string; title: string }[] {
   );
 }
 
-/** `## Heading` → { CODE: meaning } from the tables of docs/errors.md. */
-function documentedSections(): Map<string, Record<string, string>> {
-  const sections = new Map<string, Record<string, string>>();
+/** `## Heading` → { CODE: meaning } and { CODE: exit code } from the tables of docs/errors.md. */
+function documentedSections(): {
+  meanings: Map<string, Record<string, string>>;
+  exits: Map<string, Record<string, number>>;
+} {
+  const meanings = new Map<string, Record<string, string>>();
+  const exits = new Map<string, Record<string, number>>();
   let current: Record<string, string> | undefined;
+  let currentExits: Record<string, number> | undefined;
   for (const line of readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8').split('\n')) {
     const heading = /^## (.+)$/.exec(line);
     if (heading) {
       current = {};
-      sections.set(heading[1]!.trim(), current);
+      currentExits = {};
+      meanings.set(heading[1]!.trim(), current);
+      exits.set(heading[1]!.trim(), currentExits);
       continue;
     }
-    const row = /^\|\s*`([A-Z0-9_]+)`\s*\|\s*(.+?)\s*\|$/.exec(line);
-    if (row && current) current[row[1]!] = row[2]!;
+    const row = /^\|\s*`([A-Z0-9_]+)`\s*\|\s*(\S+)\s*\|\s*(.+?)\s*\|$/.exec(line);
+    if (row && current && currentExits) {
+      current[row[1]!] = row[3]!;
+      currentExits[row[1]!] = Number(row[2]);
+    }
   }
-  return sections;
+  return { meanings, exits };
 }
 
 describe('error catalogue (docs/errors.md)', () => {
-  const sections = documentedSections();
+  const { meanings: sections, exits } = documentedSections();
   const inSource = familiesInSource();
   let families: readonly ErrorFamily[] = [];
 
@@ -61,6 +72,22 @@ describe('error catalogue (docs/errors.md)', () => {
     for (const family of families) {
       expect({ [family.title]: sections.get(family.title) }).toEqual({ [family.title]: { ...family.codes } });
     }
+  });
+
+  it('GIVEN every code WHEN its exit code is looked up THEN it is the one its row documents, and a thrown error of that code exits so', () => {
+    for (const family of families) {
+      expect({ [family.title]: exits.get(family.title) }).toEqual({
+        [family.title]: { ...family.exitCodes },
+      });
+      for (const [code, exit] of Object.entries(family.exitCodes)) {
+        expect({ code, exit: exitCodeOfCode(code) }).toEqual({ code, exit });
+        expect({ code, exit: exitCodeOf(new PvecdkError(code, 'm')) }).toEqual({ code, exit });
+      }
+    }
+    // Failures while running exist in the families that talk to the remote; everything else is the user's.
+    expect(exitCodeOfCode('PVE_CONNECTION')).toBe(1);
+    expect(exitCodeOfCode('ENGINE_NOT_OWNED')).toBe(2);
+    expect(exitCodeOfCode('ENGINE_INTERNAL')).toBe(1);
   });
 
   it('GIVEN every section of the doc WHEN matched to the families THEN none documents a family that does not exist', () => {

@@ -11,8 +11,8 @@ const TEST_DIR = join(ROOT, 'test');
 /** Imported names that start a server, a process or the emulator on a port. */
 const INTEGRATION_NAMES: Readonly<Record<string, string>> = {
   startTestEmulator: 'starts the emulator on a port',
-  startSimulator: 'starts the emulator on a port',
-  runSimCli: 'starts the emulator on a port',
+  startEmulator: 'starts the emulator on a port',
+  runEmulatorCli: 'starts the emulator on a port',
   startSshd: 'starts a real sshd',
   startFixture: 'starts an HTTPS fixture server',
   runCli: 'spawns the CLI',

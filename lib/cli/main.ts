@@ -5,6 +5,8 @@ import type { RemoteCommandOptions } from './commands/remote-command.ts';
 import { formatSynthResult, synthStackFile } from './commands/synth.ts';
 import { loadProjectConfig, type ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
+import { stopOnInterrupt } from './interrupt.ts';
+import { lockTimeoutOf } from './lock-wait.ts';
 import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
 import { loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
@@ -135,6 +137,8 @@ const REMOTE_OPTIONS = {
   yes: { type: 'boolean' },
   'allow-destroy-data': { type: 'boolean' },
   'force-unlock': { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
+  takeover: { type: 'boolean' },
   debug: { type: 'boolean' },
 } as const;
 
@@ -174,9 +178,12 @@ function remoteCommandOptions(
     concurrency,
     allowDestroyData: Boolean(values['allow-destroy-data']),
     forceUnlock: Boolean(values['force-unlock']),
+    lockTimeoutS: lockTimeoutOf(values['lock-timeout']),
+    takeover: Boolean(values.takeover),
     json: Boolean(values.json),
     out: io.out,
     warn: (m) => io.err(`warning: ${m}`),
+    tell: (m) => io.err(m),
     terminal: values.json ? undefined : io.terminal,
     confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),
   };
@@ -196,11 +203,13 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
   const { deployCommand } = await import('./commands/deploy.ts');
+  const interrupts = stopOnInterrupt(io.err);
   const code = await deployCommand({
     ...remoteCommandOptions(file, config, concurrency, values, io),
+    signal: interrupts.signal,
     outdir,
     dryRun: command === 'diff',
-  });
+  }).finally(() => interrupts.dispose());
   // diff: 0 without changes; with --fail, 1 when there are changes.
   if (command === 'diff') return code === 3 ? (values.fail ? 1 : 0) : code;
   return code;
@@ -213,7 +222,11 @@ async function destroyCommand(args: readonly string[], io: CliIo): Promise<numbe
   const config = loadProjectConfig(io.cwd);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   const { destroyCommand: run } = await import('./commands/destroy.ts');
-  return run(remoteCommandOptions(file, config, concurrency, values, io));
+  const interrupts = stopOnInterrupt(io.err);
+  return run({
+    ...remoteCommandOptions(file, config, concurrency, values, io),
+    signal: interrupts.signal,
+  }).finally(() => interrupts.dispose());
 }
 
 async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {

@@ -14,6 +14,8 @@ export interface LoadedStackFile {
   readonly stacks: readonly Stack[];
   /** The stacks this file itself creates: what `deploy <file>` targets. */
   readonly targets: readonly Stack[];
+  /** Where each stack is declared: its stack file and its App's file, relative to the project. */
+  readonly origins: ReadonlyMap<string, { readonly file: string; readonly app: string }>;
 }
 
 const LIB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -62,7 +64,24 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
       'create one in the file: new Stack(app, "name") or a pattern such as new Customer(platform, "acme", {...})',
     );
   }
-  return { file: real, app: apps[0]!, stacks, targets };
+  const app = apps[0]!;
+  const appFile = declaringFile(app.creationFiles, cwd) ?? relative(cwd, real);
+  const origins = new Map(
+    stacks.map((s) => [
+      s.stackName,
+      { file: declaringFile(s.creationFiles, cwd) ?? relative(cwd, real), app: appFile },
+    ]),
+  );
+  return { file: real, app, stacks, targets, origins };
+}
+
+/** pvecdk's own sources: frames in them are never where a user declared something. */
+const LIBRARY = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
+
+/** The innermost file of a call stack that is the user's (not pvecdk's, not a dependency's), project-relative. */
+function declaringFile(files: readonly string[], cwd: string): string | undefined {
+  const user = files.find((f) => !f.startsWith(`${LIBRARY}/`) && !f.includes('/node_modules/'));
+  return user ? relative(cwd, user).split(sep).join('/') : undefined;
 }
 
 function translateLoadError(e: unknown, path: string, cwd: string): Error {

@@ -6,9 +6,9 @@ Usage:
   pvecdk ls <stackfile> [--remote NAME] [--json]
   pvecdk diff <stackfile> [--remote NAME] [--fail] [--json] [--debug]
   pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
-                [--force-unlock] [--json] [--debug]
+                [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
-                 [--force-unlock] [--json] [--debug]
+                 [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
@@ -36,9 +36,13 @@ Options:
   --concurrency N       changes in flight at once (default 4; per node and per template less)
   --allow-destroy-data  accept deleting or replacing VMs and disks
   --yes                 do not ask before deleting or replacing (a non-interactive shell never asks)
+  --lock-timeout S      wait up to S seconds for a stack another deploy holds (default 300;
+                        0 refuses at once); a stack only read is shared with other readers
   --force-unlock        take a stack's lock even if another deploy seems to hold it
+  --takeover            move stacks another stack file deployed to this file (a deliberate move)
   --fail                diff: exit 1 when something would change
   --json                machine-readable output on stdout (deploy/destroy: one JSON event per line)
   --debug               show stack traces of errors
 
-Exit codes: 0 success, 1 failure while running, 2 usage, configuration or validation error.`;
+Exit codes: 0 success, 1 failure while running, 2 usage, configuration, validation error or
+refusal, 130 stopped (Ctrl-C); each error code's is in docs/errors.md.`;

@@ -13,9 +13,8 @@ import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 /**
  * A 4D server of the customer: the CustomerDbVm settings a customer chooses,
  * with its identity (address, VM id) derived from the customer unless pinned.
- *
- * Unlike on CustomerDbVm, a `0` for `cores`, `memoryMiB` or `dataDiskGb` here
- * is taken as "not given" and gets the default.
+ * Values are checked as CustomerDbVm checks them: a `0` is refused, never
+ * taken for "not given".
  */
 export interface CustomerServer
   extends Pick<
@@ -91,9 +90,9 @@ const PropsSchema = z
         z.strictObject({
           name: z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case DNS label such as acme-main'),
           os: z.enum(['windows', 'linux']).optional(),
-          cores: z.number().int().optional(),
-          memoryMiB: z.number().int().optional(),
-          dataDiskGb: z.number().int().optional(),
+          cores: z.number().int().min(1).max(64).optional(),
+          memoryMiB: z.number().int().min(1024).max(1_048_576).optional(),
+          dataDiskGb: z.number().int().min(1).max(65_536).optional(),
           dataDiskLifecycle: z.enum(['delete', 'detach', 'retain']).optional(),
           node: z.string().optional(),
           address: z.ipv4().optional(),
@@ -194,13 +193,14 @@ export class Customer extends Stack {
         rdsAddress: rds.address,
         vpnNetwork: formatCidr(vpn.tunnel),
         poolId: this.pool.poolId,
-        ...(s.os ? { os: s.os } : {}),
-        ...(s.cores ? { cores: s.cores } : {}),
-        ...(s.memoryMiB ? { memoryMiB: s.memoryMiB } : {}),
-        ...(s.dataDiskGb ? { dataDiskGb: s.dataDiskGb } : {}),
-        ...(s.dataDiskLifecycle ? { dataDiskLifecycle: s.dataDiskLifecycle } : {}),
-        ...(s.node ? { node: s.node } : {}),
-        ...(s.highAvailability ? { highAvailability: true } : {}),
+        // A value given is passed on as given, 0 included: CustomerDbVm checks its range.
+        ...(s.os !== undefined ? { os: s.os } : {}),
+        ...(s.cores !== undefined ? { cores: s.cores } : {}),
+        ...(s.memoryMiB !== undefined ? { memoryMiB: s.memoryMiB } : {}),
+        ...(s.dataDiskGb !== undefined ? { dataDiskGb: s.dataDiskGb } : {}),
+        ...(s.dataDiskLifecycle !== undefined ? { dataDiskLifecycle: s.dataDiskLifecycle } : {}),
+        ...(s.node !== undefined ? { node: s.node } : {}),
+        ...(s.highAvailability !== undefined ? { highAvailability: s.highAvailability } : {}),
         ...(s.backup !== undefined ? { backup: s.backup } : {}),
       });
       inConstruct(db, () => platform.registerServer({ name: s.name, customer: id, address: db.address }));

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { SynthError } from './errors.ts';
+import { callerFiles } from './private/caller-files.ts';
 import { type Assembly, synthesize, writeAssembly } from './synthesizer.ts';
 
 const APP_SYMBOL = Symbol.for('pvecdk.App');
@@ -31,11 +32,14 @@ export class App extends Construct {
   }
 
   readonly outdir: string;
+  /** Files on the call stack when the App was created; the CLI records the App's file with each stack. */
+  readonly creationFiles: readonly string[];
 
   constructor(props: AppProps = {}) {
     super(undefined as unknown as Construct, '');
     Object.defineProperty(this, APP_SYMBOL, { value: true });
     this.outdir = props.outdir ?? process.env.PVECDK_OUTDIR ?? 'cdk.out';
+    this.creationFiles = callerFiles();
     const envContext = parseEnvContext();
     for (const [k, v] of Object.entries({ ...envContext, ...props.context })) this.node.setContext(k, v);
     registry().push(this);

@@ -27,14 +27,39 @@ export class PvecdkError extends Error {
   }
 }
 
+/**
+ * The CLI's exit code for an error: `2` when the user must change something
+ * before running again (usage, configuration, the stack, a refusal), `1` for a
+ * failure while running that running again may get past (the remote was not
+ * reachable, a task failed), and for a bug in pvecdk (`*_INTERNAL`).
+ */
+export type ExitCode = 1 | 2;
+
 /** One family as the catalogue test sees it. */
 export interface ErrorFamily {
   /** The `## Title` of its section in docs/errors.md. */
   readonly title: string;
   readonly codes: ErrorCodeTable;
+  /** Each code's exit code, as its row in docs/errors.md says. */
+  readonly exitCodes: Readonly<Record<string, ExitCode>>;
+}
+
+export interface ErrorFamilyOptions<Code extends string> {
+  /** Codes of failures while running (exit 1); every other code exits 2, except `*_INTERNAL` (1). */
+  readonly whileRunning?: readonly Code[];
 }
 
 const families: ErrorFamily[] = [];
+const exitCodeByCode = new Map<string, ExitCode>();
+
+/**
+ * The exit code of an error code, as docs/errors.md documents it. A code no
+ * family of the loaded modules defines is the user's to act on (2), unless it
+ * names a bug (`*_INTERNAL`).
+ */
+export function exitCodeOfCode(code: string): ExitCode {
+  return exitCodeByCode.get(code) ?? (code.endsWith('_INTERNAL') ? 1 : 2);
+}
 
 /** Every family defined so far (those of the modules loaded), in definition order. */
 export function errorFamilies(): readonly ErrorFamily[] {
@@ -46,8 +71,20 @@ export function errorFamilies(): readonly ErrorFamily[] {
  * Extend it to name the class (`class EngineError extends defineErrorFamily(...) {}`)
  * and, where a family carries more (an API path, a task log), to add fields.
  */
-export function defineErrorFamily<const Codes extends ErrorCodeTable>(title: string, codes: Codes) {
-  families.push({ title, codes });
+export function defineErrorFamily<const Codes extends ErrorCodeTable>(
+  title: string,
+  codes: Codes,
+  options: ErrorFamilyOptions<keyof Codes & string> = {},
+) {
+  const running = new Set<string>(options.whileRunning ?? []);
+  const exitCodes = Object.fromEntries(
+    Object.keys(codes).map((code): [string, ExitCode] => [
+      code,
+      running.has(code) || code.endsWith('_INTERNAL') ? 1 : 2,
+    ]),
+  );
+  for (const [code, exit] of Object.entries(exitCodes)) exitCodeByCode.set(code, exit);
+  families.push({ title, codes, exitCodes });
   return class FamilyError extends PvecdkError {
     declare readonly code: keyof Codes & string;
 

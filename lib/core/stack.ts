@@ -1,5 +1,6 @@
 import { Construct, type IConstruct } from 'constructs';
 import { SynthError } from './errors.ts';
+import { callerFiles } from './private/caller-files.ts';
 import { logicalIdFromPath } from './private/logical-id.ts';
 import type { Resource } from './resource.ts';
 
@@ -87,18 +88,4 @@ export class Stack extends Construct {
     }
     return id;
   }
-}
-
-/** Absolute paths of the source files on the current call stack, innermost first. */
-function callerFiles(): string[] {
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 100;
-  const trace = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
-  const files = new Set<string>();
-  for (const line of trace.split('\n').slice(1)) {
-    const m = /(?:\(|\s|file:\/\/)(\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
-    if (m?.[1]) files.add(m[1]);
-  }
-  return [...files];
 }

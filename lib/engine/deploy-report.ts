@@ -50,6 +50,8 @@ export interface DeployReport {
   readonly stacks: readonly string[];
   readonly resources: readonly ResourceReport[];
   readonly ok: boolean;
+  /** The run was stopped (Ctrl-C): what had not started was cancelled, what ran finished and is recorded. */
+  readonly interrupted?: boolean;
 }
 
 export interface DeploySummary {

@@ -3,15 +3,24 @@ import { dependencyOrder } from '../core/private/dag.ts';
 import type { PveApi } from '../pve/api/pve-api.ts';
 import type { ClusterResource } from '../pve/api/schemas.ts';
 import type { CriticalStep, CriticalStepDetail } from './critical-change.ts';
-import { acquireDeployLock } from './deploy-lock.ts';
+import { acquireDeployLock, type HeldLock, type LockHolder, type LockMode } from './deploy-lock.ts';
 import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { reverseGraph, type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
 import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
-import { deployStack, type StackOutcome } from './stack-deploy.ts';
-import { StateStore } from './state-store.ts';
+import { resolvePlannedSecrets } from './secret-preflight.ts';
+import { checkStackClaim } from './stack-claim.ts';
+import {
+  type ComputedStack,
+  computeStack,
+  deployStack,
+  refuseDataLoss,
+  type StackOutcome,
+  stackWrites,
+} from './stack-deploy.ts';
+import { type StackOrigin, StateStore } from './state-store.ts';
 import { WalkLimiter } from './walk-limiter.ts';
 
 export type { DeployReport, ResourceReport } from './deploy-report.ts';
@@ -41,8 +50,25 @@ export interface DeployOptions {
   /** Compute changes only: read and compare, write nothing. */
   readonly dryRun?: boolean;
   readonly allowDestroyData?: boolean;
+  /**
+   * Where each stack is declared (its stack file and its App's file,
+   * project-relative): recorded in state on the first deploy; a different
+   * file claiming a recorded stack is refused (ENGINE_STACK_CLAIMED).
+   */
+  readonly origins?: ReadonlyMap<string, StackOrigin>;
+  /** Move the stacks to the files now declaring them (`--takeover`). */
+  readonly takeover?: boolean;
   /** Break a lock left by a deploy that died elsewhere. */
   readonly forceUnlock?: boolean;
+  /**
+   * Wait this long for a stack's lock held by another deploy, calling
+   * `onWait` when the wait starts and whenever the holders change; without
+   * it a held lock refuses the run at once (ENGINE_LOCKED).
+   */
+  readonly lockWait?: {
+    readonly timeoutMs: number;
+    readonly onWait?: (stack: string, mode: LockMode, holders: readonly LockHolder[]) => void;
+  };
   /** Called once a stack's changes are known, before its first write: every resource with its action. */
   readonly onChanges?: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
@@ -50,6 +76,12 @@ export interface DeployOptions {
   readonly onWarning?: (message: string) => void;
   /** Steps of critical changes: snapshot, apply, verify, rollback, prune. */
   readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
+  /**
+   * Stops the run gracefully (Ctrl-C): no new action or stack starts, what
+   * runs finishes and is recorded, locks are released; the report says what
+   * was cancelled.
+   */
+  readonly signal?: AbortSignal;
   /** Retries of whole actions after transient failures (locks, timeouts, 5xx); tests set it low. */
   readonly retry?: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
 }
@@ -101,6 +133,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     return destroy ? emptyPlan(plan) : plan;
   };
   const states = new Map<string, StateStore>();
+  const dependsOn = (stack: string) =>
+    options.assembly.plans.get(stack)!.dependsOn.filter((d) => order.includes(d));
   const limiter = new WalkLimiter(options.concurrency, ENGINE_LIMITS);
   // Once, before the first write of any stack: what the whole run needs (what it creates, changes and deletes).
   let permissionCheck: Promise<void> | undefined;
@@ -135,36 +169,145 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   let shared: { inventory: readonly ClusterResource[]; writes: number } | undefined;
   const outcomes = new Map<string, StackOutcome>();
 
-  const runStack = async (stack: string): Promise<void> => {
-    let lock: ReturnType<typeof acquireDeployLock> | undefined;
-    try {
-      lock = options.dryRun
-        ? undefined
-        : acquireDeployLock(
-            options.stateDir,
-            options.remote,
-            stack,
-            `pvecdk ${destroy ? 'destroy' : 'deploy'} ${stack}`,
-            {
-              force: options.forceUnlock,
+  // Before anything is written: every stack's changes as things are now, so a refusal (data loss, a
+  // retained disk) stops the whole run before its first write, not after the stacks before it.
+  const precomputed = new Map<string, { computed: ComputedStack; serial: number; writes: boolean }>();
+  if (!options.dryRun) {
+    const current = new Map(order.map((s) => [s, StateStore.open(options.stateDir, options.remote, s)]));
+    const claims = new Map(
+      order.map((s) => [
+        s,
+        checkStackClaim(s, current.get(s)!, options.origins?.get(s), options.takeover === true),
+      ]),
+    );
+    let inventory: readonly ClusterResource[] | undefined;
+    for (const stack of order) {
+      if (options.signal?.aborted) break;
+      const computed = await computeStack(planOf(stack), current.get(stack)!, current, {
+        api: options.api,
+        inventory,
+        destroying: destroy,
+      });
+      inventory = computed.inventory;
+      const state = current.get(stack)!;
+      precomputed.set(stack, {
+        computed,
+        serial: state.state.serial,
+        writes: claims.get(stack) !== undefined || stackWrites(state, computed),
+      });
+    }
+    shared = inventory ? { inventory, writes: 0 } : undefined;
+    // Every secret the changes need is read now: a missing one refuses the run, not its middle.
+    resolvePlannedSecrets(
+      new Map(
+        [...precomputed].map(([stack, p]) => [stack, { plan: planOf(stack), changes: p.computed.changes }]),
+      ),
+      options.secrets,
+    );
+    const lossy = [...precomputed].flatMap(([stack, p]) =>
+      [...p.computed.changes.reports.values()].filter((r) => r.destroysData).map((r) => ({ stack, r })),
+    );
+    if (lossy.length)
+      refuseDataLoss(
+        destroy
+          ? [...new Set(lossy.map((l) => l.stack))]
+              .map(
+                (stack) =>
+                  `destroying ${stack} deletes its VMs and their disks (${lossy
+                    .filter((l) => l.stack === stack)
+                    .map((l) => l.r.path)
+                    .join(', ')})`,
+              )
+              .join('; ')
+          : `${lossy.map((l) => `${l.r.path} (${l.r.action})`).join(', ')} would destroy data`,
+        options.allowDestroyData === true,
+      );
+  }
+
+  // Stacks others in this run depend on: once deployed, they stay held shared until the run ends,
+  // so what their dependants read from them is not changed by another deploy meanwhile.
+  const dependedOn = new Set(destroy ? [] : order.flatMap((s) => dependsOn(s)));
+  const kept = new Map<string, HeldLock>();
+  // Stacks whose lock was waited for: another deploy had them meanwhile, so what was computed is old.
+  const waited = new Set<string>();
+  const takeLock = async (stack: string, mode: LockMode): Promise<HeldLock> => {
+    const command = `pvecdk ${destroy ? 'destroy' : 'deploy'} ${stack}`;
+    const wait = options.lockWait;
+    const lock = wait
+      ? await acquireDeployLock(options.stateDir, options.remote, stack, command, {
+          mode,
+          force: options.forceUnlock,
+          wait: {
+            timeoutMs: wait.timeoutMs,
+            onWait: (holders) => {
+              waited.add(stack);
+              wait.onWait?.(stack, mode, holders);
             },
-          );
+            signal: options.signal,
+          },
+        })
+      : acquireDeployLock(options.stateDir, options.remote, stack, command, {
+          mode,
+          force: options.forceUnlock,
+        });
+    for (const holder of lock.removed)
+      options.onWarning?.(
+        `took over the lock of stack ${stack} from '${holder.command}' (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt})`,
+      );
+    return lock;
+  };
+
+  const runStack = async (stack: string): Promise<void> => {
+    const pre = precomputed.get(stack);
+    // A stack this run has nothing to write to is only read: a shared lock, which other readers
+    // (deploys of other customers on the same platform) share.
+    let lock: HeldLock | undefined;
+    try {
+      if (!options.dryRun) lock = await takeLock(stack, pre && !pre.writes ? 'shared' : 'exclusive');
     } catch (e) {
+      // Ctrl-C while waiting for the lock: the stack did not start, like any stack after the stop.
+      if (options.signal?.aborted) throw e;
       throw new RunStopped(e);
     }
-    if (lock?.tookOverFrom)
-      options.onWarning?.(
-        `took over the lock of stack ${stack} from '${lock.tookOverFrom.command}' (pid ${lock.tookOverFrom.pid} on ${lock.tookOverFrom.hostname}, since ${lock.tookOverFrom.startedAt})`,
-      );
     try {
       // Opened under the lock: what another deploy wrote before it released the lock counts.
-      const state = StateStore.open(options.stateDir, options.remote, stack);
+      let state = StateStore.open(options.stateDir, options.remote, stack);
+      // Computed before the run began and nothing written since, by this run or another: still current.
+      let current =
+        pre && writes === 0 && !waited.has(stack) && pre.serial === state.state.serial
+          ? pre.computed
+          : undefined;
+      if (lock?.mode === 'shared') {
+        const claim = checkStackClaim(stack, state, options.origins?.get(stack), options.takeover === true);
+        current ??= await computeStack(planOf(stack), state, states, {
+          api: options.api,
+          inventory: shared && shared.writes === writes ? shared.inventory : undefined,
+          destroying: destroy,
+        });
+        if (claim || stackWrites(state, current)) {
+          // Changed since it was computed: never upgraded in place, so let go, take it whole, and read again.
+          lock.release();
+          lock = undefined;
+          lock = await takeLock(stack, 'exclusive');
+          state = StateStore.open(options.stateDir, options.remote, stack);
+          current = undefined;
+        }
+      }
       states.set(stack, state);
+      const claim = checkStackClaim(stack, state, options.origins?.get(stack), options.takeover === true);
+      if (claim && state.state.origin && !options.dryRun)
+        options.onWarning?.(
+          `stack ${stack} moves from ${state.state.origin.file} to ${claim.file} (--takeover)`,
+        );
+      if (claim && !options.dryRun) await state.setOrigin(claim);
       const known = shared && shared.writes === writes ? shared.inventory : undefined;
       const outcome = await deployStack(planOf(stack), state, states, {
+        precomputed: current,
+        ...(options.signal ? { signal: options.signal } : {}),
         api: options.api,
         ...(options.secrets ? { secrets: options.secrets } : {}),
-        dryRun: options.dryRun === true,
+        // Under a shared lock the changes were just found to write nothing: reading is all there is.
+        dryRun: options.dryRun === true || lock?.mode === 'shared',
         destroying: destroy,
         allowDestroyData: options.allowDestroyData === true,
         concurrency: options.concurrency,
@@ -180,6 +323,10 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       else if (!known) shared = { inventory: outcome.inventory, writes };
       outcomes.set(stack, outcome);
       if (!outcome.ok) throw new Error(`stack ${stack} did not deploy`);
+      if (lock && dependedOn.has(stack)) {
+        kept.set(stack, lock.downgrade());
+        lock = undefined;
+      }
     } catch (e) {
       if (outcomes.has(stack)) throw e;
       throw new RunStopped(e);
@@ -188,14 +335,15 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     }
   };
 
-  const dependsOn = (stack: string) =>
-    options.assembly.plans.get(stack)!.dependsOn.filter((d) => order.includes(d));
   const graph: WalkNode<string>[] = order.map((stack) => ({
     id: stack,
     dependsOn: dependsOn(stack),
     payload: stack,
   }));
   const stop = new AbortController();
+  // The operator's stop (Ctrl-C) stops the stack walk too.
+  if (options.signal?.aborted) stop.abort();
+  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let refusal: unknown;
   const result = await walk(
     destroy ? reverseGraph(graph) : graph,
@@ -211,7 +359,9 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       }
     },
     { concurrency: options.concurrency, signal: stop.signal },
-  );
+  ).finally(() => {
+    for (const lock of kept.values()) lock.release();
+  });
   if (refusal !== undefined) throw refusal;
   for (const [stack, o] of result.outcomes)
     if (o.status === 'skipped')
@@ -220,7 +370,9 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       );
   const ran = order.filter((s) => outcomes.has(s));
   const reportOrder = destroy ? [...ran].reverse() : ran;
+  const interrupted = options.signal?.aborted === true;
   return {
+    ...(interrupted ? { interrupted: true } : {}),
     stacks: destroy ? dependencyOrder(reverseGraph(graph)) : order,
     resources: reportOrder.flatMap((s) => outcomes.get(s)!.reports),
     ok: ran.length === order.length && ran.every((s) => outcomes.get(s)!.ok),

@@ -3,7 +3,8 @@ import { defineErrorFamily } from '../core/error-family.ts';
 /** Errors of the deploy engine's own bookkeeping: state and locks. */
 export const ENGINE_ERROR_CODES = {
   ENGINE_STATE_CORRUPT: 'a state file cannot be read or does not match the state format',
-  ENGINE_LOCKED: 'another deploy of the same stack holds the lock',
+  ENGINE_LOCKED:
+    "another deploy holds the stack's lock in a mode that excludes the one asked (still, when a wait was asked)",
   ENGINE_DATA_LOSS: 'the change would delete or replace a VM or disk and --allow-destroy-data was not given',
   ENGINE_NOT_OWNED: 'a live object with the planned id exists but this stack does not own it',
   ENGINE_DISK_RETAINED: 'the change would destroy a disk whose lifecycle is retain',
@@ -21,6 +22,8 @@ export const ENGINE_ERROR_CODES = {
   ENGINE_CANNOT_APPLY: 'the engine cannot make this change (what it needs is named); nothing was changed',
   ENGINE_NO_SECRET_STORE:
     'a change needs the secret store (to read a secret, or to keep one Proxmox shows only once) and this run has none',
+  ENGINE_STACK_CLAIMED:
+    'another stack file (or App) deployed a stack of this name; a copied file does not take it over without --takeover',
   ENGINE_PERMISSION_MISSING:
     'the API token lacks privileges the deploy needs; each is named with its path and the resources needing it',
   ENGINE_INVALID_OPTION: 'an option given to the engine is out of range (a concurrency below 1)',
@@ -30,7 +33,13 @@ export const ENGINE_ERROR_CODES = {
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
-export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES) {}
+export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES, {
+  whileRunning: [
+    'ENGINE_CRITICAL_SNAPSHOT_FAILED',
+    'ENGINE_CRITICAL_ROLLED_BACK',
+    'ENGINE_CRITICAL_ROLLBACK_FAILED',
+  ],
+}) {}
 
 /** The hint of every ENGINE_INTERNAL error. */
 export const BUG_HINT = 'this is a bug in pvecdk; please report it with the output of --debug';

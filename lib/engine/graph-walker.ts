@@ -138,6 +138,11 @@ export async function walk<T>(
     const stopWaking = limiter.onRelease(() => {
       if (!finished) pump();
     });
+    // An abort cancels what has not started at once; what runs finishes.
+    const onAbort = () => {
+      if (!finished) pump();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const pump = (): void => {
       if (finished) return;
       if (options.signal?.aborted) {
@@ -165,6 +170,7 @@ export async function walk<T>(
       if (running === 0 && ![...pending.values()].some(depsDone)) {
         finished = true;
         stopWaking();
+        options.signal?.removeEventListener('abort', onAbort);
         resolveAll();
       }
     };

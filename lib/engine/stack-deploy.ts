@@ -16,7 +16,7 @@ import type {
 } from './handlers/handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { resolveReferences } from './references.ts';
-import { diffStack } from './stack-diff.ts';
+import { diffStack, type StackChanges } from './stack-diff.ts';
 import type { StateStore } from './state-store.ts';
 import { isTransient } from './transient.ts';
 import type { WalkLimiter } from './walk-limiter.ts';
@@ -34,6 +34,10 @@ export interface StackRun {
   readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   /** The inventory another stack read, still current because nothing was written since. */
   readonly knownInventory: readonly ClusterResource[] | undefined;
+  /** Stops scheduling new actions; what runs finishes and is recorded. */
+  readonly signal?: AbortSignal;
+  /** Changes computed before the run wrote anything, still current: used instead of computing them again. */
+  readonly precomputed?: ComputedStack | undefined;
   /** Checks, once per run, that the token holds what the run needs. */
   readonly checkPermissions: () => Promise<void>;
   readonly onChanges: (stack: string, resources: readonly ResourceReport[]) => void | Promise<void>;
@@ -59,12 +63,75 @@ export function refuseDataLoss(message: string, allowed: boolean): void {
     );
 }
 
+/** A stack's changes as computed before its first write, with what resolving its references read live. */
+export interface ComputedStack {
+  readonly changes: StackChanges;
+  readonly observedAttributes: Map<string, Record<string, unknown>>;
+  readonly inventory: readonly ClusterResource[];
+}
+
 /**
- * Deploys one stack: reads live state (one bulk inventory plus what handlers
- * need), computes every resource's changes and the deletion of what the
- * plan dropped, then walks the changes with their dependencies, recording
- * each completed action in state. Staged groups (a node's network) are
- * applied once, before anything that needs them.
+ * Whether deploying these changes writes anything, to the remote or to the
+ * stack's state: a change, a deletion, or an unchanged resource the state
+ * does not record yet (adopted after a lost state). A stack that writes
+ * nothing is only read, under a shared lock.
+ */
+export function stackWrites(state: StateStore, computed: ComputedStack): boolean {
+  if (computed.changes.deletions.size > 0) return true;
+  for (const [id, change] of computed.changes.changes)
+    if (change.action !== 'no-op' || !state.state.resources[id]) return true;
+  return false;
+}
+
+/** Resolves a stack's references from its state, what was read live, and the states of the stacks it depends on. */
+function referenceResolver(
+  plan: Plan,
+  state: StateStore,
+  states: ReadonlyMap<string, StateStore>,
+  observedAttributes: ReadonlyMap<string, Record<string, unknown>>,
+) {
+  const lookup = (s: string, id: string) =>
+    s === plan.stack
+      ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
+      : states.get(s)?.state.resources[id]?.attributes;
+  return (id: string, strict: boolean) =>
+    resolveReferences(plan.resources[id]!.properties, plan.stack, lookup, strict);
+}
+
+/**
+ * Reads live state (one bulk inventory, unless a current one is given, plus
+ * what handlers need) and computes every resource's changes and the
+ * deletion of what the plan dropped. Writes nothing.
+ */
+export async function computeStack(
+  plan: Plan,
+  state: StateStore,
+  states: ReadonlyMap<string, StateStore>,
+  options: {
+    readonly api: HandlerContext['api'];
+    readonly inventory?: readonly ClusterResource[] | undefined;
+    readonly destroying: boolean;
+  },
+): Promise<ComputedStack> {
+  const observedAttributes = new Map<string, Record<string, unknown>>();
+  const resolve = referenceResolver(plan, state, states, observedAttributes);
+  const inventory = options.inventory ?? (await options.api.clusterResources());
+  const changes = await diffStack(
+    plan,
+    state,
+    { api: options.api, inventory, stack: plan.stack, readCache: new Map() },
+    (id) => resolve(id, false),
+    observedAttributes,
+    { deletionReason: options.destroying ? `destroying ${plan.stack}` : 'removing it from the plan' },
+  );
+  return { changes, observedAttributes, inventory };
+}
+
+/**
+ * Deploys one stack: computes its changes (or takes those computed before
+ * the run wrote anything), then walks them with their dependencies,
+ * recording each completed action in state. Staged groups (a node's
+ * network) are applied once, before anything that needs them.
  */
 export async function deployStack(
   plan: Plan,
@@ -73,16 +140,18 @@ export async function deployStack(
   run: StackRun,
 ): Promise<StackOutcome> {
   const stack = plan.stack;
-  const observedAttributes = new Map<string, Record<string, unknown>>();
-  const lookup = (s: string, id: string) =>
-    s === stack
-      ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
-      : states.get(s)?.state.resources[id]?.attributes;
-  const resolve = (id: string, strict: boolean) =>
-    resolveReferences(plan.resources[id]!.properties, stack, lookup, strict);
+  const known =
+    run.precomputed ??
+    (await computeStack(plan, state, states, {
+      api: run.api,
+      inventory: run.knownInventory,
+      destroying: run.destroying,
+    }));
+  const computed = known.changes;
+  const resolve = referenceResolver(plan, state, states, known.observedAttributes);
   const ctx: HandlerContext = {
     api: run.api,
-    inventory: run.knownInventory ?? (await run.api.clusterResources()),
+    inventory: known.inventory,
     stack,
     ...(run.secrets ? { secrets: run.secrets } : {}),
   };
@@ -90,14 +159,6 @@ export async function deployStack(
   const applicable = (handler: ResourceHandler, id: string): DesiredResource =>
     desiredResource(handler, id, plan.resources[id]!, resolve(id, true));
 
-  const computed = await diffStack(
-    plan,
-    state,
-    { ...ctx, readCache: new Map() },
-    (id) => resolve(id, false),
-    observedAttributes,
-    { deletionReason: run.destroying ? `destroying ${stack}` : 'removing it from the plan' },
-  );
   const all = [...computed.reports.values()];
   // Only a stack that would change something costs the permission reads: a no-op re-deploy stays a few reads.
   if (all.some((r) => r.action !== 'no-op' && r.action !== 'pending')) await run.checkPermissions();
@@ -162,8 +223,8 @@ export async function deployStack(
             run.allowDestroyData,
           );
       const attributes =
-        change.action === 'no-op'
-          ? (observed?.attributes ?? {})
+        change.action === 'no-op' || change.recordOnly
+          ? (observed?.attributes ?? state.state.resources[p.id]?.attributes ?? {})
           : await applyWithSafetySnapshot(fresh, handler, resource, change, observed, {
               critical: r.critical === true,
               retention: r.snapshotRetention,
@@ -181,6 +242,7 @@ export async function deployStack(
       concurrency: run.concurrency,
       limiter: run.limiter,
       retry: { ...run.retry, isRetryable: isTransient },
+      ...(run.signal ? { signal: run.signal } : {}),
       onEvent: (e) => run.onEvent?.(stack, e, computed.reports.get(e.id)),
     },
   );

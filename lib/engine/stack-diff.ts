@@ -1,5 +1,7 @@
 import type { Plan, PlanResource } from '../contract/plan.ts';
+import { isPlanReference, isPlanSecret } from '../contract/plan-values.ts';
 import { dependencyOrder } from '../core/private/dag.ts';
+import { PveError } from '../pve/errors.ts';
 import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
@@ -77,6 +79,44 @@ async function readProvisional(
   return handler.read(ctx, partial).catch(() => undefined);
 }
 
+/** Plan properties as leaf paths (`disk[0].lifecycle`) to JSON values. */
+function leaves(value: unknown, at = '', out = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) leaves(v, `${at}[${i}]`, out);
+  } else if (value !== null && typeof value === 'object' && !isPlanReferenceOrSecret(value))
+    for (const [k, v] of Object.entries(value)) leaves(v, at ? `${at}.${k}` : k, out);
+  else out.set(at, JSON.stringify(value));
+  return out;
+}
+
+const isPlanReferenceOrSecret = (v: object): boolean => isPlanReference(v) || isPlanSecret(v);
+
+/**
+ * A no-op live, checked against what state last recorded of the plan: plan
+ * properties that changed without anything to change in Proxmox (a disk's
+ * lifecycle, what happens on destroy) are still a change, recorded in state
+ * and shown, so later decisions (a retained disk) read what the plan says now.
+ */
+function recordedChange(
+  recorded: Readonly<Record<string, unknown>>,
+  planned: Readonly<Record<string, unknown>>,
+): ResourceChange {
+  const before = leaves(recorded);
+  const after = leaves(planned);
+  const changes: PropertyChange[] = [...new Set([...before.keys(), ...after.keys()])]
+    .sort()
+    .filter((k) => before.get(k) !== after.get(k))
+    .map((key) => ({
+      key,
+      from: before.has(key) ? JSON.parse(before.get(key)!) : undefined,
+      to: after.has(key) ? JSON.parse(after.get(key)!) : undefined,
+      forcesReplacement: false,
+    }));
+  return changes.length
+    ? { action: 'update', changes, destroysData: false, recordOnly: true }
+    : { action: 'no-op', changes: [], destroysData: false };
+}
+
 function valueAt(value: unknown, path: string): unknown {
   let v = value;
   for (const part of path.split(/\.|\[(\d+)\]/).filter(Boolean)) v = (v as Record<string, unknown>)?.[part];
@@ -125,8 +165,13 @@ export async function diffStack(
       let change: ResourceChange;
       const provisionalNow = hasUnknowns(resolved);
       const resource = provisionalNow ? undefined : desiredResource(handler, id, r, resolved);
+      // What it lives in was deleted outside pvecdk (a VM removed in the GUI): then it is gone too.
+      const parentGone = r.dependsOn.some((d) => changes.get(d)?.action === 'create');
       const observed = resource
-        ? await handler.read(ctx, resource)
+        ? await handler.read(ctx, resource).catch((e: unknown) => {
+            if (parentGone && e instanceof PveError && e.code === 'PVE_NOT_FOUND') return undefined;
+            throw e;
+          })
         : await readProvisional(handler, ctx, id, r, resolved);
       const owner = observed?.ownership;
       if (owner && (owner.kind === 'other' || owner.kind === 'foreign')) {
@@ -138,12 +183,17 @@ export async function diffStack(
       }
       // What is live lets later resources resolve their references even when the state was lost.
       if (observed) observedAttributes.set(id, observed.attributes);
-      if (!resource) {
+      // Replacing a resource changes what refers to it (a VM's node) and takes with it what Proxmox
+      // keeps of it elsewhere (its firewall, backup job and HA entries): compared again once it is applied.
+      const afterReplace = r.dependsOn.some((d) => changes.get(d)?.action === 'replace');
+      if (!resource || afterReplace) {
         provisional.add(id);
         change = provisionalChange(resolved, observed !== undefined || applied !== undefined);
       } else {
         const previous = applied ? handler.contract.plan.safeParse(applied.properties) : undefined;
         change = handler.diff(resource, observed, previous?.success ? previous.data : undefined);
+        // Live matches, but the plan says something new that only the engine acts on: state must record it.
+        if (change.action === 'no-op' && applied) change = recordedChange(applied.properties, r.properties);
       }
       changes.set(id, change);
       reports.set(id, {

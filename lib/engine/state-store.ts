@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../core/private/atomic-file.ts';
 import { EngineError } from './engine-errors.ts';
+import { makePrivateDir } from './private-dir.ts';
+import { readJsonQuietly } from './quiet-json.ts';
 
 export const ResourceStateSchema = z.strictObject({
   type: z.string(),
@@ -14,10 +15,16 @@ export const ResourceStateSchema = z.strictObject({
   dependsOn: z.array(z.string()),
 });
 
+/** Where a stack is declared: the stack file that creates it and the file of its App, project-relative. */
+export const StackOriginSchema = z.strictObject({ file: z.string().min(1), app: z.string().min(1) });
+export type StackOrigin = z.infer<typeof StackOriginSchema>;
+
 export const StackStateSchema = z.strictObject({
   version: z.literal(1),
   stack: z.string(),
   remote: z.string(),
+  /** The file that deployed the stack: another file declaring a stack of the same name does not take it over. */
+  origin: StackOriginSchema.optional(),
   /** Incremented on every write, so two copies can be ordered. */
   serial: z.number().int().nonnegative(),
   resources: z.record(z.string(), ResourceStateSchema),
@@ -36,20 +43,18 @@ export type StackState = z.infer<typeof StackStateSchema>;
 export class StateStore {
   static open(stateDir: string, remote: string, stack: string): StateStore {
     const file = join(stateDir, 'state', remote, `${stack}.json`);
-    if (!existsSync(file))
+    const read = readJsonQuietly(file);
+    if (!read)
       return new StateStore(file, { version: 1, stack, remote, serial: 0, resources: {}, outputs: {} });
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
+    if (!read.ok)
       throw new EngineError(
         'ENGINE_STATE_CORRUPT',
-        `${file}: ${(e as Error).message}`,
+        `${file} ${read.reason}`,
         'restore the file from a backup or version control; a deploy with lost state adopts its tagged resources',
       );
-    }
-    const parsed = StackStateSchema.safeParse(raw);
+    const parsed = StackStateSchema.safeParse(read.value);
     if (!parsed.success) {
+      // zod's messages name what was expected and the kind of value found, never the value.
       const lines = parsed.error.issues
         .slice(0, 5)
         .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -87,6 +92,11 @@ export class StateStore {
     });
   }
 
+  /** Records where the stack is declared (the first deploy, or a deliberate take-over). */
+  setOrigin(origin: StackOrigin): Promise<void> {
+    return this.write((s) => ({ ...s, origin }));
+  }
+
   setOutputs(outputs: Record<string, unknown>): Promise<void> {
     return this.write((s) => ({ ...s, outputs }));
   }
@@ -94,6 +104,7 @@ export class StateStore {
   private write(change: (s: StackState) => StackState): Promise<void> {
     const next = this.chain.then(() => {
       const updated = { ...change(this.current), serial: this.current.serial + 1 };
+      makePrivateDir(dirname(this.file));
       writeFileAtomic(this.file, `${JSON.stringify(updated, null, 2)}\n`, 0o600);
       this.current = updated;
     });

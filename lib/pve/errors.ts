@@ -30,7 +30,16 @@ export interface PveErrorDetails {
   readonly hint?: string;
 }
 
-export class PveError extends defineErrorFamily('PVE client', PVE_ERROR_CODES) {
+export class PveError extends defineErrorFamily('PVE client', PVE_ERROR_CODES, {
+  whileRunning: [
+    'PVE_LOCKED',
+    'PVE_TIMEOUT',
+    'PVE_TASK_FAILED',
+    'PVE_CONNECTION',
+    'PVE_SERVER',
+    'PVE_BAD_RESPONSE',
+  ],
+}) {
   readonly method: string | undefined;
   readonly path: string | undefined;
   readonly status: number | undefined;

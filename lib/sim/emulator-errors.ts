@@ -16,4 +16,7 @@ export const EMULATOR_ERROR_CODES = {
 
 export type EmulatorErrorCode = keyof typeof EMULATOR_ERROR_CODES;
 
-export class EmulatorError extends defineErrorFamily('Emulator', EMULATOR_ERROR_CODES) {}
+export class EmulatorError extends defineErrorFamily('Emulator', EMULATOR_ERROR_CODES, {
+  // Running again may get past a background emulator that was slow to start or stop.
+  whileRunning: ['EMULATOR_START'],
+}) {}

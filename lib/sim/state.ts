@@ -35,9 +35,13 @@ export interface EmulatorNetIface {
   autostart?: number;
   bridge_ports?: string;
   bridge_vlan_aware?: number;
+  bridge_vids?: string;
   cidr?: string;
   gateway?: string;
+  cidr6?: string;
+  gateway6?: string;
   comments?: string;
+  mtu?: number;
   active?: number;
 }
 
@@ -61,11 +65,19 @@ export interface EmulatorUser {
   enable: number;
   password?: string;
   comment?: string;
+  /** Seconds since the epoch; absent or 0: never. */
+  expire?: number;
+  firstname?: string;
+  lastname?: string;
+  email?: string;
+  keys?: string;
 }
 
 export interface EmulatorToken {
   secret: string;
   privsep: number;
+  /** Seconds since the epoch; absent or 0: never. */
+  expire?: number;
   comment?: string;
 }
 
@@ -99,9 +111,11 @@ export interface EmulatorState {
   /** By scope: `cluster`, `node/pve1`, `vm/100`, `group/name`. */
   firewall?: Record<string, EmulatorFirewallScope>;
   /** vzdump jobs of /cluster/backup, by id. */
-  backupJobs?: Record<string, Record<string, string | number>>;
+  backupJobs?: Record<string, Record<string, unknown>>;
   /** HA resources of /cluster/ha/resources, by sid (`vm:100`). */
   haResources?: Record<string, Record<string, string | number>>;
+  /** HA groups of /cluster/ha/groups (PVE 8), by name. */
+  haGroups?: Record<string, Record<string, string | number>>;
   /** Worker tasks by UPID, running and finished (see task-runner.ts): they outlive the emulator's process. */
   tasks?: Record<string, EmulatorTask>;
 }

@@ -39,7 +39,16 @@ export interface SshErrorDetails {
   readonly cause?: unknown;
 }
 
-export class SshError extends defineErrorFamily('SSH', SSH_ERROR_CODES) {
+export class SshError extends defineErrorFamily('SSH', SSH_ERROR_CODES, {
+  whileRunning: [
+    'SSH_CONNECT',
+    'SSH_COMMAND_FAILED',
+    'SSH_TIMEOUT',
+    'SSH_OUTPUT_LIMIT',
+    'SSH_DISCONNECTED',
+    'SSH_TRANSFER',
+  ],
+}) {
   readonly target: string | undefined;
   readonly label: string | undefined;
   readonly exitCode: number | null | undefined;

@@ -45,9 +45,13 @@ describe('pvecdk deploy options, ls and machine output', () => {
 
     const diff = runCli(['diff', acme, '--json'], { cwd, env });
     expect(diff.code).toBe(0);
-    const parsed = JSON.parse(diff.stdout) as { type: string; resources: Array<{ status: string }> };
-    expect(parsed.type).toBe('diff');
-    expect(parsed.resources.every((r) => r.status === 'unchanged' || r.status === 'pending')).toBe(true);
+    const [parsed, diffResult] = diff.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; resources: Array<{ status: string }> });
+    expect(parsed!.type).toBe('diff');
+    expect(diffResult).toMatchObject({ type: 'result', ok: true, exitCode: 0 });
+    expect(parsed!.resources.every((r) => r.status === 'unchanged' || r.status === 'pending')).toBe(true);
   }, 90_000);
 
   it('GIVEN another live deploy holds the stack lock WHEN deploying THEN it is refused naming the holder, and --force-unlock takes it over with a warning', () => {
@@ -63,12 +67,24 @@ describe('pvecdk deploy options, ls and machine output', () => {
     };
     writeFileSync(join(lockDir, 'platform.lock'), JSON.stringify(holder));
 
-    const refused = runCli(['deploy', acme], { cwd, env });
+    const listed = runCli(['ls', acme], { cwd, env });
+    expect(listed.stdout).toMatch(
+      /^platform \(dependency\)\s+default \(emulator\)\s+locked by pvecdk deploy platform \(pid \d+ on .+, since 2026-11-25T10:00:00.000Z\)/m,
+    );
+
+    // Waited for (a line names the holder), then refused.
+    const refused = runCli(['deploy', acme, '--lock-timeout', '1'], { cwd, env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
-      `error ENGINE_LOCKED: stack platform on default is being changed by 'pvecdk deploy platform' (pid ${process.pid} on ${hostname()}) since 2026-11-25T10:00:00.000Z`,
+      `waiting up to 1 s for stack platform (to change it): being changed by 'pvecdk deploy platform' (pid ${process.pid} on ${hostname()}) since 2026-11-25T10:00:00.000Z; Ctrl-C stops`,
+    );
+    expect(refused.stderr).toContain(
+      `error ENGINE_LOCKED: stack platform on default is being changed by 'pvecdk deploy platform' (pid ${process.pid} on ${hostname()}) since 2026-11-25T10:00:00.000Z, still after waiting 1 s`,
     );
     expect(refused.stderr).toContain('--force-unlock');
+    expect(runCli(['deploy', acme, '--lock-timeout', 'soon'], { cwd, env }).stderr).toContain(
+      "--lock-timeout must be a whole number of seconds from 0 to 86400, got 'soon'",
+    );
 
     const forced = runCli(['deploy', acme, '--force-unlock'], { cwd, env });
     expect(forced.code).toBe(0);
@@ -76,5 +92,24 @@ describe('pvecdk deploy options, ls and machine output', () => {
       `warning: took over the lock of stack platform from 'pvecdk deploy platform' (pid ${process.pid}`,
     );
     expect(forced.stdout).toMatch(/Deployed: platform, acme/);
+
+    // A deploy reading the platform (a shared holder) is shown, and does not stop a deploy that only reads it.
+    const sharedDir = join(lockDir, 'platform.shared');
+    mkdirSync(sharedDir, { recursive: true });
+    writeFileSync(
+      join(sharedDir, `${process.pid}-reader.json`),
+      JSON.stringify({
+        ...holder,
+        command: 'pvecdk deploy stacks/globex.ts',
+        mode: 'shared',
+        token: 'reader',
+      }),
+    );
+    expect(runCli(['ls', acme], { cwd, env }).stdout).toMatch(
+      /^platform \(dependency\)\s+default \(emulator\)\s+deployed, read by pvecdk deploy stacks\/globex.ts \(pid/m,
+    );
+    const alongside = runCli(['deploy', acme, '--lock-timeout', '0'], { cwd, env });
+    expect(alongside.code).toBe(0);
+    expect(alongside.stderr).not.toContain('ENGINE_LOCKED');
   }, 90_000);
 });

@@ -7,6 +7,8 @@ import { LiveProgress } from '../../lib/cli/output/live-progress.ts';
 import { failureFields, type ResourceReport } from '../../lib/engine/deploy-report.ts';
 import { EngineError } from '../../lib/engine/engine-errors.ts';
 
+const REMOTE = { name: 'default', emulator: true, url: 'https://127.0.0.1:8006' };
+
 function resource(
   id: string,
   action: ResourceReport['action'],
@@ -115,7 +117,7 @@ describe('progress output', () => {
 
   it('GIVEN --json WHEN events come THEN each is one parseable line with the resource path and status', () => {
     const out: string[] = [];
-    const view = new JsonProgress((l) => out.push(l));
+    const view = new JsonProgress((l) => out.push(l), REMOTE);
     const vm = resource('Vm', 'create');
     view.changes('acme', [vm]);
     view.event('acme', { type: 'failed', id: 'Vm', elapsedMs: 12.4, error: new Error('no space') }, vm);
@@ -147,13 +149,13 @@ describe('progress output', () => {
       vm,
     );
     expect(lines).toEqual([
-      '  [acme] + acme/Vm create FAILED after 1.0s: acme/Vm: not created by pvecdk\n        hint: give it another id',
+      '  [acme] + acme/Vm create FAILED after 1.0s: ENGINE_NOT_OWNED: acme/Vm: not created by pvecdk\n        hint: give it another id',
     ]);
     expect(describeResource(vm)).toBe(
-      '  + acme/Vm [proxmox_virtual_environment_vm] create\n      acme/Vm: not created by pvecdk\n        hint: give it another id',
+      '  + acme/Vm [proxmox_virtual_environment_vm] create\n      ENGINE_NOT_OWNED: acme/Vm: not created by pvecdk\n        hint: give it another id',
     );
     const json: string[] = [];
-    new JsonProgress((l) => json.push(l)).event(
+    new JsonProgress((l) => json.push(l), REMOTE).event(
       'acme',
       { type: 'failed', id: 'Vm', elapsedMs: 1000, error: failure },
       vm,

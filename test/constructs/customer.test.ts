@@ -236,3 +236,22 @@ describe('Customer with WireGuard and Windows guests', () => {
     });
   });
 });
+
+describe('zero is not "default"', () => {
+  it('GIVEN a server with 0 cores and a 0 GiB data disk WHEN built THEN both are refused with their limits, not replaced by the defaults', () => {
+    const { platform } = testPlatform();
+    let error: unknown;
+    try {
+      new Customer(platform, 'zeros', {
+        number: 7,
+        servers: [{ name: 'zeros-main', cores: 0, dataDiskGb: 0 }],
+        users: [],
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'SYNTH_INVALID_PROPS' });
+    expect((error as Error).message).toMatch(/servers\.0\.cores: .*>=1/);
+    expect((error as Error).message).toMatch(/servers\.0\.dataDiskGb: .*>=1/);
+  });
+});

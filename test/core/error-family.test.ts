@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   defineErrorFamily,
   errorFamilies,
+  exitCodeOfCode,
   PvecdkError,
   summarizeThrown,
 } from '../../lib/core/error-family.ts';
 
 const DEMO_CODES = { DEMO_BROKEN: 'something is broken', DEMO_LOST: 'something is lost' } as const;
 
-class DemoError extends defineErrorFamily('Demo', DEMO_CODES) {}
+class DemoError extends defineErrorFamily('Demo', DEMO_CODES, { whileRunning: ['DEMO_LOST'] }) {}
 
 describe('error families', () => {
   it('GIVEN a family defined from its code table WHEN one of its errors is made THEN it has its class name, code and hint, and the message holds no hint', () => {
@@ -23,7 +24,16 @@ describe('error families', () => {
       hint: 'replace the widget',
       cause,
     });
-    expect(errorFamilies()).toContainEqual({ title: 'Demo', codes: DEMO_CODES });
+    expect(errorFamilies()).toContainEqual({
+      title: 'Demo',
+      codes: DEMO_CODES,
+      exitCodes: { DEMO_BROKEN: 2, DEMO_LOST: 1 },
+    });
+    expect([
+      exitCodeOfCode('DEMO_BROKEN'),
+      exitCodeOfCode('DEMO_LOST'),
+      exitCodeOfCode('NO_SUCH_INTERNAL'),
+    ]).toEqual([2, 1, 1]);
     // Only the family's own codes typecheck (tsc runs over the tests too).
     // @ts-expect-error ENGINE_LOCKED is not a Demo code
     expect(new DemoError('ENGINE_LOCKED', 'x').code).toBe('ENGINE_LOCKED');

@@ -384,6 +384,8 @@ describe('ACL handler against the emulator', () => {
     const { emulator, state, ctx } = await setup();
     await emulator.api.access.createUser({ userid: 'ci@pve' });
     await emulator.api.access.createToken('ci@pve', 'deploy');
+    // Proxmox grants only to a group that exists.
+    await emulator.client.post('/access/groups', { groupid: 'auditors' });
     const group = resource('proxmox_virtual_environment_acl', {
       path: '/',
       role_id: 'PVEAuditor',

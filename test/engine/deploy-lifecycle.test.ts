@@ -200,3 +200,47 @@ describe('deploy lifecycle against the emulator', () => {
     ).toEqual(['fw', 'rds']);
   }, 60_000);
 });
+
+describe('refusals cover the whole run', () => {
+  it('GIVEN acme with an in-place change and globex with a change that destroys data WHEN both deploy without --allow-destroy-data THEN nothing of the run is written', async () => {
+    const f = await fixture();
+    expect((await f.deploy()).ok).toBe(true);
+    const acme = resourceAt(f.assembly, 'acme', ACME_VM).resource;
+    (acme.properties.memory as Record<string, unknown>).dedicated = 6144;
+    const globex = resourceAt(f.assembly, 'globex', 'globex/globex-main/Guest/Vm').resource;
+    globex.properties.node_name = globex.properties.node_name === 'pve1' ? 'pve2' : 'pve1';
+
+    const writes = f.writes();
+    await expect(f.deploy()).rejects.toMatchObject({
+      code: 'ENGINE_DATA_LOSS',
+      message: expect.stringContaining('globex/globex-main/Guest/Vm (replace) would destroy data'),
+    });
+    expect(f.writes()).toBe(writes);
+    const live = f.emulator.server.emulator.state.vms[Number(acme.properties.vm_id)]!;
+    expect(Number(live.pending?.memory ?? live.config.memory)).toBe(8192);
+  }, 60_000);
+});
+
+describe('drift made outside pvecdk', () => {
+  it('GIVEN a deployed customer WHEN its VM is deleted in the GUI THEN the diff shows it and what lives in it created again, and deploy recreates them', async () => {
+    const f = await fixture();
+    expect((await f.deploy()).ok).toBe(true);
+    const { resource } = resourceAt(f.assembly, 'acme', ACME_VM);
+    const vmid = Number(resource.properties.vm_id);
+    const node = f.emulator.server.emulator.state.vms[vmid]!.node;
+    await f.emulator.api.qemuPower(node, vmid, 'stop');
+    await f.emulator.api.destroyQemu(node, vmid);
+
+    const dry = await f.deploy({ targets: ['acme'], dryRun: true });
+    expect(dry.ok).toBe(true);
+    const created = dry.resources.filter((r) => r.action === 'create').map((r) => r.path);
+    expect(created).toEqual(
+      expect.arrayContaining([ACME_VM, 'acme/acme-main/FirewallRules', 'acme/acme-main/FirewallOptions']),
+    );
+
+    expect((await f.deploy({ targets: ['acme'] })).ok).toBe(true);
+    expect(f.vms().map((v) => v.vmid)).toContain(vmid);
+    expect(f.emulator.server.emulator.state.firewall?.[`vm/${vmid}`]?.rules.length).toBeGreaterThan(0);
+    expect(acted(await f.deploy({ targets: ['acme'] }))).toEqual([]);
+  }, 60_000);
+});

@@ -74,6 +74,42 @@ describe('deploy under injected faults', () => {
   );
 });
 
+describe('destroy under injected faults', () => {
+  it.each([1, 2])(
+    'GIVEN acme and globex deployed WHEN they are destroyed while writes answer 5xx and connections reset (seed %i) THEN transient errors are retried like a deploy and the destroy completes',
+    async (seed) => {
+      const f = await deployFixture();
+      closing.push(f.emulator);
+      expect((await f.deploy()).ok).toBe(true);
+      f.emulator.server.faults.configure({
+        seed,
+        rules: [
+          { method: 'DELETE', rate: 0.2, fault: 'server-error' },
+          { method: 'PUT', rate: 0.2, fault: 'server-error' },
+          { method: 'GET', rate: 0.05, fault: 'reset' },
+        ],
+      });
+      const destroyed = await f.deploy({
+        targets: ['acme', 'globex'],
+        mode: 'destroy',
+        allowDestroyData: true,
+        retry: { attempts: 6, baseMs: 1, maxMs: 4 },
+      });
+      expect(destroyed.resources.filter((r) => r.status === 'failed')).toEqual([]);
+      expect(destroyed.ok).toBe(true);
+      expect(
+        f
+          .vms()
+          .map((v) => v.name)
+          .sort(),
+      ).toEqual(['fw', 'rds']);
+      for (const stack of ['acme', 'globex'])
+        expect(StateStore.open(f.stateDir, 'default', stack).state.resources).toEqual({});
+    },
+    90_000,
+  );
+});
+
 /** Runs `pvecdk deploy stacks/acme.ts` against the emulator in a child; kills it with SIGKILL after `killAfterMs`. */
 function deployInChild(
   emulator: TestEmulator,

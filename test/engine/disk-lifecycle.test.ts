@@ -79,3 +79,45 @@ describe('disk lifecycle', () => {
     expect(String(live.config.scsi1)).toContain(volume);
   }, 60_000);
 });
+
+describe('a lifecycle set after the first deploy', () => {
+  it('GIVEN a deployed data disk WHEN its lifecycle becomes retain THEN the change is shown and recorded without a write to Proxmox, and removing the VM is then refused', async () => {
+    const { f, vm, live } = await deployedWith('delete');
+    const disks = vm.properties.disk as Array<Record<string, unknown>>;
+    disks[0]!.lifecycle = 'retain';
+    const dry = await f.deploy({ targets: ['acme'], dryRun: true });
+    const change = dry.resources.find((r) => r.path === ACME_VM)!;
+    expect(change).toMatchObject({ action: 'update', status: 'planned' });
+    expect(change.changes).toEqual([
+      expect.objectContaining({ key: 'disk[0].lifecycle', from: 'delete', to: 'retain' }),
+    ]);
+
+    const writes = f.writes();
+    const recorded = await f.deploy({ targets: ['acme'] });
+    expect(recorded.resources.find((r) => r.path === ACME_VM)).toMatchObject({
+      action: 'update',
+      status: 'done',
+    });
+    expect(f.writes()).toBe(writes);
+    expect((await f.deploy({ targets: ['acme'] })).resources.filter((r) => r.status === 'done')).toEqual([]);
+
+    // The VM leaves the plan: the retained disk refuses it, even with --allow-destroy-data.
+    const plan = f.assembly.plans.get('acme')!;
+    const [id] = Object.entries(plan.resources).find(([, r]) => r.path === ACME_VM)!;
+    const kept = plan.resources[id]!;
+    delete (plan.resources as Record<string, unknown>)[id];
+    for (const r of Object.values(plan.resources)) r.dependsOn = r.dependsOn.filter((d) => d !== id);
+    await expect(f.deploy({ targets: ['acme'], allowDestroyData: true })).rejects.toMatchObject({
+      code: 'ENGINE_DISK_RETAINED',
+    });
+    expect(live.config.scsi1).toBeDefined();
+
+    // And back: delete again is recorded, then the removal goes through with --allow-destroy-data.
+    (plan.resources as Record<string, unknown>)[id] = kept;
+    disks[0]!.lifecycle = 'delete';
+    expect((await f.deploy({ targets: ['acme'] })).ok).toBe(true);
+    delete (plan.resources as Record<string, unknown>)[id];
+    expect((await f.deploy({ targets: ['acme'], allowDestroyData: true })).ok).toBe(true);
+    expect(f.vms().map((v) => v.vmid)).not.toContain(Number(vm.properties.vm_id));
+  }, 60_000);
+});

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,5 +97,84 @@ describe('secret store', () => {
       expect.objectContaining({ code: 'SECRET_STORE_CORRUPT' }),
     );
     expect(readFileSync(join(d, 'secrets', 'prod.json'), 'utf8')).toBe('{not json');
+  });
+
+  it.each([
+    ['null', 'null', '(top level): expected an object of secret names to strings, found null'],
+    [
+      'an array',
+      '["Zq9-hunter2-Xy"]',
+      '(top level): expected an object of secret names to strings, found an array',
+    ],
+    ['a number', '8675309', '(top level): expected an object of secret names to strings, found a number'],
+    ['a name with a number', '{"rds/users/a": 8675309}', "'rds/users/a': expected a string, found a number"],
+    [
+      'a name with an object',
+      '{"ssh/x": {"key": "Zq9-hunter2-Xy"}}',
+      "'ssh/x': expected a string, found an object",
+    ],
+  ])(
+    'GIVEN a store holding %s WHEN opened THEN SECRET_STORE_CORRUPT names the file and the field, never the content',
+    (_, content, line) => {
+      const d = dir();
+      const file = join(d, 'secrets', 'prod.json');
+      mkdirSync(join(d, 'secrets'));
+      writeFileSync(file, content);
+      let thrown: unknown;
+      try {
+        new SecretStore(d, 'prod');
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toMatchObject({
+        code: 'SECRET_STORE_CORRUPT',
+        message: `${file} is not a pvecdk secret store:\n  ${line}`,
+        hint: expect.stringContaining('restore it from a backup'),
+      });
+    },
+  );
+
+  it('GIVEN a store that is not JSON and holds a secret WHEN opened THEN the message gives the place, none of the text', () => {
+    const d = dir();
+    const file = join(d, 'secrets', 'prod.json');
+    mkdirSync(join(d, 'secrets'));
+    writeFileSync(file, '{\n  "vpn/ca.key": "MIIEvZq9hunter2XyQ" x\n}');
+    let thrown: unknown;
+    try {
+      new SecretStore(d, 'prod');
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: 'SECRET_STORE_CORRUPT' });
+    expect((thrown as Error).message).toBe(`${file} is not valid JSON (line 2, column 38)`);
+  });
+
+  it('GIVEN two stores on one file (two deploys) WHEN each remembers, forgets and generates THEN no update of the other is lost or reverted', () => {
+    const d = dir();
+    const a = new SecretStore(d, 'prod');
+    const b = new SecretStore(d, 'prod');
+    a.remember('received/pve-tokens/a@pve!deploy', 'secret-a');
+    b.remember('received/pve-tokens/b@pve!deploy', 'secret-b');
+    expect(a.resolve('generated:received/pve-tokens/b@pve!deploy')).toBe('secret-b');
+    // b recreated the token a knew: a sees the new value, and a's next write keeps it.
+    b.remember('received/pve-tokens/a@pve!deploy', 'secret-a2');
+    a.remember('received/pve-tokens/c@pve!deploy', 'secret-c');
+    a.forget('received/pve-tokens/b@pve!deploy');
+    expect(JSON.parse(readFileSync(join(d, 'secrets', 'prod.json'), 'utf8'))).toEqual({
+      'received/pve-tokens/a@pve!deploy': 'secret-a2',
+      'received/pve-tokens/c@pve!deploy': 'secret-c',
+    });
+    // What one made first, the other uses, though it read the store before.
+    const password = b.resolve('generated:rds/users/acme.alice');
+    expect(a.resolve('generated:rds/users/acme.alice')).toBe(password);
+    expect(b.names).toEqual(a.names);
+  });
+
+  it('GIVEN no state folder WHEN the first secret is kept THEN the folders are made 0700 and the file 0600', () => {
+    const d = join(dir(), '.pvecdk');
+    new SecretStore(d, 'prod').remember('received/pve-tokens/a@pve!deploy', 'secret-a');
+    for (const folder of [d, join(d, 'secrets')])
+      expect({ folder, mode: statSync(folder).mode & 0o777 }).toEqual({ folder, mode: 0o700 });
+    expect(statSync(join(d, 'secrets', 'prod.json')).mode & 0o777).toBe(0o600);
   });
 });

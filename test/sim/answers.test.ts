@@ -35,11 +35,16 @@ async function walkAccess({ emulator, call }: ReturnType<typeof setup>) {
   const password = emulator.state.users['root@pam']!.password!;
   call('POST', '/access/ticket', { username: 'root@pam', password });
   call('GET', '/access/permissions');
-  call('POST', '/access/users', { userid: 'ops@pve', comment: 'operators' });
+  call('POST', '/access/groups', { groupid: 'admins', comment: 'administrators' });
+  call('GET', '/access/groups');
+  call('PUT', '/access/groups/admins', { comment: 'admins' });
+  call('POST', '/access/users', { userid: 'ops@pve', comment: 'operators', groups: 'admins' });
   call('GET', '/access/users');
   call('GET', '/access/users/ops@pve');
-  call('PUT', '/access/users/ops@pve', { comment: 'ops' });
+  call('PUT', '/access/users/ops@pve', { comment: 'ops', email: 'ops@example.com' });
   call('POST', '/access/users/ops@pve/token/ci', { privsep: 1 });
+  call('GET', '/access/users', { full: 1 });
+  call('GET', '/access/groups/admins');
   call('GET', '/access/users/ops@pve/token');
   call('PUT', '/access/users/ops@pve/token/ci', { comment: 'ci' });
   call('POST', '/access/roles', { roleid: 'Ops', privs: 'VM.Audit' });
@@ -51,6 +56,7 @@ async function walkAccess({ emulator, call }: ReturnType<typeof setup>) {
   call('DELETE', '/access/users/ops@pve/token/ci');
   call('DELETE', '/access/roles/Ops');
   call('DELETE', '/access/users/ops@pve');
+  call('DELETE', '/access/groups/admins');
 }
 
 async function walkDatacenter({ call }: ReturnType<typeof setup>) {
@@ -65,11 +71,16 @@ async function walkDatacenter({ call }: ReturnType<typeof setup>) {
   call('GET', '/cluster/backup/nightly');
   call('PUT', '/cluster/backup/nightly', { schedule: '03:00' });
   call('DELETE', '/cluster/backup/nightly');
-  call('POST', '/cluster/ha/resources', { sid: 'vm:9002', max_restart: 2 });
+  call('POST', '/cluster/ha/groups', { group: 'pair', nodes: 'pve1,pve2' });
+  call('GET', '/cluster/ha/groups');
+  call('GET', '/cluster/ha/groups/pair');
+  call('PUT', '/cluster/ha/groups/pair', { comment: 'two nodes' });
+  call('POST', '/cluster/ha/resources', { sid: 'vm:9002', max_restart: 2, group: 'pair' });
   call('GET', '/cluster/ha/resources');
   call('GET', '/cluster/ha/resources/vm:9002');
   call('PUT', '/cluster/ha/resources/vm:9002', { state: 'stopped' });
   call('DELETE', '/cluster/ha/resources/vm:9002');
+  call('DELETE', '/cluster/ha/groups/pair');
   call('GET', '/storage');
   call('GET', '/nodes/pve1/storage');
   call('GET', '/nodes/pve1/storage/local/content');

@@ -110,7 +110,8 @@ describe('emulated datacenter objects', () => {
     expect(call('GET', '/cluster/backup/pvecdk-acme-main')).toMatchObject({
       schedule: '*-*-* 03:00',
       storage: 'nfs-backup',
-      'prune-backups': 'keep-daily=7,keep-weekly=4',
+      // Proxmox answers property strings parsed (pve-guest-common VZDump::JobBase decode_value).
+      'prune-backups': { 'keep-daily': '7', 'keep-weekly': '4' },
     });
     call('POST', '/cluster/ha/resources', { sid: 'vm:9002', state: 'started', max_restart: 2 });
     expect(call('GET', '/cluster/ha/resources')).toMatchObject([

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ALL_TASK_KINDS } from '../../lib/sim/api/index.ts';
+import { placeUnreferencedVolume } from '../../lib/sim/api/storage-files.ts';
 import {
   Emulator,
   type EmulatorState,
@@ -149,6 +150,32 @@ describe('tasks that outlive the emulator process', () => {
     second.tasks.resume(state.tasks![upid]!.endsAtMs);
     expect(second.state.nodes.pve2!.network.vmbr7).toMatchObject({ iface: 'vmbr7', active: 1 });
     expect(second.state.nodes.pve2!.pendingNetwork).toBeUndefined();
+  });
+
+  it('GIVEN a destroy with purge and destroy-unreferenced-disks accepted WHEN a later emulator finishes it THEN the VM, its unreferenced volume, its backup job and HA resource are gone', () => {
+    const first = emulatorOn(clusterWithVms());
+    const call = caller(first);
+    call('POST', '/cluster/backup', { id: 'only', schedule: '02:00', storage: 'nfs-backup', vmid: '150' });
+    call('POST', '/cluster/ha/resources', { sid: 'vm:150' });
+    placeUnreferencedVolume(first.state, {
+      node: 'pve1',
+      storage: 'local-lvm',
+      vmid: 150,
+      disk: 7,
+      sizeGiB: 1,
+    });
+    const upid = call('DELETE', '/nodes/pve1/qemu/150?purge=1&destroy-unreferenced-disks=1').data as string;
+    expect(first.state.vms['150']!.lock).toBe('destroyed');
+    const state = saved(first.state);
+    first.tasks.stop();
+
+    const second = emulatorOn(state);
+    second.tasks.resume(state.tasks![upid]!.endsAtMs);
+    expect(second.state.vms['150']).toBeUndefined();
+    expect(second.state.backupJobs).toEqual({});
+    expect(second.state.haResources).toEqual({});
+    expect(Object.values(second.state.storageFiles ?? {})).toEqual([]);
+    expect(second.state.tasks![upid]).toMatchObject({ status: 'stopped', exitstatus: 'OK' });
   });
 
   it('GIVEN a saved task of a kind this emulator does not know WHEN resumed THEN it ends with "unexpected status", as Proxmox shows a vanished worker', () => {

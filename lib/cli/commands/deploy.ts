@@ -1,14 +1,23 @@
 import { join, relative } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
-import { loadAssembly } from '../../engine/plan-loader.ts';
+import { summarize } from '../../engine/deploy-report.ts';
+import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
-import { loadStackFile } from '../stack-file.ts';
+import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
+import {
+  configuredRemote,
+  exitCodeOfReport,
+  openedRemote,
+  type RemoteInfo,
+  withJsonResult,
+} from './run-outcome.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface DeployCommandOptions extends RemoteCommandOptions {
@@ -46,67 +55,105 @@ function formatSeconds(seconds: number): string {
  * (main maps it to 0, or 1 with --fail).
  */
 export async function deployCommand(o: DeployCommandOptions): Promise<number> {
-  const started = Date.now();
-  const loaded = await loadStackFile(o.file, o.cwd);
-  synthStackFile(loaded, o.outdir);
-  const assembly = loadAssembly(o.outdir);
-  const targets = loaded.targets.map((s) => s.stackName);
-  const remote = await openRemote(
-    o.config,
-    o.remote ?? assembly.plans.get(targets[0]!)!.remote,
-    o.cwd,
-    o.concurrency,
-  );
-  const progress = o.dryRun
-    ? undefined
-    : selectProgress({ json: o.json, terminal: o.terminal, out: o.out, verb: 'Deployed' });
-  try {
-    const banner = emulatorBanner(remote, o.cwd);
-    if (banner && !o.json) o.out(banner);
-    let report: DeployReport;
-    try {
-      report = await deployStacks({
-        assembly,
-        targets,
-        api: remote.api,
-        stateDir: remote.stateDir,
-        remote: remote.name,
-        secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
-        tokenId: remote.tokenId,
-        concurrency: o.concurrency,
-        dryRun: o.dryRun,
-        allowDestroyData: o.allowDestroyData,
-        forceUnlock: o.forceUnlock,
-        onChanges: async (stack, resources) => {
-          await confirmDestructive(stack, resources, o.confirm, false);
-          progress?.changes(stack, resources);
-        },
-        onWarning: (message) => o.warn(message),
-        onEvent: (stack, event, r) => progress?.event(stack, event, r),
-        onCriticalStep: (stack, _step, detail) => progress?.step(stack, detail.path, detail.message),
-      });
-    } catch (e) {
-      progress?.abort();
-      if (e instanceof Declined) {
-        o.out(e.message);
-        return 1;
+  let remoteInfo = configuredRemote(o.config, o.remote);
+  return withJsonResult(
+    o.json,
+    o.out,
+    () => remoteInfo,
+    async () => {
+      const started = Date.now();
+      const loaded = await loadStackFile(o.file, o.cwd);
+      synthStackFile(loaded, o.outdir);
+      const assembly = loadAssembly(o.outdir);
+      const targets = loaded.targets.map((s) => s.stackName);
+      const name = o.remote ?? assembly.plans.get(targets[0]!)!.remote;
+      remoteInfo = configuredRemote(o.config, name);
+      const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
+      remoteInfo = openedRemote(o.config, remote);
+      try {
+        return await deployTo(remote, remoteInfo, assembly, loaded, started, o);
+      } finally {
+        await remote.close();
       }
-      throw e;
-    }
-    if (progress) progress.finish(report, Date.now() - started);
-    else printDiff(report, o);
-    const changed = report.resources.some(isActionable);
-    if (o.dryRun) return report.ok ? (changed ? 3 : 0) : 1;
-    return report.ok ? 0 : 1;
-  } finally {
-    await remote.close();
-  }
+    },
+  );
 }
 
-function printDiff(report: DeployReport, o: DeployCommandOptions): void {
+async function deployTo(
+  remote: RemoteTarget,
+  remoteInfo: RemoteInfo,
+  assembly: LoadedAssembly,
+  loaded: LoadedStackFile,
+  started: number,
+  o: DeployCommandOptions,
+): Promise<number> {
+  const progress = o.dryRun
+    ? undefined
+    : selectProgress({
+        json: o.json,
+        terminal: o.terminal,
+        out: o.out,
+        verb: 'Deployed',
+        remote: remoteInfo,
+      });
+  const banner = emulatorBanner(remote, o.cwd);
+  if (banner && !o.json) o.out(banner);
+  let report: DeployReport;
+  try {
+    report = await deployStacks({
+      ...(o.signal ? { signal: o.signal } : {}),
+      assembly,
+      targets: loaded.targets.map((s) => s.stackName),
+      api: remote.api,
+      stateDir: remote.stateDir,
+      remote: remote.name,
+      secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
+      tokenId: remote.tokenId,
+      concurrency: o.concurrency,
+      dryRun: o.dryRun,
+      allowDestroyData: o.allowDestroyData,
+      forceUnlock: o.forceUnlock,
+      lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
+      origins: loaded.origins,
+      takeover: o.takeover,
+      onChanges: async (stack, resources) => {
+        await confirmDestructive(stack, resources, o.confirm, false);
+        progress?.changes(stack, resources);
+      },
+      onWarning: (message) => o.warn(message),
+      onEvent: (stack, event, r) => progress?.event(stack, event, r),
+      onCriticalStep: (stack, _step, detail) => progress?.step(stack, detail.path, detail.message),
+    });
+  } catch (e) {
+    progress?.abort();
+    if (e instanceof Declined) {
+      o.out(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  const exitCode = exitCodeOfReport(report);
+  if (progress) progress.finish(report, Date.now() - started, exitCode);
+  else printDiff(report, remoteInfo, o);
+  // diff: 3 when something would change (main makes it 0, or 1 with --fail).
+  if (o.dryRun && exitCode === 0 && report.resources.some(isActionable)) return 3;
+  return exitCode;
+}
+
+function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOptions): void {
   if (o.json) {
     o.out(
       JSON.stringify({ type: 'diff', ok: report.ok, stacks: report.stacks, resources: report.resources }),
+    );
+    o.out(
+      JSON.stringify({
+        type: 'result',
+        ok: report.ok,
+        exitCode: exitCodeOfReport(report),
+        remote,
+        stacks: report.stacks,
+        summary: summarize(report.resources),
+      }),
     );
     return;
   }

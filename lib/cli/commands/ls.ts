@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { lockHolder } from '../../engine/deploy-lock.ts';
+import { type LockHolder, lockHolders } from '../../engine/deploy-lock.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { StateStore } from '../../engine/state-store.ts';
 import type { ProjectConfig } from '../config.ts';
@@ -19,8 +19,14 @@ export interface StackListing {
   readonly deployed: number;
   readonly status: 'not deployed' | 'deployed' | 'locked';
   readonly lastChange: string | undefined;
+  /** The deploy changing the stack now (its exclusive holder). */
   readonly lockedBy: string | undefined;
+  /** Deploys reading the stack now (shared holders: runs of stacks that depend on it). */
+  readonly readBy: readonly string[];
 }
+
+const describeHolder = (h: LockHolder) =>
+  `${h.command} (pid ${h.pid} on ${h.hostname}, since ${h.startedAt})`;
 
 /**
  * `pvecdk ls`: the file's stacks and those they depend on, with what the
@@ -45,7 +51,8 @@ export async function listStacks(o: {
       const stateDir = stateDirFor(o.config, remote, o.cwd);
       const state = StateStore.open(stateDir, remote, plan.stack);
       const deployed = Object.keys(state.state.resources).length;
-      const lock = lockHolder(stateDir, remote, plan.stack);
+      const holders = lockHolders(stateDir, remote, plan.stack);
+      const lock = holders.find((h) => h.mode === 'exclusive');
       const planned = Object.keys(plan.resources).length;
       return {
         stack: plan.stack,
@@ -57,9 +64,8 @@ export async function listStacks(o: {
         deployed,
         status: lock ? 'locked' : deployed === 0 ? 'not deployed' : 'deployed',
         lastChange: existsSync(state.file) ? statSync(state.file).mtime.toISOString() : undefined,
-        lockedBy: lock
-          ? `${lock.command} (pid ${lock.pid} on ${lock.hostname}, since ${lock.startedAt})`
-          : undefined,
+        lockedBy: lock ? describeHolder(lock) : undefined,
+        readBy: holders.filter((h) => h.mode === 'shared').map(describeHolder),
       };
     });
 }
@@ -70,7 +76,11 @@ export function formatListing(rows: readonly StackListing[]): string {
     ...rows.map((r) => [
       `${r.stack}${r.target ? '' : ' (dependency)'}`,
       `${r.remote}${r.remoteKind === 'emulator' ? ' (emulator)' : ''}`,
-      r.lockedBy ? `locked by ${r.lockedBy}` : r.status,
+      r.lockedBy
+        ? `locked by ${r.lockedBy}`
+        : r.readBy.length
+          ? `${r.status}, read by ${r.readBy.join(' and ')}`
+          : r.status,
       `${r.deployed} deployed / ${r.planned} planned`,
       r.dependsOn.join(', ') || '-',
       r.lastChange ?? '-',

@@ -1,4 +1,4 @@
-import { PvecdkError, summarizeThrown } from '../../core/error-family.ts';
+import { type ExitCode, exitCodeOfCode, PvecdkError, summarizeThrown } from '../../core/error-family.ts';
 import { ConstructError } from '../../core/errors.ts';
 import { formatIssue, ValidationError, type ValidationIssue } from '../../core/validation.ts';
 import { StackFileError } from '../errors.ts';
@@ -24,11 +24,12 @@ export function formatError(e: unknown, debug: boolean): string {
 }
 
 /**
- * 2 for a coded error (the user's to fix), 1 for anything else: a failure
- * while running, or a bug (no code, or a code ending in `_INTERNAL`).
+ * A thrown error's exit code, as docs/errors.md gives it for its code: 2 for
+ * what the user must change, 1 for a failure while running; 1 for anything
+ * without a code (a bug).
  */
-export function exitCodeOf(e: unknown): 1 | 2 {
-  return e instanceof PvecdkError && !e.code.endsWith('_INTERNAL') ? 2 : 1;
+export function exitCodeOf(e: unknown): ExitCode {
+  return e instanceof PvecdkError ? exitCodeOfCode(e.code) : 1;
 }
 
 /** `--json`: the error as one JSON object, code, message and hint as separate fields. */

@@ -33,7 +33,7 @@ export function describeResource(r: ResourceReport): string {
   const loss = r.destroysData ? '  DESTROYS DATA' : '';
   const failed =
     r.status === 'failed' && r.error
-      ? `\n      ${`${r.error}${hintLine(r.hint)}`.split('\n').join('\n      ')}`
+      ? `\n      ${`${r.errorCode ? `${r.errorCode}: ` : ''}${r.error}${hintLine(r.hint)}`.split('\n').join('\n      ')}`
       : '';
   return [
     `  ${ACTION_SYMBOL[r.action]} ${r.path} [${r.type}] ${r.action}${loss}${note}${failed}`,

@@ -2,6 +2,7 @@ import { summarizeThrown } from '../../core/error-family.ts';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
+import type { RemoteInfo } from '../commands/run-outcome.ts';
 import type { ProgressSink } from './progress.ts';
 
 /**
@@ -10,7 +11,10 @@ import type { ProgressSink } from './progress.ts';
  * final `result`.
  */
 export class JsonProgress implements ProgressSink {
-  constructor(private readonly out: (line: string) => void) {}
+  constructor(
+    private readonly out: (line: string) => void,
+    private readonly remote: RemoteInfo,
+  ) {}
 
   changes(stack: string, resources: readonly ResourceReport[]): void {
     this.out(JSON.stringify({ type: 'plan', stack, resources }));
@@ -43,11 +47,14 @@ export class JsonProgress implements ProgressSink {
     this.out(JSON.stringify({ type: 'step', stack, path, message: text }));
   }
 
-  finish(report: DeployReport, wallMs: number): void {
+  finish(report: DeployReport, wallMs: number, exitCode: number): void {
     this.out(
       JSON.stringify({
         type: 'result',
         ok: report.ok,
+        exitCode,
+        remote: this.remote,
+        ...(report.interrupted ? { interrupted: true } : {}),
         stacks: report.stacks,
         summary: summarize(report.resources),
         wallMs: Math.round(wallMs),

@@ -50,7 +50,12 @@ export class LineProgress implements ProgressSink {
   }
 
   finish(report: DeployReport, wallMs: number): void {
-    const verb = report.ok ? this.verb : `${this.verb === 'Deployed' ? 'Deploy' : 'Destroy'} FAILED`;
+    const noun = this.verb === 'Deployed' ? 'Deploy' : 'Destroy';
+    const verb = report.interrupted
+      ? `${noun} STOPPED (Ctrl-C; run it again to finish)`
+      : report.ok
+        ? this.verb
+        : `${noun} FAILED`;
     const s = summarize(report.resources);
     const counts =
       this.verb === 'Destroyed'
@@ -62,8 +67,8 @@ export class LineProgress implements ProgressSink {
   abort(): void {}
 }
 
-/** The error's message and, under it, its hint; indented under the event's line. */
+/** The error's code and message and, under them, its hint; indented under the event's line. */
 function message(error: unknown): string {
-  const { message, hint } = summarizeThrown(error);
-  return `${message}${hintLine(hint)}`.split('\n').join('\n      ');
+  const { message, code, hint } = summarizeThrown(error);
+  return `${code ? `${code}: ` : ''}${message}${hintLine(hint)}`.split('\n').join('\n      ');
 }

@@ -1,4 +1,5 @@
 import { createLogUpdate } from 'log-update';
+import { summarizeThrown } from '../../core/error-family.ts';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
 import { hintLine } from './error-output.ts';
@@ -101,7 +102,9 @@ export class LiveProgress implements ProgressSink {
   finish(report: DeployReport, wallMs: number): void {
     this.stop();
     for (const r of report.resources.filter((x) => x.status === 'failed'))
-      this.out(`  ✖ ${r.path}: ${r.error ?? 'failed'}${hintLine(r.hint, '      ')}`);
+      this.out(
+        `  ✖ ${r.path}: ${r.errorCode ? `${r.errorCode}: ` : ''}${r.error ?? 'failed'}${hintLine(r.hint, '      ')}`,
+      );
     this.lines.finish(report, wallMs);
   }
 
@@ -157,6 +160,8 @@ export class LiveProgress implements ProgressSink {
   }
 }
 
+/** The error's code and the first line of its message, short enough for one row. */
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 120);
+  const { message, code } = summarizeThrown(error);
+  return `${code ? `${code}: ` : ''}${message.split('\n')[0]!}`.slice(0, 120);
 }

@@ -11,8 +11,8 @@ export interface ProgressSink {
   event(stack: string, event: WalkEvent, resource: ResourceReport | undefined): void;
   /** A step inside one resource's action (the snapshot around a critical change). */
   step(stack: string, path: string, text: string): void;
-  /** Stops any live rendering and prints the final result. */
-  finish(report: DeployReport, wallMs: number): void;
+  /** Stops any live rendering and prints the final result, with the run's exit code. */
+  finish(report: DeployReport, wallMs: number, exitCode: number): void;
   /** Stops live rendering without a result (an error is about to be printed). */
   abort(): void;
 }

@@ -364,9 +364,15 @@ export const vmSerialDevice = z
   .strictObject({
     device: z
       .string()
-      .regex(/^(socket|\/dev\/.+)$/, '`socket` or a host device under /dev')
+      .regex(
+        /^socket$/,
+        'socket: Proxmox lets only root@pam attach a host device (/dev/...), and pvecdk deploys with an API token',
+      )
       .optional()
-      .meta({ description: '`socket` or a host device.', default: 'socket' }),
+      .meta({
+        description: '`socket` (a host device under /dev needs root@pam, which an API token never is).',
+        default: 'socket',
+      }),
   })
   .describe('A serial port.');
 

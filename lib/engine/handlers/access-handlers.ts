@@ -177,7 +177,8 @@ export const userHandler = defineHandler({
 
   async read(ctx, resource) {
     const id = resource.props.user_id;
-    const users = await sharedRead(ctx, 'access:users', () => ctx.api.access.users());
+    // `full`: without it Proxmox leaves out the groups a user is in.
+    const users = await sharedRead(ctx, 'access:users', () => ctx.api.access.users({ full: true }));
     const user = users.find((u) => u.userid === id);
     if (!user) return undefined;
     const live: Record<string, unknown> = { ...user };

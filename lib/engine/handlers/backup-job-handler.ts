@@ -35,10 +35,17 @@ function desired(p: BackupJobProps): Record<string, string> {
   return out;
 }
 
-/** Proxmox may reorder `keep-*` entries; compare them as sorted lists. */
+/**
+ * Retention compares as a sorted `keep-*` list: Proxmox answers it parsed, as
+ * an object (PVE 8), or as the text it was given.
+ */
 function normalise(key: string, value: unknown): string {
-  const text = String(value ?? '');
-  return key === 'prune-backups' ? text.split(',').filter(Boolean).sort().join(',') : text;
+  if (key !== 'prune-backups') return String(value ?? '');
+  const entries =
+    value !== null && typeof value === 'object'
+      ? Object.entries(value).map(([k, v]) => `${k}=${String(v)}`)
+      : String(value ?? '').split(',');
+  return entries.filter(Boolean).sort().join(',');
 }
 
 const plain = (path: string, privilege: string): Requirement => ({ path, privilege, orElse: [] });

@@ -20,10 +20,13 @@ const RULE_FIELDS = [
   'comment',
 ] as const;
 
+/** A rule field as compared: Proxmox keeps a macro under its own spelling (`ssh` becomes `SSH`). */
+const fieldText = (k: string, v: unknown) => (k === 'macro' ? String(v).toLowerCase() : String(v));
+
 /** A plan rule as comparable text: the fields Proxmox stores, `enable` as 0/1, a security group as its `group` rule. */
 function canonicalRule(rule: Rule): string {
   const fields: Record<string, string> = {};
-  for (const k of RULE_FIELDS) if (rule[k] !== undefined && rule[k] !== '') fields[k] = String(rule[k]);
+  for (const k of RULE_FIELDS) if (rule[k] !== undefined && rule[k] !== '') fields[k] = fieldText(k, rule[k]);
   if (rule.security_group !== undefined)
     Object.assign(fields, { type: 'group', action: rule.security_group });
   fields.enable = rule.enabled === false ? '0' : '1';
@@ -33,7 +36,7 @@ function canonicalRule(rule: Rule): string {
 /** A live rule in the same form. */
 function canonicalLiveRule(rule: Readonly<Record<string, unknown>>): string {
   const fields: Record<string, string> = {};
-  for (const k of RULE_FIELDS) if (rule[k] !== undefined && rule[k] !== '') fields[k] = String(rule[k]);
+  for (const k of RULE_FIELDS) if (rule[k] !== undefined && rule[k] !== '') fields[k] = fieldText(k, rule[k]);
   fields.enable = rule.enable === undefined || rule.enable === true || Number(rule.enable) === 1 ? '1' : '0';
   return JSON.stringify(Object.fromEntries(Object.entries(fields).sort()));
 }

@@ -23,6 +23,11 @@ export interface ResourceChange {
   readonly changes: readonly PropertyChange[];
   /** Deleting or replacing would lose data (a VM's disks). */
   readonly destroysData: boolean;
+  /**
+   * Nothing to change live: only what state records of the plan changes (a
+   * disk's lifecycle, `stop_on_destroy`), which later decisions read.
+   */
+  readonly recordOnly?: boolean;
 }
 
 /** A plan resource with its references resolved and its properties checked against its contract. */

@@ -2,6 +2,7 @@ import { vmType } from '../../contract/types/vm.ts';
 import { EngineError } from '../engine-errors.ts';
 import { formatPropertyString, parsePropertyString } from '../proxmox/property-string.ts';
 import {
+  cloudInitSlot,
   DISK_SLOT,
   desiredQemuConfig,
   diffQemuConfig,
@@ -16,9 +17,11 @@ import type {
   DesiredResource,
   HandlerContext,
   Observed,
+  PropertyChange,
   ResourceChange,
 } from './handler.ts';
 import { applyDiskRemovals } from './vm-disk-lifecycle.ts';
+import { DRIVE_MOVED, movedDriveChanges, refuseCloudInitMoveWhileRunning } from './vm-drive-moves.ts';
 import { creationMarker, ownershipTags } from './vm-ownership.ts';
 
 /** How long a VM may take to shut down cleanly before it is stopped (seconds). */
@@ -104,6 +107,14 @@ function configUpdate(
       }
       continue;
     }
+    if (/^net\d+$/.test(c.key) && have !== undefined) {
+      // A NIC the plan gives no MAC keeps the one Proxmox made: re-stated without it, it would get another.
+      const nic = parsePropertyString(String(desired[c.key]), { nicModels: true });
+      const mac = parsePropertyString(String(have), { nicModels: true }).get('macaddr');
+      if (!nic.has('macaddr') && mac) nic.set('macaddr', mac);
+      update[c.key] = formatPropertyString(nic, { nicModels: true });
+      continue;
+    }
     update[c.key] = desired[c.key]!;
   }
   return { update, grow };
@@ -129,6 +140,41 @@ const isDiskOption = (k: string): boolean =>
     'mbps_wr',
     'mbps_wr_max',
   ].includes(k);
+
+/**
+ * The drives to delete from their old slots: the plan's CD-ROM moved since
+ * the last deploy (known when the changes were computed), and any other
+ * cloud-init drive than the plan's (read now: a new clone has the template's).
+ */
+function drivesToMove(
+  planned: ResourceChange,
+  props: VmProps,
+  live: Readonly<Record<string, unknown>>,
+): PropertyChange[] {
+  const byKey = new Map<string, PropertyChange>();
+  for (const c of [
+    ...planned.changes.filter((x) => x.to === DRIVE_MOVED),
+    ...movedDriveChanges(props, undefined, live),
+  ])
+    if (live[c.key] !== undefined) byKey.set(c.key, c);
+  return [...byKey.values()];
+}
+
+/**
+ * Proxmox appends a CD-ROM drive added to a VM with a boot order to that
+ * order: the plan's order is set again when it is not what the plan says.
+ */
+async function keepBootOrder(
+  ctx: HandlerContext,
+  node: string,
+  vmid: number,
+  desired: QemuConfig,
+): Promise<void> {
+  if (desired.boot === undefined) return;
+  const now = await ctx.api.qemuConfig(node, vmid);
+  if (diffQemuConfig({ boot: desired.boot }, now).length === 0) return;
+  await ctx.api.updateQemuConfig(node, vmid, { boot: desired.boot, digest: String(now.digest) });
+}
 
 /** Moves the VM into its plan's pool, out of another one if it was elsewhere. */
 async function joinPool(ctx: HandlerContext, vmid: number, pool: string): Promise<void> {
@@ -173,6 +219,14 @@ export async function applyVm(
   node = props.node_name;
 
   const live = await ctx.api.qemuConfig(node, vmid);
+  const moved = drivesToMove(planned, props, live);
+  if (moved.length)
+    refuseCloudInitMoveWhileRunning(
+      vm.path,
+      moved,
+      cloudInitSlot(props),
+      (await ctx.api.qemuStatus(node, vmid)).status === 'running',
+    );
   const { update, grow } = configUpdate(vm, desired, live);
   for (const { disk, size } of grow) await ctx.api.resizeQemuDisk(node, vmid, disk, `${size}G`);
   const password = cloudInitPassword(ctx, vm);
@@ -180,12 +234,14 @@ export async function applyVm(
   const marked =
     desired.description === undefined &&
     String(live.description ?? '').trim() === creationMarker(ctx.stack, vm.path);
-  if (Object.keys(update).length || marked || setPassword) {
+  // Proxmox deletes before it sets: a moved drive leaves its old slot first.
+  const deleted = [...moved.map((c) => c.key), ...(marked ? ['description'] : [])];
+  if (Object.keys(update).length || deleted.length || setPassword) {
     try {
       await ctx.api.updateQemuConfig(node, vmid, {
         ...update,
         ...(setPassword ? { cipassword: password } : {}),
-        ...(marked ? { delete: 'description' } : {}),
+        ...(deleted.length ? { delete: deleted.join(',') } : {}),
         digest: String(live.digest),
       });
     } catch (e) {
@@ -195,6 +251,7 @@ export async function applyVm(
       throw e;
     }
   }
+  await keepBootOrder(ctx, node, vmid, desired);
   if (planned.action === 'update') await applyDiskRemovals(ctx, node, vmid, planned.changes);
   if (props.pool_id) await joinPool(ctx, vmid, props.pool_id);
 

@@ -11,6 +11,7 @@ import {
 import { defineHandler, type PropertyChange } from './handler.ts';
 import { applyVm, deleteVm } from './vm-apply.ts';
 import { DISK_DELETED, refuseRetained, removedDiskChanges, retainedDisks } from './vm-disk-lifecycle.ts';
+import { movedDriveChanges } from './vm-drive-moves.ts';
 import { isOwnershipTag, ownershipTags, vmOwnership } from './vm-ownership.ts';
 import { type CloneTemplates, readCloneTemplates, vmRequirements } from './vm-requirements.ts';
 
@@ -93,7 +94,7 @@ export const vmHandler = defineHandler({
       changes.push(change('cipassword', null, PASSWORD_SET));
 
     const removedDisks = removedDiskChanges(resource.path, props, previous, live);
-    changes.push(...removedDisks);
+    changes.push(...removedDisks, ...movedDriveChanges(props, previous, live));
     // A clone left untagged by a killed deploy is finished by an update, even if its config already matches.
     if (observed.ownership?.kind === 'unfinished')
       changes.push(change('tags', live.tags ?? null, 'pvecdk ownership tags'));

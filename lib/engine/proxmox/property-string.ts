@@ -21,7 +21,9 @@ export function parsePropertyString(
   parts.forEach((part, i) => {
     const eq = part.indexOf('=');
     if (eq < 0) {
-      if (i === 0 && options.defaultKey) map.set(options.defaultKey, part);
+      // A NIC given without MAC (`virtio,bridge=vmbr0`): Proxmox generates one.
+      if (options.nicModels && i === 0 && NIC_MODELS.has(part)) map.set('model', part);
+      else if (i === 0 && options.defaultKey) map.set(options.defaultKey, part);
       else map.set(part, '1');
       return;
     }
@@ -45,7 +47,9 @@ export function formatPropertyString(
   const parts: string[] = [];
   const rest = new Map(map);
   if (options.nicModels && rest.has('model')) {
-    parts.push(`${rest.get('model')}=${rest.get('macaddr') ?? ''}`);
+    // `virtio=` (an empty MAC) is invalid: without one, the model stands alone.
+    const mac = rest.get('macaddr');
+    parts.push(mac ? `${rest.get('model')}=${mac}` : rest.get('model')!);
     rest.delete('model');
     rest.delete('macaddr');
   } else if (options.defaultKey && rest.has(options.defaultKey)) {

@@ -54,7 +54,11 @@ const SPEED_OPTIONS = [
   ['write_burstable', 'mbps_wr_max'],
 ] as const;
 
-/** The drive options a plan disk sets, as Proxmox names them (no file, no size). */
+/**
+ * The drive options a plan disk sets, as Proxmox names them: no file, no
+ * size, and no format, which Proxmox takes when it allocates the volume and
+ * then drops from the drive (the volume's name tells it).
+ */
 export function diskOptions(disk: Disk): PropertyMap {
   const map: PropertyMap = new Map();
   if (disk.iothread) map.set('iothread', '1');
@@ -65,7 +69,6 @@ export function diskOptions(disk: Disk): PropertyMap {
   if (disk.backup === false) map.set('backup', '0');
   if (disk.replicate === false) map.set('replicate', '0');
   if (disk.serial) map.set('serial', disk.serial);
-  if (disk.file_format) map.set('format', disk.file_format);
   for (const [plan, key] of SPEED_OPTIONS) {
     const v = disk.speed?.[plan];
     if (v) map.set(key, String(v));
@@ -76,6 +79,7 @@ export function diskOptions(disk: Disk): PropertyMap {
 /** The create/update form of a disk: `local-lvm:32,iothread=1` allocates 32 GiB. */
 function diskValue(disk: Disk): string {
   const map = diskOptions(disk);
+  if (disk.file_format) map.set('format', disk.file_format);
   map.set('file', `${disk.datastore_id ?? 'local-lvm'}:${disk.size ?? 8}`);
   return formatPropertyString(map, { defaultKey: 'file' });
 }
@@ -284,6 +288,33 @@ export interface ConfigChange {
   readonly to: string;
 }
 
+/**
+ * An observed value with what Proxmox fills in by itself reduced to what
+ * the desired value asks for: a NIC's generated MAC when the plan gives
+ * none; a volume's format, read from the volume (an explicit `format`, else
+ * its file suffix, else raw), only when the plan sets one.
+ */
+export function observedAsDesired(key: string, observed: string, desired: string): string {
+  if (/^net\d+$/.test(key)) {
+    const want = parsePropertyString(desired, { nicModels: true });
+    if (want.has('macaddr')) return observed;
+    const have = parsePropertyString(observed, { nicModels: true });
+    have.delete('macaddr');
+    return formatPropertyString(have, { nicModels: true });
+  }
+  if (DRIVE_KEY.test(key) && !/media=cdrom/.test(observed)) {
+    const want = parsePropertyString(desired, { defaultKey: 'file' });
+    const have = parsePropertyString(observed, { defaultKey: 'file' });
+    if (want.has('format')) have.set('format', have.get('format') ?? volumeFormat(have.get('file') ?? ''));
+    else have.delete('format');
+    return formatPropertyString(have, { defaultKey: 'file' });
+  }
+  return observed;
+}
+
+/** The format of a volume: its file suffix (`vm-100-disk-0.qcow2`), or raw (block storages). */
+export const volumeFormat = (volid: string): string => /\.(raw|qcow2|vmdk)$/.exec(volid)?.[1] ?? 'raw';
+
 /** Keys of `desired` whose canonical value differs from `observed`. */
 export function diffQemuConfig(desired: QemuConfig, observed: Record<string, unknown>): ConfigChange[] {
   const changes: ConfigChange[] = [];
@@ -291,7 +322,9 @@ export function diffQemuConfig(desired: QemuConfig, observed: Record<string, unk
     const want = canonicalValue(key, desired[key]!, 'desired');
     const raw = observed[key];
     const have =
-      raw === undefined || raw === null ? undefined : canonicalValue(key, raw as string | number, 'observed');
+      raw === undefined || raw === null
+        ? undefined
+        : canonicalValue(key, observedAsDesired(key, String(raw), String(desired[key])), 'observed');
     if (want !== have) changes.push({ key, from: have, to: want });
   }
   return changes;
@@ -299,28 +332,30 @@ export function diffQemuConfig(desired: QemuConfig, observed: Record<string, unk
 
 /**
  * Changes Proxmox cannot make in place: a disk that would shrink or change
- * storage, an EFI vars disk or TPM of another type or storage, a cloud-init
- * drive on another storage. The VM must be replaced.
+ * storage or format; an EFI vars disk of another type, storage, format or
+ * key enrolment (its content is written when it is made); a TPM of another
+ * version (Proxmox refuses to change it) or storage. The VM must be
+ * replaced. A cloud-init drive is generated data: it is made anew on
+ * another storage, in place.
  */
 export function changesForcingReplacement(changes: readonly ConfigChange[]): ConfigChange[] {
   return changes.filter((c) => {
     if (c.from === undefined || !DRIVE_KEY.test(c.key)) return false;
-    if (c.from.includes('media=cdrom') && !c.from.includes('cloudinit')) return false;
-    if (c.key === 'efidisk0' || c.key === 'tpmstate0') {
-      const from = parsePropertyString(c.from, { defaultKey: 'file' });
-      const to = parsePropertyString(c.to, { defaultKey: 'file' });
+    if (c.from.includes('media=cdrom') || /:cloudinit$/.test(c.to)) return false;
+    const from = parsePropertyString(c.from, { defaultKey: 'file' });
+    const to = parsePropertyString(c.to, { defaultKey: 'file' });
+    const differ = (...keys: string[]) => keys.some((k) => to.has(k) && from.get(k) !== to.get(k));
+    if (c.key === 'efidisk0' || c.key === 'tpmstate0')
       return (
         from.get('file') !== to.get('file') ||
         from.get('efitype') !== to.get('efitype') ||
-        from.get('version') !== to.get('version')
+        (from.get('pre-enrolled-keys') ?? '0') !== (to.get('pre-enrolled-keys') ?? '0') ||
+        from.get('version') !== to.get('version') ||
+        differ('format')
       );
-    }
-    if (c.to.endsWith(':cloudinit') || c.from.endsWith(':cloudinit')) return c.to !== c.from;
-    const [fromFile] = c.from.split(',');
-    const [toFile] = c.to.split(',');
-    const [fromStorage, fromSize] = (fromFile ?? '').split(':');
-    const [toStorage, toSize] = (toFile ?? '').split(':');
-    return fromStorage !== toStorage || Number(toSize) < Number(fromSize);
+    const [fromStorage, fromSize] = (from.get('file') ?? '').split(':');
+    const [toStorage, toSize] = (to.get('file') ?? '').split(':');
+    return fromStorage !== toStorage || Number(toSize) < Number(fromSize) || differ('format');
   });
 }
 

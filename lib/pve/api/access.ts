@@ -72,8 +72,9 @@ const joined = (list: readonly string[] | undefined) => (list?.length ? list.joi
 export class AccessApi {
   constructor(private readonly client: PveClient) {}
 
-  users() {
-    return this.client.get('/access/users', {}, UserSchema.array());
+  /** Users; `full` adds the groups each is in (Proxmox lists them only then). */
+  users(options: { full?: boolean } = {}) {
+    return this.client.get('/access/users', options.full ? { full: 1 } : {}, UserSchema.array());
   }
 
   async createUser(params: PveParams & { userid: string }): Promise<void> {

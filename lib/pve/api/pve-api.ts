@@ -128,12 +128,15 @@ export class PveApi {
     );
   }
 
-  /** Moves a VM to another node (`online` for a running one), waited for. */
+  /**
+   * Moves a VM to another node, waited for. A running one moves online, with
+   * the disks on the node's own storage (Proxmox refuses them otherwise).
+   */
   async migrateQemu(node: string, vmid: number, target: string, online: boolean): Promise<void> {
     await this.task(
       await this.client.post(
         `/nodes/${seg(node)}/qemu/${vmid}/migrate`,
-        { target, ...(online ? { online: true } : {}) },
+        { target, ...(online ? { online: true, 'with-local-disks': true } : {}) },
         UpidSchema,
       ),
     );

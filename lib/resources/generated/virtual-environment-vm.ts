@@ -573,7 +573,7 @@ export interface VirtualEnvironmentVmTpmState {
 /** A serial port. */
 export interface VirtualEnvironmentVmSerialDevice {
   /**
-   * `socket` or a host device.
+   * `socket` (a host device under /dev needs root@pam, which an API token never is).
    * @default socket
    */
   readonly device?: string;

@@ -1,12 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { dieError } from '../emulator-error.ts';
-import type { HandlerTable } from '../handler.ts';
+import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { BUILTIN_ROLES } from '../privileges.ts';
+import type { EmulatorUser } from '../state.ts';
+import { groupsOf, removeFromGroups, setUserGroups } from './access-groups.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')
     .split(/[,;\s]+/)
     .filter(Boolean);
+
+/** The user.cfg fields of a user that the API lists (pve-access-control User.pm `extract_user_data`). */
+export const USER_FIELDS = ['expire', 'firstname', 'lastname', 'email', 'comment', 'keys'] as const;
+
+/** A user as the API shows it; `full` adds the groups it is in (and its tokens). */
+function userData(ctx: EmulatorContext, userid: string, u: EmulatorUser, full: boolean) {
+  const out: Record<string, unknown> = { enable: u.enable };
+  for (const k of USER_FIELDS) if (u[k] !== undefined) out[k] = u[k];
+  if (!full) return out;
+  // By token id, as user.cfg keeps them; the list turns them into an array.
+  const tokens = Object.fromEntries(
+    Object.entries(ctx.state.tokens)
+      .filter(([id]) => id.startsWith(`${userid}!`))
+      .map(([id, { secret: _s, ...info }]) => [id.split('!')[1]!, info]),
+  );
+  return { ...out, groups: groupsOf(ctx.state, userid), tokens };
+}
 
 /** Users, API tokens, roles and ACLs. A token's secret is shown once, at creation, as in Proxmox. */
 export const accessAdminHandlers: HandlerTable = [
@@ -14,11 +33,19 @@ export const accessAdminHandlers: HandlerTable = [
     'GET',
     '/access/users',
     (ctx) =>
-      Object.entries(ctx.state.users).map(([userid, u]) => ({
-        userid,
-        enable: u.enable,
-        ...(u.comment ? { comment: u.comment } : {}),
-      })),
+      Object.entries(ctx.state.users)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([userid, u]) => {
+          const data = userData(ctx, userid, u, ctx.params.full === 1);
+          if (ctx.params.full !== 1) return { ...data, userid };
+          // With `full`, the list joins the groups into one string and lists the tokens.
+          const groups = (data.groups as string[]).join(',');
+          const tokens = Object.entries(data.tokens as Record<string, object>).map(([tokenid, t]) => ({
+            tokenid,
+            ...t,
+          }));
+          return { ...data, groups: groups || undefined, tokens, userid };
+        }),
   ],
   [
     'POST',
@@ -26,11 +53,21 @@ export const accessAdminHandlers: HandlerTable = [
     (ctx) => {
       const id = String(ctx.params.userid);
       if (ctx.state.users[id]) throw dieError(`create user failed: user '${id}' already exists`);
-      ctx.state.users[id] = {
+      const user: EmulatorUser = {
         enable: ctx.params.enable === 0 ? 0 : 1,
         ...(ctx.params.password !== undefined ? { password: String(ctx.params.password) } : {}),
-        ...(ctx.params.comment !== undefined ? { comment: String(ctx.params.comment) } : {}),
       };
+      // Proxmox keeps only the fields given non-empty at creation.
+      for (const k of USER_FIELDS) {
+        const v = ctx.params[k];
+        if (v !== undefined && v !== '' && v !== 0) (user as unknown as Record<string, unknown>)[k] = v;
+      }
+      try {
+        setUserGroups(ctx.state, id, ctx.params.groups, true);
+      } catch (e) {
+        throw dieError(`create user failed: ${(e as Error).message}`);
+      }
+      ctx.state.users[id] = user;
       ctx.changed();
       return null;
     },
@@ -39,9 +76,10 @@ export const accessAdminHandlers: HandlerTable = [
     'GET',
     '/access/users/{userid}',
     (ctx) => {
-      const u = ctx.state.users[String(ctx.params.userid)];
-      if (!u) throw dieError(`no such user ('${String(ctx.params.userid)}')`);
-      return { enable: u.enable, ...(u.comment ? { comment: u.comment } : {}) };
+      const id = String(ctx.params.userid);
+      const u = ctx.state.users[id];
+      if (!u) throw dieError(`no such user ('${id}')`);
+      return userData(ctx, id, u, true);
     },
   ],
   [
@@ -51,6 +89,7 @@ export const accessAdminHandlers: HandlerTable = [
       const id = String(ctx.params.userid);
       if (!ctx.state.users[id]) throw dieError(`delete user failed: no such user '${id}'`);
       delete ctx.state.users[id];
+      removeFromGroups(ctx.state, id);
       for (const t of Object.keys(ctx.state.tokens)) if (t.startsWith(`${id}!`)) delete ctx.state.tokens[t];
       ctx.state.acl = ctx.state.acl.filter((a) => a.ugid !== id && !a.ugid.startsWith(`${id}!`));
       ctx.changed();
@@ -66,6 +105,7 @@ export const accessAdminHandlers: HandlerTable = [
         .map(([id, t]) => ({
           tokenid: id.split('!')[1],
           privsep: t.privsep,
+          ...(t.expire !== undefined ? { expire: t.expire } : {}),
           ...(t.comment ? { comment: t.comment } : {}),
         })),
   ],
@@ -81,10 +121,12 @@ export const accessAdminHandlers: HandlerTable = [
       ctx.state.tokens[full] = {
         secret,
         privsep: ctx.params.privsep === 0 ? 0 : 1,
+        ...(ctx.params.expire !== undefined ? { expire: Number(ctx.params.expire) } : {}),
         ...(ctx.params.comment ? { comment: String(ctx.params.comment) } : {}),
       };
       ctx.changed();
-      return { 'full-tokenid': full, info: { privsep: ctx.state.tokens[full].privsep }, value: secret };
+      const { secret: _s, ...info } = ctx.state.tokens[full];
+      return { 'full-tokenid': full, info, value: secret };
     },
   ],
   [
@@ -132,7 +174,8 @@ export const accessAdminHandlers: HandlerTable = [
     (ctx) =>
       ctx.state.acl.map((a) => ({
         path: a.path,
-        ugid: a.ugid,
+        // Groups are kept as `@name` (user.cfg's form) and listed by their name.
+        ugid: a.ugid.replace(/^@/, ''),
         roleid: a.roleid,
         propagate: a.propagate ? 1 : 0,
         type: a.ugid.includes('!') ? 'token' : a.ugid.startsWith('@') ? 'group' : 'user',
@@ -150,8 +193,14 @@ export const accessAdminHandlers: HandlerTable = [
       for (const role of list(ctx.params.roles)) {
         if (!BUILTIN_ROLES[role] && !ctx.state.roles[role]) throw dieError(`role '${role}' does not exist`);
         for (const ugid of subjects) {
+          if (ugid.startsWith('@') && !ctx.state.groups[ugid.slice(1)])
+            throw dieError(`group '${ugid.slice(1)}' does not exist`);
           if (!ugid.startsWith('@') && !ctx.state.users[ugid.split('!')[0]!])
-            throw dieError(`user '${ugid}' does not exist`);
+            throw dieError(`user '${ugid.split('!')[0]!}' does not exist`);
+          if (ugid.includes('!') && !ctx.state.tokens[ugid]) {
+            const [user, token] = ugid.split('!');
+            throw dieError(`no such token '${token}' for user '${user}'`);
+          }
           ctx.state.acl = ctx.state.acl.filter(
             (a) => !(a.path === ctx.params.path && a.ugid === ugid && a.roleid === role),
           );

@@ -1,6 +1,8 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { BUILTIN_ROLES, PVE8_PRIVILEGES } from '../privileges.ts';
+import { USER_FIELDS } from './access-admin.ts';
+import { setUserGroups } from './access-groups.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')
@@ -24,8 +26,7 @@ function customRole(ctx: EmulatorContext, verb: 'modified' | 'deleted'): string 
 
 /**
  * Changing users, tokens and roles in place: the PUT and DELETE endpoints
- * next to the create and list ones of access-admin.ts. Users keep `enable`
- * and `comment` only (as creation does); other fields are accepted and not kept.
+ * next to the create and list ones of access-admin.ts.
  */
 export const accessChangeHandlers: HandlerTable = [
   [
@@ -33,8 +34,16 @@ export const accessChangeHandlers: HandlerTable = [
     '/access/users/{userid}',
     (ctx) => {
       const u = user(ctx);
+      // Groups first: an unknown group fails the update before anything changes.
+      if (ctx.params.groups !== undefined)
+        try {
+          setUserGroups(ctx.state, String(ctx.params.userid), ctx.params.groups, ctx.params.append === 1);
+        } catch (e) {
+          throw dieError(`update user failed: ${(e as Error).message}`);
+        }
       if (ctx.params.enable !== undefined) u.enable = ctx.params.enable === 0 ? 0 : 1;
-      if (ctx.params.comment !== undefined) u.comment = String(ctx.params.comment);
+      for (const k of USER_FIELDS)
+        if (ctx.params[k] !== undefined) (u as unknown as Record<string, unknown>)[k] = ctx.params[k];
       ctx.changed();
       return null;
     },
@@ -48,9 +57,11 @@ export const accessChangeHandlers: HandlerTable = [
       const token = ctx.state.tokens[`${String(ctx.params.userid)}!${tokenid}`];
       if (!token) throw dieError(`no such token '${tokenid}' for user '${String(ctx.params.userid)}'`);
       if (ctx.params.privsep !== undefined) token.privsep = ctx.params.privsep === 0 ? 0 : 1;
+      if (ctx.params.expire !== undefined) token.expire = Number(ctx.params.expire);
       if (ctx.params.comment !== undefined) token.comment = String(ctx.params.comment);
       ctx.changed();
-      return { privsep: token.privsep, ...(token.comment ? { comment: token.comment } : {}) };
+      const { secret: _s, ...info } = token;
+      return info;
     },
   ],
   [

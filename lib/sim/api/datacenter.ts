@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import { configVolumes, volumeFormat } from './qemu-volumes.ts';
 
 const list = (v: unknown) =>
   String(v ?? '')
@@ -26,10 +27,41 @@ function haDigest(ctx: EmulatorContext): string {
     .digest('hex');
 }
 
+/** The HA resource id of a request (`vm:100`, or a bare VM id); a `type` must match its prefix. */
+function haSid(ctx: EmulatorContext): string {
+  const sid = String(ctx.params.sid).includes(':') ? String(ctx.params.sid) : `vm:${String(ctx.params.sid)}`;
+  if (ctx.params.type !== undefined && ctx.params.type !== sid.split(':')[0])
+    throw dieError('types does not match');
+  return sid;
+}
+
 function haResource(ctx: EmulatorContext) {
   const r = ctx.state.haResources?.[String(ctx.params.sid)];
   if (!r) throw dieError(`no such resource '${String(ctx.params.sid)}'`);
   return r;
+}
+
+/**
+ * vzdump options that are property strings: jobs.cfg keeps them as text, and
+ * the API answers them parsed, as objects (pve-guest-common VZDump::JobBase
+ * `decode_value`).
+ */
+const PROPERTY_STRINGS = new Set(['prune-backups', 'performance', 'fleecing']);
+
+function decodePropertyStrings(job: Record<string, unknown>): void {
+  for (const key of PROPERTY_STRINGS) {
+    const value = job[key];
+    if (typeof value !== 'string') continue;
+    job[key] = Object.fromEntries(
+      value
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => {
+          const [k, ...v] = pair.split('=');
+          return [k!, v.join('=')];
+        }),
+    );
+  }
 }
 
 function copyParams(
@@ -125,7 +157,9 @@ export const datacenterHandlers: HandlerTable = [
       ctx.state.backupJobs ??= {};
       const id = String(ctx.params.id ?? `backup-${Object.keys(ctx.state.backupJobs).length + 1}`);
       if (ctx.state.backupJobs[id]) throw dieError(`Job '${id}' already exists`);
-      ctx.state.backupJobs[id] = { id, type: 'vzdump', enabled: 1, ...copyParams(ctx.params, []) };
+      const job: Record<string, unknown> = { id, type: 'vzdump', enabled: 1, ...copyParams(ctx.params, []) };
+      decodePropertyStrings(job);
+      ctx.state.backupJobs[id] = job;
       ctx.changed();
       return null;
     },
@@ -136,8 +170,17 @@ export const datacenterHandlers: HandlerTable = [
     '/cluster/backup/{id}',
     (ctx) => {
       const job = backupJob(ctx);
-      Object.assign(job, copyParams(ctx.params, ['delete']));
       for (const k of list(ctx.params.delete)) delete job[k];
+      Object.assign(job, copyParams(ctx.params, ['delete']));
+      // pve-manager API2/Backup.pm: the guest selection given replaces the others.
+      if (job.exclude !== undefined && job.pool === undefined) job.all = 1;
+      const drop = (...keys: string[]) => {
+        for (const k of keys) delete job[k];
+      };
+      decodePropertyStrings(job);
+      if (ctx.params.vmid !== undefined) drop('all', 'exclude', 'pool');
+      else if (ctx.params.all) drop('vmid', 'pool');
+      else if (job.pool !== undefined) drop('vmid', 'all', 'exclude');
       ctx.changed();
       return null;
     },
@@ -162,12 +205,16 @@ export const datacenterHandlers: HandlerTable = [
     '/cluster/ha/resources',
     (ctx) => {
       ctx.state.haResources ??= {};
-      const sid = String(ctx.params.sid).includes(':')
-        ? String(ctx.params.sid)
-        : `vm:${String(ctx.params.sid)}`;
+      const sid = haSid(ctx);
       if (ctx.state.haResources[sid]) throw dieError(`resource ID '${sid}' already defined`);
       ctx.vm(sid.split(':')[1]);
-      ctx.state.haResources[sid] = { sid, type: 'vm', state: 'started', ...copyParams(ctx.params, ['sid']) };
+      // The type is the id's prefix; a `type` parameter must agree with it and is not kept.
+      ctx.state.haResources[sid] = {
+        sid,
+        type: sid.split(':')[0]!,
+        state: 'started',
+        ...copyParams(ctx.params, ['sid', 'type']),
+      };
       ctx.changed();
       return null;
     },
@@ -178,7 +225,14 @@ export const datacenterHandlers: HandlerTable = [
     '/cluster/ha/resources/{sid}',
     (ctx) => {
       const r = haResource(ctx);
-      Object.assign(r, copyParams(ctx.params, ['sid', 'delete', 'digest']));
+      haSid(ctx);
+      if (ctx.params.digest !== undefined && ctx.params.digest !== haDigest(ctx))
+        throw dieError('detected modified configuration - file changed by other user? Try again.');
+      const group = ctx.params.group;
+      if (group !== undefined && !ctx.state.haGroups?.[String(group)])
+        throw dieError(`HA group '${String(group)}' does not exist`);
+      for (const k of list(ctx.params.delete)) delete r[k];
+      Object.assign(r, copyParams(ctx.params, ['sid', 'delete', 'digest', 'type']));
       ctx.changed();
       return null;
     },
@@ -230,16 +284,13 @@ export const datacenterHandlers: HandlerTable = [
       const volumes: unknown[] = [];
       for (const vm of Object.values(ctx.state.vms)) {
         if (vm.node !== String(ctx.params.node) && !ctx.state.storages[storage]!.shared) continue;
-        for (const [key, value] of Object.entries(vm.config)) {
-          const m = /^([^:,]+):((?:base|vm)-\d+-(?:disk-\d+|cloudinit))/.exec(String(value));
-          if (!m || m[1] !== storage || !/^(scsi|virtio|sata|ide|efidisk|tpmstate|unused)\d+$/.test(key))
-            continue;
-          const size = Number(/size=(\d+)G/.exec(String(value))?.[1] ?? 0) * 1024 ** 3;
+        for (const volume of configVolumes(vm.config)) {
+          if (volume.storage !== storage) continue;
           volumes.push({
-            volid: `${storage}:${m[2]}`,
+            volid: volume.volid,
             content: 'images',
-            format: 'raw',
-            size,
+            format: volumeFormat(volume.volid),
+            size: volume.size,
             vmid: vm.vmid,
           });
         }

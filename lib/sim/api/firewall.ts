@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, EmulatorHandler, HandlerTable } from '../handler.ts';
 import type { EmulatorFirewallRule, EmulatorFirewallScope } from '../state.ts';
+import { checkedRule } from './firewall-rule-check.ts';
 
 const RULE_KEYS = [
   'type',
@@ -65,6 +66,9 @@ function ruleAt(s: EmulatorFirewallScope, pos: unknown): EmulatorFirewallRule {
   return rule;
 }
 
+/** Which rules `verify_rule` checks as a guest's. */
+const ruleScope = (base: string) => (base.includes('/qemu/') ? 'vm' : 'other');
+
 function handlersFor(base: string, scopeOf: ScopeOf, withOptions: boolean, withSets: boolean): HandlerTable {
   const rules = (ctx: EmulatorContext) => scope(ctx, scopeOf(ctx));
   const list: EmulatorHandler = (ctx) => {
@@ -80,7 +84,7 @@ function handlersFor(base: string, scopeOf: ScopeOf, withOptions: boolean, withS
       (ctx) => {
         const s = rules(ctx);
         checkDigest(ctx, s.rules);
-        const rule = pick(ctx.params, RULE_KEYS);
+        const rule = checkedRule(pick(ctx.params, RULE_KEYS), ruleScope(base));
         const pos = ctx.params.pos === undefined ? 0 : Math.min(Number(ctx.params.pos), s.rules.length);
         // A new rule goes first unless a position is given, as in Proxmox.
         s.rules.splice(pos, 0, rule);
@@ -99,12 +103,14 @@ function handlersFor(base: string, scopeOf: ScopeOf, withOptions: boolean, withS
       (ctx) => {
         const s = rules(ctx);
         checkDigest(ctx, s.rules);
-        const rule = ruleAt(s, ctx.params.pos);
-        Object.assign(rule, pick(ctx.params, RULE_KEYS));
+        const current = ruleAt(s, ctx.params.pos);
+        const changed = { ...current, ...pick(ctx.params, RULE_KEYS) };
         for (const k of String(ctx.params.delete ?? '')
           .split(/[,;\s]+/)
           .filter(Boolean))
-          delete rule[k];
+          delete changed[k];
+        const rule = checkedRule(changed, ruleScope(base));
+        s.rules[Number(ctx.params.pos)] = rule;
         if (ctx.params.moveto !== undefined) {
           s.rules.splice(Number(ctx.params.pos), 1);
           s.rules.splice(Math.min(Number(ctx.params.moveto), s.rules.length), 0, rule);

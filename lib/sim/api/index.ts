@@ -3,9 +3,11 @@ import type { AnyTaskKind } from '../task-runner.ts';
 import { accessHandlers } from './access.ts';
 import { accessAdminHandlers } from './access-admin.ts';
 import { accessChangeHandlers } from './access-changes.ts';
+import { accessGroupHandlers } from './access-groups.ts';
 import { clusterHandlers } from './cluster.ts';
 import { datacenterHandlers } from './datacenter.ts';
 import { firewallHandlers } from './firewall.ts';
+import { haGroupHandlers } from './ha-groups.ts';
 import { networkHandlers, networkTaskKinds } from './network.ts';
 import { qemuHandlers, qemuTaskKinds } from './qemu.ts';
 import { qemuCloneHandlers, qemuCloneTaskKinds } from './qemu-clone.ts';
@@ -20,8 +22,10 @@ export const ALL_HANDLERS: HandlerTable = [
   ...accessHandlers,
   ...accessAdminHandlers,
   ...accessChangeHandlers,
+  ...accessGroupHandlers,
   ...datacenterHandlers,
   ...firewallHandlers,
+  ...haGroupHandlers,
   ...clusterHandlers,
   ...networkHandlers,
   ...qemuHandlers,

@@ -4,6 +4,7 @@ import type { EmulatorState, EmulatorVm, QemuConfig } from '../state.ts';
 import { logTask, type TaskKind, workerDie } from '../task-runner.ts';
 import { addToPool, removeFromPools, vmOnNode } from './qemu.ts';
 import { assertUnlocked, normaliseValue } from './qemu-config-store.ts';
+import { copyDrive, linkedCloneVolume } from './qemu-volumes.ts';
 
 /** How many full clones one storage runs at once before the next waits on its lock. */
 export const STORAGE_CLONE_LIMIT = 2;
@@ -12,38 +13,34 @@ const LOCK_WAIT_MS = 10_000;
 
 const DISK_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
 
+/**
+ * The config of a clone: disks copied (full) or made thin copies of the
+ * template's base volumes (linked), the cloud-init drive renamed, new MACs.
+ */
 function clonedConfig(
+  state: EmulatorState,
   source: QemuConfig,
-  target: { vmid: number; config: QemuConfig },
+  target: EmulatorVm,
   storage: string | undefined,
-): QemuConfig {
-  const out: QemuConfig = {};
+  full: boolean,
+): void {
   for (const [key, value] of Object.entries(source)) {
     if (key === 'template' || key === 'vmgenid' || key.startsWith('unused')) continue;
     const text = String(value);
     if (DISK_KEY.test(key) && !text.includes('media=cdrom')) {
-      const size = /size=([^,]+)/.exec(text)?.[1] ?? '8G';
-      const from = text.split(':')[0]!;
-      const opts = text
-        .split(',')
-        .slice(1)
-        .filter((o) => !o.startsWith('size='));
-      target.config = out;
-      out[key] = normaliseValue(
-        target,
-        key,
-        [`${storage ?? from}:${size.replace(/G$/, '')}`, ...opts].join(','),
-      );
+      const [volid, ...options] = text.split(',');
+      target.config[key] = full
+        ? copyDrive(state, target.vmid, storage ?? volid!.split(':')[0]!, text)
+        : [linkedCloneVolume(state, volid!, target.vmid), ...options].join(',');
     } else if (DISK_KEY.test(key)) {
-      out[key] = text.replace(/vm-\d+-cloudinit/, `vm-${target.vmid}-cloudinit`);
+      target.config[key] = text.replace(/vm-\d+-cloudinit/, `vm-${target.vmid}-cloudinit`);
     } else if (/^net\d+$/.test(key)) {
       // A clone gets new MAC addresses.
-      out[key] = normaliseValue(target, key, text.replace(/^(\w+)=[0-9A-Fa-f:]+/, '$1'));
+      target.config[key] = normaliseValue(state, target, key, text.replace(/^(\w+)=[0-9A-Fa-f:]+/, '$1'));
     } else {
-      out[key] = value;
+      target.config[key] = value;
     }
   }
-  return out;
 }
 
 type CloneArgs = {
@@ -130,10 +127,11 @@ export const qemuCloneHandlers: HandlerTable = [
         snapshots: {},
         lock: 'create',
       };
-      target.config = clonedConfig(source.config, target, storage);
+      // In the cluster while its disks are allocated, so each new volume sees the ones before it.
+      ctx.state.vms[newid] = target;
+      clonedConfig(ctx.state, source.config, target, storage, full);
       if (ctx.params.name !== undefined) target.config.name = String(ctx.params.name);
       if (ctx.params.description !== undefined) target.config.description = String(ctx.params.description);
-      ctx.state.vms[newid] = target;
       if (ctx.params.pool !== undefined) addToPool(ctx, String(ctx.params.pool), newid);
       if (!isTemplate) source.lock = 'clone';
       ctx.changed();

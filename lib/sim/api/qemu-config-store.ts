@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { dieError, EmulatorHttpError } from '../emulator-error.ts';
-import type { EmulatorVm, QemuConfig } from '../state.ts';
+import type { EmulatorState, EmulatorVm, QemuConfig } from '../state.ts';
+import { bootOrderAfter, checkBootOrder, checkDevice } from './qemu-drives.ts';
+import { deletesAtOnce, takesAtOnce } from './qemu-hotplug.ts';
+import { allocateDrive, isFileStorage } from './qemu-volumes.ts';
 
 /** The SHA1 Proxmox returns as `digest`: here of the config in a canonical text form. */
 export function configDigest(config: QemuConfig): string {
@@ -31,10 +34,11 @@ function randomMac(): string {
 /**
  * Normalises values the way Proxmox writes them into the config file: tags
  * lower-cased, deduplicated and sorted; a NIC without MAC gets one; a disk
- * given as `storage:size` is allocated as a volume with `size=NG`; a
- * cloud-init drive becomes `storage:vm-N-cloudinit,media=cdrom`.
+ * given as `storage:size` is allocated (see qemu-volumes.ts); a cloud-init
+ * drive becomes `storage:vm-N-cloudinit,media=cdrom`.
  */
 export function normaliseValue(
+  state: EmulatorState,
   vm: { vmid: number; config: QemuConfig },
   key: string,
   value: string | number,
@@ -60,18 +64,15 @@ export function normaliseValue(
   if (DISK_KEY.test(key)) {
     const [file, ...opts] = text.split(',');
     const cloudinit = /^([^:]+):cloudinit$/.exec(file ?? '');
-    if (cloudinit) return `${cloudinit[1]}:vm-${vm.vmid}-cloudinit,media=cdrom`;
-    const alloc = /^([^:]+):(\d+(?:\.\d+)?)$/.exec(file ?? '');
-    if (alloc) {
-      const used = new Set(Object.values(vm.config).map(String));
-      let n = 0;
-      while (
-        [...used].some((v) => v.includes(`vm-${vm.vmid}-disk-${n},`) || v.endsWith(`vm-${vm.vmid}-disk-${n}`))
-      )
-        n++;
-      const volume = `${alloc[1]}:vm-${vm.vmid}-disk-${n}`;
-      return [volume, ...opts.filter((o) => !o.startsWith('size=')), `size=${alloc[2]}G`].join(',');
+    if (cloudinit) {
+      const storage = cloudinit[1]!;
+      const volume = isFileStorage(state, storage)
+        ? `${vm.vmid}/vm-${vm.vmid}-cloudinit.qcow2`
+        : `vm-${vm.vmid}-cloudinit`;
+      return `${storage}:${volume},media=cdrom`;
     }
+    const alloc = /^([^:]+):(\d+(?:\.\d+)?)$/.exec(file ?? '');
+    if (alloc) return allocateDrive(state, vm.vmid, key, alloc[1]!, Number(alloc[2]), opts);
   }
   return typeof value === 'number' ? value : text;
 }
@@ -87,14 +88,6 @@ const CONTROL_PARAMS = new Set([
   'force',
 ]);
 
-/**
- * Keys a running VM cannot take at once: they wait in [PENDING] until the
- * next cold start or reboot, silently, as in Proxmox (default hotplug is
- * network,disk,usb).
- */
-const NOT_HOTPLUGGABLE =
-  /^(cores|sockets|cpu|vcpus|memory|machine|bios|ostype|agent|vga|numa|args|arch|kvm|(ide|sata)\d+|efidisk0|tpmstate0|usb\d+|hostpci\d+)$/;
-
 /** Moves pending changes into the config (cold start, reboot). */
 export function applyPending(vm: EmulatorVm): void {
   for (const [key, value] of Object.entries(vm.pending ?? {})) {
@@ -102,6 +95,14 @@ export function applyPending(vm: EmulatorVm): void {
     else vm.config[key] = value;
   }
   vm.pending = undefined;
+}
+
+/** Records a change the running VM takes later; one that brings back the current value is no change. */
+function setPending(vm: EmulatorVm, key: string, value: string | number | null): void {
+  const pending = { ...vm.pending };
+  if (value === (vm.config[key] ?? null)) delete pending[key];
+  else pending[key] = value;
+  vm.pending = Object.keys(pending).length ? pending : undefined;
 }
 
 /** The config keys a request sets or deletes. */
@@ -115,8 +116,19 @@ export function touchedKeys(params: Record<string, unknown>): string[] {
   ];
 }
 
+/** Who changes a config, and the cluster it is in: what the update's checks and allocations need. */
+export interface ConfigWriter {
+  readonly state: EmulatorState;
+  /** The acting user as Proxmox sees it (`root@pam!pvecdk` for a token). */
+  readonly actor: string;
+}
+
 /** Applies a config update (set keys, `delete` list), after the digest and lock checks Proxmox makes first. */
-export function applyConfigUpdate(vm: EmulatorVm, params: Record<string, unknown>): void {
+export function applyConfigUpdate(
+  vm: EmulatorVm,
+  params: Record<string, unknown>,
+  writer: ConfigWriter,
+): void {
   if (params.digest !== undefined && params.digest !== configDigest(vm.config)) {
     throw dieError('checksum mismatch (file change by other user?)');
   }
@@ -132,29 +144,48 @@ export function applyConfigUpdate(vm: EmulatorVm, params: Record<string, unknown
     }
   }
   const running = vm.status === 'running';
-  for (const [key, value] of Object.entries(params)) {
-    if (CONTROL_PARAMS.has(key) || value === undefined) continue;
-    const normalised = normaliseValue(vm, key, value as string | number);
-    if (running && NOT_HOTPLUGGABLE.test(key)) {
-      vm.pending = { ...vm.pending, [key]: normalised };
-      continue;
-    }
-    vm.config[key] = normalised;
-  }
+  const changes = Object.entries(params).filter(
+    ([key, value]) => !CONTROL_PARAMS.has(key) && value !== undefined,
+  ) as Array<[string, string | number]>;
+  checkBootOrder(vm, params, deletions);
+  const boot =
+    params.boot === undefined ? bootOrderAfter(vm, Object.fromEntries(changes), deletions) : undefined;
+  // As qemu-server's update worker: deletions first, then each change, checked as it is written.
   for (const key of deletions) {
-    if (running && NOT_HOTPLUGGABLE.test(key)) {
-      vm.pending = { ...vm.pending, [key]: null };
+    if (running && !deletesAtOnce(vm, key)) {
+      setPending(vm, key, null);
       continue;
     }
     const old = vm.config[key];
     delete vm.config[key];
-    // Removing a disk detaches it as unusedN, as Proxmox does.
+    dropPending(vm, key);
+    // Removing a disk detaches it as unusedN, as Proxmox does; a cloud-init drive or a CD-ROM just goes.
     if (old !== undefined && DISK_KEY.test(key) && !String(old).includes('media=cdrom')) {
       let n = 0;
       while (vm.config[`unused${n}`] !== undefined) n++;
       vm.config[`unused${n}`] = String(old).split(',')[0]!;
     }
   }
+  for (const [key, value] of changes) {
+    checkDevice(writer.state, vm, key, value, writer.actor);
+    const normalised = normaliseValue(writer.state, vm, key, value);
+    if (running && !takesAtOnce(vm, key, normalised)) {
+      setPending(vm, key, normalised);
+      continue;
+    }
+    vm.config[key] = normalised;
+    dropPending(vm, key);
+  }
+  if (boot !== undefined) {
+    if (running) setPending(vm, 'boot', boot);
+    else vm.config.boot = boot;
+  }
+}
+
+function dropPending(vm: EmulatorVm, key: string): void {
+  if (!vm.pending || !(key in vm.pending)) return;
+  const { [key]: _gone, ...rest } = vm.pending;
+  vm.pending = Object.keys(rest).length ? rest : undefined;
 }
 
 /** The privilege a config key needs beyond the coarse schema check (Qemu.pm check_vm_modify_config_perm). */

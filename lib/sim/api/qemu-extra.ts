@@ -3,6 +3,7 @@ import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { logTask, type TaskKind, workerDie } from '../task-runner.ts';
 import { vmOnNode, workerVm } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
+import { configVolumes } from './qemu-volumes.ts';
 
 /** How long a console proxy waits for its client before its task ends (qemu-server's 10 s). */
 const CONSOLE_WAIT_MS = 10_000;
@@ -55,12 +56,23 @@ const resizeTask: TaskKind<ResizeArgs> = {
   },
 };
 
+type MigrateArgs = {
+  vmid: number;
+  target: string;
+  /** A disk on a node's own storage of a running VM migrated without with-local-disks: phase 1 refuses it. */
+  liveLocalDisk?: string;
+};
+
 /** `qmigrate`: the VM moves; a failed migration leaves it where it was, unlocked. */
-const migrateTask: TaskKind<{ vmid: number; target: string }> = {
+const migrateTask: TaskKind<MigrateArgs> = {
   name: 'qmigrate',
-  run: (env, { vmid, target }) => {
+  run: (env, { vmid, target, liveLocalDisk }) => {
     const vm = workerVm(env.state, vmid);
     vm.lock = undefined;
+    if (liveLocalDisk !== undefined)
+      throw workerDie(
+        `can't migrate local disk '${liveLocalDisk}': can't live migrate attached local disks without with-local-disks option`,
+      );
     vm.node = target;
     env.changed();
     return ['migration finished successfully'];
@@ -171,6 +183,12 @@ export const qemuExtraHandlers: HandlerTable = [
       if (target === vm.node) throw dieError(`target is local node.`);
       if (vm.status === 'running' && !ctx.params.online)
         throw dieError("can't migrate running VM without --online");
+      // QemuMigrate's phase 1: a running VM's disks on a node's own storage move only when asked to.
+      const local = configVolumes(vm.config).find(
+        (v) => !/^unused/.test(v.key) && !ctx.state.storages[v.storage]?.shared,
+      );
+      const liveLocal =
+        vm.status === 'running' && local !== undefined && ctx.params['with-local-disks'] !== 1;
       vm.lock = 'migrate';
       return ctx.tasks.start(
         {
@@ -181,7 +199,7 @@ export const qemuExtraHandlers: HandlerTable = [
           latencyMs: ctx.latency.clone,
         },
         migrateTask,
-        { vmid: vm.vmid, target },
+        { vmid: vm.vmid, target, ...(liveLocal ? { liveLocalDisk: local!.volid } : {}) },
       );
     },
   ],

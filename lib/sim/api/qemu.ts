@@ -10,6 +10,8 @@ import {
   normaliseValue,
   touchedKeys,
 } from './qemu-config-store.ts';
+import { checkDevice, checkStorageAccess } from './qemu-drives.ts';
+import { removeUnreferencedVolumes } from './storage-files.ts';
 
 function checkNode(ctx: EmulatorContext): string {
   const node = String(ctx.params.node);
@@ -51,12 +53,12 @@ const createTask: TaskKind<{ vmid: number; start: boolean }> = {
   },
 };
 
-/** `qmconfig` (POST config): the update is applied when the worker runs. */
-const configTask: TaskKind<{ vmid: number; params: Record<string, unknown> }> = {
+/** `qmconfig` (POST config): the update is applied, with the requester's rights, when the worker runs. */
+const configTask: TaskKind<{ vmid: number; params: Record<string, unknown>; actor: string }> = {
   name: 'qmconfig',
-  run: (env, { vmid, params }) => {
+  run: (env, { vmid, params, actor }) => {
     const vm = workerVm(env.state, vmid);
-    applyConfigUpdate(vm, params);
+    applyConfigUpdate(vm, params, { state: env.state, actor });
     env.changed();
     return [
       `update VM ${vmid}: ${Object.keys(params)
@@ -66,14 +68,30 @@ const configTask: TaskKind<{ vmid: number; params: Record<string, unknown> }> = 
   },
 };
 
-/** `qmdestroy`: the VM goes, and leaves its pools; a failed destroy leaves it unlocked. */
-const destroyTask: TaskKind<{ vmid: number }> = {
+type DestroyArgs = {
+  vmid: number;
+  /** Also remove the VM from backup jobs and HA. */
+  purge: boolean;
+  /** Also remove the VM's volumes no config references (`destroy-unreferenced-disks`). */
+  unreferenced: boolean;
+};
+
+/** `qmdestroy`: the VM goes, with its ACLs, pools and firewall; a failed destroy leaves it unlocked. */
+const destroyTask: TaskKind<DestroyArgs> = {
   name: 'qmdestroy',
-  run: (env, { vmid }) => {
-    delete env.state.vms[String(vmid)];
-    removeFromPools(env.state, vmid);
+  run: (env, { vmid, purge, unreferenced }) => {
+    const state = env.state;
+    delete state.vms[String(vmid)];
+    const log = [`destroy VM ${vmid}`];
+    if (unreferenced)
+      for (const volid of removeUnreferencedVolumes(state, vmid)) log.push(`Removing image: ${volid}`);
+    // qemu-server's destroy: the VM's ACLs, pool membership and firewall go with it.
+    removeFromPools(state, vmid);
+    state.acl = state.acl.filter((a) => a.path !== `/vms/${vmid}`);
+    if (state.firewall) delete state.firewall[`vm/${vmid}`];
+    if (purge) log.push(...purgeVm(state, vmid));
     env.changed();
-    return [`destroy VM ${vmid}`];
+    return log;
   },
   undo: (env, { vmid }) => {
     const vm = env.state.vms[String(vmid)];
@@ -123,12 +141,20 @@ export const qemuHandlers: HandlerTable = [
       const existing = ctx.state.vms[vmid];
       if (existing)
         throw dieError(`unable to create VM ${vmid} - VM ${vmid} already exists on node '${existing.node}'`);
+      const { pool, start, node: _n, vmid: _v, ...settings } = ctx.params;
+      checkStorageAccess(ctx.state, settings);
       const vm: EmulatorVm = { vmid, node, config: {}, status: 'stopped', snapshots: {}, lock: 'create' };
       ctx.state.vms[vmid] = vm;
-      const { pool, start, node: _n, vmid: _v, ...settings } = ctx.params;
       // One key at a time, so each new disk sees the volumes allocated before it.
-      for (const [k, v] of Object.entries(settings)) {
-        if (v !== undefined) vm.config[k] = normaliseValue(vm, k, v as string | number);
+      try {
+        for (const [k, v] of Object.entries(settings)) {
+          if (v === undefined) continue;
+          checkDevice(ctx.state, vm, k, v as string | number, ctx.actor);
+          vm.config[k] = normaliseValue(ctx.state, vm, k, v as string | number);
+        }
+      } catch (e) {
+        delete ctx.state.vms[vmid];
+        throw e;
       }
       if (pool !== undefined) addToPool(ctx, String(pool), vmid);
       ctx.changed();
@@ -152,6 +178,8 @@ export const qemuHandlers: HandlerTable = [
           else config[k] = v;
         }
       }
+      // Proxmox never shows the cloud-init password, only that one is set.
+      if (config.cipassword !== undefined) config.cipassword = '**********';
       return {
         ...config,
         ...(vm.lock ? { lock: vm.lock } : {}),
@@ -166,7 +194,8 @@ export const qemuHandlers: HandlerTable = [
     (ctx) => {
       const vm = vmOnNode(ctx);
       checkConfigPrivileges(vm.vmid, touchedKeys(ctx.params), ctx.params, ctx.can);
-      applyConfigUpdate(vm, ctx.params);
+      checkStorageAccess(ctx.state, ctx.params);
+      applyConfigUpdate(vm, ctx.params, { state: ctx.state, actor: ctx.actor });
       ctx.changed();
       return null;
     },
@@ -182,6 +211,7 @@ export const qemuHandlers: HandlerTable = [
         throw dieError('checksum mismatch (file change by other user?)');
       }
       assertUnlocked(vm);
+      checkStorageAccess(ctx.state, ctx.params);
       const params: Record<string, unknown> = { ...ctx.params, digest: undefined };
       return ctx.tasks.start(
         {
@@ -192,7 +222,7 @@ export const qemuHandlers: HandlerTable = [
           latencyMs: ctx.latency.config,
         },
         configTask,
-        { vmid: vm.vmid, params },
+        { vmid: vm.vmid, params, actor: ctx.actor },
       );
     },
   ],
@@ -204,10 +234,11 @@ export const qemuHandlers: HandlerTable = [
       const keys = [...new Set([...Object.keys(vm.config), ...Object.keys(vm.pending ?? {})])].sort();
       return keys.map((key) => {
         const entry: Record<string, unknown> = { key };
-        if (key in vm.config) entry.value = vm.config[key];
+        const hidden = (v: string | number) => (key === 'cipassword' ? '**********' : v);
+        if (key in vm.config) entry.value = hidden(vm.config[key]!);
         const pending = vm.pending?.[key];
         if (pending === null) entry.delete = 1;
-        else if (pending !== undefined) entry.pending = pending;
+        else if (pending !== undefined) entry.pending = hidden(pending);
         return entry;
       });
     },
@@ -218,7 +249,12 @@ export const qemuHandlers: HandlerTable = [
     (ctx) => {
       const vm = vmOnNode(ctx);
       assertUnlocked(vm);
+      if (vm.config.protection) throw dieError(`can't remove VM ${vm.vmid} - protection mode enabled`);
       if (vm.status === 'running') throw dieError(`VM ${vm.vmid} is running - destroy failed`);
+      const purge = ctx.params.purge === 1;
+      if (!purge && ctx.state.haResources?.[`vm:${vm.vmid}`])
+        throw dieError(`unable to remove VM ${vm.vmid} - used in HA resources and purge parameter not set.`);
+      const unreferenced = ctx.params['destroy-unreferenced-disks'] === 1;
       vm.lock = 'destroyed';
       ctx.changed();
       return ctx.tasks.start(
@@ -230,11 +266,36 @@ export const qemuHandlers: HandlerTable = [
           latencyMs: ctx.latency.destroy,
         },
         destroyTask,
-        { vmid: vm.vmid },
+        { vmid: vm.vmid, purge, unreferenced },
       );
     },
   ],
 ];
+
+/** `purge`: the VM leaves backup jobs (a job backing up only it goes) and HA (pve-guest-common, qemu-server). */
+function purgeVm(state: EmulatorState, vmid: number): string[] {
+  const log = [`purging VM ${vmid} from related configurations..`];
+  for (const [id, job] of Object.entries(state.backupJobs ?? {})) {
+    if (job.vmid !== undefined) {
+      const rest = String(job.vmid)
+        .split(/[,;\s]+/)
+        .filter((v) => v && v !== String(vmid));
+      if (rest.length) job.vmid = rest.join(',');
+      else delete state.backupJobs![id];
+    } else if (job.exclude !== undefined) {
+      const rest = String(job.exclude)
+        .split(/[,;\s]+/)
+        .filter((v) => v && v !== String(vmid));
+      if (rest.length) job.exclude = rest.join(',');
+      else delete job.exclude;
+    }
+  }
+  if (state.haResources?.[`vm:${vmid}`]) {
+    delete state.haResources[`vm:${vmid}`];
+    log.push(`NOTE: removed VM ${vmid} from HA resource configuration.`);
+  }
+  return log;
+}
 
 export function removeFromPools(state: EmulatorState, vmid: number): void {
   for (const p of Object.values(state.pools)) p.members = p.members.filter((m) => m !== vmid);

@@ -15,6 +15,8 @@ export interface EmulatorStorageFile {
   readonly ctime: number;
   /** Of an uploaded file's content (Proxmox lists no hash; tests read it here). */
   readonly sha256?: string;
+  /** The VM id owning a disk volume (`vm-<vmid>-disk-N`) no config lists. */
+  readonly vmid?: number;
 }
 
 declare module '../state.ts' {
@@ -59,6 +61,40 @@ export function placeStorageFile(
   };
   state.storageFiles = { ...state.storageFiles, [fileKey(state, file.node, volid)]: entry };
   return entry;
+}
+
+/**
+ * Puts a disk volume of a VM id on a storage that no VM config lists, the
+ * way a failed or interrupted operation leaves one behind: what
+ * `destroy-unreferenced-disks` removes when the VM is destroyed.
+ */
+export function placeUnreferencedVolume(
+  state: EmulatorState,
+  volume: { node: string; storage: string; vmid: number; disk: number; sizeGiB: number },
+): EmulatorStorageFile {
+  const volid = `${volume.storage}:vm-${volume.vmid}-disk-${volume.disk}`;
+  const entry: EmulatorStorageFile = {
+    volid,
+    node: volume.node,
+    content: 'images',
+    format: 'raw',
+    size: volume.sizeGiB * 1024 ** 3,
+    ctime: Math.floor(Date.now() / 1000),
+    vmid: volume.vmid,
+  };
+  state.storageFiles = { ...state.storageFiles, [fileKey(state, volume.node, volid)]: entry };
+  return entry;
+}
+
+/** Removes the volumes of a VM id that no config lists, on every storage (`destroy-unreferenced-disks`). */
+export function removeUnreferencedVolumes(state: EmulatorState, vmid: number): string[] {
+  const removed: string[] = [];
+  for (const [key, file] of Object.entries(state.storageFiles ?? {}))
+    if (file.content === 'images' && file.vmid === vmid) {
+      delete state.storageFiles![key];
+      removed.push(file.volid);
+    }
+  return removed;
 }
 
 /** Storage types with a directory (`path` in their config): the only ones Proxmox uploads to. */
@@ -187,6 +223,7 @@ export const storageFileHandlers: HandlerTable = [
           format: f.format,
           size: f.size,
           ctime: f.ctime,
+          ...(f.vmid !== undefined ? { vmid: f.vmid } : {}),
         }));
       return [...disks, ...files];
     },

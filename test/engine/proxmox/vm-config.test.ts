@@ -137,3 +137,62 @@ describe('diffing desired against observed', () => {
     ]);
   });
 });
+
+describe('what Proxmox fills in by itself', () => {
+  it('GIVEN a NIC without MAC WHEN translated and diffed THEN it is sent as the bare model and the MAC Proxmox made is no change', () => {
+    const vm: VmProps = { node_name: 'pve1', vm_id: 1143, network_device: [{ bridge: 'vmbr1' }] };
+    expect(desiredQemuConfig(vm).net0).toBe('virtio,bridge=vmbr1');
+    expect(diffQemuConfig(desiredQemuConfig(vm), { net0: 'virtio=BC:24:11:01:02:03,bridge=vmbr1' })).toEqual(
+      [],
+    );
+    expect(
+      diffQemuConfig(desiredQemuConfig({ ...vm, network_device: [{ bridge: 'vmbr2' }] }), {
+        net0: 'virtio=BC:24:11:01:02:03,bridge=vmbr1',
+      }),
+    ).toEqual([{ key: 'net0', from: 'virtio,bridge=vmbr1', to: 'virtio,bridge=vmbr2' }]);
+  });
+
+  it('GIVEN a disk with a file format WHEN Proxmox kept no format THEN the volume tells it: the same is no change, another forces replacement', () => {
+    const vm = (format: 'raw' | 'qcow2'): VmProps => ({
+      node_name: 'pve1',
+      vm_id: 1143,
+      disk: [{ interface: 'scsi1', datastore_id: 'local', size: 4, file_format: format }],
+    });
+    expect(desiredQemuConfig(vm('qcow2')).scsi1).toBe('local:4,format=qcow2');
+    const live = { scsi1: 'local:1143/vm-1143-disk-0.qcow2,size=4G' };
+    expect(diffQemuConfig(desiredQemuConfig(vm('qcow2')), live)).toEqual([]);
+    const changes = diffQemuConfig(desiredQemuConfig(vm('raw')), live);
+    expect(changesForcingReplacement(changes).map((c) => c.key)).toEqual(['scsi1']);
+    // A plan without a format does not compare it.
+    expect(
+      diffQemuConfig(
+        desiredQemuConfig({ ...vm('raw'), disk: [{ interface: 'scsi1', datastore_id: 'local', size: 4 }] }),
+        live,
+      ),
+    ).toEqual([]);
+  });
+
+  it('GIVEN EFI vars and a cloud-init drive WHEN their settings change THEN key enrolment replaces the VM, a cloud-init storage does not', () => {
+    const observed = {
+      efidisk0: 'local-lvm:vm-1143-disk-1,efitype=4m,size=4M',
+      ide2: 'local-lvm:vm-1143-cloudinit,media=cdrom',
+    };
+    const vm: VmProps = {
+      node_name: 'pve1',
+      vm_id: 1143,
+      efi_disk: { type: '4m' },
+      initialization: { datastore_id: 'local-lvm' },
+    };
+    expect(diffQemuConfig(desiredQemuConfig(vm), observed)).toEqual([]);
+    const changed = diffQemuConfig(
+      desiredQemuConfig({
+        ...vm,
+        efi_disk: { type: '4m', pre_enrolled_keys: true },
+        initialization: { datastore_id: 'ceph-vm' },
+      }),
+      observed,
+    );
+    expect(changed.map((c) => c.key)).toEqual(['efidisk0', 'ide2']);
+    expect(changesForcingReplacement(changed).map((c) => c.key)).toEqual(['efidisk0']);
+  });
+});
