@@ -39,10 +39,6 @@ const PLAIN_ERRORS_ALLOWED: Record<string, { count: number; reason: string }> = 
     count: 1,
     reason: "the emulator's close() fails the test that made it send answers its schema forbids",
   },
-  'sim/api/qemu-extra.ts': {
-    count: 5,
-    reason: "Proxmox's `die` in an emulated worker: its text becomes the task's exit status",
-  },
   'ssh/ssh-connect.ts': {
     count: 2,
     reason: 'raw causes handed to classify(), which turns each into an SshError',
@@ -53,15 +49,8 @@ const PLAIN_ERRORS_ALLOWED: Record<string, { count: number; reason: string }> = 
   },
   'sim/task-runner.ts': {
     count: 1,
-    reason: "Proxmox's `die` in an emulated worker: its text becomes the task's exit status",
-  },
-  'sim/api/qemu-clone.ts': {
-    count: 1,
-    reason: "Proxmox's `die` in an emulated worker: its text becomes the task's exit status",
-  },
-  'sim/api/storage-files.ts': {
-    count: 1,
-    reason: "Proxmox's `die` in an emulated worker: its text becomes the task's exit status",
+    reason:
+      "workerDie, Proxmox's `die` in an emulated worker (every task kind throws it): its text becomes the task's exit status",
   },
   'assertions/template.ts': {
     count: 2,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { SecretStore } from '../engine/secrets/secret-store.ts';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
-import { startEmulator } from '../sim/server.ts';
+import { DEFAULT_IDLE_SECONDS, openSharedEmulator } from '../sim/shared-emulator.ts';
 import type { ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
@@ -15,14 +15,30 @@ export interface RemoteTarget {
   /** Where this remote's state, locks and secrets live. */
   readonly stateDir: string;
   /** Set when the embedded emulator serves this deploy. */
-  readonly emulator: { readonly url: string; readonly dataDir: string } | undefined;
+  readonly emulator: EmbeddedEmulatorInfo | undefined;
   close(): Promise<void>;
+}
+
+/** The embedded emulator a command uses, for its banner. */
+export interface EmbeddedEmulatorInfo {
+  readonly url: string;
+  readonly dataDir: string;
+  /** The process that serves it. */
+  readonly pid: number;
+  /** Whether this command started it; false when it was already running for the data dir. */
+  readonly startedHere: boolean;
+  /** Seconds without requests after which it exits; undefined when it serves until stopped (`pvecdk sim`). */
+  readonly idleSeconds: number | undefined;
 }
 
 /**
  * The remote a deploy talks to: the one named (or the stacks' own), from
  * cdk.json or the PVECDK_* environment; with nothing configured, the
- * embedded emulator, whose state persists under the state dir.
+ * embedded emulator of the state dir: the one already serving it (another
+ * CLI's, or `pvecdk sim` on it), else one started in the background (see
+ * lib/sim/shared-emulator.ts for why). Its latency scale comes from
+ * PVECDK_SIM_LATENCY_SCALE (default 0.05) and its idle time from
+ * PVECDK_SIM_IDLE_SECONDS (default 300) when it is started here.
  */
 export async function openRemote(
   config: ProjectConfig,
@@ -67,26 +83,33 @@ export async function openRemote(
   }
   const dataDir = stateDirFor(config, name, cwd);
   const latencyScale = Number(process.env.PVECDK_SIM_LATENCY_SCALE ?? '0.05');
-  const server = await startEmulator({
-    port: 0,
-    dataDir,
-    latencyScale: Number.isFinite(latencyScale) ? latencyScale : 0.05,
+  const idleSeconds = Number(process.env.PVECDK_SIM_IDLE_SECONDS ?? DEFAULT_IDLE_SECONDS);
+  const shared = await openSharedEmulator(dataDir, {
+    latencyScale: Number.isFinite(latencyScale) && latencyScale >= 0 ? latencyScale : 0.05,
+    idleSeconds: Number.isFinite(idleSeconds) && idleSeconds >= 1 ? idleSeconds : DEFAULT_IDLE_SECONDS,
   });
   const client = new PveClient({
-    hosts: [server.url],
-    credentials: { tokenId: server.tokenId, tokenSecret: server.tokenSecret },
-    tls: { fingerprint: server.fingerprint },
+    hosts: [shared.url],
+    credentials: { tokenId: shared.tokenId, tokenSecret: shared.tokenSecret },
+    tls: { fingerprint: shared.fingerprint },
     concurrency,
   });
   return {
     name,
     api: new PveApi(client, { pollMs: 20, maxPollMs: 200 }),
-    tokenId: server.tokenId,
+    tokenId: shared.tokenId,
     stateDir: dataDir,
-    emulator: { url: server.url, dataDir },
+    emulator: {
+      url: shared.url,
+      dataDir,
+      pid: shared.pid,
+      startedHere: shared.startedHere,
+      idleSeconds: shared.idleSeconds,
+    },
     close: async () => {
       await client.close();
-      await server.close();
+      // The lease taken on opening kept it up, even while this command waited on its operator.
+      await shared.release();
     },
   };
 }

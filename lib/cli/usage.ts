@@ -11,6 +11,8 @@ Usage:
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
+             [--idle-seconds N]
+  pvecdk sim --stop [--data-dir DIR] [--json]
   pvecdk help | --help
   pvecdk version | --version
 
@@ -24,7 +26,8 @@ Commands:
   destroy delete what the file's stacks own (dependants first; --allow-destroy-data for VMs)
   bootstrap-role
           print the least-privilege role and ACLs (pveum commands) a deploy token needs
-  sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1
+  sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir;
+          --stop stops the one serving it, e.g. the embedded emulator a deploy started)
 
 Options:
   --out DIR             output folder (default: cdk.json "output", else cdk.out)

@@ -9,8 +9,14 @@ export const EMULATOR_ERROR_CODES = {
   EMULATOR_USAGE:
     'an option of pvecdk sim is invalid (a number below its minimum, a fault plan that is not JSON)',
   EMULATOR_STATE: "the emulator's saved state has a version this emulator cannot read",
+  EMULATOR_BUSY: 'another emulator process serves the data dir (one emulator per data dir)',
+  EMULATOR_START:
+    'the background emulator of a data dir did not start, answer or stop in time; its log is named',
 } as const;
 
 export type EmulatorErrorCode = keyof typeof EMULATOR_ERROR_CODES;
 
-export class EmulatorError extends defineErrorFamily('Emulator', EMULATOR_ERROR_CODES) {}
+export class EmulatorError extends defineErrorFamily('Emulator', EMULATOR_ERROR_CODES, {
+  // Running again may get past a background emulator that was slow to start or stop.
+  whileRunning: ['EMULATOR_START'],
+}) {}

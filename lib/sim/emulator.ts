@@ -1,6 +1,6 @@
 import { effectivePrivileges } from './acl.ts';
 import { checkAnswer } from './answer-checker.ts';
-import { ALL_HANDLERS } from './api/index.ts';
+import { ALL_HANDLERS, ALL_TASK_KINDS } from './api/index.ts';
 import { authenticate, TicketAuthority } from './auth.ts';
 import { dieError, EmulatorHttpError, notImplemented, paramError } from './emulator-error.ts';
 import {
@@ -97,7 +97,8 @@ export class Emulator {
     schemaIndex ??= SchemaIndex.load();
     this.schema = schemaIndex;
     this.latencyScale = options.latencyScale ?? 1;
-    this.tasks = new TaskRunner(this.latencyScale);
+    this.tasks = new TaskRunner(state, this.latencyScale, () => this.options.onChange?.());
+    this.tasks.register(ALL_TASK_KINDS);
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
     this.registerAll(ALL_HANDLERS);
   }

@@ -1,8 +1,13 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { adminEndpoint, type StopReason } from './admin-endpoint.ts';
 import { loadOrCreateCertificate } from './certificate.ts';
+import { DataDirOwnership, OWNER_DIR, TOKEN_SECRET_FILE } from './data-dir-owner.ts';
 import { Emulator, type EmulatorRequest } from './emulator.ts';
+import { EmulatorActivity } from './emulator-activity.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
 import type { EmulatorLatency } from './handler.ts';
 import { isMultipart, readUpload } from './multipart.ts';
@@ -27,6 +32,12 @@ export interface StartEmulatorOptions extends SeedOptions {
    * `close()` then fails with every mismatch seen, so none goes unnoticed.
    */
   readonly checkAnswers?: boolean;
+  /**
+   * Recorded with the data dir's owner: this emulator exits after so many
+   * seconds without requests (its caller does that, see cli.ts), so clients
+   * can say how long it lives.
+   */
+  readonly idleSeconds?: number;
 }
 
 export interface RunningEmulator {
@@ -38,18 +49,71 @@ export interface RunningEmulator {
   readonly fingerprint: string;
   readonly emulator: Emulator;
   readonly faults: FaultInjector;
+  readonly dataDir: string;
+  /** Requests and leases, for an emulator that exits when idle. */
+  readonly activity: EmulatorActivity;
+  /**
+   * Settles when the emulator should stop. On `ownership-lost` it has
+   * already stopped answering and writes nothing more; close() then only
+   * cleans up.
+   */
+  readonly stopRequested: Promise<StopReason>;
   close(): Promise<void>;
 }
 
 /**
- * Serves the emulator over HTTPS on 127.0.0.1. State lives in the data dir
- * (written atomically); the certificate and token secret persist with it.
+ * Serves the emulator over HTTPS on 127.0.0.1. One emulator serves a data
+ * dir: it takes the dir's ownership first (EMULATOR_BUSY when another live
+ * emulator serves it, see data-dir-owner.ts) and publishes its endpoint
+ * there for clients. State lives in the data dir (written atomically, never
+ * once another owner took over); the certificate and token secret persist
+ * with it, and tasks left running by an earlier emulator on it are finished.
  */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const dataDir = options.dataDir ?? '.pvecdk/sim';
-  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const owner = await DataDirOwnership.acquire(
+    dataDir,
+    options.idleSeconds !== undefined ? { idleSeconds: options.idleSeconds } : {},
+  );
+  try {
+    return await serveOwned(dataDir, owner, options);
+  } catch (e) {
+    owner.release();
+    throw e;
+  }
+}
+
+/** Empties a data dir for --reset, but for the ownership this process holds. */
+function resetDataDir(dataDir: string): void {
+  for (const name of readdirSync(dataDir)) {
+    if (name !== OWNER_DIR) rmSync(join(dataDir, name), { recursive: true, force: true });
+  }
+}
+
+async function serveOwned(
+  dataDir: string,
+  owner: DataDirOwnership,
+  options: StartEmulatorOptions,
+): Promise<RunningEmulator> {
+  if (options.reset) resetDataDir(dataDir);
   const state = loadState(dataDir, () => seedState(options));
-  const persister = new StatePersister(dataDir, () => state);
+  let stop: (reason: StopReason) => void = () => {};
+  const stopRequested = new Promise<StopReason>((resolve) => {
+    stop = resolve;
+  });
+  const sockets = new Set<Duplex>();
+  let server: Server | undefined;
+  const persister = new StatePersister(dataDir, () => state, 50, {
+    mayWrite: () => owner.isCurrent(),
+    onRefused: () => {
+      // Another emulator took this data dir over: stop answering at once, write nothing more.
+      emulator.tasks.stop();
+      for (const s of sockets) s.destroy();
+      server?.close();
+      stop('ownership-lost');
+    },
+  });
   const cert = loadOrCreateCertificate(dataDir);
   const emulator = new Emulator(state, {
     certificate: cert.cert,
@@ -62,12 +126,15 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const faults = new FaultInjector(options.faults);
   emulator.requestFault = faults.decide;
   emulator.tasks.taskFault = faults.taskFault;
+  // Tasks an earlier emulator on this data dir accepted: finished now if their time is up, else scheduled.
+  emulator.tasks.resume();
+  const activity = new EmulatorActivity();
   const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
-  const sockets = new Set<import('node:stream').Duplex>();
-  const server: Server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+  server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
+    activity.touch();
     const serve = (request: EmulatorRequest) => {
       if (request.url.startsWith('/pvecdk-sim/')) {
-        const answer = adminEndpoint(request, rootToken, faults);
+        const answer = adminEndpoint(request, rootToken, { faults, activity, stop });
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer.body));
         return;
@@ -86,6 +153,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
                 body: JSON.stringify({ data: null, message: `${fault.reason}\n` }),
               }
             : emulator.handle(request);
+        // Saved before the answer, as Proxmox writes a config before it answers: a UPID a client
+        // holds always names a task the data dir knows, whatever happens to this process next.
+        if (request.method !== 'GET') persister.flushIfDirty();
         const send = () => {
           res.writeHead(answer.status, answer.reason, {
             'content-type': 'application/json;charset=UTF-8',
@@ -121,30 +191,49 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => serve({ ...head, body: Buffer.concat(chunks).toString('utf8') }));
   });
-  server.on('connection', (s) => {
+  const listening = server;
+  listening.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8006, options.host ?? '127.0.0.1', resolve);
+    listening.once('error', reject);
+    listening.listen(options.port ?? 8006, options.host ?? '127.0.0.1', resolve);
   });
-  const { port } = server.address() as AddressInfo;
+  const { port } = listening.address() as AddressInfo;
   const tokenId = 'root@pam!pvecdk';
+  const url = `https://127.0.0.1:${port}`;
+  const tokenSecret = state.tokens[tokenId]!.secret;
+  owner.publish(
+    { url, port, fingerprint: cert.fingerprint, tokenId, tokenSecretFile: TOKEN_SECRET_FILE },
+    tokenSecret,
+  );
+  let closed: Promise<void> | undefined;
+  const shutdown = async () => {
+    owner.markStopping();
+    await emulator.tasks.drain();
+    emulator.tasks.stop();
+    // Saved before the port closes (a process that finds it closed may take the data dir over at
+    // once), and nothing written after: a late answer must not overwrite a newer owner's state.
+    persister.close();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => listening.close(() => resolve()));
+    owner.release();
+  };
   return {
-    url: `https://127.0.0.1:${port}`,
+    url,
     port,
     tokenId,
-    tokenSecret: state.tokens[tokenId]!.secret,
+    tokenSecret,
     fingerprint: cert.fingerprint,
     emulator,
     faults,
+    dataDir,
+    activity,
+    stopRequested,
     close: async () => {
-      await emulator.tasks.drain();
-      emulator.tasks.stop();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      persister.flush();
+      closed ??= shutdown();
+      await closed;
       const { mismatches } = emulator.answerChecks;
       if (mismatches.length)
         throw new Error(
@@ -152,27 +241,4 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         );
     },
   };
-}
-
-/**
- * The emulator's own endpoint, outside /api2/json so no Proxmox client can
- * hit it by accident: GET/PUT /pvecdk-sim/faults reads or replaces the fault
- * plan. Only the emulator's root token may call it.
- */
-function adminEndpoint(
-  req: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string },
-  rootToken: string,
-  faults: FaultInjector,
-): { status: number; body: unknown } {
-  if (req.headers.authorization !== rootToken)
-    return { status: 401, body: { error: 'the emulator root token is required' } };
-  if (!req.url.startsWith('/pvecdk-sim/faults'))
-    return { status: 404, body: { error: 'unknown emulator endpoint' } };
-  if (req.method === 'GET') return { status: 200, body: { data: faults.current, injected: faults.injected } };
-  if (req.method !== 'PUT') return { status: 405, body: { error: 'use GET or PUT' } };
-  try {
-    return { status: 200, body: { data: faults.configure(JSON.parse(req.body || '{}')) } };
-  } catch (e) {
-    return { status: 400, body: { error: (e as Error).message } };
-  }
 }

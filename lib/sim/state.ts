@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/private/atomic-file.ts';
 import type { AclEntry } from './acl.ts';
 import { EmulatorError } from './emulator-errors.ts';
+import type { EmulatorTask } from './task-runner.ts';
 
 export type QemuConfig = Record<string, string | number>;
 
@@ -115,6 +116,8 @@ export interface EmulatorState {
   haResources?: Record<string, Record<string, string | number>>;
   /** HA groups of /cluster/ha/groups (PVE 8), by name. */
   haGroups?: Record<string, Record<string, string | number>>;
+  /** Worker tasks by UPID, running and finished (see task-runner.ts): they outlive the emulator's process. */
+  tasks?: Record<string, EmulatorTask>;
 }
 
 /** Loads the state from `dataDir`, or seeds a new cluster. */
@@ -131,23 +134,54 @@ export function loadState(dataDir: string, seed: () => EmulatorState): EmulatorS
   return parsed;
 }
 
-/** Persists the state at most every `delayMs`, and on flush. */
+/**
+ * Persists the state at most every `delayMs`, and on flush. `mayWrite` is
+ * asked before each write: an emulator that no longer owns its data dir must
+ * not overwrite the newer owner's state with its older copy (it is told
+ * through `onRefused` instead, once).
+ */
 export class StatePersister {
   private timer: NodeJS.Timeout | undefined;
+  private refused = false;
+  private dirty = false;
 
   constructor(
     private readonly dataDir: string,
     private readonly state: () => EmulatorState,
     private readonly delayMs = 50,
+    private readonly guard: { mayWrite(): boolean; onRefused(): void } = {
+      mayWrite: () => true,
+      onRefused: () => {},
+    },
   ) {}
 
   changed(): void {
+    if (this.refused) return;
+    this.dirty = true;
     this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  /** Writes now if anything changed: a request's change is saved before it is answered. */
+  flushIfDirty(): void {
+    if (this.dirty) this.flush();
+  }
+
+  /** Writes what is pending, and nothing after: the emulator is letting go of its data dir. */
+  close(): void {
+    this.flush();
+    this.refused = true;
   }
 
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.refused) return;
+    if (!this.guard.mayWrite()) {
+      this.refused = true;
+      this.guard.onRefused();
+      return;
+    }
+    this.dirty = false;
     writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(this.state()), 0o600);
   }
 }

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
@@ -29,12 +29,26 @@ export interface DeployCommandOptions extends RemoteCommandOptions {
 
 /** Says that the embedded emulator is in use, and how to use a real cluster instead. */
 export function emulatorBanner(remote: RemoteTarget, cwd: string): string | undefined {
-  if (!remote.emulator) return undefined;
+  const sim = remote.emulator;
+  if (!sim) return undefined;
+  const dir = relative(cwd, sim.dataDir) || '.';
+  const stop = `pvecdk sim --stop${dir === join('.pvecdk', 'sim') ? '' : ` --data-dir ${dir}`}`;
+  const lifetime =
+    sim.idleSeconds === undefined
+      ? `it serves until stopped (\`${stop}\`)`
+      : `it stops after ${formatSeconds(sim.idleSeconds)} without requests; \`${stop}\` stops it now`;
   return [
     '┌ No remote is configured: using the embedded Proxmox VE emulator',
-    `│ ${remote.emulator.url}, state kept in ${relative(cwd, remote.emulator.dataDir)}/`,
+    sim.startedHere
+      ? `│ started the embedded emulator for ${dir} (pid ${sim.pid}) at ${sim.url}`
+      : `│ using the embedded emulator already running for ${dir} (pid ${sim.pid}) at ${sim.url}`,
+    `│ state kept in ${dir}/; ${lifetime}`,
     '└ Configure a remote in cdk.json (or PVECDK_URL and a token) to deploy to a real cluster.',
   ].join('\n');
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HandlerTable } from '../handler.ts';
+import type { AnyTaskKind } from '../task-runner.ts';
 import { accessHandlers } from './access.ts';
 import { accessAdminHandlers } from './access-admin.ts';
 import { accessChangeHandlers } from './access-changes.ts';
@@ -7,13 +8,13 @@ import { clusterHandlers } from './cluster.ts';
 import { datacenterHandlers } from './datacenter.ts';
 import { firewallHandlers } from './firewall.ts';
 import { haGroupHandlers } from './ha-groups.ts';
-import { networkHandlers } from './network.ts';
-import { qemuHandlers } from './qemu.ts';
-import { qemuCloneHandlers } from './qemu-clone.ts';
-import { qemuExtraHandlers } from './qemu-extra.ts';
-import { qemuSnapshotHandlers } from './qemu-snapshot.ts';
-import { qemuStatusHandlers } from './qemu-status.ts';
-import { storageFileHandlers } from './storage-files.ts';
+import { networkHandlers, networkTaskKinds } from './network.ts';
+import { qemuHandlers, qemuTaskKinds } from './qemu.ts';
+import { qemuCloneHandlers, qemuCloneTaskKinds } from './qemu-clone.ts';
+import { qemuExtraHandlers, qemuExtraTaskKinds } from './qemu-extra.ts';
+import { qemuSnapshotHandlers, qemuSnapshotTaskKinds } from './qemu-snapshot.ts';
+import { qemuStatusHandlers, qemuStatusTaskKinds } from './qemu-status.ts';
+import { storageFileHandlers, storageFileTaskKinds } from './storage-files.ts';
 import { taskHandlers } from './tasks.ts';
 
 /** Every emulated endpoint. */
@@ -35,4 +36,15 @@ export const ALL_HANDLERS: HandlerTable = [
   ...taskHandlers,
   // After datacenterHandlers: its storage content listing, extended with files, replaces theirs.
   ...storageFileHandlers,
+];
+
+/** Every kind of worker task the endpoints start: a restarted emulator finishes persisted tasks with these. */
+export const ALL_TASK_KINDS: readonly AnyTaskKind[] = [
+  ...networkTaskKinds,
+  ...qemuTaskKinds,
+  ...qemuStatusTaskKinds,
+  ...qemuCloneTaskKinds,
+  ...qemuExtraTaskKinds,
+  ...qemuSnapshotTaskKinds,
+  ...storageFileTaskKinds,
 ];

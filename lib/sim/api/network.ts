@@ -1,6 +1,7 @@
 import { dieError, paramError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import type { EmulatorNetIface, EmulatorNode } from '../state.ts';
+import { type TaskKind, workerDie } from '../task-runner.ts';
 
 function nodeOf(ctx: EmulatorContext): EmulatorNode {
   const node = ctx.state.nodes[String(ctx.params.node)];
@@ -87,6 +88,21 @@ function listed(i: EmulatorNetIface): Record<string, unknown> {
   };
 }
 
+/** `srvreload` of networking: what is staged (interfaces.new) becomes what runs. */
+const reloadTask: TaskKind<{ node: string }> = {
+  name: 'srvreload',
+  run: (env, args) => {
+    const node = env.state.nodes[args.node];
+    if (!node) throw workerDie(`no such cluster node '${args.node}'`);
+    node.network = Object.fromEntries(Object.entries(staged(node)).map(([k, v]) => [k, { ...v, active: 1 }]));
+    node.pendingNetwork = undefined;
+    env.changed();
+    return ['reloading network config'];
+  },
+};
+
+export const networkTaskKinds = [reloadTask];
+
 /**
  * Node network with Proxmox's pending model: create/update/delete stage
  * changes (interfaces.new), GET shows the staged view with `changes`, PUT
@@ -161,14 +177,17 @@ export const networkHandlers: HandlerTable = [
     '/nodes/{node}/network',
     (ctx) => {
       const node = nodeOf(ctx);
-      return ctx.tasks.start(node.name, 'srvreload', 'networking', ctx.actor, ctx.latency.network, () => {
-        node.network = Object.fromEntries(
-          Object.entries(staged(node)).map(([k, v]) => [k, { ...v, active: 1 }]),
-        );
-        node.pendingNetwork = undefined;
-        ctx.changed();
-        return ['reloading network config'];
-      });
+      return ctx.tasks.start(
+        {
+          node: node.name,
+          type: 'srvreload',
+          id: 'networking',
+          user: ctx.actor,
+          latencyMs: ctx.latency.network,
+        },
+        reloadTask,
+        { node: node.name },
+      );
     },
   ],
   [

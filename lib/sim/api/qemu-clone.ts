@@ -1,12 +1,11 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import type { EmulatorState, EmulatorVm, QemuConfig } from '../state.ts';
+import { logTask, type TaskKind, workerDie } from '../task-runner.ts';
 import { addToPool, removeFromPools, vmOnNode } from './qemu.ts';
 import { assertUnlocked, normaliseValue } from './qemu-config-store.ts';
 import { copyDrive, linkedCloneVolume } from './qemu-volumes.ts';
 
-/** Full clones in flight per storage: Proxmox serialises them on the storage lock. */
-const fullClonesPerStorage = new WeakMap<object, Map<string, number>>();
 /** How many full clones one storage runs at once before the next waits on its lock. */
 export const STORAGE_CLONE_LIMIT = 2;
 /** Proxmox's lock wait before "got timeout", in ms at latency scale 1. */
@@ -43,6 +42,60 @@ function clonedConfig(
     }
   }
 }
+
+type CloneArgs = {
+  source: number;
+  newid: number;
+  /** Source is a template: it was not locked. */
+  isTemplate: boolean;
+  full: boolean;
+  /** The storage the copy is allocated on. */
+  store: string;
+  /** More full clones than the storage runs at once were in flight: this one times out on its lock. */
+  overLimit: boolean;
+  drive: string;
+};
+
+/** Frees the source (a template was never locked) and the target of their clone locks. */
+function releaseClone(state: EmulatorState, { source, newid, isTemplate }: CloneArgs): void {
+  const from = state.vms[String(source)];
+  if (from && !isTemplate && from.lock === 'clone') from.lock = undefined;
+  const target = state.vms[String(newid)];
+  if (target?.lock === 'create') target.lock = undefined;
+}
+
+/**
+ * `qmclone`: the copy is done, both VMs are unlocked. One that waited past
+ * Proxmox's lock timeout on the storage fails; a clone that fails removes the
+ * half-made VM (and its pool membership) and frees the source, as qm clone does.
+ */
+const cloneTask: TaskKind<CloneArgs> = {
+  name: 'qmclone',
+  run: (env, args) => {
+    if (args.overLimit)
+      throw workerDie(`can't lock file '/var/lock/pve-manager/pve-storage-${args.store}' - got timeout`);
+    releaseClone(env.state, args);
+    env.changed();
+    return [`create ${args.full ? 'full' : 'linked'} clone of drive scsi0 (${args.drive})`];
+  },
+  undo: (env, args) => {
+    releaseClone(env.state, args);
+    if (env.state.vms[String(args.newid)]) delete env.state.vms[String(args.newid)];
+    removeFromPools(env.state, args.newid);
+    env.changed();
+  },
+};
+
+/** Full clones still copying onto `store`: Proxmox serialises their allocations on the storage lock. */
+function fullClonesOn(ctx: EmulatorContext, store: string): number {
+  return Object.values(ctx.state.tasks ?? {}).filter((t) => {
+    if (t.status !== 'running' || t.work.kind !== cloneTask.name) return false;
+    const args = t.work.args as CloneArgs;
+    return args.full && args.store === store;
+  }).length;
+}
+
+export const qemuCloneTaskKinds = [cloneTask];
 
 /** Clone (full or linked, with Proxmox's locks) and convert-to-template. */
 export const qemuCloneHandlers: HandlerTable = [
@@ -84,41 +137,24 @@ export const qemuCloneHandlers: HandlerTable = [
       ctx.changed();
 
       const store = storage ?? String(source.config.scsi0 ?? 'local-lvm:').split(':')[0]!;
-      const counts = fullClonesPerStorage.get(ctx.state) ?? new Map<string, number>();
-      fullClonesPerStorage.set(ctx.state, counts);
-      const busy = full ? (counts.get(store) ?? 0) : 0;
-      if (full) counts.set(store, busy + 1);
-      const release = () => {
-        if (full) counts.set(store, (counts.get(store) ?? 1) - 1);
-        if (!isTemplate) source.lock = undefined;
-        target.lock = undefined;
-      };
-      const overLimit = busy >= STORAGE_CLONE_LIMIT;
+      const overLimit = full && fullClonesOn(ctx, store) >= STORAGE_CLONE_LIMIT;
       return ctx.tasks.start(
-        source.node,
-        'qmclone',
-        String(source.vmid),
-        ctx.actor,
-        overLimit ? LOCK_WAIT_MS : ctx.latency.clone,
-        () => {
-          release();
-          if (overLimit) {
-            delete ctx.state.vms[newid];
-            ctx.changed();
-            // Proxmox's `die` in the worker: the task runner turns it into the task's exit status.
-            throw new Error(`can't lock file '/var/lock/pve-manager/pve-storage-${store}' - got timeout`);
-          }
-          ctx.changed();
-          return [
-            `create ${full ? 'full' : 'linked'} clone of drive scsi0 (${String(source.config.scsi0 ?? '')})`,
-          ];
+        {
+          node: source.node,
+          type: 'qmclone',
+          id: String(source.vmid),
+          user: ctx.actor,
+          latencyMs: overLimit ? LOCK_WAIT_MS : ctx.latency.clone,
         },
-        // A clone that fails removes the half-made VM and frees the source, as qm clone does.
-        () => {
-          release();
-          if (ctx.state.vms[newid] === target) delete ctx.state.vms[newid];
-          removeFromPools(ctx, newid);
-          ctx.changed();
+        cloneTask,
+        {
+          source: source.vmid,
+          newid,
+          isTemplate,
+          full,
+          store,
+          overLimit,
+          drive: String(source.config.scsi0 ?? ''),
         },
       );
     },
@@ -137,9 +173,17 @@ export const qemuCloneHandlers: HandlerTable = [
       }
       vm.config.template = 1;
       ctx.changed();
-      return ctx.tasks.start(vm.node, 'qmtemplate', String(vm.vmid), ctx.actor, ctx.latency.config, () => [
-        `convert VM ${vm.vmid} to template`,
-      ]);
+      return ctx.tasks.start(
+        {
+          node: vm.node,
+          type: 'qmtemplate',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.config,
+        },
+        logTask,
+        [`convert VM ${vm.vmid} to template`],
+      );
     },
   ],
 ];

@@ -1,6 +1,7 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
-import { vmOnNode } from './qemu.ts';
+import { logTask, type TaskKind, workerDie } from '../task-runner.ts';
+import { vmOnNode, workerVm } from './qemu.ts';
 import { assertUnlocked, configDigest } from './qemu-config-store.ts';
 import { configVolumes } from './qemu-volumes.ts';
 
@@ -14,7 +15,11 @@ const CONSOLE_WAIT_MS = 10_000;
  */
 function consoleTicket(ctx: EmulatorContext, withCert: boolean) {
   const vm = vmOnNode(ctx);
-  const upid = ctx.tasks.start(vm.node, 'vncproxy', String(vm.vmid), ctx.actor, CONSOLE_WAIT_MS, () => []);
+  const upid = ctx.tasks.start(
+    { node: vm.node, type: 'vncproxy', id: String(vm.vmid), user: ctx.actor, latencyMs: CONSOLE_WAIT_MS },
+    logTask,
+    [],
+  );
   return {
     user: ctx.actor,
     ticket: `PVEVNC:${Date.now().toString(16).toUpperCase()}::emulated`,
@@ -23,6 +28,63 @@ function consoleTicket(ctx: EmulatorContext, withCert: boolean) {
     ...(withCert ? { cert: ctx.certificate } : {}),
   };
 }
+
+type ResizeArgs = { node: string; vmid: number; disk: string; size: string; digest?: string };
+
+/**
+ * `resize`: qemu-server 8.x forks the worker and answers its UPID; every check
+ * (digest, lock, disk, shrinking) runs inside it, so they fail the task.
+ */
+const resizeTask: TaskKind<ResizeArgs> = {
+  name: 'resize',
+  run: (env, { node, vmid, disk, size, digest }) => {
+    const vm = workerVm(env.state, vmid, node);
+    if (digest !== undefined && digest !== configDigest(vm.config))
+      throw workerDie('checksum mismatch (file change by other user?)');
+    assertUnlocked(vm);
+    const current = vm.config[disk];
+    if (current === undefined) throw workerDie(`disk '${disk}' does not exist`);
+    const have = Number(/size=(\d+)G/.exec(String(current))?.[1] ?? 0);
+    const spec = /^(\+?)(\d+)G?$/.exec(size);
+    if (!spec) throw workerDie('internal error');
+    const want = spec[1] ? have + Number(spec[2]) : Number(spec[2]);
+    if (want < have) throw workerDie('shrinking disks is not supported');
+    if (want === have) return [];
+    vm.config[disk] = String(current).replace(/size=\d+G/, `size=${want}G`);
+    env.changed();
+    return [`update VM ${vmid}: resize --disk ${disk} --size ${size}`];
+  },
+};
+
+type MigrateArgs = {
+  vmid: number;
+  target: string;
+  /** A disk on a node's own storage of a running VM migrated without with-local-disks: phase 1 refuses it. */
+  liveLocalDisk?: string;
+};
+
+/** `qmigrate`: the VM moves; a failed migration leaves it where it was, unlocked. */
+const migrateTask: TaskKind<MigrateArgs> = {
+  name: 'qmigrate',
+  run: (env, { vmid, target, liveLocalDisk }) => {
+    const vm = workerVm(env.state, vmid);
+    vm.lock = undefined;
+    if (liveLocalDisk !== undefined)
+      throw workerDie(
+        `can't migrate local disk '${liveLocalDisk}': can't live migrate attached local disks without with-local-disks option`,
+      );
+    vm.node = target;
+    env.changed();
+    return ['migration finished successfully'];
+  },
+  undo: (env, { vmid }) => {
+    const vm = env.state.vms[String(vmid)];
+    if (vm) vm.lock = undefined;
+    env.changed();
+  },
+};
+
+export const qemuExtraTaskKinds = [resizeTask, migrateTask];
 
 /** Guest agent, consoles, resize and migrate. */
 export const qemuExtraHandlers: HandlerTable = [
@@ -91,32 +153,22 @@ export const qemuExtraHandlers: HandlerTable = [
   [
     'PUT',
     '/nodes/{node}/qemu/{vmid}/resize',
-    // qemu-server 8.x forks a `resize` worker and answers its UPID; every check
-    // (digest, lock, disk, shrinking) runs inside it, so they fail the task.
     (ctx) =>
       ctx.tasks.start(
-        String(ctx.params.node),
-        'resize',
-        String(ctx.params.vmid),
-        ctx.actor,
-        ctx.latency.config,
-        () => {
-          const vm = vmOnNode(ctx);
-          if (ctx.params.digest !== undefined && ctx.params.digest !== configDigest(vm.config))
-            throw new Error('checksum mismatch (file change by other user?)');
-          assertUnlocked(vm);
-          const disk = String(ctx.params.disk);
-          const current = vm.config[disk];
-          if (current === undefined) throw new Error(`disk '${disk}' does not exist`);
-          const have = Number(/size=(\d+)G/.exec(String(current))?.[1] ?? 0);
-          const spec = /^(\+?)(\d+)G?$/.exec(String(ctx.params.size));
-          if (!spec) throw new Error('internal error');
-          const want = spec[1] ? have + Number(spec[2]) : Number(spec[2]);
-          if (want < have) throw new Error('shrinking disks is not supported');
-          if (want === have) return [];
-          vm.config[disk] = String(current).replace(/size=\d+G/, `size=${want}G`);
-          ctx.changed();
-          return [`update VM ${vm.vmid}: resize --disk ${disk} --size ${String(ctx.params.size)}`];
+        {
+          node: String(ctx.params.node),
+          type: 'resize',
+          id: String(ctx.params.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.config,
+        },
+        resizeTask,
+        {
+          node: String(ctx.params.node),
+          vmid: Number(ctx.params.vmid),
+          disk: String(ctx.params.disk),
+          size: String(ctx.params.size),
+          ...(ctx.params.digest !== undefined ? { digest: String(ctx.params.digest) } : {}),
         },
       ),
   ],
@@ -139,25 +191,15 @@ export const qemuExtraHandlers: HandlerTable = [
         vm.status === 'running' && local !== undefined && ctx.params['with-local-disks'] !== 1;
       vm.lock = 'migrate';
       return ctx.tasks.start(
-        vm.node,
-        'qmigrate',
-        String(vm.vmid),
-        ctx.actor,
-        ctx.latency.clone,
-        () => {
-          vm.lock = undefined;
-          if (liveLocal)
-            throw new Error(
-              `can't migrate local disk '${local!.volid}': can't live migrate attached local disks without with-local-disks option`,
-            );
-          vm.node = target;
-          ctx.changed();
-          return [`migration finished successfully`];
+        {
+          node: vm.node,
+          type: 'qmigrate',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.clone,
         },
-        // A failed migration leaves the VM where it was, unlocked.
-        () => {
-          vm.lock = undefined;
-        },
+        migrateTask,
+        { vmid: vm.vmid, target, ...(liveLocal ? { liveLocalDisk: local!.volid } : {}) },
       );
     },
   ],

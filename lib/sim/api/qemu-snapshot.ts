@@ -1,7 +1,63 @@
 import { dieError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
-import { vmOnNode } from './qemu.ts';
+import type { TaskKind } from '../task-runner.ts';
+import { vmOnNode, workerVm } from './qemu.ts';
 import { assertUnlocked } from './qemu-config-store.ts';
+
+/** `qmsnapshot`: the snapshot is taken of the config as it is when the worker ends. */
+const snapshotTask: TaskKind<{ vmid: number; name: string; description: string }> = {
+  name: 'qmsnapshot',
+  run: (env, { vmid, name, description }) => {
+    const vm = workerVm(env.state, vmid);
+    vm.lock = undefined;
+    vm.snapshots[name] = {
+      name,
+      description,
+      snaptime: Math.floor(env.now / 1000),
+      ...(vm.parent ? { parent: vm.parent } : {}),
+      config: { ...vm.config },
+    };
+    vm.parent = name;
+    env.changed();
+    return [`snapshotting '${name}'`];
+  },
+};
+
+/** `qmrollback`: the config goes back to the snapshot's. */
+const rollbackTask: TaskKind<{ vmid: number; snapname: string; start: boolean }> = {
+  name: 'qmrollback',
+  run: (env, { vmid, snapname, start }) => {
+    const vm = workerVm(env.state, vmid);
+    const snap = vm.snapshots[snapname];
+    vm.lock = undefined;
+    if (snap) {
+      vm.config = { ...snap.config };
+      vm.parent = snap.name;
+    }
+    vm.status = start ? 'running' : 'stopped';
+    env.changed();
+    return [`rollback to snapshot '${snapname}'`];
+  },
+};
+
+/** `qmdelsnapshot`: children of the removed snapshot then descend from its parent. */
+const deleteSnapshotTask: TaskKind<{ vmid: number; name: string }> = {
+  name: 'qmdelsnapshot',
+  run: (env, { vmid, name }) => {
+    const vm = workerVm(env.state, vmid);
+    const snap = vm.snapshots[name];
+    vm.lock = undefined;
+    delete vm.snapshots[name];
+    for (const s of Object.values(vm.snapshots)) {
+      if (s.parent === name) Object.assign(s, { parent: snap?.parent });
+    }
+    if (vm.parent === name) vm.parent = snap?.parent;
+    env.changed();
+    return [`delete snapshot '${name}'`];
+  },
+};
+
+export const qemuSnapshotTaskKinds = [snapshotTask, rollbackTask, deleteSnapshotTask];
 
 /** Snapshots: list (with the `current` pseudo entry), create, rollback, delete, each holding the VM lock. */
 export const qemuSnapshotHandlers: HandlerTable = [
@@ -36,19 +92,17 @@ export const qemuSnapshotHandlers: HandlerTable = [
       if (vm.snapshots[name]) throw dieError(`snapshot name '${name}' already used`);
       assertUnlocked(vm);
       vm.lock = 'snapshot';
-      return ctx.tasks.start(vm.node, 'qmsnapshot', String(vm.vmid), ctx.actor, ctx.latency.snapshot, () => {
-        vm.lock = undefined;
-        vm.snapshots[name] = {
-          name,
-          description: String(ctx.params.description ?? ''),
-          snaptime: Math.floor(Date.now() / 1000),
-          ...(vm.parent ? { parent: vm.parent } : {}),
-          config: { ...vm.config },
-        };
-        vm.parent = name;
-        ctx.changed();
-        return [`snapshotting '${name}'`];
-      });
+      return ctx.tasks.start(
+        {
+          node: vm.node,
+          type: 'qmsnapshot',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.snapshot,
+        },
+        snapshotTask,
+        { vmid: vm.vmid, name, description: String(ctx.params.description ?? '') },
+      );
     },
   ],
   [
@@ -60,14 +114,17 @@ export const qemuSnapshotHandlers: HandlerTable = [
       if (!snap) throw dieError(`snapshot '${String(ctx.params.snapname)}' does not exist`);
       assertUnlocked(vm);
       vm.lock = 'rollback';
-      return ctx.tasks.start(vm.node, 'qmrollback', String(vm.vmid), ctx.actor, ctx.latency.snapshot, () => {
-        vm.lock = undefined;
-        vm.config = { ...snap.config };
-        vm.parent = snap.name;
-        vm.status = ctx.params.start === 1 ? 'running' : 'stopped';
-        ctx.changed();
-        return [`rollback to snapshot '${snap.name}'`];
-      });
+      return ctx.tasks.start(
+        {
+          node: vm.node,
+          type: 'qmrollback',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.snapshot,
+        },
+        rollbackTask,
+        { vmid: vm.vmid, snapname: snap.name, start: ctx.params.start === 1 },
+      );
     },
   ],
   [
@@ -81,22 +138,15 @@ export const qemuSnapshotHandlers: HandlerTable = [
       assertUnlocked(vm);
       vm.lock = 'snapshot-delete';
       return ctx.tasks.start(
-        vm.node,
-        'qmdelsnapshot',
-        String(vm.vmid),
-        ctx.actor,
-        ctx.latency.snapshot,
-        () => {
-          vm.lock = undefined;
-          delete vm.snapshots[name];
-          // Children of the removed snapshot now descend from its parent.
-          for (const s of Object.values(vm.snapshots)) {
-            if (s.parent === name) Object.assign(s, { parent: snap.parent });
-          }
-          if (vm.parent === name) vm.parent = snap.parent;
-          ctx.changed();
-          return [`delete snapshot '${name}'`];
+        {
+          node: vm.node,
+          type: 'qmdelsnapshot',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.snapshot,
         },
+        deleteSnapshotTask,
+        { vmid: vm.vmid, name },
       );
     },
   ],

@@ -1,6 +1,7 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, EmulatorHandler, HandlerTable } from '../handler.ts';
-import { vmOnNode } from './qemu.ts';
+import type { TaskKind } from '../task-runner.ts';
+import { vmOnNode, workerVm } from './qemu.ts';
 import { applyPending, assertUnlocked } from './qemu-config-store.ts';
 
 type PowerAction = 'start' | 'stop' | 'shutdown' | 'reboot' | 'reset' | 'suspend' | 'resume';
@@ -15,6 +16,23 @@ const RESULT: Record<PowerAction, 'running' | 'stopped'> = {
   resume: 'running',
 };
 
+/** `qmstart`, `qmstop`, ...: the VM's power state when the worker ends. */
+const powerTask: TaskKind<{ vmid: number; action: PowerAction }> = {
+  name: 'qmpower',
+  run: (env, { vmid, action }) => {
+    const vm = workerVm(env.state, vmid);
+    // A cold start or an API reboot picks up what waited in [PENDING].
+    if (action === 'start' || action === 'reboot') applyPending(vm);
+    vm.status = RESULT[action];
+    if (vm.status === 'running' && (action === 'start' || !vm.startedAt)) vm.startedAt = env.now;
+    if (vm.status === 'stopped') vm.startedAt = undefined;
+    env.changed();
+    return [`${action} VM ${vmid}`];
+  },
+};
+
+export const qemuStatusTaskKinds = [powerTask];
+
 function power(action: PowerAction): EmulatorHandler {
   return (ctx: EmulatorContext) => {
     const vm = vmOnNode(ctx);
@@ -25,15 +43,17 @@ function power(action: PowerAction): EmulatorHandler {
     if (['reboot', 'reset', 'suspend', 'shutdown'].includes(action) && vm.status !== 'running') {
       throw dieError(`VM ${vm.vmid} not running`);
     }
-    return ctx.tasks.start(vm.node, `qm${action}`, String(vm.vmid), ctx.actor, ctx.latency.power, () => {
-      // A cold start or an API reboot picks up what waited in [PENDING].
-      if (action === 'start' || action === 'reboot') applyPending(vm);
-      vm.status = RESULT[action];
-      if (vm.status === 'running' && (action === 'start' || !vm.startedAt)) vm.startedAt = Date.now();
-      if (vm.status === 'stopped') vm.startedAt = undefined;
-      ctx.changed();
-      return [`${action} VM ${vm.vmid}`];
-    });
+    return ctx.tasks.start(
+      {
+        node: vm.node,
+        type: `qm${action}`,
+        id: String(vm.vmid),
+        user: ctx.actor,
+        latencyMs: ctx.latency.power,
+      },
+      powerTask,
+      { vmid: vm.vmid, action },
+    );
   };
 }
 

@@ -1,6 +1,7 @@
 import { dieError, EmulatorHttpError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
-import type { EmulatorVm } from '../state.ts';
+import type { EmulatorState, EmulatorVm } from '../state.ts';
+import { type TaskKind, workerDie } from '../task-runner.ts';
 import {
   applyConfigUpdate,
   assertUnlocked,
@@ -28,6 +29,78 @@ export function vmOnNode(ctx: EmulatorContext): EmulatorVm {
   }
   return vm;
 }
+
+/** A VM as a worker finds it when it ends, or Proxmox's "does not exist" die. */
+export function workerVm(state: EmulatorState, vmid: number, node?: string): EmulatorVm {
+  const vm = state.vms[String(vmid)];
+  if (!vm || (node !== undefined && vm.node !== node))
+    throw workerDie(`Configuration file 'nodes/${node ?? 'pve1'}/qemu-server/${vmid}.conf' does not exist`);
+  return vm;
+}
+
+/** `qmcreate`: the new VM loses its `create` lock (and starts, when asked). */
+const createTask: TaskKind<{ vmid: number; start: boolean }> = {
+  name: 'qmcreate',
+  run: (env, { vmid, start }) => {
+    const vm = workerVm(env.state, vmid);
+    vm.lock = undefined;
+    if (start) {
+      vm.status = 'running';
+      vm.startedAt = env.now;
+    }
+    env.changed();
+    return [`create VM ${vmid}`];
+  },
+};
+
+/** `qmconfig` (POST config): the update is applied, with the requester's rights, when the worker runs. */
+const configTask: TaskKind<{ vmid: number; params: Record<string, unknown>; actor: string }> = {
+  name: 'qmconfig',
+  run: (env, { vmid, params, actor }) => {
+    const vm = workerVm(env.state, vmid);
+    applyConfigUpdate(vm, params, { state: env.state, actor });
+    env.changed();
+    return [
+      `update VM ${vmid}: ${Object.keys(params)
+        .filter((k) => !['node', 'vmid'].includes(k) && params[k] !== undefined)
+        .join(' ')}`,
+    ];
+  },
+};
+
+type DestroyArgs = {
+  vmid: number;
+  /** Also remove the VM from backup jobs and HA. */
+  purge: boolean;
+  /** Also remove the VM's volumes no config references (`destroy-unreferenced-disks`). */
+  unreferenced: boolean;
+};
+
+/** `qmdestroy`: the VM goes, with its ACLs, pools and firewall; a failed destroy leaves it unlocked. */
+const destroyTask: TaskKind<DestroyArgs> = {
+  name: 'qmdestroy',
+  run: (env, { vmid, purge, unreferenced }) => {
+    const state = env.state;
+    delete state.vms[String(vmid)];
+    const log = [`destroy VM ${vmid}`];
+    if (unreferenced)
+      for (const volid of removeUnreferencedVolumes(state, vmid)) log.push(`Removing image: ${volid}`);
+    // qemu-server's destroy: the VM's ACLs, pool membership and firewall go with it.
+    removeFromPools(state, vmid);
+    state.acl = state.acl.filter((a) => a.path !== `/vms/${vmid}`);
+    if (state.firewall) delete state.firewall[`vm/${vmid}`];
+    if (purge) log.push(...purgeVm(state, vmid));
+    env.changed();
+    return log;
+  },
+  undo: (env, { vmid }) => {
+    const vm = env.state.vms[String(vmid)];
+    if (vm) vm.lock = undefined;
+    env.changed();
+  },
+};
+
+export const qemuTaskKinds = [createTask, configTask, destroyTask];
 
 /** VM list, create, config read and update (sync PUT, async POST), pending, destroy. */
 export const qemuHandlers: HandlerTable = [
@@ -85,15 +158,11 @@ export const qemuHandlers: HandlerTable = [
       }
       if (pool !== undefined) addToPool(ctx, String(pool), vmid);
       ctx.changed();
-      return ctx.tasks.start(node, 'qmcreate', String(vmid), ctx.actor, ctx.latency.create, () => {
-        vm.lock = undefined;
-        if (start) {
-          vm.status = 'running';
-          vm.startedAt = Date.now();
-        }
-        ctx.changed();
-        return [`create VM ${vmid}`];
-      });
+      return ctx.tasks.start(
+        { node, type: 'qmcreate', id: String(vmid), user: ctx.actor, latencyMs: ctx.latency.create },
+        createTask,
+        { vmid, start: Boolean(start) },
+      );
     },
   ],
   [
@@ -144,15 +213,17 @@ export const qemuHandlers: HandlerTable = [
       assertUnlocked(vm);
       checkStorageAccess(ctx.state, ctx.params);
       const params: Record<string, unknown> = { ...ctx.params, digest: undefined };
-      return ctx.tasks.start(vm.node, 'qmconfig', String(vm.vmid), ctx.actor, ctx.latency.config, () => {
-        applyConfigUpdate(vm, params, { state: ctx.state, actor: ctx.actor });
-        ctx.changed();
-        return [
-          `update VM ${vm.vmid}: ${Object.keys(params)
-            .filter((k) => !['node', 'vmid'].includes(k) && params[k] !== undefined)
-            .join(' ')}`,
-        ];
-      });
+      return ctx.tasks.start(
+        {
+          node: vm.node,
+          type: 'qmconfig',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.config,
+        },
+        configTask,
+        { vmid: vm.vmid, params, actor: ctx.actor },
+      );
     },
   ],
   [
@@ -185,44 +256,32 @@ export const qemuHandlers: HandlerTable = [
         throw dieError(`unable to remove VM ${vm.vmid} - used in HA resources and purge parameter not set.`);
       const unreferenced = ctx.params['destroy-unreferenced-disks'] === 1;
       vm.lock = 'destroyed';
+      ctx.changed();
       return ctx.tasks.start(
-        vm.node,
-        'qmdestroy',
-        String(vm.vmid),
-        ctx.actor,
-        ctx.latency.destroy,
-        () => {
-          delete ctx.state.vms[vm.vmid];
-          const log = [`destroy VM ${vm.vmid}`];
-          if (unreferenced)
-            for (const volid of removeUnreferencedVolumes(ctx.state, vm.vmid))
-              log.push(`Removing image: ${volid}`);
-          // qemu-server's destroy: the VM's ACLs, pool membership and firewall go with it.
-          removeFromPools(ctx, vm.vmid);
-          ctx.state.acl = ctx.state.acl.filter((a) => a.path !== `/vms/${vm.vmid}`);
-          if (ctx.state.firewall) delete ctx.state.firewall[`vm/${vm.vmid}`];
-          if (purge) log.push(...purgeVm(ctx, vm.vmid));
-          ctx.changed();
-          return log;
+        {
+          node: vm.node,
+          type: 'qmdestroy',
+          id: String(vm.vmid),
+          user: ctx.actor,
+          latencyMs: ctx.latency.destroy,
         },
-        () => {
-          vm.lock = undefined;
-        },
+        destroyTask,
+        { vmid: vm.vmid, purge, unreferenced },
       );
     },
   ],
 ];
 
 /** `purge`: the VM leaves backup jobs (a job backing up only it goes) and HA (pve-guest-common, qemu-server). */
-function purgeVm(ctx: EmulatorContext, vmid: number): string[] {
+function purgeVm(state: EmulatorState, vmid: number): string[] {
   const log = [`purging VM ${vmid} from related configurations..`];
-  for (const [id, job] of Object.entries(ctx.state.backupJobs ?? {})) {
+  for (const [id, job] of Object.entries(state.backupJobs ?? {})) {
     if (job.vmid !== undefined) {
       const rest = String(job.vmid)
         .split(/[,;\s]+/)
         .filter((v) => v && v !== String(vmid));
       if (rest.length) job.vmid = rest.join(',');
-      else delete ctx.state.backupJobs![id];
+      else delete state.backupJobs![id];
     } else if (job.exclude !== undefined) {
       const rest = String(job.exclude)
         .split(/[,;\s]+/)
@@ -231,15 +290,15 @@ function purgeVm(ctx: EmulatorContext, vmid: number): string[] {
       else delete job.exclude;
     }
   }
-  if (ctx.state.haResources?.[`vm:${vmid}`]) {
-    delete ctx.state.haResources[`vm:${vmid}`];
+  if (state.haResources?.[`vm:${vmid}`]) {
+    delete state.haResources[`vm:${vmid}`];
     log.push(`NOTE: removed VM ${vmid} from HA resource configuration.`);
   }
   return log;
 }
 
-export function removeFromPools(ctx: EmulatorContext, vmid: number): void {
-  for (const p of Object.values(ctx.state.pools)) p.members = p.members.filter((m) => m !== vmid);
+export function removeFromPools(state: EmulatorState, vmid: number): void {
+  for (const p of Object.values(state.pools)) p.members = p.members.filter((m) => m !== vmid);
 }
 
 export function addToPool(ctx: EmulatorContext, pool: string, vmid: number): void {

@@ -2,6 +2,7 @@ import { dieError, EmulatorHttpError, paramError } from '../emulator-error.ts';
 import type { EmulatorHandler, HandlerTable } from '../handler.ts';
 import { takeUpload, UPLOAD_ROUTE } from '../multipart.ts';
 import type { EmulatorState } from '../state.ts';
+import { type TaskKind, workerDie } from '../task-runner.ts';
 import { datacenterHandlers } from './datacenter.ts';
 
 /** A file on a storage: a snippet, an ISO image, a container template. */
@@ -131,6 +132,70 @@ const normalizeFilename = (name: string) =>
     .replace(/^.*[/\\]/, '')
     .replace(/[^a-zA-Z0-9_.-]/g, '_');
 
+type ImportArgs = {
+  node: string;
+  storage: string;
+  content: string;
+  filename: string;
+  format: string;
+  tmpfilename: string;
+  dest: string;
+  size: number;
+  /** Hashes of the received file, by algorithm. */
+  hashes: Record<string, string>;
+  checksum?: string;
+  algorithm?: string;
+};
+
+/**
+ * `imgcopy`: verifies the checksum and copies the received file into place,
+ * overwriting one of the same name. Lines go to the log as they are printed,
+ * so a failed task keeps them.
+ */
+const importTask: TaskKind<ImportArgs> = {
+  name: 'imgcopy',
+  run: (env, a) => {
+    env.log.push(`starting file import from: ${a.tmpfilename}`);
+    if (a.algorithm !== undefined) {
+      const got = a.hashes[a.algorithm] ?? '';
+      if (got.toLowerCase() !== String(a.checksum).toLowerCase()) {
+        env.log.push('calculating checksum...');
+        throw workerDie(`checksum mismatch: got '${got}' != expect '${String(a.checksum)}'`);
+      }
+      env.log.push('calculating checksum...OK, checksum verified');
+    }
+    env.log.push(
+      `target node: ${a.node}`,
+      `target file: ${a.dest}`,
+      `file size is: ${a.size}`,
+      `command: cp -- ${a.tmpfilename} ${a.dest}`,
+    );
+    placeStorageFile(env.state, {
+      node: a.node,
+      storage: a.storage,
+      content: a.content,
+      name: a.filename,
+      size: a.size,
+      format: a.format,
+      sha256: a.hashes.sha256!,
+    });
+    env.changed();
+    return ['finished file import successfully'];
+  },
+};
+
+/** `imgdel`: the volume is removed. */
+const deleteVolumeTask: TaskKind<{ key: string; volid: string }> = {
+  name: 'imgdel',
+  run: (env, { key, volid }) => {
+    if (env.state.storageFiles) delete env.state.storageFiles[key];
+    env.changed();
+    return [`removed volume '${volid}'`];
+  },
+};
+
+export const storageFileTaskKinds = [importTask, deleteVolumeTask];
+
 const CONTENT = '/nodes/{node}/storage/{storage}/content';
 const diskListing: EmulatorHandler | undefined = datacenterHandlers.find(
   ([method, template]) => method === 'GET' && template === CONTENT,
@@ -201,38 +266,22 @@ export const storageFileHandlers: HandlerTable = [
           `hostname lookup '${node}' failed - failed to get address info for: ${node}: Name or service not known`,
         );
       const dest = `${uploadDir(storage, content)}/${filename}`;
-      const upid: string = ctx.tasks.start(node, 'imgcopy', '', ctx.actor, ctx.latency.config, () => {
-        // Lines go to the log as they are printed, so a failed task keeps them.
-        const log = ctx.tasks.get(upid)!.log;
-        log.push(`starting file import from: ${tmpfilename}`);
-        if (algorithm !== undefined) {
-          const got = received.hashes[String(algorithm)] ?? '';
-          if (got.toLowerCase() !== String(checksum).toLowerCase()) {
-            log.push('calculating checksum...');
-            // Proxmox's `die` in the worker: the task runner turns it into the task's exit status.
-            throw new Error(`checksum mismatch: got '${got}' != expect '${String(checksum)}'`);
-          }
-          log.push('calculating checksum...OK, checksum verified');
-        }
-        log.push(
-          `target node: ${node}`,
-          `target file: ${dest}`,
-          `file size is: ${received.size}`,
-          `command: cp -- ${tmpfilename} ${dest}`,
-        );
-        placeStorageFile(ctx.state, {
+      return ctx.tasks.start(
+        { node, type: 'imgcopy', id: '', user: ctx.actor, latencyMs: ctx.latency.config },
+        importTask,
+        {
           node,
           storage,
           content,
-          name: filename,
-          size: received.size,
+          filename,
           format: rule.format(m),
-          sha256: received.hashes.sha256!,
-        });
-        ctx.changed();
-        return ['finished file import successfully'];
-      });
-      return upid;
+          tmpfilename,
+          dest,
+          size: received.size,
+          hashes: received.hashes,
+          ...(algorithm !== undefined ? { checksum: String(checksum), algorithm: String(algorithm) } : {}),
+        },
+      );
     },
   ],
   [
@@ -244,11 +293,11 @@ export const storageFileHandlers: HandlerTable = [
       const volid = volume.includes(':') ? volume : `${String(ctx.params.storage)}:${volume}`;
       const key = fileKey(ctx.state, node, volid);
       if (!ctx.state.storageFiles?.[key]) throw dieError(`volume '${volid}' does not exist`);
-      return ctx.tasks.start(node, 'imgdel', '', ctx.actor, ctx.latency.config, () => {
-        delete ctx.state.storageFiles![key];
-        ctx.changed();
-        return [`removed volume '${volid}'`];
-      });
+      return ctx.tasks.start(
+        { node, type: 'imgdel', id: '', user: ctx.actor, latencyMs: ctx.latency.config },
+        deleteVolumeTask,
+        { key, volid },
+      );
     },
   ],
 ];

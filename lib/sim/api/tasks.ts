@@ -27,11 +27,25 @@ export const taskHandlers: HandlerTable = [
   [
     'GET',
     '/nodes/{node}/tasks',
-    (ctx) =>
-      ctx.tasks.list(String(ctx.params.node)).map((t) => ({
-        ...taskFields(t),
-        ...(t.status === 'stopped' ? { status: t.exitstatus, endtime: t.endtime } : {}),
-      })),
+    // Newest first, filtered, then `start` and `limit` (default 50): the history outlives restarts and grows.
+    (ctx) => {
+      const { vmid, typefilter, userfilter, errors } = ctx.params;
+      const start = Number(ctx.params.start ?? 0);
+      const limit = Number(ctx.params.limit ?? 50);
+      return ctx.tasks
+        .list(String(ctx.params.node))
+        .filter((t) => vmid === undefined || t.id === String(vmid))
+        .filter((t) => typefilter === undefined || t.type === String(typefilter))
+        .filter(
+          (t) => userfilter === undefined || t.user.toLowerCase().includes(String(userfilter).toLowerCase()),
+        )
+        .filter((t) => !errors || (t.status === 'stopped' && t.exitstatus !== 'OK'))
+        .slice(start, start + limit)
+        .map((t) => ({
+          ...taskFields(t),
+          ...(t.status === 'stopped' ? { status: t.exitstatus, endtime: t.endtime } : {}),
+        }));
+    },
   ],
   [
     'GET',
