@@ -13,7 +13,7 @@ function deployInterrupted(cwd: string, env: Record<string, string>) {
       [`${ROOT}bin/pvecdk.mjs`, 'deploy', join(ROOT, 'stacks/acme.ts'), '--json'],
       {
         cwd,
-        env: { ...process.env, ...env, NO_COLOR: '1' },
+        env: { ...process.env, PVECDK_SIM_IDLE_SECONDS: '5', ...env, NO_COLOR: '1' },
       },
     );
     let out = '';
