@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep as realSleep } from './backoff.ts';
 import { PveError } from './errors.ts';
 import { type MultipartBody, multipartBody, type PveUploadFile } from './multipart.ts';
-import { classifyResponse } from './response.ts';
+import { type ClassifiedAnswer, classifyResponse } from './response.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PveTlsOptions, tlsConnector } from './tls.ts';
 
@@ -250,6 +250,30 @@ export class PveClient {
     );
   }
 
+  /**
+   * A GET that also returns what Proxmox puts beside `data` in the answer:
+   * `changes` (the staged edits of a node's network, as a unified diff),
+   * `total` (of a paged list). Retried like every GET.
+   */
+  async getWithEnvelope<T = unknown>(
+    path: string,
+    params: PveParams = {},
+    schema?: z.ZodType<T>,
+  ): Promise<{ data: T; envelope: Readonly<Record<string, unknown>> }> {
+    let envelope: Readonly<Record<string, unknown>> = {};
+    const data = await this.#call(
+      'GET',
+      path,
+      schema,
+      (host) => this.send(host, 'GET', path, params),
+      () => true,
+      (extra) => {
+        envelope = extra;
+      },
+    );
+    return { data, envelope };
+  }
+
   /** The retry loop of one call; `canResend` tells whether its body may be sent again. */
   async #call<T>(
     method: PveMethod,
@@ -257,11 +281,14 @@ export class PveClient {
     schema: z.ZodType<T> | undefined,
     sender: Sender,
     canResend: () => boolean,
+    onEnvelope?: (extra: Readonly<Record<string, unknown>>) => void,
   ): Promise<T> {
     let reloggedIn = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const data = await this.#semaphore.run(() => this.#once(method, path, attempt, sender, canResend));
+        const answer = await this.#semaphore.run(() => this.#once(method, path, attempt, sender, canResend));
+        onEnvelope?.(answer.envelope);
+        const data = answer.data;
         if (!schema) return data as T;
         const parsed = schema.safeParse(data);
         if (parsed.success) return parsed.data;
@@ -298,7 +325,7 @@ export class PveClient {
     attempt: number,
     sender: Sender,
     canResend: () => boolean,
-  ): Promise<unknown> {
+  ): Promise<ClassifiedAnswer> {
     const tried: string[] = [];
     let lastError: unknown;
     for (let i = 0; i < this.hosts.length; i++) {
@@ -410,13 +437,15 @@ export class PveClient {
   async #doLogin(): Promise<Ticket> {
     const creds = this.#auth as { username: string; password: string };
     const login = { username: creds.username, password: creds.password };
-    const data = (await this.#once(
-      'POST',
-      '/access/ticket',
-      1,
-      (host) => this.send(host, 'POST', '/access/ticket', login),
-      () => true,
-    )) as {
+    const data = (
+      await this.#once(
+        'POST',
+        '/access/ticket',
+        1,
+        (host) => this.send(host, 'POST', '/access/ticket', login),
+        () => true,
+      )
+    ).data as {
       ticket?: unknown;
       CSRFPreventionToken?: unknown;
     };

@@ -6,17 +6,23 @@ const LOCKED = /\b(?:VM|CT)(?: \d+)? is locked\b|can't lock file|got lock reques
 const NOT_FOUND = /does not exist|no such /i;
 
 /**
- * Turns a Proxmox answer into its `data` or a PveError. Proxmox puts the
+ * Turns a Proxmox answer into its `data` (with the envelope's other keys) or a PveError. Proxmox puts the
  * error text in the reason phrase (and, from 8.3, in `message`); a 400 lists
  * the failing parameters under `errors`.
  */
+/** A successful answer: its `data`, and what Proxmox put beside it (`total`, a network's `changes`). */
+export interface ClassifiedAnswer {
+  readonly data: unknown;
+  readonly envelope: Readonly<Record<string, unknown>>;
+}
+
 export function classifyResponse(
   method: PveMethod,
   path: string,
   status: number,
   statusText: string,
   text: string,
-): unknown {
+): ClassifiedAnswer {
   let json: { data?: unknown; errors?: Record<string, string>; message?: string } | undefined;
   if (text) {
     try {
@@ -36,7 +42,8 @@ export function classifyResponse(
     if (json === undefined || !('data' in json)) {
       throw new PveError('PVE_BAD_RESPONSE', 'the answer has no "data" envelope', { method, path, status });
     }
-    return json.data;
+    const { data, ...envelope } = json;
+    return { data, envelope };
   }
   const reason = (json?.message ?? statusText ?? '').trim() || `HTTP ${status}`;
   const details = { method, path, status };

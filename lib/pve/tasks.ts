@@ -17,6 +17,35 @@ export type TaskStatus = z.infer<typeof TaskStatusSchema>;
 export const TaskLogLineSchema = z.object({ n: z.number(), t: z.string() });
 export type TaskLogLine = z.infer<typeof TaskLogLineSchema>;
 
+/** One entry of a node's task list (`GET /nodes/{node}/tasks`). */
+export const TaskListEntrySchema = z.object({
+  upid: z.string(),
+  type: z.string(),
+  id: z.string(),
+  node: z.string(),
+  user: z.string(),
+  starttime: z.number(),
+  /** `RUNNING` for an active task; the exit status (`OK`, an error text) for a finished one. */
+  status: z.string().optional(),
+  endtime: z.number().optional(),
+});
+export type TaskListEntry = z.infer<typeof TaskListEntrySchema>;
+
+/** Which tasks a node lists: finished ones (Proxmox's default), running ones, or both. */
+export type TaskSource = 'archive' | 'active' | 'all';
+
+/**
+ * A node's tasks, newest first. Without Sys.Audit on the node Proxmox lists
+ * only the caller's own (a token's own tasks).
+ */
+export function nodeTasks(
+  client: PveClient,
+  node: string,
+  filter: { source?: TaskSource; typefilter?: string; vmid?: number; limit?: number } = {},
+): Promise<TaskListEntry[]> {
+  return client.get(`/nodes/${encodeURIComponent(node)}/tasks`, { ...filter }, TaskListEntrySchema.array());
+}
+
 const taskPath = (upid: string) =>
   `/nodes/${encodeURIComponent(parseUpid(upid).node)}/tasks/${encodeURIComponent(upid)}`;
 

@@ -8,6 +8,7 @@ import {
   type EmulatorContext,
   type EmulatorHandler,
   type EmulatorLatency,
+  EnvelopedAnswer,
   type HandlerTable,
 } from './handler.ts';
 import { type EmulatorUpload, uploadParams } from './multipart.ts';
@@ -113,8 +114,13 @@ export class Emulator {
     const method = req.method.toUpperCase();
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1;
     try {
-      const answer = this.dispatch(req);
-      const body = JSON.stringify({ data: answer.data === undefined ? null : answer.data });
+      const dispatched = this.dispatch(req);
+      const enveloped = dispatched.data instanceof EnvelopedAnswer ? dispatched.data : undefined;
+      const answer = enveloped ? { ...dispatched, data: enveloped.data } : dispatched;
+      const body = JSON.stringify({
+        data: answer.data === undefined ? null : answer.data,
+        ...enveloped?.extra,
+      });
       // What is checked is what a client would read: undefined keys dropped, as JSON has them.
       const mismatch = this.options.checkAnswers
         ? this.checkAnswer(req, answer, (JSON.parse(body) as { data: unknown }).data)

@@ -27,6 +27,17 @@ export interface EmulatorContext {
 
 export type EmulatorHandler = (ctx: EmulatorContext) => unknown;
 
+/**
+ * An answer with keys beside `data` in its envelope, as Proxmox adds them to
+ * some answers: `total` of a paged list, `changes` of a node's staged network.
+ */
+export class EnvelopedAnswer {
+  constructor(
+    readonly data: unknown,
+    readonly extra: Readonly<Record<string, unknown>>,
+  ) {}
+}
+
 export interface EmulatorLatency {
   readonly clone: number;
   readonly create: number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeAssembly } from '../../lib/core/synthesizer.ts';
 import { type DeployOptions, deployStacks } from '../../lib/engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../lib/engine/plan-loader.ts';
-import { startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
+import { type StartEmulatorOptions, startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
 import '../../stacks/globex.ts';
 import { app } from '../../stacks/platform.ts';
 
@@ -31,8 +31,8 @@ export interface DeployFixture {
 }
 
 /** An emulator, a state folder and the example plans, ready to deploy acme and globex. */
-export async function deployFixture(): Promise<DeployFixture> {
-  const emulator = await startTestEmulator({}, { concurrency: 8 });
+export async function deployFixture(emulatorOptions: StartEmulatorOptions = {}): Promise<DeployFixture> {
+  const emulator = await startTestEmulator(emulatorOptions, { concurrency: 8 });
   const stateDir = mkdtempSync(join(tmpdir(), 'pvecdk-state-'));
   const assembly = exampleAssembly();
   return {

@@ -41,11 +41,8 @@ function caller(emulator: Emulator) {
       headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
       body: method === 'GET' ? '' : form,
     });
-    return {
-      status: res.status,
-      reason: res.reason,
-      data: (JSON.parse(res.body || '{}') as { data: unknown }).data,
-    };
+    const body = JSON.parse(res.body || '{}') as { data: unknown } & Record<string, unknown>;
+    return { status: res.status, reason: res.reason, data: body.data, envelope: body };
   };
 }
 
@@ -244,6 +241,36 @@ describe('tasks that outlive the emulator process', () => {
       .data as Array<{ upid: string }>;
     const startsOf150 = upids.filter((_u, i) => i % 3 === 0).reverse();
     expect(starts.map((t) => t.upid)).toEqual(startsOf150.slice(1, 6));
+  });
+
+  it('GIVEN a running and a finished task WHEN the node task list is read THEN archive (the default) lists the finished one, active the running one (status RUNNING), all both, with the total and the token apart from its user', () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
+    const emulator = emulatorOn(clusterWithVms());
+    const call = caller(emulator);
+    const done = call('POST', '/nodes/pve1/qemu/150/status/start').data as string;
+    vi.advanceTimersByTime(60_000);
+    const going = call('POST', '/nodes/pve1/qemu/151/clone', { newid: 160, full: 1 }).data as string;
+    const list = (params: Record<string, string> = {}) => call('GET', '/nodes/pve1/tasks', params);
+    const upids = (answer: { data: unknown }) => (answer.data as Array<{ upid: string }>).map((t) => t.upid);
+
+    expect(upids(list())).toEqual([done]);
+    expect(list().envelope.total).toBe(1);
+    const active = list({ source: 'active' });
+    expect(active.data).toEqual([
+      expect.objectContaining({
+        upid: going,
+        status: 'RUNNING',
+        user: 'root@pam',
+        tokenid: 'pvecdk',
+        id: '151',
+      }),
+    ]);
+    expect(upids(list({ source: 'all' }))).toEqual([going, done]);
+    expect(list({ source: 'all', limit: '1' }).envelope.total).toBe(2);
+    expect((list().data as Array<Record<string, unknown>>)[0]).toMatchObject({
+      status: 'OK',
+      endtime: expect.any(Number),
+    });
   });
 
   it('GIVEN every task kind the endpoints define WHEN a restarted emulator looks them up THEN each is registered under its own name', () => {

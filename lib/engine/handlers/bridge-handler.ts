@@ -1,6 +1,7 @@
 import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { linuxBridgeType } from '../../contract/types/network-linux-bridge.ts';
 import type { PveParams } from '../../pve/client.ts';
+import { stagedInterfaces } from '../proxmox/staged-network.ts';
 import {
   CREATE,
   defineHandler,
@@ -60,6 +61,23 @@ function params(fields: Record<string, string>): PveParams {
   };
 }
 
+/** Marks, in what was read, a bridge whose edits are staged on its node but not applied. */
+const STAGED = '@staged';
+
+/**
+ * A bridge with staged edits not applied yet (a deploy stopped between
+ * staging and applying, or an edit in the GUI left unapplied): Proxmox lists
+ * it as it will be, so it differs from what runs; the deploy applies the node.
+ */
+function stagedChange(node: string): PropertyChange {
+  return {
+    key: 'staged',
+    from: `edits staged on ${node}, not applied`,
+    to: 'applied (with every edit staged on the node)',
+    forcesReplacement: false,
+  };
+}
+
 const groupOfNode = (node: string) => `network-apply:${node}`;
 const nodeOfGroup = (group: string) => group.slice('network-apply:'.length);
 
@@ -106,11 +124,16 @@ export const bridgeHandler = defineHandler({
 
   async read(ctx, resource) {
     const { node_name: node, name } = resource.props;
-    const iface = (await sharedRead(ctx, `network:${node}`, () => ctx.api.network(node))).find(
-      (i) => i.iface === name,
-    );
+    const listed = await sharedRead(ctx, `network:${node}`, () => ctx.api.networkWithStaged(node));
+    const iface = listed.interfaces.find((i) => i.iface === name);
+    // Proxmox lists staged edits as if applied: whether this bridge has some waiting is kept apart.
+    const staged = listed.staged === undefined ? undefined : stagedInterfaces(listed.staged);
+    const waiting = staged === 'all' || staged?.has(name) === true;
     if (!iface) return undefined;
-    return { attributes: { name: iface.iface, node_name: node }, live: { ...iface } };
+    return {
+      attributes: { name: iface.iface, node_name: node },
+      live: { ...iface, ...(waiting ? { [STAGED]: true } : {}) },
+    };
   },
 
   diff(resource, observed) {
@@ -120,6 +143,7 @@ export const bridgeHandler = defineHandler({
     const changes: PropertyChange[] = Object.keys(want)
       .filter((k) => want[k] !== (have[k] ?? (k === 'bridge_ports' ? '' : undefined)))
       .map((k) => ({ key: k, from: have[k], to: want[k], forcesReplacement: false }));
+    if (observed.live[STAGED]) changes.push(stagedChange(resource.props.node_name));
     return updateOrNoOp(changes);
   },
 

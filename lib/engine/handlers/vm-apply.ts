@@ -22,6 +22,7 @@ import type {
 } from './handler.ts';
 import { applyDiskRemovals } from './vm-disk-lifecycle.ts';
 import { DRIVE_MOVED, movedDriveChanges, refuseCloudInitMoveWhileRunning } from './vm-drive-moves.ts';
+import { settleVmLock } from './vm-locks.ts';
 import { creationMarker, ownershipTags } from './vm-ownership.ts';
 
 /** How long a VM may take to shut down cleanly before it is stopped (seconds). */
@@ -205,6 +206,14 @@ export async function applyVm(
   const { vm_id: vmid } = props;
   let node = props.node_name;
   const created = planned.action === 'create' || planned.action === 'replace';
+  // A clone still running (a deploy stopped while it copied) or another task's lock: waited for first.
+  if (observed?.live.lock)
+    await settleVmLock(ctx, {
+      path: vm.path,
+      node: String(observed.attributes.node_name),
+      vmid,
+      cloneSource: typeof props.clone?.vm_id === 'number' ? props.clone.vm_id : undefined,
+    });
   if (planned.action === 'replace' && observed)
     await deleteVm(ctx, { ...vm, attributes: observed.attributes, properties: props });
   const desired = desiredQemuConfig(props, tagsOf(props, ctx.stack));
@@ -280,13 +289,14 @@ export async function applyVm(
  */
 export async function deleteVm(
   ctx: HandlerContext,
-  applied: Pick<AppliedResource, 'attributes' | 'properties'>,
+  applied: Pick<AppliedResource, 'attributes' | 'properties'> & { readonly path?: string },
 ): Promise<void> {
   const node = String(applied.attributes.node_name);
   const vmid = Number(applied.attributes.vm_id);
   // State written by an older pvecdk may not match today's contract: its defaults apply then.
   const parsed = vmType.plan.safeParse(applied.properties);
   const props = parsed.success ? parsed.data : {};
+  await settleVmLock(ctx, { path: String(applied.path ?? `VM ${vmid}`), node, vmid });
   const status = await ctx.api.qemuStatus(node, vmid);
   if (status.status === 'running') {
     if ('stop_on_destroy' in props && props.stop_on_destroy) await ctx.api.qemuPower(node, vmid, 'stop');

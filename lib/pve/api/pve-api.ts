@@ -1,6 +1,9 @@
 import type { PveClient, PveParams } from '../client.ts';
 import {
+  nodeTasks,
+  type TaskListEntry,
   type TaskLogLine,
+  type TaskSource,
   type TaskStatus,
   taskLog,
   taskStatus,
@@ -17,6 +20,7 @@ import {
   type ClusterResource,
   ClusterResourceSchema,
   intLike,
+  type NetworkInterface,
   NetworkInterfaceSchema,
   NodeEntrySchema,
   QemuConfigSchema,
@@ -193,6 +197,24 @@ export class PveApi {
     return this.client.get(`/nodes/${seg(node)}/network`, {}, NetworkInterfaceSchema.array());
   }
 
+  /**
+   * A node's interfaces as listed (staged edits included: Proxmox lists
+   * interfaces.new while it exists) and, while edits are staged and not
+   * applied, the `changes` Proxmox puts beside them: the unified diff from
+   * the running file to the staged one.
+   */
+  async networkWithStaged(
+    node: string,
+  ): Promise<{ interfaces: NetworkInterface[]; staged: string | undefined }> {
+    const { data, envelope } = await this.client.getWithEnvelope(
+      `/nodes/${seg(node)}/network`,
+      {},
+      NetworkInterfaceSchema.array(),
+    );
+    const changes = envelope.changes;
+    return { interfaces: data, staged: typeof changes === 'string' && changes !== '' ? changes : undefined };
+  }
+
   createNetwork(node: string, params: PveParams & { iface: string; type: string }) {
     return this.client.post(`/nodes/${seg(node)}/network`, params);
   }
@@ -217,6 +239,14 @@ export class PveApi {
   /** The effective privileges of the caller (or `userid`), by ACL path; same as `access.permissions`. */
   permissions(params: { path?: string; userid?: string } = {}) {
     return this.access.permissions(params);
+  }
+
+  /** A node's tasks (`source: 'active'` for the running ones), newest first. */
+  nodeTasks(
+    node: string,
+    filter: { source?: TaskSource; typefilter?: string; vmid?: number; limit?: number } = {},
+  ): Promise<TaskListEntry[]> {
+    return nodeTasks(this.client, node, filter);
   }
 
   taskStatus(upid: string): Promise<TaskStatus> {

@@ -98,5 +98,6 @@ export const NetworkInterfaceSchema = z.object({
   mtu: intLike.optional(),
   comments: z.string().optional(),
 });
+export type NetworkInterface = z.infer<typeof NetworkInterfaceSchema>;
 
 export const UpidSchema = z.string().startsWith('UPID:');

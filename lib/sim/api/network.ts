@@ -1,7 +1,8 @@
 import { dieError, paramError } from '../emulator-error.ts';
-import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import { type EmulatorContext, EnvelopedAnswer, type HandlerTable } from '../handler.ts';
 import type { EmulatorNetIface, EmulatorNode } from '../state.ts';
 import { type TaskKind, workerDie } from '../task-runner.ts';
+import { stagedChanges } from './network-file.ts';
 
 function nodeOf(ctx: EmulatorContext): EmulatorNode {
   const node = ctx.state.nodes[String(ctx.params.node)];
@@ -115,10 +116,14 @@ export const networkHandlers: HandlerTable = [
     (ctx) => {
       const node = nodeOf(ctx);
       const type = ctx.params.type as string | undefined;
-      return Object.values(staged(node))
+      const list = Object.values(staged(node))
         .filter((i) => !type || i.type === type || (type === 'any_bridge' && i.type === 'bridge'))
         .sort((a, b) => (a.iface < b.iface ? -1 : 1))
         .map((i) => ({ ...listed(i), priority: 1 }));
+      // pve-manager adds the diff of interfaces.new to the answer while edits are staged.
+      return node.pendingNetwork && Object.keys(node.pendingNetwork).length
+        ? new EnvelopedAnswer(list, { changes: stagedChanges(node.network, staged(node)) })
+        : list;
     },
   ],
   [
