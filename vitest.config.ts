@@ -21,6 +21,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/disk-lifecycle.test.ts',
   'test/engine/replace.test.ts',
   'test/engine/drift-recovery.test.ts',
+  'test/engine/identity.test.ts',
   'test/engine/every-key*.test.ts',
   'test/engine/every-type.test.ts',
   'test/engine/file-mutex.test.ts',

@@ -87,6 +87,29 @@ export interface PlanTypeSpec<S extends z.ZodType> {
    * apply yet, each with why: synthesis refuses a resource that sets one.
    */
   readonly notApplied?: Readonly<Record<string, string>>;
+  /**
+   * What names the live object, from the plan's properties (references as
+   * they are written): another identity is another object, so the engine
+   * deletes the one state recorded and makes the new one, instead of leaving
+   * the old one behind (a pool renamed, a VM given another id).
+   */
+  readonly identity?: Identity;
+}
+
+/** The parts of a plan resource's properties that name its live object; compared as JSON. */
+export type Identity = (properties: Readonly<Record<string, unknown>>) => Readonly<Record<string, unknown>>;
+
+/** An identity made of these plan keys (dotted paths). */
+export function identityOf(...keys: readonly string[]): Identity {
+  return (properties) =>
+    Object.fromEntries(
+      keys.map((key) => [
+        key,
+        key
+          .split('.')
+          .reduce<unknown>((v, part) => (v as Record<string, unknown> | undefined)?.[part], properties),
+      ]),
+    );
 }
 
 export interface PlanTypeDefinition<S extends z.ZodType = z.ZodType> {
@@ -98,6 +121,7 @@ export interface PlanTypeDefinition<S extends z.ZodType = z.ZodType> {
   readonly resolved: z.ZodType<Resolved<z.output<S>>>;
   readonly attributes: Readonly<Record<string, string>>;
   readonly notApplied: Readonly<Record<string, string>>;
+  readonly identity: Identity | undefined;
 }
 
 export function definePlanType<S extends z.ZodType>(spec: PlanTypeSpec<S>): PlanTypeDefinition<S> {
@@ -108,6 +132,7 @@ export function definePlanType<S extends z.ZodType>(spec: PlanTypeSpec<S>): Plan
     resolved: spec.properties(resolvedKit) as unknown as z.ZodType<Resolved<z.output<S>>>,
     attributes: spec.attributes,
     notApplied: spec.notApplied ?? {},
+    identity: spec.identity,
   };
 }
 

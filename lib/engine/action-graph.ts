@@ -11,6 +11,7 @@ import { hasUnknowns } from './unknown.ts';
 export type ActionPayload =
   | { readonly kind: 'resource'; readonly id: string; attempt: number }
   | { readonly kind: 'delete'; readonly id: string }
+  | { readonly kind: 'retire'; readonly id: string }
   | { readonly kind: 'staged'; readonly group: string; readonly type: string };
 
 /**
@@ -48,6 +49,16 @@ export function actionGraph(
     const staging = HANDLERS.get(r.type)?.staging;
     if (staging) groupOf.set(id, { group: staging.groupOfApplied({ id, ...r }), type: r.type });
   }
+  for (const [id, objects] of changes.retirements) {
+    const r = plan.resources[id]!;
+    const staging = HANDLERS.get(r.type)?.staging;
+    // Deleting an old bridge is staged too: the node's apply comes after it.
+    for (const old of staging ? objects : [])
+      groupOf.set(`retire:${id}`, {
+        group: staging!.groupOfApplied({ id, type: r.type, path: r.path, ...old }),
+        type: r.type,
+      });
+  }
 
   const nodes: WalkNode<ActionPayload>[] = [];
   for (const id of changed) {
@@ -69,6 +80,11 @@ export function actionGraph(
       ...[...changed].filter((c) => state.state.resources[c]?.dependsOn.includes(id)),
     ];
     nodes.push({ id, dependsOn: [...new Set(usedBy)], payload: { kind: 'delete', id } });
+  }
+  for (const [id] of changes.retirements) {
+    // After the object is made anew and what used the old one moved off it.
+    const usedBy = [...changed].filter((c) => c === id || state.state.resources[c]?.dependsOn.includes(id));
+    nodes.push({ id: `retire:${id}`, dependsOn: usedBy, payload: { kind: 'retire', id } });
   }
   const members = new Map<string, { type: string; ids: string[] }>();
   for (const [id, { group, type }] of groupOf) {

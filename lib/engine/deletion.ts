@@ -25,6 +25,8 @@ export async function deleteOwnedResource(
     );
   const applied = { id, ...resource };
   handler.checkDeletion?.(applied, 'deleting it');
+  // What it named before its identity changed, and a deploy stopped before deleting, goes too.
+  await retireObjects(ctx, state, id, resource);
   if ((await handler.ownedForDeletion?.(ctx, applied)) === 'gone') {
     await state.remove(id);
     return 'gone';
@@ -32,4 +34,32 @@ export async function deleteOwnedResource(
   await handler.delete(ctx, applied);
   await state.remove(id);
   return 'deleted';
+}
+
+/**
+ * Deletes the objects a resource named before its identity changed (state's
+ * `retiring`), each only while it is still this stack's, then records that
+ * they are gone. The resource itself is left as it is.
+ */
+export async function retireObjects(
+  ctx: HandlerContext,
+  state: StateStore,
+  id: string,
+  resource: ResourceState,
+): Promise<void> {
+  if (!resource.retiring?.length) return;
+  const handler = HANDLERS.get(resource.type);
+  if (!handler)
+    throw new EngineError(
+      'ENGINE_NO_HANDLER',
+      `${resource.path}: pvecdk cannot delete ${resource.type} resources yet`,
+      'delete what it named before by hand',
+    );
+  for (const old of resource.retiring) {
+    const applied = { id, type: resource.type, path: resource.path, ...old };
+    handler.checkDeletion?.(applied, 'deleting what it named before');
+    if ((await handler.ownedForDeletion?.(ctx, applied)) === 'gone') continue;
+    await handler.delete(ctx, applied);
+  }
+  await state.retired(id);
 }

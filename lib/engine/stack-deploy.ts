@@ -2,7 +2,7 @@ import type { Plan } from '../contract/plan.ts';
 import type { ClusterResource } from '../pve/api/schemas.ts';
 import { actionGraph } from './action-graph.ts';
 import { applyWithSafetySnapshot, type CriticalStep, type CriticalStepDetail } from './critical-change.ts';
-import { deleteOwnedResource } from './deletion.ts';
+import { deleteOwnedResource, retireObjects } from './deletion.ts';
 import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
@@ -15,6 +15,7 @@ import type {
   ResourceHandler,
 } from './handlers/handler.ts';
 import { HANDLERS } from './handlers/index.ts';
+import { identityChanges } from './identity.ts';
 import { resolveReferences } from './references.ts';
 import { diffStack, type StackChanges, withAskedReplace } from './stack-diff.ts';
 import type { ResourceState, StateStore } from './state-store.ts';
@@ -74,12 +75,12 @@ export interface ComputedStack {
 
 /**
  * Whether deploying these changes writes anything, to the remote or to the
- * stack's state: a change, a deletion, or an unchanged resource the state
+ * stack's state: a change, a deletion, an object left to retire, or an unchanged resource the state
  * does not record yet (adopted after a lost state). A stack that writes
  * nothing is only read, under a shared lock.
  */
 export function stackWrites(state: StateStore, computed: ComputedStack): boolean {
-  if (computed.changes.deletions.size > 0) return true;
+  if (computed.changes.deletions.size > 0 || computed.changes.retirements.size > 0) return true;
   for (const [id, change] of computed.changes.changes)
     if (change.action !== 'no-op' || !state.state.resources[id]) return true;
   return false;
@@ -208,6 +209,11 @@ export async function deployStack(
         await HANDLERS.get(p.type)!.staging!.apply(ctx, p.group, captured.get(p.group));
         return;
       }
+      if (p.kind === 'retire') {
+        const fresh = { ...ctx, inventory: await run.api.clusterResources() };
+        await retireObjects(fresh, state, p.id, state.state.resources[p.id]!);
+        return;
+      }
       if (p.kind === 'delete') {
         // Deleting reads what is live now: the inventory of the diff may be minutes old.
         const fresh = { ...ctx, inventory: await run.api.clusterResources() };
@@ -217,13 +223,16 @@ export async function deployStack(
       const r = plan.resources[p.id]!;
       const handler = HANDLERS.get(r.type)!;
       const resource = applicable(handler, p.id);
+      // The plan names another object than state recorded: it is made, the recorded one retires later.
+      const recorded = state.state.resources[p.id];
+      const renamed = recorded !== undefined && identityChanges(handler, recorded.properties, r.properties);
       // As computed only on a first try with every value known; a retry starts from what is live now.
-      const asComputed = p.attempt++ === 0 && !computed.provisional.has(p.id);
+      const asComputed = p.attempt++ === 0 && !computed.provisional.has(p.id) && !renamed;
       const fresh = asComputed ? ctx : { ...ctx, inventory: await run.api.clusterResources() };
       const observed = await handler.read(fresh, resource);
       const change = asComputed
         ? computed.changes.get(p.id)!
-        : diffAgain(handler, resource, observed, state.state.resources[p.id], {
+        : diffAgain(handler, resource, observed, renamed ? undefined : recorded, {
             allowDestroyData: run.allowDestroyData,
             // Asked to replace, and what is live is still the object it was asked of (the replacement
             // did not get to delete it): replaced again. A new object (made by a replacement that
@@ -243,12 +252,18 @@ export async function deployStack(
               retention: r.snapshotRetention,
               onStep: (step, detail) => run.onCriticalStep?.(stack, step, detail),
             });
+      // What it named before stays recorded until it is deleted: a stop in between loses nothing.
+      const retiring = [
+        ...(recorded?.retiring ?? []),
+        ...(renamed ? [{ attributes: recorded.attributes, properties: recorded.properties }] : []),
+      ];
       await state.put(p.id, {
         type: r.type,
         path: r.path,
         attributes,
         properties: r.properties,
         dependsOn: r.dependsOn,
+        ...(retiring.length ? { retiring } : {}),
       });
     },
     {

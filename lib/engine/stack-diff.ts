@@ -15,6 +15,7 @@ import type {
   ResourceHandler,
 } from './handlers/handler.ts';
 import { HANDLERS } from './handlers/index.ts';
+import { identityChanges } from './identity.ts';
 import type { ResourceState, StateStore } from './state-store.ts';
 import { hasUnknowns, isUnknown, unknownPaths } from './unknown.ts';
 
@@ -29,6 +30,17 @@ export interface StackChanges {
   readonly provisional: ReadonlySet<string>;
   /** Resources whose changes could not be computed (unreadable, not ours): nothing is written when any exist. */
   readonly failures: number;
+  /**
+   * Objects plan resources named before their identity changed, by resource:
+   * deleted once the new object is made and what used the old one moved.
+   */
+  readonly retirements: Map<string, readonly RetiringObject[]>;
+}
+
+/** An object a resource named before its identity changed, as state recorded it. */
+export interface RetiringObject {
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly properties: Readonly<Record<string, unknown>>;
 }
 
 const byId = <T>([a]: [string, T], [b]: [string, T]) => (a < b ? -1 : a > b ? 1 : 0);
@@ -146,6 +158,7 @@ export async function diffStack(
   const reports = new Map<string, ResourceReport>();
   const changes = new Map<string, ResourceChange>();
   const provisional = new Set<string>();
+  const retirements = new Map<string, readonly RetiringObject[]>();
   let failures = 0;
   const base = (id: string, path: string, type: string) => ({ stack, id, path, type });
   const nodes = Object.entries(plan.resources).map(([id, r]) => ({ id, dependsOn: r.dependsOn }));
@@ -191,16 +204,43 @@ export async function diffStack(
       // Replacing a resource changes what refers to it (a VM's node) and takes with it what Proxmox
       // keeps of it elsewhere (its firewall, backup job and HA entries): compared again once it is applied.
       const afterReplace = r.dependsOn.some((d) => changes.get(d)?.action === 'replace');
+      const renamed = applied ? identityChanges(handler, applied.properties, r.properties) : undefined;
       if (!resource || afterReplace) {
         provisional.add(id);
         change = provisionalChange(resolved, observed !== undefined || applied !== undefined);
       } else {
-        const previous = applied ? handler.contract.plan.safeParse(applied.properties) : undefined;
+        // What state recorded describes another object when the identity changed: not compared.
+        const previous =
+          applied && !renamed ? handler.contract.plan.safeParse(applied.properties) : undefined;
         change = handler.diff(resource, observed, previous?.success ? previous.data : undefined);
         // Live matches, but the plan says something new that only the engine acts on: state must record it.
-        if (change.action === 'no-op' && applied) change = recordedChange(applied.properties, r.properties);
+        if (change.action === 'no-op' && applied && !renamed)
+          change = recordedChange(applied.properties, r.properties);
         change = withAskedReplace(handler, { id, ...r, applied, observed }, change, options.replace);
       }
+      if (applied && renamed) change = retiring(handler, { id, ...applied }, renamed, change);
+      // Made anew, or left to retire by a deploy that stopped before it deleted them.
+      const toRetire = [...(applied?.retiring ?? []), ...(applied && renamed ? [applied] : [])];
+      if (toRetire.length)
+        retirements.set(
+          id,
+          toRetire.map((o) => ({ attributes: o.attributes, properties: o.properties })),
+        );
+      // Only what a stopped deploy left to retire: shown, and nothing asked of the object itself.
+      if (change.action === 'no-op' && applied?.retiring?.length)
+        change = {
+          action: 'update',
+          changes: applied.retiring.map((o) => ({
+            key: 'retiring',
+            from: handler.contract.identity?.(o.properties) ?? o.attributes,
+            to: '(deleted)',
+            forcesReplacement: false,
+          })),
+          destroysData: applied.retiring.some(
+            (o) => handler.deletionDestroysData?.({ id, type: r.type, path: r.path, ...o }) ?? false,
+          ),
+          recordOnly: true,
+        };
       changes.set(id, change);
       reports.set(id, {
         ...base(id, r.path, r.type),
@@ -240,7 +280,28 @@ export async function diffStack(
       status: 'planned',
     });
   }
-  return { reports, changes, deletions, provisional, failures };
+  return { reports, changes, deletions, provisional, failures, retirements };
+}
+
+/**
+ * A resource whose identity changed: the object the plan names now is made
+ * (or brought up to date), then the one state recorded is deleted once
+ * nothing uses it (refused like any deletion that must not happen: a
+ * retained disk; data loss guarded).
+ */
+function retiring(
+  handler: ResourceHandler,
+  applied: AppliedResource,
+  renamed: readonly PropertyChange[],
+  change: ResourceChange,
+): ResourceChange {
+  handler.checkDeletion?.(applied, `giving it another ${renamed.map((c) => c.key).join(' and ')}`);
+  return {
+    action: 'replace',
+    changes: [...renamed, ...(change.action === 'update' ? change.changes : [])],
+    destroysData: handler.deletionDestroysData?.(applied) ?? false,
+    retires: true,
+  };
 }
 
 /** Refusals stop the whole run before any write: the operator must decide, not retry. */

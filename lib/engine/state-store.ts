@@ -13,6 +13,18 @@ export const ResourceStateSchema = z.strictObject({
   /** The plan properties last applied; secrets stay `{secret: ...}` references. */
   properties: z.record(z.string(), z.unknown()),
   dependsOn: z.array(z.string()),
+  /**
+   * Objects this resource named before its identity changed (a pool's old
+   * id): the new one is made first, these are deleted once nothing uses them.
+   */
+  retiring: z
+    .array(
+      z.strictObject({
+        attributes: z.record(z.string(), z.unknown()),
+        properties: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .optional(),
 });
 
 /** Where a stack is declared: the stack file that creates it and the file of its App, project-relative. */
@@ -83,6 +95,16 @@ export class StateStore {
       ...s,
       resources: { ...s.resources, [id]: ResourceStateSchema.parse(entry) },
     }));
+  }
+
+  /** Records that a resource's retiring objects are gone. */
+  retired(id: string): Promise<void> {
+    return this.write((s) => {
+      const entry = s.resources[id];
+      if (!entry?.retiring) return s;
+      const { retiring: _gone, ...rest } = entry;
+      return { ...s, resources: { ...s.resources, [id]: rest } };
+    });
   }
 
   remove(id: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlanType } from '../plan-type.ts';
+import { definePlanType, identityOf } from '../plan-type.ts';
 import { USER_ID } from './common.ts';
 
 /** Proxmox access control: users, API tokens, roles and ACL entries. */
@@ -37,6 +37,7 @@ export const userType = definePlanType({
         .optional()
         .describe("The user's direct grants (deprecated by the provider in favour of the ACL resource)."),
     }),
+  identity: identityOf('user_id'),
   attributes: { user_id: 'The user id.' },
 });
 
@@ -60,6 +61,7 @@ export const userTokenType = definePlanType({
         default: 'true',
       }),
     }),
+  identity: identityOf('user_id', 'token_name'),
   attributes: {
     id: '`user@realm!token`.',
     user_id: 'The user.',
@@ -83,6 +85,7 @@ export const roleType = definePlanType({
         .refine((p) => new Set(p).size === p.length, 'privileges must be unique')
         .describe('e.g. `["VM.Audit", "VM.PowerMgmt"]`.'),
     }),
+  identity: identityOf('role_id'),
   attributes: { role_id: 'The role name.' },
 });
 
@@ -111,6 +114,7 @@ export const aclType = definePlanType({
       .refine((a) => [a.user_id, a.group_id, a.token_id].filter((x) => x !== undefined).length === 1, {
         message: 'exactly one of userId, groupId or tokenId must be set',
       }),
+  identity: identityOf('path', 'role_id', 'user_id', 'group_id', 'token_id'),
   attributes: {
     path: 'The ACL path.',
     role_id: 'The role.',

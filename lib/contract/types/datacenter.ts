@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlanType } from '../plan-type.ts';
+import { definePlanType, identityOf } from '../plan-type.ts';
 import { DATASTORE, NODE_NAME } from './common.ts';
 
 /** Datacenter objects: pools, backup jobs, HA resources and storage files. */
@@ -15,6 +15,7 @@ export const poolType = definePlanType({
         .describe('The pool name.'),
       comment: z.string().optional().describe('A comment.'),
     }),
+  identity: identityOf('pool_id'),
   attributes: { pool_id: 'The pool name.' },
 });
 
@@ -84,6 +85,7 @@ export const backupJobType = definePlanType({
           message: 'select guests with exactly one of all, vmid or pool',
         },
       ),
+  identity: identityOf('id'),
   attributes: { id: 'The job id.' },
 });
 
@@ -137,12 +139,32 @@ export const haResourceType = definePlanType({
           path: ['type'],
         },
       ),
+  identity: identityOf('resource_id'),
   attributes: { resource_id: 'The HA resource id (`vm:100`).' },
 });
 
 const FILE_NAME = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a plain file name (letters, digits, . _ -)');
+
+/** A file is its volume: node, storage, content type and the name it is stored under. */
+const fileIdentity = (p: Readonly<Record<string, unknown>>) => {
+  const raw = p.source_raw as { file_name?: unknown } | undefined;
+  const file = p.source_file as { file_name?: unknown; path?: unknown } | undefined;
+  const name =
+    raw?.file_name ??
+    file?.file_name ??
+    String(file?.path ?? '')
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop();
+  return {
+    node_name: p.node_name,
+    datastore_id: p.datastore_id,
+    content_type: p.content_type,
+    file_name: name,
+  };
+};
 
 export const fileType = definePlanType({
   type: 'proxmox_virtual_environment_file',
@@ -212,6 +234,7 @@ export const fileType = definePlanType({
       .refine((f) => (f.source_raw === undefined) !== (f.source_file === undefined), {
         message: 'exactly one of sourceRaw or sourceFile must be set',
       }),
+  identity: fileIdentity,
   attributes: {
     id: 'The volume id, e.g. `local:iso/debian.iso`.',
     node_name: 'The node.',

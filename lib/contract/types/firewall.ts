@@ -25,6 +25,18 @@ const SCOPE_ATTRIBUTES = {
   vmid: "The VM id, for a VM's firewall.",
 };
 
+/**
+ * Where a firewall lives: a VM's (it moves with the VM, whatever its node), a
+ * node's, or the datacenter's.
+ */
+const firewallIdentity = (p: Readonly<Record<string, unknown>>) =>
+  p.vm_id !== undefined || p.container_id !== undefined
+    ? { vm_id: p.vm_id, container_id: p.container_id }
+    : { node_name: p.node_name };
+
+/** An alias or IP set: its scope and its name. */
+const objectIdentity = (p: Readonly<Record<string, unknown>>) => ({ ...firewallIdentity(p), name: p.name });
+
 export const firewallRulesType = definePlanType({
   type: 'proxmox_virtual_environment_firewall_rules',
   typeName: 'VirtualEnvironmentFirewallRules',
@@ -85,6 +97,7 @@ export const firewallRulesType = definePlanType({
         message: 'a VM or container firewall needs nodeName',
         path: ['node_name'],
       }),
+  identity: firewallIdentity,
   attributes: SCOPE_ATTRIBUTES,
   notApplied: CONTAINER_NOT_APPLIED,
 });
@@ -119,6 +132,7 @@ export const firewallOptionsType = definePlanType({
         message: 'exactly one of vmId or containerId must be set',
         path: ['vm_id'],
       }),
+  identity: firewallIdentity,
   attributes: SCOPE_ATTRIBUTES,
   notApplied: CONTAINER_NOT_APPLIED,
 });
@@ -135,6 +149,7 @@ export const firewallAliasType = definePlanType({
         comment: z.string().optional().describe('A comment.'),
       })
       .refine(objectScopeRule.check, objectScopeRule.problem),
+  identity: objectIdentity,
   attributes: { name: 'The alias name, in lower case.', ...SCOPE_ATTRIBUTES },
   notApplied: CONTAINER_NOT_APPLIED,
 });
@@ -163,6 +178,7 @@ export const firewallIpsetType = definePlanType({
           .meta({ description: 'The entries; the set owns them all.', default: 'none' }),
       })
       .refine(objectScopeRule.check, objectScopeRule.problem),
+  identity: objectIdentity,
   attributes: { name: 'The set name.', ...SCOPE_ATTRIBUTES },
   notApplied: CONTAINER_NOT_APPLIED,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlanType } from '../plan-type.ts';
+import { definePlanType, identityOf } from '../plan-type.ts';
 import { CIDR_OR_IP, NODE_NAME } from './common.ts';
 
 /** `proxmox_virtual_environment_network_linux_bridge`: a Linux bridge on one node (staged, then applied). */
@@ -61,6 +61,7 @@ export const linuxBridgeType = definePlanType({
         message: 'needs a VLAN-aware bridge (vlanAware: true)',
         path: ['vids'],
       }),
+  identity: identityOf('node_name', 'name'),
   attributes: { name: 'The bridge name.', node_name: 'The node.' },
   notApplied: {
     timeout_reload:

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { definePlanType } from '../plan-type.ts';
+import { definePlanType, identityOf } from '../plan-type.ts';
 import { DNS_NAME, NODE_NAME, TAG, VM_ID } from './common.ts';
 import {
   vmAgent,
@@ -120,6 +120,7 @@ export const vmType = definePlanType({
       serial_device: z.array(vmSerialDevice).max(4).optional().describe('Serial ports, `serial0` first.'),
       cdrom: vmCdrom.optional(),
     }),
+  identity: identityOf('vm_id'),
   attributes: {
     vm_id: 'The VM id.',
     node_name: 'The node the VM runs on.',

@@ -35,6 +35,11 @@ export interface ResourceChange {
    * disk's lifecycle, `stop_on_destroy`), which later decisions read.
    */
   readonly recordOnly?: boolean;
+  /**
+   * The plan now names another live object (another pool id, VM id, bridge
+   * name): this one is made, then the one state recorded is deleted.
+   */
+  readonly retires?: boolean;
 }
 
 /** A plan resource with its references resolved and its properties checked against its contract. */
