@@ -158,7 +158,7 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
   const lossy = report.resources.filter((r) => r.destroysData).length;
   o.out(
     changes
-      ? `${changes} resources would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
+      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
       : 'no changes',
   );
 }
