@@ -151,7 +151,9 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
     const shown = report.resources.filter(
       (x) => x.stack === stack && (x.action !== 'no-op' || x.status === 'failed'),
     );
-    for (const r of shown) o.out(describeResource(r));
+    // What changes first; resources waiting for a handler (their planned content is long) after.
+    const waiting = (r: (typeof shown)[number]) => (r.action === 'pending' ? 1 : 0);
+    for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b))) o.out(describeResource(r));
     if (shown.length === 0) o.out('  (no changes)');
   }
   const changes = report.resources.filter(isActionable).length;

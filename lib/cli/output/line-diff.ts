@@ -44,23 +44,22 @@ export function lineDiff(before: readonly string[], after: readonly string[]): D
 }
 
 /**
- * The changed lines with `context` kept lines around each; runs of kept
- * lines left out become one `…` line.
+ * The changed lines with `context` kept lines around each; runs of more
+ * than one kept line left out become one `…` line.
  */
 export function changedHunks(diff: readonly DiffLine[], context = 1): string[] {
   const near = diff.map((_, k) =>
     diff.slice(Math.max(0, k - context), k + context + 1).some((d) => d.op !== ' '),
   );
   const out: string[] = [];
-  let skipped = false;
-  for (const [k, d] of diff.entries()) {
-    if (!near[k]) {
-      if (!skipped) out.push('  …');
-      skipped = true;
-      continue;
-    }
-    skipped = false;
-    out.push(`${d.op} ${d.line}`);
+  for (let k = 0; k < diff.length; ) {
+    let end = k;
+    while (end < diff.length && !near[end]) end++;
+    // A single far line costs no more than the fold that would replace it.
+    if (end - k > 1) out.push('  …');
+    else if (end - k === 1) out.push(`  ${diff[k]!.line}`);
+    if (end < diff.length) out.push(`${diff[end]!.op} ${diff[end]!.line}`);
+    k = end + 1;
   }
   return out;
 }
