@@ -58,6 +58,49 @@ export function userKeyPath(planPath: string): string {
     .join('.');
 }
 
+/**
+ * A plan property path as a change names it (`network_device[0].mac_address`)
+ * in the stack file's own terms (`networkDevice[0].macAddress`), following
+ * the contract: keys of data maps (`prune_backups`, `sections`) and names the
+ * contract does not have (what only the engine changes: `file_size`) are kept
+ * as given.
+ */
+export function userPropertyPath(planPath: string, schema: z.ZodType | undefined): string {
+  let out = '';
+  let current = schema;
+  for (const [, key, index] of planPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    const shape = current ? shapeWithin(current) : undefined;
+    if (index !== undefined) {
+      out += `[${index}]`;
+      current = shape?.kind === 'array' ? shape.element : undefined;
+      continue;
+    }
+    const name = key!;
+    const field = shape?.kind === 'object' ? shape.shape[name] : undefined;
+    const segment = field ? camelCase(name) : name;
+    current = field ?? (shape?.kind === 'record' ? shape.value : undefined);
+    out += out ? `.${segment}` : segment;
+  }
+  return out;
+}
+
+/** The structure of a schema for walking a path: references by their literal, unions by their object option. */
+function shapeWithin(schema: z.ZodType): SchemaShape | undefined {
+  try {
+    const shape = shapeOf(unwrap(schema).schema);
+    if (shape.kind === 'reference') return shapeWithin(shape.inner);
+    if (shape.kind !== 'union') return shape;
+    const options = shape.options.map(shapeWithin);
+    const objects = options.filter((o) => o?.kind === 'object');
+    // A union of blocks: a key is whichever option declares it.
+    if (objects.length) return { kind: 'object', shape: Object.assign({}, ...objects.map((o) => o.shape)) };
+    return options.find((o) => o?.kind === 'array' || o?.kind === 'record');
+  } catch {
+    // A schema this walk does not know: the rest of the path is kept as given.
+    return undefined;
+  }
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);

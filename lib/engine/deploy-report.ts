@@ -9,6 +9,12 @@ export interface ResourceReport {
   readonly type: string;
   readonly action: ResourceChange['action'] | 'pending';
   readonly changes: ResourceChange['changes'];
+  /**
+   * `changes` list every property the plan gives it, from nothing: it is
+   * created, or it has no handler yet and state records nothing of it.
+   * Otherwise they are what differs.
+   */
+  readonly listsProperties?: boolean;
   readonly destroysData: boolean;
   status: ResourceStatus;
   /** Why it failed or was skipped: the error's message, without its hint. */

@@ -1,5 +1,4 @@
 import type { Plan, PlanResource } from '../contract/plan.ts';
-import { isPlanReference, isPlanSecret } from '../contract/plan-values.ts';
 import { dependencyOrder } from '../core/private/dag.ts';
 import { PveError } from '../pve/errors.ts';
 import { failureFields, type ResourceReport } from './deploy-report.ts';
@@ -14,8 +13,10 @@ import type {
   ResourceChange,
   ResourceHandler,
 } from './handlers/handler.ts';
+import { propertyChange } from './handlers/handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { identityChanges } from './identity.ts';
+import { asShown, plannedProperties, recordedDifferences, valueAtPath } from './planned-properties.ts';
 import type { ResourceState, StateStore } from './state-store.ts';
 import { hasUnknowns, isUnknown, unknownPaths } from './unknown.ts';
 
@@ -54,13 +55,14 @@ export type Resolve = (id: string) => unknown;
  * create (or, when it already exists, an update of those values), decided
  * again when it is applied.
  */
-function provisionalChange(resolved: unknown, exists: boolean): ResourceChange {
-  const changes: PropertyChange[] = unknownPaths(resolved).map((key) => ({
-    key,
-    from: undefined,
-    to: valueAt(resolved, key),
-    forcesReplacement: false,
-  }));
+function provisionalChange(
+  resolved: unknown,
+  exists: boolean,
+  proxmoxKey: (path: string) => string | undefined,
+): ResourceChange {
+  const changes: PropertyChange[] = unknownPaths(resolved).map((key) =>
+    propertyChange(key, undefined, asShown(valueAtPath(resolved, key)), { api: proxmoxKey(key) }),
+  );
   return { action: exists ? 'update' : 'create', changes: exists ? changes : [], destroysData: false };
 }
 
@@ -92,18 +94,6 @@ async function readProvisional(
   return handler.read(ctx, partial).catch(() => undefined);
 }
 
-/** Plan properties as leaf paths (`disk[0].lifecycle`) to JSON values. */
-function leaves(value: unknown, at = '', out = new Map<string, string>()): Map<string, string> {
-  if (Array.isArray(value)) {
-    for (const [i, v] of value.entries()) leaves(v, `${at}[${i}]`, out);
-  } else if (value !== null && typeof value === 'object' && !isPlanReferenceOrSecret(value))
-    for (const [k, v] of Object.entries(value)) leaves(v, at ? `${at}.${k}` : k, out);
-  else out.set(at, JSON.stringify(value));
-  return out;
-}
-
-const isPlanReferenceOrSecret = (v: object): boolean => isPlanReference(v) || isPlanSecret(v);
-
 /**
  * A no-op live, checked against what state last recorded of the plan: plan
  * properties that changed without anything to change in Proxmox (a disk's
@@ -114,26 +104,37 @@ function recordedChange(
   recorded: Readonly<Record<string, unknown>>,
   planned: Readonly<Record<string, unknown>>,
 ): ResourceChange {
-  const before = leaves(recorded);
-  const after = leaves(planned);
-  const changes: PropertyChange[] = [...new Set([...before.keys(), ...after.keys()])]
-    .sort()
-    .filter((k) => before.get(k) !== after.get(k))
-    .map((key) => ({
-      key,
-      from: before.has(key) ? JSON.parse(before.get(key)!) : undefined,
-      to: after.has(key) ? JSON.parse(after.get(key)!) : undefined,
-      forcesReplacement: false,
-    }));
+  const changes = recordedDifferences(recorded, planned);
   return changes.length
     ? { action: 'update', changes, destroysData: false, recordOnly: true }
     : { action: 'no-op', changes: [], destroysData: false };
 }
 
-function valueAt(value: unknown, path: string): unknown {
-  let v = value;
-  for (const part of path.split(/\.|\[(\d+)\]/).filter(Boolean)) v = (v as Record<string, unknown>)?.[part];
-  return v;
+/** The Proxmox key of a plan path of this resource, as its handler names it. */
+function proxmoxKeyFor(handler: ResourceHandler, resolved: unknown): (path: string) => string | undefined {
+  return (path) => handler.proxmoxKey?.(path, resolved as never);
+}
+
+/**
+ * What a resource without a handler (a guest resource, until its handler
+ * exists) is shown with: what differs from the plan state recorded of it,
+ * or, when state records nothing (nothing is applied for it yet), its
+ * whole planned content.
+ */
+function pendingChanges(
+  planned: Readonly<Record<string, unknown>>,
+  recorded: Readonly<Record<string, unknown>> | undefined,
+  resolve: () => unknown,
+): PropertyChange[] {
+  if (recorded) return recordedDifferences(recorded, planned);
+  let resolved: unknown;
+  try {
+    resolved = resolve();
+  } catch {
+    // What cannot be resolved is shown as the plan writes it.
+    resolved = planned;
+  }
+  return plannedProperties(resolved);
 }
 
 /**
@@ -167,10 +168,12 @@ export async function diffStack(
     const r = plan.resources[id]!;
     const handler = HANDLERS.get(r.type);
     if (!handler) {
+      const recorded = state.state.resources[id]?.properties;
       reports.set(id, {
         ...base(id, r.path, r.type),
         action: 'pending',
-        changes: [],
+        changes: pendingChanges(r.properties, recorded, () => resolve(id)),
+        ...(recorded ? {} : { listsProperties: true }),
         destroysData: false,
         status: 'pending',
         note: 'no handler applies this type in this version: nothing is done for it, and it is never reported done',
@@ -207,7 +210,11 @@ export async function diffStack(
       const renamed = applied ? identityChanges(handler, applied.properties, r.properties) : undefined;
       if (!resource || afterReplace) {
         provisional.add(id);
-        change = provisionalChange(resolved, observed !== undefined || applied !== undefined);
+        change = provisionalChange(
+          resolved,
+          observed !== undefined || applied !== undefined,
+          proxmoxKeyFor(handler, resolved),
+        );
       } else {
         // What state recorded describes another object when the identity changed: not compared.
         const previous =
@@ -245,7 +252,10 @@ export async function diffStack(
       reports.set(id, {
         ...base(id, r.path, r.type),
         action: change.action,
-        changes: change.changes,
+        // A create shows everything it brings; the handler's own changes stay what its apply reads.
+        ...(change.action === 'create'
+          ? { changes: plannedProperties(resolved, proxmoxKeyFor(handler, resolved)), listsProperties: true }
+          : { changes: change.changes }),
         destroysData: change.destroysData,
         status: change.action === 'no-op' ? 'unchanged' : 'planned',
       });
@@ -352,7 +362,7 @@ export function withAskedReplace(
     action: 'replace',
     changes: [
       ...change.changes,
-      { key: '(replace)', from: null, to: 'asked with --replace', forcesReplacement: true },
+      propertyChange('(replace)', null, 'asked with --replace', { forcesReplacement: true }),
     ],
     destroysData: handler.deletionDestroysData?.(applied) ?? false,
   };

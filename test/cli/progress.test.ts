@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { confirmDestructive, Declined } from '../../lib/cli/commands/confirm.ts';
-import { describeResource, showValue } from '../../lib/cli/output/format.ts';
+import { describeResource } from '../../lib/cli/output/format.ts';
 import { JsonProgress } from '../../lib/cli/output/json-progress.ts';
 import { LineProgress } from '../../lib/cli/output/line-progress.ts';
 import { LiveProgress } from '../../lib/cli/output/live-progress.ts';
+import { showValue } from '../../lib/cli/output/property-lines.ts';
 import { failureFields, type ResourceReport } from '../../lib/engine/deploy-report.ts';
 import { EngineError } from '../../lib/engine/engine-errors.ts';
 
@@ -94,11 +95,14 @@ describe('progress output', () => {
     expect(last).toMatch(/… 16 more \(0 done\)/);
   });
 
-  it('GIVEN no terminal WHEN events come THEN plain lines are written for finished, failed, retried and skipped actions only', () => {
+  it('GIVEN no terminal WHEN a plan and events come THEN the plan lists what changes with its properties, then plain lines are written for finished, failed, retried and skipped actions only', () => {
     const out: string[] = [];
     const view = new LineProgress((l) => out.push(l), 'Deployed');
-    const vm = resource('Vm', 'create');
-    view.changes('acme', [vm]);
+    const vm = resource('Vm', 'create', {
+      listsProperties: true,
+      changes: [{ key: 'cpu.cores', api: 'cores', to: 4, from: undefined, forcesReplacement: false }],
+    });
+    view.changes('acme', [vm, resource('Same', 'no-op')]);
     view.event('acme', { type: 'running', id: 'Vm', elapsedMs: 0 }, vm);
     view.event(
       'acme',
@@ -108,7 +112,8 @@ describe('progress output', () => {
     view.step('acme', 'acme/Vm', 'snapshot pvecdk-1a2b3c4d-20261125-101500-000 taken');
     view.event('acme', { type: 'done', id: 'Vm', elapsedMs: 3100 }, vm);
     expect(out).toEqual([
-      'stack acme: 1 to change, 0 unchanged',
+      'stack acme: 1 to change, 1 unchanged',
+      '  + acme/Vm [proxmox_virtual_environment_vm] create\n      cpu.cores (Proxmox: cores): 4',
       '  [acme] + acme/Vm create retrying (attempt 2): locked',
       '  [acme] acme/Vm: snapshot pvecdk-1a2b3c4d-20261125-101500-000 taken',
       '  [acme] + acme/Vm create done 3.1s',
@@ -179,8 +184,19 @@ describe('progress output', () => {
     expect(showValue('description', undefined)).toBe('(unset)');
   });
 
-  it('GIVEN destructive changes WHEN an operator can be asked THEN a no stops the deploy, and without anyone to ask nothing is asked', async () => {
-    const lossy = [resource('Vm', 'replace', { destroysData: true }), resource('Job', 'delete')];
+  it('GIVEN destructive changes WHEN an operator can be asked THEN the question shows what is replaced (and why) and deleted, a no stops the deploy, and without anyone to ask nothing is asked', async () => {
+    const why = {
+      key: 'disk[0]',
+      api: 'scsi1',
+      from: 'local-lvm:100',
+      to: 'other-lvm:100',
+      forcesReplacement: true,
+    };
+    const lossy = [
+      resource('Vm', 'replace', { destroysData: true, changes: [why] }),
+      resource('Job', 'delete'),
+      resource('Pool', 'update'),
+    ];
     const questions: string[] = [];
     const no = async (q: string) => {
       questions.push(q);
@@ -188,7 +204,12 @@ describe('progress output', () => {
     };
     await expect(confirmDestructive('acme', lossy, no, false)).rejects.toBeInstanceOf(Declined);
     expect(questions).toEqual([
-      'acme: this will delete 1 and replace 1 resource(s), destroying the data of acme/Vm. Proceed? [y/N] ',
+      [
+        '  ± acme/Vm [proxmox_virtual_environment_vm] replace  DESTROYS DATA',
+        '      disk[0] (Proxmox: scsi1): "local-lvm:100" → "other-lvm:100"  (forces replacement)',
+        '  - acme/Job [proxmox_virtual_environment_vm] delete',
+        'acme: this will delete 1 and replace 1 resource(s), destroying the data of acme/Vm. Proceed? [y/N] ',
+      ].join('\n'),
     ]);
     await expect(confirmDestructive('acme', lossy, async () => true, false)).resolves.toBeUndefined();
     // Only creates and updates: deploy does not ask; destroy always does.

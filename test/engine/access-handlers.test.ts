@@ -95,7 +95,7 @@ describe('user handler against the emulator', () => {
       action: 'update',
       changes: [
         { key: 'comment', from: 'operators', to: 'on-call operators', forcesReplacement: false },
-        { key: 'enabled', from: true, to: false, forcesReplacement: false },
+        { key: 'enabled', api: 'enable', from: true, to: false, forcesReplacement: false },
       ],
       destroysData: false,
     });
@@ -207,7 +207,13 @@ describe('user handler comparisons', () => {
       destroysData: false,
     });
     expect(userHandler.diff(user({ expiration_date: '2030-01-01T00:00:00Z' }), observed).changes).toEqual([
-      { key: 'expiration_date', from: undefined, to: '2030-01-01T00:00:00.000Z', forcesReplacement: false },
+      {
+        key: 'expiration_date',
+        api: 'expire',
+        from: undefined,
+        to: '2030-01-01T00:00:00.000Z',
+        forcesReplacement: false,
+      },
     ]);
     const expiring = { ...observed, live: { ...live, expire: 1_893_456_000 } };
     expect(userHandler.diff(user({ expiration_date: '2030-01-01T01:00:00+01:00' }), expiring).action).toBe(
@@ -248,7 +254,7 @@ describe('user token handler against the emulator', () => {
     const change = await planOf(userTokenHandler, ctx, token('release pipeline', false));
     expect(change.changes).toEqual([
       { key: 'comment', from: 'pipeline', to: 'release pipeline', forcesReplacement: false },
-      { key: 'privileges_separation', from: true, to: false, forcesReplacement: false },
+      { key: 'privileges_separation', api: 'privsep', from: true, to: false, forcesReplacement: false },
     ]);
     const updated = await userTokenHandler.apply(ctx, token('release pipeline', false), change, undefined);
     expect(state.tokens['ci@pve!deploy']).toMatchObject({ privsep: 0, comment: 'release pipeline' });
@@ -300,6 +306,7 @@ describe('role handler against the emulator', () => {
     expect(change.changes).toEqual([
       {
         key: 'privileges',
+        api: 'privs',
         from: ['VM.Audit', 'VM.PowerMgmt'],
         to: ['VM.Audit', 'VM.Console', 'VM.PowerMgmt'],
         forcesReplacement: false,

@@ -41,7 +41,7 @@ describe('bridge handler against the emulator', () => {
     const change = bridgeHandler.diff(lan({ vlan_aware: false }), await bridgeHandler.read(ctx, lan()));
     expect(change).toMatchObject({
       action: 'update',
-      changes: [{ key: 'bridge_vlan_aware', from: '1', to: '0' }],
+      changes: [{ key: 'vlan_aware', api: 'bridge_vlan_aware', from: '1', to: '0' }],
     });
   });
 

@@ -46,7 +46,13 @@ describe('deploy lifecycle against the emulator', () => {
     expect(acted(report)).toEqual([`update ${ACME_VM} done`]);
     const vm = report.resources.find((r) => r.path === ACME_VM)!;
     expect(vm.changes).toEqual([
-      expect.objectContaining({ key: 'memory', from: '8192', to: '6144', forcesReplacement: false }),
+      expect.objectContaining({
+        key: 'memory.dedicated',
+        api: 'memory',
+        from: 8192,
+        to: 6144,
+        forcesReplacement: false,
+      }),
     ]);
     const vmid = Number(resource.properties.vm_id);
     const live = f.emulator.server.emulator.state.vms[vmid]!;

@@ -29,7 +29,9 @@ describe('disk lifecycle', () => {
     const report = await f.deploy({ targets: ['acme'] });
     const change = report.resources.find((r) => r.path === ACME_VM)!;
     expect(change).toMatchObject({ action: 'update', status: 'done', destroysData: false });
-    expect(change.changes).toEqual([expect.objectContaining({ key: 'scsi1', to: DISK_DETACHED })]);
+    expect(change.changes).toEqual([
+      expect.objectContaining({ key: 'disk[0]', api: 'scsi1', to: DISK_DETACHED }),
+    ]);
     expect(live.config.scsi1).toBeUndefined();
     expect(Object.entries(live.config).filter(([k]) => k.startsWith('unused'))).toEqual([
       ['unused0', volume],

@@ -96,7 +96,9 @@ describe('file handler against the emulator', () => {
     const replace = await planOf(ctx, snippet(longer));
     expect(replace).toEqual({
       action: 'replace',
-      changes: [{ key: 'file_size', from: data.length, to: longer.length, forcesReplacement: true }],
+      changes: [
+        { key: 'file_size', api: 'size', from: data.length, to: longer.length, forcesReplacement: true },
+      ],
       destroysData: false,
     });
     await expect(fileHandler.apply(ctx, snippet(longer), replace, observed)).rejects.toThrow(
@@ -142,7 +144,7 @@ describe('file handler against the emulator', () => {
     const replace = await planOf(ctx, iso);
     expect(replace).toEqual({
       action: 'replace',
-      changes: [{ key: 'file_size', from: 4096, to: 8192, forcesReplacement: true }],
+      changes: [{ key: 'file_size', api: 'size', from: 4096, to: 8192, forcesReplacement: true }],
       destroysData: false,
     });
     const observed = await fileHandler.read(ctx, iso);

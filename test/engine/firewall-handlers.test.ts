@@ -65,11 +65,11 @@ describe('firewall handlers against the emulator', () => {
       macfilter: true,
     });
     const change = firewallOptionsHandler.diff(options, await firewallOptionsHandler.read(ctx, options));
-    expect(change.changes.map((c) => c.key).sort()).toEqual([
-      'enable',
-      'macfilter',
-      'policy_in',
-      'policy_out',
+    expect(change.changes.map((c) => [c.key, c.api]).sort()).toEqual([
+      ['enabled', 'enable'],
+      ['input_policy', 'policy_in'],
+      ['macfilter', undefined],
+      ['output_policy', 'policy_out'],
     ]);
     await firewallOptionsHandler.apply(ctx, options, change, undefined);
     expect(server.emulator.state.firewall?.['vm/9002']?.options).toMatchObject({

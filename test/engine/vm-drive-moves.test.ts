@@ -17,7 +17,13 @@ const vm = (more: Partial<VmProps>): VmProps => ({ node_name: 'pve1', vm_id: 115
 describe('drives that moved to another slot', () => {
   it('GIVEN a plan with its cloud-init drive on sata0 WHEN the VM has one on ide2 THEN ide2 leaves; without initialization nothing does', () => {
     expect(movedDriveChanges(vm({ initialization: { interface: 'sata0' } }), undefined, live)).toEqual([
-      { key: 'ide2', from: live.ide2, to: DRIVE_MOVED, forcesReplacement: false },
+      {
+        key: 'initialization.interface',
+        api: 'ide2',
+        from: live.ide2,
+        to: DRIVE_MOVED,
+        forcesReplacement: false,
+      },
     ]);
     expect(movedDriveChanges(vm({}), undefined, live)).toEqual([]);
   });
@@ -25,7 +31,7 @@ describe('drives that moved to another slot', () => {
   it("GIVEN the plan's CD-ROM moved from ide3 to sata1 WHEN compared with the last plan THEN ide3 leaves, and other CD-ROMs stay", () => {
     const now = vm({ cdrom: { file_id: 'local:iso/os.iso', interface: 'sata1' } });
     expect(movedDriveChanges(now, { cdrom: { file_id: 'local:iso/os.iso' } }, live)).toEqual([
-      { key: 'ide3', from: live.ide3, to: DRIVE_MOVED, forcesReplacement: false },
+      { key: 'cdrom.interface', api: 'ide3', from: live.ide3, to: DRIVE_MOVED, forcesReplacement: false },
     ]);
     expect(movedDriveChanges(now, undefined, live)).toEqual([]);
   });

@@ -74,7 +74,7 @@ describe('VM handler against the emulator', () => {
     expect(change).toMatchObject({
       action: 'update',
       destroysData: false,
-      changes: [{ key: 'cores', from: '4', to: '8', forcesReplacement: false }],
+      changes: [{ key: 'cpu.cores', api: 'cores', from: 4, to: 8, forcesReplacement: false }],
     });
     await vmHandler.apply(await ctx(), bigger, change, observed);
     // The VM runs, so cores wait in pending; GET config shows them (pending applied), so the next plan is clean.
@@ -92,7 +92,10 @@ describe('VM handler against the emulator', () => {
     const change = vmHandler.diff(smaller, await vmHandler.read(await ctx(), smaller));
     expect(change.action).toBe('replace');
     expect(change.destroysData).toBe(true);
-    expect(change.changes.find((x) => x.key === 'scsi1')?.forcesReplacement).toBe(true);
+    expect(change.changes.find((x) => x.key === 'disk[0]')).toMatchObject({
+      api: 'scsi1',
+      forcesReplacement: true,
+    });
   });
 
   it('GIVEN a VM WHEN deleted THEN it is stopped and destroyed', async () => {

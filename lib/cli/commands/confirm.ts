@@ -1,4 +1,5 @@
 import type { ResourceReport } from '../../engine/deploy-report.ts';
+import { describeResource } from '../output/format.ts';
 
 /** The operator answered no: nothing was changed. */
 export class Declined extends Error {
@@ -21,6 +22,10 @@ export async function confirmDestructive(
   if (!always && deletes + replaces === 0) return;
   const parts = [deletes ? `delete ${deletes}` : '', replaces ? `replace ${replaces}` : ''].filter(Boolean);
   const lossy = resources.filter((r) => r.destroysData).map((r) => r.path);
-  const question = `${stack}: this will ${parts.join(' and ') || 'change'} resource(s)${lossy.length ? `, destroying the data of ${lossy.join(', ')}` : ''}. Proceed? [y/N] `;
+  // What goes and what is replaced (and why), above the question: the operator confirms what they have seen.
+  const shown = resources
+    .filter((r) => r.action === 'delete' || r.action === 'replace')
+    .map(describeResource);
+  const question = `${shown.map((d) => `${d}\n`).join('')}${stack}: this will ${parts.join(' and ') || 'change'} resource(s)${lossy.length ? `, destroying the data of ${lossy.join(', ')}` : ''}. Proceed? [y/N] `;
   if (!(await ask(question))) throw new Declined(stack);
 }

@@ -165,14 +165,16 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
     const shown = report.resources.filter(
       (x) => x.stack === stack && (x.action !== 'no-op' || x.status === 'failed'),
     );
-    for (const r of shown) o.out(describeResource(r));
+    // What changes first; resources waiting for a handler (their planned content is long) after.
+    const waiting = (r: (typeof shown)[number]) => (r.action === 'pending' ? 1 : 0);
+    for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b))) o.out(describeResource(r));
     if (shown.length === 0) o.out('  (no changes)');
   }
   const changes = report.resources.filter(isActionable).length;
   const lossy = report.resources.filter((r) => r.destroysData).length;
   o.out(
     changes
-      ? `${changes} resources would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
+      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
       : 'no changes',
   );
 }

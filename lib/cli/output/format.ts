@@ -1,7 +1,7 @@
-import { isPlanSecret } from '../../contract/plan-values.ts';
+import { planTypeOf } from '../../contract/registry.ts';
 import type { DeploySummary, ResourceReport } from '../../engine/deploy-report.ts';
-import type { PropertyChange } from '../../engine/handlers/handler.ts';
 import { hintLine } from './error-output.ts';
+import { propertyLines } from './property-lines.ts';
 
 /** One character per action, as in the diff. */
 export const ACTION_SYMBOL: Readonly<Record<ResourceReport['action'], string>> = {
@@ -13,22 +13,9 @@ export const ACTION_SYMBOL: Readonly<Record<ResourceReport['action'], string>> =
   pending: '…',
 };
 
-const SENSITIVE_KEY = /pass(word)?|secret|token|private|psk|cipassword/i;
-
-/** A value as a diff shows it: secret references by name only, sensitive keys never in clear. */
-export function showValue(key: string, value: unknown): string {
-  if (value === undefined || value === null) return '(unset)';
-  if (isPlanSecret(value)) return `(secret ${value.secret})`;
-  if (SENSITIVE_KEY.test(key)) return '(sensitive)';
-  return JSON.stringify(value) ?? String(value);
-}
-
-export function showChange(c: PropertyChange): string {
-  return `${c.key}: ${showValue(c.key, c.from)} → ${showValue(c.key, c.to)}${c.forcesReplacement ? '  (forces replacement)' : ''}`;
-}
-
-/** A resource with its action and, indented, its property changes. */
+/** A resource with its action and, indented, its property changes (or, created, every property it gets). */
 export function describeResource(r: ResourceReport): string {
+  const schema = planTypeOf(r.type)?.plan;
   const note = r.note ? `  (${r.note})` : '';
   const loss = r.destroysData ? '  DESTROYS DATA' : '';
   const failed =
@@ -37,7 +24,9 @@ export function describeResource(r: ResourceReport): string {
       : '';
   return [
     `  ${ACTION_SYMBOL[r.action]} ${r.path} [${r.type}] ${r.action}${loss}${note}${failed}`,
-    ...r.changes.map((c) => `      ${showChange(c)}`),
+    ...r.changes.flatMap((c) =>
+      propertyLines(c, schema, r.listsProperties === true).map((line) => `      ${line}`),
+    ),
   ].join('\n');
 }
 

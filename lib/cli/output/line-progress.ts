@@ -6,7 +6,19 @@ import { hintLine } from './error-output.ts';
 import { ACTION_SYMBOL, describeResource, formatSeconds, formatSummary, isActionable } from './format.ts';
 import type { ProgressSink } from './progress.ts';
 
-/** Plain lines, for logs and pipes: the plan of each stack, then one line per finished action. */
+/** A stack's plan in one line: how many resources change, stay, and wait for a handler. */
+export function planLine(stack: string, resources: readonly ResourceReport[]): string {
+  const acting = resources.filter(isActionable).length;
+  const unchanged = resources.filter((r) => r.status === 'unchanged').length;
+  const pending = resources.filter((r) => r.status === 'pending').length;
+  return `stack ${stack}: ${acting} to change, ${unchanged} unchanged${pending ? `, ${pending} pending` : ''}`;
+}
+
+/**
+ * Plain lines, for logs and pipes: the plan of each stack (each resource
+ * that changes with its property changes, a created one with every
+ * property), then one line per finished action.
+ */
 export class LineProgress implements ProgressSink {
   constructor(
     private readonly out: (line: string) => void,
@@ -14,13 +26,9 @@ export class LineProgress implements ProgressSink {
   ) {}
 
   changes(stack: string, resources: readonly ResourceReport[]): void {
-    const acting = resources.filter(isActionable);
-    const unchanged = resources.filter((r) => r.status === 'unchanged').length;
-    const pending = resources.filter((r) => r.status === 'pending').length;
-    this.out(
-      `stack ${stack}: ${acting.length} to change, ${unchanged} unchanged${pending ? `, ${pending} pending` : ''}`,
-    );
-    for (const r of resources.filter((x) => x.status === 'failed')) this.out(describeResource(r));
+    this.out(planLine(stack, resources));
+    for (const r of resources.filter((x) => isActionable(x) || x.status === 'failed'))
+      this.out(describeResource(r));
   }
 
   event(stack: string, event: WalkEvent, r: ResourceReport | undefined): void {

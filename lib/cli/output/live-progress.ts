@@ -3,8 +3,8 @@ import { summarizeThrown } from '../../core/error-family.ts';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
 import { hintLine } from './error-output.ts';
-import { ACTION_SYMBOL, formatSeconds, isActionable } from './format.ts';
-import { LineProgress } from './line-progress.ts';
+import { ACTION_SYMBOL, describeResource, formatSeconds, isActionable } from './format.ts';
+import { LineProgress, planLine } from './line-progress.ts';
 import type { ProgressSink } from './progress.ts';
 
 type RowState = 'waiting' | 'running' | 'retrying' | 'done' | 'failed' | 'skipped';
@@ -53,9 +53,10 @@ export class LiveProgress implements ProgressSink {
   }
 
   changes(stack: string, resources: readonly ResourceReport[]): void {
-    // The plan line goes above the live block, which is redrawn below it.
+    // The plan line goes above the live block, which is redrawn below it; rows, not properties, stay compact.
     this.render.clear();
-    this.lines.changes(stack, resources);
+    this.out(planLine(stack, resources));
+    for (const r of resources.filter((x) => x.status === 'failed')) this.out(describeResource(r));
     for (const r of resources.filter(isActionable))
       this.rows.set(`${stack}/${r.id}`, { stack, report: r, state: 'waiting' });
     this.draw();

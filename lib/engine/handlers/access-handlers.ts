@@ -5,12 +5,14 @@ import type { AclEntry } from '../../pve/api/access.ts';
 import type { PveParams, PveParamValue } from '../../pve/client.ts';
 import { PveError } from '../../pve/errors.ts';
 import { EngineError } from '../engine-errors.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
 import { RECEIVED_PREFIX } from '../secrets/secret-store.ts';
 import {
   CREATE,
   defineHandler,
   type HandlerContext,
   type PropertyChange,
+  propertyChange,
   sharedRead,
   updateOrNoOp,
 } from './handler.ts';
@@ -71,7 +73,7 @@ function fieldChanges(fields: readonly Field[], props: Props, live: Props): Prop
     const want = f.fromPlan(props[f.key]);
     const have = f.fromLive(live[f.api]);
     if (!same(want, have))
-      changes.push({ key: f.key, from: shown(f, have), to: shown(f, want), forcesReplacement: false });
+      changes.push(propertyChange(f.key, shown(f, have), shown(f, want), { api: f.api }));
   }
   return changes;
 }
@@ -123,6 +125,12 @@ const USER_FIELDS: readonly Field[] = [
   { key: 'groups', api: 'groups', ...sortedList },
 ];
 
+/** The Proxmox keys of a type's fields, and of the keys that name the object. */
+const keysOf = (fields: readonly Field[], identity: Readonly<Record<string, string>>) =>
+  proxmoxKeys({ ...identity, ...Object.fromEntries(fields.map((f) => [f.key, f.api])) });
+
+const USER_KEYS = keysOf(USER_FIELDS, { user_id: 'userid' });
+
 /** One entry of a user's deprecated `acl` block. */
 interface UserGrant {
   readonly path: string;
@@ -170,6 +178,7 @@ async function syncGrants(ctx: HandlerContext, userid: string, wanted: UserGrant
  */
 export const userHandler = defineHandler({
   contract: userType,
+  proxmoxKey: (path) => USER_KEYS.apiOf(path),
 
   locks() {
     return ['access'];
@@ -250,6 +259,8 @@ const TOKEN_FIELDS: readonly Field[] = [
   { key: 'privileges_separation', api: 'privsep', ...flag(true) },
 ];
 
+const TOKEN_KEYS = keysOf(TOKEN_FIELDS, { user_id: 'userid', token_name: 'tokenid' });
+
 /** Where a token's secret is kept in the secret store: shown once by Proxmox, so received, not generated. */
 export const tokenSecretName = (fullTokenId: string) => `${RECEIVED_PREFIX}pve-tokens/${fullTokenId}`;
 
@@ -267,6 +278,7 @@ function tokenAttributes(userid: string, name: string): Record<string, unknown> 
  */
 export const userTokenHandler = defineHandler({
   contract: userTokenType,
+  proxmoxKey: (path) => TOKEN_KEYS.apiOf(path),
 
   locks() {
     return ['access'];

@@ -1,15 +1,24 @@
 import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { backupJobType } from '../../contract/types/datacenter.ts';
 import type { Requirement } from '../preflight/endpoint-permissions.ts';
-import { CREATE, defineHandler, sharedRead, updateOrNoOp } from './handler.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
+import { CREATE, defineHandler, propertyChange, sharedRead, updateOrNoOp } from './handler.ts';
 
 type BackupJobProps = PropertiesOf<typeof backupJobType>;
+
+/** Plan keys whose `/cluster/backup` parameter is spelled otherwise. */
+const BACKUP_KEYS = proxmoxKeys({
+  notes_template: 'notes-template',
+  repeat_missed: 'repeat-missed',
+  prune_backups: 'prune-backups',
+});
 
 /** Plan properties → `/cluster/backup` parameters, as text for comparing. */
 function desired(p: BackupJobProps): Record<string, string> {
   const out: Record<string, string> = {};
-  const set = (key: string, v: string | number | boolean | undefined) => {
-    if (v !== undefined) out[key] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+  const set = (key: keyof BackupJobProps, v: string | number | boolean | undefined) => {
+    if (v !== undefined)
+      out[BACKUP_KEYS.apiOf(key) ?? key] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   };
   set('schedule', p.schedule);
   set('storage', p.storage);
@@ -19,9 +28,9 @@ function desired(p: BackupJobProps): Record<string, string> {
   set('all', p.all);
   set('pool', p.pool);
   set('node', p.node);
-  set('notes-template', p.notes_template);
+  set('notes_template', p.notes_template);
   set('mailnotification', p.mailnotification);
-  set('repeat-missed', p.repeat_missed);
+  set('repeat_missed', p.repeat_missed);
   set('protected', p.protected);
   if (p.vmid) out.vmid = p.vmid.join(',');
   if (p.mailto) out.mailto = p.mailto.join(',');
@@ -53,6 +62,7 @@ const plain = (path: string, privilege: string): Requirement => ({ path, privile
 /** `proxmox_backup_job`: a vzdump job of /cluster/backup, found by its id. */
 export const backupJobHandler = defineHandler({
   contract: backupJobType,
+  proxmoxKey: (path) => BACKUP_KEYS.apiOf(path),
 
   locks() {
     return ['cluster:backup'];
@@ -68,7 +78,7 @@ export const backupJobHandler = defineHandler({
     if (!observed) return CREATE;
     const changes = Object.entries(desired(resource.props))
       .filter(([k, v]) => normalise(k, observed.live[k]) !== normalise(k, v))
-      .map(([key, to]) => ({ key, from: observed.live[key], to, forcesReplacement: false }));
+      .map(([api, to]) => propertyChange(BACKUP_KEYS.planOf(api), observed.live[api], to, { api }));
     return updateOrNoOp(changes);
   },
 

@@ -1,17 +1,31 @@
 import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { linuxBridgeType } from '../../contract/types/network-linux-bridge.ts';
 import type { PveParams } from '../../pve/client.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
 import { stagedInterfaces } from '../proxmox/staged-network.ts';
 import {
   CREATE,
   defineHandler,
   type HandlerContext,
   type PropertyChange,
+  propertyChange,
   sharedRead,
   updateOrNoOp,
 } from './handler.ts';
 
 type BridgeProps = PropertiesOf<typeof linuxBridgeType>;
+
+/** Plan keys beside the network API's. */
+const BRIDGE_KEYS = proxmoxKeys({
+  name: 'iface',
+  node_name: 'node',
+  ports: 'bridge_ports',
+  vlan_aware: 'bridge_vlan_aware',
+  address: 'cidr',
+  address6: 'cidr6',
+  comment: 'comments',
+  vids: 'bridge_vids',
+});
 
 /** Plan property → what `GET /nodes/{node}/network` reports, as comparable text (the API's own key names). */
 function desiredFields(p: BridgeProps): Record<string, string> {
@@ -117,6 +131,7 @@ export async function applyStagedNetwork(
  */
 export const bridgeHandler = defineHandler({
   contract: linuxBridgeType,
+  proxmoxKey: (path) => BRIDGE_KEYS.apiOf(path),
 
   locks(resource) {
     return [`network:${resource.props.node_name}`];
@@ -142,7 +157,7 @@ export const bridgeHandler = defineHandler({
     const have = liveFields(observed.live);
     const changes: PropertyChange[] = Object.keys(want)
       .filter((k) => want[k] !== (have[k] ?? (k === 'bridge_ports' ? '' : undefined)))
-      .map((k) => ({ key: k, from: have[k], to: want[k], forcesReplacement: false }));
+      .map((api) => propertyChange(BRIDGE_KEYS.planOf(api), have[api], want[api], { api }));
     if (observed.live[STAGED]) changes.push(stagedChange(resource.props.node_name));
     return updateOrNoOp(changes);
   },

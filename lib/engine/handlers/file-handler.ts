@@ -7,7 +7,15 @@ import type { StorageUpload } from '../../pve/api/storage.ts';
 import type { PveUploadFile } from '../../pve/client.ts';
 import { EngineError } from '../engine-errors.ts';
 import type { Requirement } from '../preflight/endpoint-permissions.ts';
-import { CREATE, type DesiredResource, defineHandler, NO_CHANGE, sharedRead } from './handler.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
+import {
+  CREATE,
+  type DesiredResource,
+  defineHandler,
+  NO_CHANGE,
+  propertyChange,
+  sharedRead,
+} from './handler.ts';
 import { atResource } from './handler-errors.ts';
 
 type FileProps = PropertiesOf<typeof fileType>;
@@ -68,6 +76,14 @@ function wantedSize(resource: FileResource): number | undefined {
     );
   }
 }
+
+/** Plan keys beside the storage API's. */
+const FILE_KEYS = proxmoxKeys({
+  node_name: 'node',
+  datastore_id: 'storage',
+  content_type: 'content',
+  'source_file.checksum': 'checksum',
+});
 
 const fileAttributes = (at: FileLocation, size: number) => ({
   id: at.volid,
@@ -163,6 +179,7 @@ const storedName = (name: string) => name.replace(/[^a-zA-Z0-9_.-]/g, '_');
  */
 export const fileHandler = defineHandler({
   contract: fileType,
+  proxmoxKey: (path) => FILE_KEYS.apiOf(path),
   replaceable: true,
 
   locks(resource) {
@@ -201,7 +218,8 @@ export const fileHandler = defineHandler({
     if (want === undefined || want === have) return NO_CHANGE;
     return {
       action: 'replace',
-      changes: [{ key: 'file_size', from: have, to: want, forcesReplacement: true }],
+      // No plan property is the size: the engine's own measure of the content.
+      changes: [propertyChange('file_size', have, want, { api: 'size', forcesReplacement: true })],
       destroysData: false,
     };
   },

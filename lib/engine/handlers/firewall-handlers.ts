@@ -1,8 +1,15 @@
 import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { firewallOptionsType, firewallRulesType } from '../../contract/types/firewall.ts';
 import type { PveParams } from '../../pve/client.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
 import { firewallEndpoint, scopeKey, scopeOf, scopeOfAttributes } from './firewall-scope.ts';
-import { defineHandler, NO_CHANGE, type PropertyChange, type ResourceChange } from './handler.ts';
+import {
+  defineHandler,
+  NO_CHANGE,
+  type PropertyChange,
+  propertyChange,
+  type ResourceChange,
+} from './handler.ts';
 
 type Rule = PropertiesOf<typeof firewallRulesType>['rule'][number];
 
@@ -60,14 +67,25 @@ function ruleChanges(want: readonly string[], have: readonly string[]): Property
   const changes: PropertyChange[] = [];
   for (let i = 0; i < Math.max(want.length, have.length); i++)
     if (want[i] !== have[i])
-      changes.push({
-        key: `rule[${i}]`,
-        from: have[i] ? JSON.parse(have[i]!) : undefined,
-        to: want[i] ? JSON.parse(want[i]!) : undefined,
-        forcesReplacement: false,
-      });
+      // The rule at a position, both sides in the fields Proxmox stores (`enable`, a group rule's `action`).
+      changes.push(
+        propertyChange(
+          `rule[${i}]`,
+          have[i] ? JSON.parse(have[i]!) : undefined,
+          want[i] ? JSON.parse(want[i]!) : undefined,
+        ),
+      );
   return changes;
 }
+
+/** What names the scope, and the rule fields Proxmox spells otherwise (a security group is a `group` rule's action). */
+const RULE_KEYS = proxmoxKeys({
+  node_name: 'node',
+  vm_id: 'vmid',
+  container_id: 'vmid',
+  'rule[].enabled': 'enable',
+  'rule[].security_group': 'action',
+});
 
 /**
  * `proxmox_virtual_environment_firewall_rules`: owns the whole rule list of
@@ -76,6 +94,7 @@ function ruleChanges(want: readonly string[], have: readonly string[]): Property
  */
 export const firewallRulesHandler = defineHandler({
   contract: firewallRulesType,
+  proxmoxKey: (path) => RULE_KEYS.apiOf(path),
 
   locks(resource) {
     return [`firewall:${scopeKey(scopeOf(resource.props))}`];
@@ -132,7 +151,7 @@ export const firewallRulesHandler = defineHandler({
 type OptionsProps = PropertiesOf<typeof firewallOptionsType>;
 
 /** Plan option → Proxmox option key. */
-const OPTION_KEYS = {
+const OPTION_API_KEYS = {
   enabled: 'enable',
   dhcp: 'dhcp',
   ipfilter: 'ipfilter',
@@ -145,9 +164,18 @@ const OPTION_KEYS = {
   log_level_out: 'log_level_out',
 } as const satisfies Partial<Record<keyof OptionsProps, string>>;
 
+const OPTION_KEYS = proxmoxKeys({
+  ...OPTION_API_KEYS,
+  node_name: 'node',
+  vm_id: 'vmid',
+  container_id: 'vmid',
+});
+
 function desiredOptions(p: OptionsProps): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [plan, key] of Object.entries(OPTION_KEYS) as Array<[keyof typeof OPTION_KEYS, string]>) {
+  for (const [plan, key] of Object.entries(OPTION_API_KEYS) as Array<
+    [keyof typeof OPTION_API_KEYS, string]
+  >) {
     const v = p[plan];
     if (v === undefined) continue;
     out[key] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
@@ -162,6 +190,7 @@ function desiredOptions(p: OptionsProps): Record<string, string> {
  */
 export const firewallOptionsHandler = defineHandler({
   contract: firewallOptionsType,
+  proxmoxKey: (path) => OPTION_KEYS.apiOf(path),
 
   locks(resource) {
     return [`firewall:${scopeKey(scopeOf(resource.props))}`];
@@ -175,7 +204,7 @@ export const firewallOptionsHandler = defineHandler({
   diff(resource, observed): ResourceChange {
     const changes = Object.entries(desiredOptions(resource.props))
       .filter(([k, v]) => String(observed?.live[k] ?? '') !== v)
-      .map(([key, to]) => ({ key, from: observed?.live[key], to, forcesReplacement: false }));
+      .map(([api, to]) => propertyChange(OPTION_KEYS.planOf(api), observed?.live[api], to, { api }));
     if (changes.length === 0) return NO_CHANGE;
     return { action: observed ? 'update' : 'create', changes, destroysData: false };
   },

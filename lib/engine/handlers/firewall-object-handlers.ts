@@ -2,6 +2,7 @@ import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { firewallAliasType, firewallIpsetType } from '../../contract/types/firewall.ts';
 import type { FirewallObjectScope } from '../../pve/api/firewall.ts';
 import { EngineError } from '../engine-errors.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
 import {
   firewallEndpoint,
   isObjectScope,
@@ -10,7 +11,7 @@ import {
   scopeOf,
   scopeOfAttributes,
 } from './firewall-scope.ts';
-import { CREATE, defineHandler, type PropertyChange, updateOrNoOp } from './handler.ts';
+import { CREATE, defineHandler, type PropertyChange, propertyChange, updateOrNoOp } from './handler.ts';
 
 /** Aliases and IP sets live at the datacenter or on a VM only. */
 function objectScope(path: string, props: ScopeProps): FirewallObjectScope {
@@ -33,10 +34,14 @@ const lockOf = (props: ScopeProps) => [`firewall:${scopeKey(scopeOf(props))}`];
 
 const text = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
+/** Plan keys the API spells otherwise: the VM that holds the object, an IP set entry's address. */
+const OBJECT_KEYS = proxmoxKeys({ node_name: 'node', vm_id: 'vmid', 'cidr[].name': 'cidr' });
+
+/** Changes of fields whose plan and API keys are the same (`cidr`, `comment`). */
 function changesOf(want: Record<string, string>, have: Readonly<Record<string, unknown>>): PropertyChange[] {
   return Object.entries(want)
     .filter(([k, v]) => text(have[k]) !== v)
-    .map(([key, to]) => ({ key, from: have[key], to, forcesReplacement: false }));
+    .map(([key, to]) => propertyChange(key, have[key], to));
 }
 
 /**
@@ -45,6 +50,7 @@ function changesOf(want: Record<string, string>, have: Readonly<Record<string, u
  */
 export const firewallAliasHandler = defineHandler({
   contract: firewallAliasType,
+  proxmoxKey: (path) => OBJECT_KEYS.apiOf(path),
   locks: (resource) => lockOf(resource.props),
 
   async read(ctx, resource) {
@@ -105,6 +111,7 @@ const entryKey = (e: IpsetEntry) => JSON.stringify([e.cidr, e.comment, e.nomatch
  */
 export const firewallIpsetHandler = defineHandler({
   contract: firewallIpsetType,
+  proxmoxKey: (path) => OBJECT_KEYS.apiOf(path),
   locks: (resource) => lockOf(resource.props),
 
   async read(ctx, resource) {
@@ -126,12 +133,13 @@ export const firewallIpsetHandler = defineHandler({
     const have = (observed.live.entries as IpsetEntry[]).map(entryKey).sort();
     const changes = changesOf({ comment: text(resource.props.comment) }, observed.live);
     if (JSON.stringify(want) !== JSON.stringify(have))
-      changes.push({
-        key: 'cidr',
-        from: have.map((k) => JSON.parse(k)[0]),
-        to: want.map((k) => JSON.parse(k)[0]),
-        forcesReplacement: false,
-      });
+      changes.push(
+        propertyChange(
+          'cidr',
+          have.map((k) => JSON.parse(k)[0]),
+          want.map((k) => JSON.parse(k)[0]),
+        ),
+      );
     return updateOrNoOp(changes);
   },
 

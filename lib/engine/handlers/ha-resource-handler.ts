@@ -17,6 +17,8 @@ function desired(p: HaProps): Record<string, string> {
 /** `proxmox_virtual_environment_haresource`: a VM under Proxmox HA, by its sid (`vm:100`). */
 export const haResourceHandler = defineHandler({
   contract: haResourceType,
+  // The options keep their names in Proxmox; the id is its `sid`.
+  proxmoxKey: (path) => (path === 'resource_id' ? 'sid' : undefined),
 
   locks() {
     return ['cluster:ha'];

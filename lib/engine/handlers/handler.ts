@@ -8,9 +8,18 @@ import type { CallParams, Requirement } from '../preflight/endpoint-permissions.
 /** What a change does to a resource. */
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
 
-/** One property that differs, in the provider's terms (or the API key where that is clearer). */
+/**
+ * One property that differs. `key` is the plan property path as the
+ * contract names it (`cpu.cores`, `memory.dedicated`, `disk[0]`,
+ * `network_device[0]`, `initialization.ip_config[0]`, `enabled`); only what
+ * the engine changes without a plan property saying so keeps a descriptive
+ * key (`(replace)`, `file_size`). `api` is the Proxmox key it is sent as
+ * (`cores`, `memory`, `scsi1`, `net0`, `enable`), set only where it differs:
+ * what the CLI shows beside the name, and what a handler's apply acts on.
+ */
 export interface PropertyChange {
   readonly key: string;
+  readonly api?: string;
   readonly from: unknown;
   readonly to: unknown;
   /** Proxmox cannot change it in place: the resource must be replaced. */
@@ -215,6 +224,13 @@ export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefiniti
    * the same name.
    */
   predictAttribute?(props: KnownProperties<PlanOutput<D>>, attribute: string): unknown;
+  /**
+   * The Proxmox key (config key, API parameter) a plan property path is sent
+   * as (`cpu.cores` → `cores`, `disk[0].size` → `scsi1`), where it differs;
+   * undefined for what only the engine reads (`started`, a disk's
+   * `lifecycle`). What a create's listing shows beside each property.
+   */
+  proxmoxKey?(path: string, props: KnownProperties<PlanOutput<D>>): string | undefined;
   /** ACL paths whose grants also cover another (a VM in a pool: `/vms/100` → `/pool/acme`). */
   inheritedPaths?(props: KnownProperties<PlanOutput<D>>): ReadonlyArray<readonly [string, string]>;
 
@@ -248,6 +264,25 @@ export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefiniti
     attributes: Record<string, unknown>,
   ): Promise<void>;
 }
+
+/** A change of the plan property `key`, sent to Proxmox as `api` (kept only where it differs from `key`). */
+export function propertyChange(
+  key: string,
+  from: unknown,
+  to: unknown,
+  options: { readonly api?: string | undefined; readonly forcesReplacement?: boolean } = {},
+): PropertyChange {
+  return {
+    key,
+    ...(options.api !== undefined && options.api !== key ? { api: options.api } : {}),
+    from,
+    to,
+    forcesReplacement: options.forcesReplacement ?? false,
+  };
+}
+
+/** The Proxmox key a change is sent as. */
+export const proxmoxKeyOf = (c: PropertyChange): string => c.api ?? c.key;
 
 /** Declares a handler with its types checked against its contract. */
 export function defineHandler<D extends PlanTypeDefinition>(handler: ResourceHandler<D>): ResourceHandler<D> {

@@ -4,6 +4,7 @@ import { CREATE, defineHandler, updateOrNoOp } from './handler.ts';
 /** `proxmox_virtual_environment_pool`: a pool and its comment (members join through the VMs' pool_id). */
 export const poolHandler = defineHandler({
   contract: poolType,
+  proxmoxKey: (path) => (path === 'pool_id' ? 'poolid' : undefined),
 
   locks() {
     return ['pools'];

@@ -2,11 +2,16 @@ import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { aclType, roleType } from '../../contract/types/access.ts';
 import type { AclChange, AclEntry } from '../../pve/api/access.ts';
 import { EngineError } from '../engine-errors.ts';
-import { CREATE, defineHandler, sharedRead, updateOrNoOp } from './handler.ts';
+import { proxmoxKeys } from '../proxmox/proxmox-keys.ts';
+import { CREATE, defineHandler, propertyChange, sharedRead, updateOrNoOp } from './handler.ts';
 import { atResource } from './handler-errors.ts';
 
 const PRIVILEGE_HINT =
   'use privilege names your Proxmox VE version knows (Datacenter → Permissions → Roles lists them); PVE 8 has VM.Monitor, PVE 9 replaces it with VM.GuestAgent.*';
+
+const ROLE_KEYS = proxmoxKeys({ role_id: 'roleid', privileges: 'privs' });
+/** `PUT /access/acl` takes lists of roles and subjects. */
+const ACL_KEYS = proxmoxKeys({ role_id: 'roles', user_id: 'users', group_id: 'groups', token_id: 'tokens' });
 
 const privilegeSet = (list: readonly string[]) => [...new Set(list)].filter(Boolean).sort();
 
@@ -17,6 +22,7 @@ const privilegeSet = (list: readonly string[]) => [...new Set(list)].filter(Bool
  */
 export const roleHandler = defineHandler({
   contract: roleType,
+  proxmoxKey: (path) => ROLE_KEYS.apiOf(path),
 
   locks() {
     return ['access'];
@@ -42,9 +48,7 @@ export const roleHandler = defineHandler({
     const want = privilegeSet(resource.props.privileges);
     const have = observed.live.privileges as string[];
     return updateOrNoOp(
-      want.join(',') === have.join(',')
-        ? []
-        : [{ key: 'privileges', from: have, to: want, forcesReplacement: false }],
+      want.join(',') === have.join(',') ? [] : [propertyChange('privileges', have, want, { api: 'privs' })],
     );
   },
 
@@ -104,6 +108,7 @@ function grant(path: string, roleId: string, s: Subject): Omit<AclChange, 'propa
  */
 export const aclHandler = defineHandler({
   contract: aclType,
+  proxmoxKey: (path) => ACL_KEYS.apiOf(path),
 
   locks() {
     return ['access'];
@@ -131,11 +136,7 @@ export const aclHandler = defineHandler({
     if (!observed) return CREATE;
     const want = resource.props.propagate;
     const have = observed.live.propagate as boolean;
-    return updateOrNoOp(
-      want === undefined || want === have
-        ? []
-        : [{ key: 'propagate', from: have, to: want, forcesReplacement: false }],
-    );
+    return updateOrNoOp(want === undefined || want === have ? [] : [propertyChange('propagate', have, want)]);
   },
 
   async apply(ctx, resource) {

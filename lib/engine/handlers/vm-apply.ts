@@ -12,13 +12,14 @@ import {
   type QemuConfig,
   type VmProps,
 } from '../proxmox/vm-config.ts';
-import type {
-  AppliedResource,
-  DesiredResource,
-  HandlerContext,
-  Observed,
-  PropertyChange,
-  ResourceChange,
+import {
+  type AppliedResource,
+  type DesiredResource,
+  type HandlerContext,
+  type Observed,
+  type PropertyChange,
+  proxmoxKeyOf,
+  type ResourceChange,
 } from './handler.ts';
 import { applyDiskRemovals } from './vm-disk-lifecycle.ts';
 import { DRIVE_MOVED, movedDriveChanges, refuseCloudInitMoveWhileRunning } from './vm-drive-moves.ts';
@@ -157,7 +158,7 @@ function drivesToMove(
     ...planned.changes.filter((x) => x.to === DRIVE_MOVED),
     ...movedDriveChanges(props, undefined, live),
   ])
-    if (live[c.key] !== undefined) byKey.set(c.key, c);
+    if (live[proxmoxKeyOf(c)] !== undefined) byKey.set(proxmoxKeyOf(c), c);
   return [...byKey.values()];
 }
 
@@ -244,7 +245,7 @@ export async function applyVm(
     desired.description === undefined &&
     String(live.description ?? '').trim() === creationMarker(ctx.stack, vm.path);
   // Proxmox deletes before it sets: a moved drive leaves its old slot first.
-  const deleted = [...moved.map((c) => c.key), ...(marked ? ['description'] : [])];
+  const deleted = [...moved.map(proxmoxKeyOf), ...(marked ? ['description'] : [])];
   if (Object.keys(update).length || deleted.length || setPassword) {
     try {
       await ctx.api.updateQemuConfig(node, vmid, {

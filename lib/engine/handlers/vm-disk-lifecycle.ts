@@ -1,6 +1,6 @@
 import { EngineError } from '../engine-errors.ts';
 import type { VmProps } from '../proxmox/vm-config.ts';
-import type { HandlerContext, PropertyChange } from './handler.ts';
+import { type HandlerContext, type PropertyChange, propertyChange, proxmoxKeyOf } from './handler.ts';
 
 /** What a removed disk's change shows, and what apply acts on. */
 export const DISK_DETACHED = '(detached: kept as an unused disk of the VM)';
@@ -11,6 +11,8 @@ type Lifecycle = 'delete' | 'detach' | 'retain';
 interface PlannedDisk {
   readonly slot: string;
   readonly lifecycle: Lifecycle;
+  /** Its plan path, `disk[0]`. */
+  readonly path: string;
 }
 
 /** A VM's disks as a plan (or the state's copy of one) declares them; references do not matter here. */
@@ -20,7 +22,11 @@ type DiskList = {
 
 /** The disks VM properties declare, with their lifecycle (default `delete`). */
 export function plannedDisks(props: DiskList | undefined): PlannedDisk[] {
-  return (props?.disk ?? []).map((d) => ({ slot: d.interface, lifecycle: d.lifecycle ?? 'delete' }));
+  return (props?.disk ?? []).map((d, i) => ({
+    slot: d.interface,
+    lifecycle: d.lifecycle ?? 'delete',
+    path: `disk[${i}]`,
+  }));
 }
 
 /** The slots, among those live, whose disks must never be destroyed. */
@@ -61,12 +67,12 @@ export function removedDiskChanges(
     removed.filter((d) => d.lifecycle === 'retain').map((d) => d.slot),
     'removing it from the plan',
   );
-  return removed.map((d) => ({
-    key: d.slot,
-    from: live[d.slot],
-    to: d.lifecycle === 'detach' ? DISK_DETACHED : DISK_DELETED,
-    forcesReplacement: false,
-  }));
+  // Named as the plan that last declared them did (the disk is no longer in the plan), the slot beside.
+  return removed.map((d) =>
+    propertyChange(d.path, live[d.slot], d.lifecycle === 'detach' ? DISK_DETACHED : DISK_DELETED, {
+      api: d.slot,
+    }),
+  );
 }
 
 /** Detaches the removed disks (Proxmox turns them into `unusedN`), then destroys those whose lifecycle is delete. */
@@ -80,10 +86,10 @@ export async function applyDiskRemovals(
   if (removals.length === 0) return;
   const before = await ctx.api.qemuConfig(node, vmid);
   await ctx.api.updateQemuConfig(node, vmid, {
-    delete: removals.map((c) => c.key).join(','),
+    delete: removals.map(proxmoxKeyOf).join(','),
     digest: String(before.digest),
   });
-  const doomed = removals.filter((c) => c.to === DISK_DELETED).map((c) => volumeOf(before[c.key]));
+  const doomed = removals.filter((c) => c.to === DISK_DELETED).map((c) => volumeOf(before[proxmoxKeyOf(c)]));
   if (doomed.length === 0) return;
   const after = await ctx.api.qemuConfig(node, vmid);
   const unused = Object.keys(after).filter(

@@ -1,6 +1,6 @@
 import { EngineError } from '../engine-errors.ts';
 import { cdromSlot, cloudInitSlot, DRIVE_KEY, type VmProps } from '../proxmox/vm-config.ts';
-import type { PropertyChange } from './handler.ts';
+import { type PropertyChange, propertyChange, proxmoxKeyOf } from './handler.ts';
 
 /** What a drive that left its slot shows in a change, and what apply deletes. */
 export const DRIVE_MOVED = '(removed: the drive moved to another slot)';
@@ -9,7 +9,8 @@ const isCloudInit = (value: unknown) => /cloudinit/.test(String(value ?? '').spl
 const isCdrom = (value: unknown) => /(^|,)media=cdrom(,|$)/.test(String(value ?? '')) && !isCloudInit(value);
 
 /**
- * Drives the plan moved to another slot, still in their old one: the
+ * Drives the plan moved to another slot, still in their old one (each
+ * change names the old slot as its Proxmox key): the
  * cloud-init drive (a VM has one; any other slot holding one goes, including
  * the template's), and the plan's CD-ROM drive when its interface changed
  * since the last deploy (other CD-ROM drives are not the plan's).
@@ -24,11 +25,13 @@ export function movedDriveChanges(
   if (cloudInit)
     for (const key of Object.keys(live).sort())
       if (key !== cloudInit && DRIVE_KEY.test(key) && isCloudInit(live[key]))
-        changes.push({ key, from: live[key], to: DRIVE_MOVED, forcesReplacement: false });
+        changes.push(propertyChange('initialization.interface', live[key], DRIVE_MOVED, { api: key }));
   const before = previous?.cdrom ? (previous.cdrom.interface ?? 'ide3') : undefined;
   const declared = new Set([cdromSlot(props), cloudInit, ...(props.disk ?? []).map((d) => d.interface)]);
   if (before && !declared.has(before) && isCdrom(live[before]))
-    changes.push({ key: before, from: live[before], to: DRIVE_MOVED, forcesReplacement: false });
+    changes.push(
+      propertyChange(props.cdrom ? 'cdrom.interface' : 'cdrom', live[before], DRIVE_MOVED, { api: before }),
+    );
   return changes;
 }
 
@@ -46,7 +49,7 @@ export function refuseCloudInitMoveWhileRunning(
   if (!moved || !running) return;
   throw new EngineError(
     'ENGINE_CANNOT_APPLY',
-    `${path}: moving the cloud-init drive from ${moved.key} to ${to ?? 'another slot'} needs the VM stopped: Proxmox keeps the old drive of a running VM until it restarts, and takes no second cloud-init drive meanwhile; nothing was changed`,
+    `${path}: moving the cloud-init drive from ${proxmoxKeyOf(moved)} to ${to ?? 'another slot'} needs the VM stopped: Proxmox keeps the old drive of a running VM until it restarts, and takes no second cloud-init drive meanwhile; nothing was changed`,
     'deploy it with started: false first (the VM shuts down and the drive moves), then with started: true again',
   );
 }

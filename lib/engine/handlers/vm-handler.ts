@@ -1,5 +1,6 @@
 import { vmType } from '../../contract/types/vm.ts';
 import { EngineError } from '../engine-errors.ts';
+import { valueAtPath } from '../planned-properties.ts';
 import {
   canonicalTags,
   changesForcingReplacement,
@@ -9,7 +10,8 @@ import {
   shrinkingDisks,
   type VmProps,
 } from '../proxmox/vm-config.ts';
-import { defineHandler, type PropertyChange } from './handler.ts';
+import { asPlanValue, type VmSlots, vmConfigKeyOf, vmPlanPathOf } from '../proxmox/vm-config-keys.ts';
+import { defineHandler, type PropertyChange, propertyChange } from './handler.ts';
 import { applyVm, deleteVm } from './vm-apply.ts';
 import { DISK_DELETED, refuseRetained, removedDiskChanges, retainedDisks } from './vm-disk-lifecycle.ts';
 import { movedDriveChanges } from './vm-drive-moves.ts';
@@ -19,12 +21,9 @@ import { type CloneTemplates, readCloneTemplates, vmRequirements } from './vm-re
 /** Shown for the cloud-init password: Proxmox never returns it, so only whether one is set can be compared. */
 const PASSWORD_SET = '(set)';
 
-const change = (key: string, from: unknown, to: unknown, forcesReplacement = false): PropertyChange => ({
-  key,
-  from,
-  to,
-  forcesReplacement,
-});
+/** A change of a plan property that is no config key (`node_name`, `pool_id`, `started`), with its API parameter if any. */
+const change = (key: string, from: unknown, to: unknown, forcesReplacement = false): PropertyChange =>
+  propertyChange(key, from, to, { api: vmConfigKeyOf(key, {}), forcesReplacement });
 
 /**
  * `proxmox_virtual_environment_vm`: created by a clone of the template (or
@@ -79,10 +78,16 @@ export const vmHandler = defineHandler({
     const configChanges = diffQemuConfig(desiredQemuConfig(props, planTags), { ...live, tags: liveTags });
     const forced = new Set(changesForcingReplacement(configChanges).map((c) => c.key));
     const shrinking = new Map(shrinkingDisks(configChanges).map((s) => [s.key, s]));
+    // Config keys become the plan paths that set them, values shown as the plan writes them where it can.
     const changes = configChanges.map((c): PropertyChange => {
       const shrink = shrinking.get(c.key);
+      const key = vmPlanPathOf(c.key, props, c.from, c.to);
+      const planned = valueAtPath(props, key);
       return {
-        ...change(c.key, c.from, c.to, forced.has(c.key)),
+        ...propertyChange(key, asPlanValue(planned, c.from), asPlanValue(planned, c.to), {
+          api: c.key,
+          forcesReplacement: forced.has(c.key),
+        }),
         ...(shrink
           ? {
               replaceOnlyWhenAsked: `disk ${c.key} cannot shrink from ${shrink.from} GiB to ${shrink.to} GiB: Proxmox only grows disks, and a new VM would start with empty disks`,
@@ -104,7 +109,9 @@ export const vmHandler = defineHandler({
     if (props.pool_id !== undefined && live['@pool'] !== props.pool_id)
       changes.push(change('pool_id', live['@pool'] || null, props.pool_id));
     if (props.initialization?.user_account?.password !== undefined && live.cipassword === undefined)
-      changes.push(change('cipassword', null, PASSWORD_SET));
+      changes.push(
+        propertyChange('initialization.user_account.password', null, PASSWORD_SET, { api: 'cipassword' }),
+      );
 
     const removedDisks = removedDiskChanges(resource.path, props, previous, live);
     changes.push(...removedDisks, ...movedDriveChanges(props, previous, live));
@@ -125,6 +132,8 @@ export const vmHandler = defineHandler({
       destroysData: replace || removedDisks.some((c) => c.to === DISK_DELETED),
     };
   },
+
+  proxmoxKey: (path, props) => vmConfigKeyOf(path, props as VmSlots),
 
   apply: applyVm,
   delete: deleteVm,

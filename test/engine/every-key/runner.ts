@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schemaKeys } from '../../../lib/contract/schema-walk.ts';
 import {
   type CustomCheck,
   coverageProblems,
@@ -60,11 +61,44 @@ export function describeCoverage(coverage: TypeCoverage): void {
   });
 }
 
+/** Keys a change may have that no plan property is: what only the engine changes (a file's size tells its content). */
+const ENGINE_KEYS = new Set(['(replace)', 'file_size']);
+
+/**
+ * Whether a change key (`disk[0]`) is a plan path of the contract: a key,
+ * a list item, or inside a data map (`prune_backups.keep-daily`).
+ */
+function isPlanPath(contract: TypeCoverage['contract'], key: string): boolean {
+  const keys = new Map(schemaKeys(contract.plan).map((k) => [k.path, k.shape.kind]));
+  const general = key.replace(/\[\d+\]/g, '[]').replace(/\[\]$/, '');
+  if (keys.has(general)) return true;
+  const segments = general.split('.');
+  return segments.some((_, i) => keys.get(segments.slice(0, i).join('.')) === 'record');
+}
+
+/** Whether a change key names the key a step set: the same path, the block or list item holding it, or a key inside it. */
+function namesKey(changeKey: string, stepPath: string): boolean {
+  const general = changeKey.replace(/\[\d+\]/g, '[]');
+  const within = (inner: string, outer: string) =>
+    inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+  return within(stepPath, general) || within(general, stepPath);
+}
+
 async function runStep(h: KeyHarness, coverage: TypeCoverage, path: string, step: StepProof): Promise<void> {
   const id = step.on ?? Object.keys(coverage.base)[0]!;
   const before = await h.live(id);
   h.change(id, step.set);
-  await h.deployExpecting(id, step.action ?? 'update');
+  const report = await h.deployExpecting(id, step.action ?? 'update');
+  // The diff names what changed as the plan does (`cpu.cores`, `disk[0]`), never only by a Proxmox key.
+  const keys = report.resources.find((r) => r.id === id)!.changes.map((c) => c.key);
+  expect(
+    keys.filter((k) => !ENGINE_KEYS.has(k) && !isPlanPath(coverage.contract, k)),
+    `${path}: change keys that are no plan path (${keys.join(', ')})`,
+  ).toEqual([]);
+  expect(
+    keys.some((k) => namesKey(k, path) || ENGINE_KEYS.has(k)),
+    `${path}: a change is named by its plan path (${keys.join(', ')})`,
+  ).toBe(true);
   const after = await h.live(id);
   expect(comparable(after), `${path}: the live object changed`).not.toEqual(comparable(before));
   step.expect(after, before);
