@@ -167,7 +167,14 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
     );
     // What changes first; resources waiting for a handler (their planned content is long) after.
     const waiting = (r: (typeof shown)[number]) => (r.action === 'pending' ? 1 : 0);
-    for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b))) o.out(describeResource(r));
+    // A guest resource waiting for its handler, with nothing recorded to compare: one line, not its
+    // whole content in every diff (--json lists it).
+    for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b)))
+      o.out(
+        r.action === 'pending' && r.listsProperties
+          ? `${describeResource({ ...r, changes: [] })}\n      (${r.changes.length} planned properties; --json lists them)`
+          : describeResource(r),
+      );
     if (shown.length === 0) o.out('  (no changes)');
   }
   const changes = report.resources.filter(isActionable).length;
