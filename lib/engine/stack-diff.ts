@@ -290,7 +290,76 @@ export async function diffStack(
       status: 'planned',
     });
   }
+  await findOrphans(
+    plan,
+    state,
+    ctx,
+    resolve,
+    observedAttributes,
+    deletions,
+    reports,
+    options.deletionReason,
+  );
   return { reports, changes, deletions, provisional, failures, retirements };
+}
+
+/**
+ * Adds to the deletions what a deploy of this stack killed before recording
+ * left live (a clone with its creation mark, a VM with its tags): neither
+ * state nor the plan knows it, so nothing else would ever remove it, and
+ * what it lives in (its pool) could not be deleted.
+ */
+async function findOrphans(
+  plan: Plan,
+  state: StateStore,
+  ctx: HandlerContext,
+  resolve: Resolve,
+  observedAttributes: ReadonlyMap<string, Record<string, unknown>>,
+  deletions: Map<string, ResourceState>,
+  reports: Map<string, ResourceReport>,
+  why: string,
+): Promise<void> {
+  const recorded = Object.entries(state.state.resources).map(([id, r]) => ({ id, ...r }));
+  for (const handler of new Set(HANDLERS.values())) {
+    if (!handler.findOrphans || !handler.liveIdOf) continue;
+    const type = handler.contract.type;
+    const ids = (properties: Readonly<Record<string, unknown>> | undefined) =>
+      properties ? handler.liveIdOf!(properties) : undefined;
+    const known = new Set(
+      [
+        ...recorded
+          .filter((r) => r.type === type)
+          .flatMap((r) => [r.attributes, ...(r.retiring ?? []).map((o) => o.attributes)]),
+        ...Object.entries(plan.resources)
+          .filter(([, r]) => r.type === type)
+          .flatMap(([id]) => {
+            const resolved = resolve(id);
+            return [
+              observedAttributes.get(id),
+              resolved && typeof resolved === 'object' ? resolved : undefined,
+            ];
+          }),
+      ]
+        .map((p) => ids(p as Readonly<Record<string, unknown>> | undefined))
+        .filter((v): v is string => v !== undefined),
+    );
+    for (const orphan of await handler.findOrphans(ctx, recorded, known)) {
+      const { id, ...entry } = orphan;
+      handler.checkDeletion?.(orphan, why);
+      deletions.set(id, { ...entry, dependsOn: [...orphan.dependsOn] });
+      reports.set(id, {
+        stack: plan.stack,
+        id,
+        path: orphan.path,
+        type,
+        action: 'delete',
+        changes: [],
+        destroysData: handler.deletionDestroysData?.(orphan) ?? false,
+        status: 'planned',
+        note: 'left by a deploy that stopped before recording it',
+      });
+    }
+  }
 }
 
 /**

@@ -102,3 +102,59 @@ describe('what an interrupted deploy leaves on a cluster: staged network edits',
     expect(again.resources.find((r) => r.path === 'platform/Lan/pve1')!.action).toBe('no-op');
   }, 60_000);
 });
+
+describe('what an interrupted deploy leaves on a cluster: objects no state knows', () => {
+  it('GIVEN an unfinished clone of acme in its pool that state never recorded WHEN acme is destroyed THEN the clone is deleted first (shown, guarded as data loss) and the pool after it', async () => {
+    const f = await fixture();
+    expect((await f.deploy({ targets: ['acme'] })).ok).toBe(true);
+    // A deploy killed right after Proxmox accepted the clone of a server since removed from the plan.
+    await f.emulator.client.post(`/nodes/pve1/qemu/${WINDOWS_TEMPLATE}/clone`, {
+      newid: 1099,
+      name: 'acme-old',
+      full: true,
+      storage: 'local-lvm',
+      pool: 'customer-acme',
+      description: creationMarker('acme', 'acme/acme-old/Guest/Vm'),
+    });
+    for (let i = 0; i < 50 && f.emulator.server.emulator.state.vms['1099']?.lock; i++)
+      await new Promise((r) => setTimeout(r, 10));
+
+    const dry = await f.deploy({ targets: ['acme'], mode: 'destroy', dryRun: true });
+    expect(dry.resources.find((r) => r.id === 'orphan:vm-1099')).toMatchObject({
+      action: 'delete',
+      destroysData: true,
+      path: 'acme/acme-old/Guest/Vm (unfinished VM 1099)',
+    });
+    await expect(f.deploy({ targets: ['acme'], mode: 'destroy' })).rejects.toMatchObject({
+      code: 'ENGINE_DATA_LOSS',
+    });
+    const report = await f.deploy({ targets: ['acme'], mode: 'destroy', allowDestroyData: true });
+    expect(report.ok).toBe(true);
+    expect(f.emulator.server.emulator.state.vms['1099']).toBeUndefined();
+    expect(f.emulator.server.emulator.state.pools['customer-acme']).toBeUndefined();
+  }, 60_000);
+
+  it('GIVEN a VM tagged as acme’s that neither state nor the plan knows WHEN acme deploys THEN its deletion is planned and guarded; a VM of another stack or no stack is never touched', async () => {
+    const f = await fixture();
+    expect((await f.deploy({ targets: ['acme'] })).ok).toBe(true);
+    const vms = f.emulator.server.emulator.state.vms;
+    const template = vms[String(WINDOWS_TEMPLATE)]!;
+    const copy = (vmid: number, tags: string) => {
+      const { template: _template, ...config } = structuredClone(template.config);
+      vms[String(vmid)] = {
+        ...structuredClone(template),
+        vmid,
+        config: { ...config, name: `vm${vmid}`, tags },
+      };
+    };
+    copy(1097, 'pvecdk;pvecdk-acme');
+    copy(1096, 'pvecdk;pvecdk-globex');
+    copy(1095, 'hand-made');
+    const dry = await f.deploy({ targets: ['acme'], dryRun: true });
+    const orphans = dry.resources.filter((r) => r.id.startsWith('orphan:')).map((r) => r.id);
+    expect(orphans).toEqual(['orphan:vm-1097']);
+    await expect(f.deploy({ targets: ['acme'] })).rejects.toMatchObject({ code: 'ENGINE_DATA_LOSS' });
+    expect((await f.deploy({ targets: ['acme'], allowDestroyData: true })).ok).toBe(true);
+    expect(Object.keys(vms).filter((id) => ['1095', '1096', '1097'].includes(id))).toEqual(['1095', '1096']);
+  }, 60_000);
+});

@@ -239,6 +239,21 @@ export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefiniti
    * so an operator may ask for one by name (`--replace <path>`).
    */
   readonly replaceable?: boolean;
+  /**
+   * Live objects of this stack that neither state nor the plan knows: what a
+   * deploy killed before it recorded them left (a clone with this stack's
+   * creation mark or tags). They are deleted like a resource that left the
+   * plan, guarded the same way. `known` are the live ids state and the plan
+   * account for; each orphan names the recorded resources it lives in
+   * (`dependsOn`: a pool), so it goes before them.
+   */
+  findOrphans?(
+    ctx: HandlerContext,
+    recorded: readonly AppliedResource[],
+    known: ReadonlySet<string>,
+  ): Promise<ReadonlyArray<AppliedResource & { readonly dependsOn: readonly string[] }>>;
+  /** The live id a plan resource of this type names (a VM's `vm_id`), for `findOrphans`' `known`. */
+  liveIdOf?(properties: Readonly<Record<string, unknown>>): string | undefined;
   /** Whether deleting it destroys data (a VM takes its disks with it). */
   deletionDestroysData?(applied: AppliedResource): boolean;
   /** Refuses, before any write, a deletion that must not happen (a retained disk); throws saying why. */

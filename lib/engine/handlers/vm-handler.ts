@@ -15,7 +15,7 @@ import { defineHandler, type PropertyChange, propertyChange } from './handler.ts
 import { applyVm, deleteVm } from './vm-apply.ts';
 import { DISK_DELETED, refuseRetained, removedDiskChanges, retainedDisks } from './vm-disk-lifecycle.ts';
 import { movedDriveChanges } from './vm-drive-moves.ts';
-import { isOwnershipTag, ownershipTags, vmOwnership } from './vm-ownership.ts';
+import { isOwnershipTag, markedPathOf, ownershipTags, vmOwnership } from './vm-ownership.ts';
 import { type CloneTemplates, readCloneTemplates, vmRequirements } from './vm-requirements.ts';
 
 /** Shown for the cloud-init password: Proxmox never returns it, so only whether one is set can be compared. */
@@ -164,13 +164,51 @@ export const vmHandler = defineHandler({
     );
     if (!vm) return 'gone';
     const tags = String(vm.tags ?? '').split(/[;, ]/);
-    if (!ownershipTags(ctx.stack).every((t) => tags.includes(t)))
+    // A clone a killed deploy of this stack began carries its creation mark instead of tags.
+    const marked = async () =>
+      markedPathOf(ctx.stack, (await ctx.api.qemuConfig(vm.node, vmid)).description) !== undefined;
+    if (!ownershipTags(ctx.stack).every((t) => tags.includes(t)) && !(await marked()))
       throw new EngineError(
         'ENGINE_NOT_OWNED',
         `${applied.path}: VM ${vmid} on ${vm.node} is not tagged as owned by stack ${ctx.stack} (tags: ${tags.filter(Boolean).join(';') || 'none'}); refusing to delete it`,
         `if it is yours, add the tags ${ownershipTags(ctx.stack).join(';')} to it and run again; otherwise it was never this stack's`,
       );
     return 'owned';
+  },
+
+  liveIdOf: (properties) => (typeof properties.vm_id === 'number' ? String(properties.vm_id) : undefined),
+
+  async findOrphans(ctx, recorded, known) {
+    const pools = new Map(
+      recorded
+        .filter((r) => r.type === 'proxmox_virtual_environment_pool')
+        .map((r) => [String(r.attributes.pool_id), r.id]),
+    );
+    const orphans = [];
+    for (const entry of ctx.inventory) {
+      if (entry.type !== 'qemu' || known.has(String(entry.vmid)) || entry.template) continue;
+      const tags = String(entry.tags ?? '').split(/[;, ]/);
+      let path: string | undefined;
+      if (ownershipTags(ctx.stack).every((t) => tags.includes(t))) path = `VM ${entry.vmid}`;
+      // Untagged: only a clone begun in one of this stack's pools can be its unfinished work.
+      else if (entry.pool && pools.has(entry.pool)) {
+        const marked = markedPathOf(
+          ctx.stack,
+          (await ctx.api.qemuConfig(entry.node, entry.vmid)).description,
+        );
+        if (marked) path = `${marked} (unfinished VM ${entry.vmid})`;
+      }
+      if (path === undefined) continue;
+      orphans.push({
+        id: `orphan:vm-${entry.vmid}`,
+        type: vmType.type,
+        path,
+        attributes: { vm_id: entry.vmid, node_name: entry.node },
+        properties: {},
+        dependsOn: entry.pool && pools.has(entry.pool) ? [pools.get(entry.pool)!] : [],
+      });
+    }
+    return orphans;
   },
 });
 

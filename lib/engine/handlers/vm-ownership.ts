@@ -25,3 +25,10 @@ export function vmOwnership(stack: string, path: string, live: Readonly<Record<s
   if (String(live.description ?? '').trim() === creationMarker(stack, path)) return { kind: 'unfinished' };
   return { kind: 'foreign' };
 }
+
+/** The resource path in a creation mark this stack wrote, if the description is one. */
+export function markedPathOf(stack: string, description: unknown): string | undefined {
+  const text = String(description ?? '').trim();
+  const prefix = `pvecdk: being created by stack ${stack} (`;
+  return text.startsWith(prefix) && text.endsWith(')') ? text.slice(prefix.length, -1) : undefined;
+}
