@@ -3,6 +3,7 @@ import type { PlanTypeDefinition, PropertiesOf } from '../../contract/plan-type.
 import type { PlanReference } from '../../contract/plan-values.ts';
 import type { PveApi } from '../../pve/api/pve-api.ts';
 import type { ClusterResource } from '../../pve/api/schemas.ts';
+import type { GuestTransport } from '../guest/guest-transport.ts';
 import type { CallParams, Requirement } from '../preflight/endpoint-permissions.ts';
 
 /** What a change does to a resource. */
@@ -111,6 +112,12 @@ export interface HandlerContext {
    * handlers that need it refuse to change anything without it.
    */
   readonly secrets?: SecretResolver;
+  /**
+   * Reaches inside guests (the `pvecdk_*` types): chosen by the CLI for the
+   * remote. Absent where no guest may be reached: guest handlers then refuse
+   * with a message saying so.
+   */
+  readonly guests?: GuestTransport;
 }
 
 /** The part of the SecretStore handlers use. */
