@@ -23,7 +23,6 @@ import { ownedEntriesOf } from '../guest/pfsense/section-entries.ts';
 import {
   type AppliedResource,
   CREATE,
-  type DesiredResource,
   defineHandler,
   type HandlerContext,
   type Observed,
