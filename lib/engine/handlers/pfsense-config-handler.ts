@@ -2,15 +2,10 @@ import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { pfsenseConfigType } from '../../contract/types/guest.ts';
 import { EngineError } from '../engine-errors.ts';
 import type { GuestAddress, GuestSession } from '../guest/guest-transport.ts';
-import { fillSecretMarkers, requireNoMarkers, storedForm } from '../guest/pfsense/config-secrets.ts';
-import {
-  type PfsenseReload,
-  readConfigXml,
-  reloadPfsense,
-  withRevision,
-  writeConfigXml,
-} from '../guest/pfsense/config-xml-io.ts';
-import { checkConfigXml, mergeOwnedEntries, type OwnedEntries } from '../guest/pfsense/config-xml-merge.ts';
+import { applyOwnedEntries } from '../guest/pfsense/apply-owned-entries.ts';
+import { storedForm } from '../guest/pfsense/config-secrets.ts';
+import { readConfigXml } from '../guest/pfsense/config-xml-io.ts';
+import { checkConfigXml, type OwnedEntries } from '../guest/pfsense/config-xml-merge.ts';
 import type { StoredSecret } from '../guest/pfsense/entry-compare.ts';
 import {
   type OwnedConfigLive,
@@ -140,32 +135,6 @@ function withRemovals(sets: readonly OwnedEntries[], removals: readonly OwnedEnt
   return out;
 }
 
-/** Merges, fills and writes `sets` into the router's config.xml, then reloads; returns the backup's path. */
-async function writeOwned(
-  ctx: HandlerContext,
-  session: GuestSession,
-  sets: readonly OwnedEntries[],
-  options: {
-    readonly where: string;
-    readonly reload: PfsenseReload;
-    readonly why: string;
-    readonly fill: boolean;
-  },
-): Promise<string | undefined> {
-  const current = await readConfigXml(session, options.where);
-  const merged = mergeOwnedEntries(current, sets);
-  const { text: filled, values } = options.fill
-    ? fillSecretMarkers(merged, resolverOf(ctx, options.where))
-    : { text: merged, values: [] as readonly string[] };
-  if (filled === current) return undefined;
-  const next = withRevision(filled, new Date(), options.why);
-  requireNoMarkers(next, `${options.where}: the new config.xml`);
-  checkConfigXml(next, `${options.where}: the new config.xml`);
-  const backup = await writeConfigXml(session, next, { where: options.where, current, secrets: values });
-  await reloadPfsense(session, options.reload, { where: options.where, secrets: values });
-  return backup;
-}
-
 export const pfsenseConfigHandler = defineHandler({
   contract: pfsenseConfigType,
 
@@ -204,11 +173,12 @@ export const pfsenseConfigHandler = defineHandler({
     const where = resource.path;
     const session = await sessionFor(ctx, addressOf(resource.props.target, where), where);
     const sets = withRemovals(ownedEntriesOf(resource.props.sections), removalsIn(change));
-    const backup = await writeOwned(ctx, session, sets, {
+    const backup = await applyOwnedEntries(session, sets, {
       where,
       reload: resource.props.reload ?? 'all',
       why: `${where} (${change.action})`,
-      fill: true,
+      // Asked for only when a marker is there to fill.
+      resolve: (reference) => resolverOf(ctx, where)(reference),
     });
     const { vmid, node } = targetVm(resource.props);
     return { vm_id: vmid, node_name: node, ...(backup ? { backup } : {}) };
@@ -244,11 +214,10 @@ export const pfsenseConfigHandler = defineHandler({
       node_name: applied.attributes.node_name,
     } as Props['target'];
     const session = await sessionFor(ctx, addressOf(target, where), where);
-    await writeOwned(ctx, session, ownedEntriesOf({}, props.sections ?? {}), {
+    await applyOwnedEntries(session, ownedEntriesOf({}, props.sections ?? {}), {
       where,
       reload: props.reload ?? 'all',
       why: `${where} (delete)`,
-      fill: false,
     });
   },
 
