@@ -100,9 +100,11 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   const { values, positionals } = parse(args, {
     out: { type: 'string' },
     context: { type: 'string', multiple: true },
+    frozen: { type: 'boolean' },
     json: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
   if (positionals.length !== 1) {
     throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
   }
@@ -198,8 +200,10 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   const { values, positionals } = parse(args, {
     ...REMOTE_OPTIONS,
     fail: { type: 'boolean' },
+    frozen: { type: 'boolean' },
     replace: { type: 'string', multiple: true },
   });
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
   const file = oneStackFile(command, positionals);
   const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { ConstructError, SynthError } from '../core/errors.ts';
 import { zSecret } from '../core/private/schema.ts';
 import type { SecretValue } from '../core/secret.ts';
+import { recordedSection } from './identity/identity-file.ts';
 import { parseProps } from './private/errors.ts';
-import { vmIdFromSeed } from './private/identity/allocators.ts';
+import { seedOf, vmIdPool } from './private/identity/allocators.ts';
 import { IdentityRegistry } from './private/identity/identity-registry.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
@@ -141,7 +142,7 @@ export class Cluster extends Construct {
   readonly templates: TemplateCatalogue;
   readonly managementSource: string;
   readonly guestSshKey: SecretValue;
-  readonly identities = new IdentityRegistry();
+  readonly identities: IdentityRegistry;
   private readonly platformVmIds: VmIdRange;
   private readonly customerVmIds: { start: number; blockSize: number; blocks: number };
 
@@ -157,11 +158,27 @@ export class Cluster extends Construct {
     this.guestSshKey = p.guestSshKey;
     this.platformVmIds = p.platformVmIds;
     this.customerVmIds = p.customerVmIds;
+    this.identities = new IdentityRegistry(recordedSection(this.node.path));
   }
 
-  /** A platform VM id derived from `seed` (the construct path), inside the platform range. */
-  platformVmId(seed: string): number {
-    return vmIdFromSeed(this.platformVmIds.start, this.platformVmIds.size, seed);
+  /**
+   * The platform VM id of `owner` (a router, the RDS host): `pinned` when the
+   * stack file gives one, else what the identity record holds for it, else a
+   * free id in the platform range.
+   */
+  platformVmId(owner: IConstruct, pinned?: number): number {
+    if (pinned !== undefined) {
+      this.identities.claim('vm_id', pinned, owner);
+      return pinned;
+    }
+    const { start, size } = this.platformVmIds;
+    const pool = vmIdPool(
+      start,
+      size,
+      `platform VM ids ${start}-${start + size - 1}`,
+      "the cluster's platformVmIds.size",
+    );
+    return this.identities.allocate('vm_id', owner, pool, seedOf(`vmid:${owner.node.path}/vm`));
   }
 
   /** The VM id block of customer number `n` (1-based, as operators count). */
