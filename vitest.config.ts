@@ -47,6 +47,8 @@ export const INTEGRATION_TESTS = [
   'test/ssh/session.test.ts',
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
+  'test/cli/identity-record.test.ts',
+  'test/constructs/identity-scale.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';

@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { Annotations } from '../../../core/annotations.ts';
-import { SynthError } from '../../../core/errors.ts';
+import { ConstructError } from '../../../core/errors.ts';
 import { Stack } from '../../../core/stack.ts';
 import type { IdentityEntry, IdentityKind, IdentitySection } from '../../identity/identity-file.ts';
 
@@ -90,9 +90,10 @@ export class IdentityRegistry {
         return v;
       }
     }
-    throw new SynthError(
+    throw new ConstructError(
+      owner,
       'SYNTH_POOL_EXHAUSTED',
-      `${owner.node.path}: no free ${kind.replace('_', ' ')} left: all ${size} ${pool.describe} are taken`,
+      `no free ${kind.replace('_', ' ')} left: all ${size} ${pool.describe} are taken`,
       `widen it (${pool.widenedBy}), or remove what no longer runs and synthesize again`,
     );
   }
