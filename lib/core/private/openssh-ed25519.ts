@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * An ed25519 key pair in OpenSSH's formats: the private key as
@@ -14,7 +14,14 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
  * always has them all, and are written as they are.
  */
 export function generateOpenSshEd25519KeyPair(comment = ''): { private: string; public: string } {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  return openSshEd25519KeyPair(generateKeyPairSync('ed25519').privateKey, comment);
+}
+
+/** An ed25519 private key (node:crypto) written in OpenSSH's formats. */
+export function openSshEd25519KeyPair(
+  privateKey: KeyObject,
+  comment = '',
+): { private: string; public: string } {
   const jwk = privateKey.export({ format: 'jwk' }) as { d: string; x: string };
   const seed = Buffer.from(jwk.d, 'base64url');
   const pub = Buffer.from(jwk.x, 'base64url');
