@@ -36,6 +36,8 @@ export const INTEGRATION_TESTS = [
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
+  'test/sim/guests/guest-auth.test.ts',
+  'test/sim/guests/guest-endpoints.test.ts',
   'test/sim/guests/linux-guest.test.ts',
   'test/sim/guests/pfsense-guest.test.ts',
   'test/sim/guests/windows-guest.test.ts',

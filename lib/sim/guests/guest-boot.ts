@@ -1,7 +1,8 @@
 import type { EmulatorVm } from '../state.ts';
 import { GuestFs } from './guest-fs.ts';
 import type { GuestAccount, SimGuest } from './guest-state.ts';
-import { bootPfsense } from './pfsense-dialect.ts';
+import { withPfsenseUserKeys } from './pfsense-accounts.ts';
+import { bootPfsense, PFSENSE_CONFIG } from './pfsense-dialect.ts';
 import { hashPassword, netbiosName } from './windows-state.ts';
 
 /**
@@ -9,9 +10,10 @@ import { hashPassword, netbiosName } from './windows-state.ts';
  * cloudbase-init (Windows) reads the Proxmox cloud-init drive — `ciuser`,
  * `cipassword`, `sshkeys` (URL-encoded, one key per line) and the VM name —
  * creates or updates the user and writes its authorized_keys; pfSense
- * clears /tmp and loads its config. The emulator applies the same cloud-init
- * values to pfSense as a stand-in for keys baked into the template's
- * config.xml (pfSense itself has no cloud-init).
+ * clears /tmp, loads its config and writes each user's authorized_keys from
+ * it. pfSense has no cloud-init: the emulator puts the VM's `sshkeys` into
+ * the template's config.xml before the first boot, as a stand-in for keys
+ * the operator bakes into a real template's config.xml.
  */
 
 /** Default users of the templates when `ciuser` is unset. */
@@ -83,7 +85,16 @@ function pfsenseCloudInit(vm: EmulatorVm, guest: SimGuest, fs: GuestFs): void {
     setPosixPassword(guest.accounts.admin!, String(vm.config.cipassword));
     setPosixPassword(root, String(vm.config.cipassword));
   }
-  addKeys(fs, '/root/.ssh/authorized_keys', cloudInitKeys(vm), root, false);
+  // pfSense has no cloud-init: a real template carries the keys in config.xml. The emulator's
+  // template gets them there from the VM's `sshkeys` once, before its first boot; from then on
+  // only config.xml counts (bootPfsense writes authorized_keys from it).
+  const keys = cloudInitKeys(vm);
+  if (guest.bootCount === 0 && keys.length && fs.exists(PFSENSE_CONFIG)) {
+    const user = String(vm.config.ciuser ?? DEFAULT_GUEST_USER.pfsense);
+    const text = fs.readText(PFSENSE_CONFIG);
+    const withKeys = withPfsenseUserKeys(text, user, keys);
+    if (withKeys !== text) fs.writeFile(PFSENSE_CONFIG, withKeys);
+  }
 }
 
 function windowsCloudInit(vm: EmulatorVm, guest: SimGuest, fs: GuestFs): void {

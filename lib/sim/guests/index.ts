@@ -4,6 +4,7 @@ export * from './guest-endpoint.ts';
 export * from './guest-fs.ts';
 export * from './guest-manager.ts';
 export * from './guest-state.ts';
+export * from './pfsense-accounts.ts';
 export * from './pfsense-dialect.ts';
 export * from './powershell-dialect.ts';
 export * from './powershell-interpreter.ts';

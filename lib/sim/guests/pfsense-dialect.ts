@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { GuestFs } from './guest-fs.ts';
 import type { SimGuest } from './guest-state.ts';
+import { syncPfsenseAuthorizedKeys } from './pfsense-accounts.ts';
 import type { GuestProgram, Proc } from './sh-dialect.ts';
 
 /**
@@ -212,6 +213,8 @@ export function bootPfsense(guest: SimGuest, fs: GuestFs): void {
   let loaded = loadPfsenseConfig(fs);
   // A broken config.xml was replaced by the last backup: boot goes on with that.
   if (!loaded.ok && loaded.restored) loaded = loadPfsenseConfig(fs);
+  // local_sync_accounts(): every user's authorized_keys as config.xml has them.
+  if (loaded.ok) syncPfsenseAuthorizedKeys(guest, fs, loaded.text);
   guest.pfsense ??= { reloads: [] };
   const runtime = guest.pfsense;
   runtime.reloads.push(

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderFilterRules } from '../../../lib/render/index.ts';
-import { GuestFs, PFSENSE_DEFAULT_CONFIG, type TestEmulator } from '../../../lib/sim/index.ts';
+import {
+  GuestFs,
+  PFSENSE_DEFAULT_CONFIG,
+  type TestEmulator,
+  withPfsenseUserKeys,
+} from '../../../lib/sim/index.ts';
 import { call, cloneGuest, connect, emulator, exec, newKey, sftp } from './guest-harness.ts';
 
 const running: TestEmulator[] = [];
@@ -24,7 +29,7 @@ async function pfsenseGuest() {
     privateKey: key.private,
     fingerprint: endpoint.hostKeySha256,
   });
-  return { emu, endpoint, guest, client, fs: () => new GuestFs(guest().fs) };
+  return { emu, key, endpoint, guest, client, fs: () => new GuestFs(guest().fs) };
 }
 
 /** config.xml with the `<filter>` section replaced by a rendered one, as the engine merges sections. */
@@ -34,10 +39,12 @@ function withFilter(config: string, filter: string): string {
 
 describe('emulated pfSense guest over SSH', () => {
   it('GIVEN a router cloned from the pfSense template WHEN a new config.xml is uploaded and applied THEN the reload uses it only once /tmp/config.cache is removed', async () => {
-    const { client, guest, fs } = await pfsenseGuest();
+    const { client, guest, fs, key } = await pfsenseGuest();
     try {
       expect(guest().kind).toBe('pfsense');
-      expect((await exec(client, 'cat /conf/config.xml')).stdout).toBe(PFSENSE_DEFAULT_CONFIG);
+      // The template's config.xml, with the VM's key for admin as a real template would carry it.
+      const booted = withPfsenseUserKeys(PFSENSE_DEFAULT_CONFIG, 'admin', [key.public]);
+      expect((await exec(client, 'cat /conf/config.xml')).stdout).toBe(booted);
       const rules = renderFilterRules([
         {
           interface: 'openvpn',
@@ -49,7 +56,7 @@ describe('emulated pfSense guest over SSH', () => {
           description: 'VPN to RDS',
         },
       ]);
-      const next = withFilter(PFSENSE_DEFAULT_CONFIG, rules);
+      const next = withFilter(booted, rules);
       const s = await sftp(client);
       await call((cb) => s.writeFile('/cf/conf/config.xml.pvecdk', next, cb));
       await call((cb) => s.ext_openssh_rename('/cf/conf/config.xml.pvecdk', '/cf/conf/config.xml', cb));
@@ -61,7 +68,7 @@ describe('emulated pfSense guest over SSH', () => {
         what: 'filter',
         ok: true,
         fromCache: true,
-        configSha256: sha(PFSENSE_DEFAULT_CONFIG),
+        configSha256: sha(booted),
       });
 
       expect(await exec(client, 'rm -f /tmp/config.cache && /etc/rc.filter_configure')).toMatchObject({
