@@ -126,6 +126,7 @@ async function serveOwned(
     },
   });
   const cert = loadOrCreateCertificate(dataDir);
+  const activity = new EmulatorActivity();
   const emulator = new Emulator(state, {
     certificate: cert.cert,
     latencyScale: options.latencyScale ?? 1,
@@ -141,6 +142,8 @@ async function serveOwned(
     latencyScale: options.latencyScale ?? 1,
     ...(options.guests?.bootMs ? { bootMs: options.guests.bootMs } : {}),
     changed: () => persister.changed(),
+    // An SSH session to a guest is use of the emulator, as a request is: it does not exit idle under it.
+    used: () => activity.touch(),
   });
   const running = guests;
   running.install(emulator);
@@ -150,7 +153,6 @@ async function serveOwned(
   emulator.tasks.taskFault = faults.taskFault;
   // Tasks an earlier emulator on this data dir accepted: finished now if their time is up, else scheduled.
   emulator.tasks.resume();
-  const activity = new EmulatorActivity();
   const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
   server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     activity.touch();

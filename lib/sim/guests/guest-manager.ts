@@ -38,6 +38,8 @@ export interface GuestManagerOptions {
   readonly bootMs?: Partial<Record<GuestKind, number>>;
   /** The state changed (persist it). */
   readonly changed: () => void;
+  /** A client used a guest (an SSH connection came in): the emulator is not idle. */
+  readonly used?: () => void;
 }
 
 /** A running VM's guest: its port, and its sshd once booted. */
@@ -156,6 +158,7 @@ export class GuestManager {
     }
     const sockets = new Set<Socket>();
     const listener = createServer((socket) => {
+      this.options.used?.();
       const server = this.running.get(vm.vmid)?.server;
       if (listener.listening && server) {
         sockets.add(socket);
