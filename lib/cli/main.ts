@@ -250,15 +250,19 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
-  const { formatListing, listStacks } = await import('./commands/ls.ts');
-  const rows = await listStacks({
+  const { formatListing, formatPools, listStacks } = await import('./commands/ls.ts');
+  const listing = await listStacks({
     file,
     config,
     cwd: io.cwd,
     outdir,
     remote: values.remote as string | undefined,
   });
-  io.out(values.json ? JSON.stringify(rows) : formatListing(rows));
+  io.out(
+    values.json
+      ? JSON.stringify(listing)
+      : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
+  );
   return 0;
 }
 
