@@ -113,7 +113,7 @@ async function deployTo(
       stateDir: remote.stateDir,
       remote: remote.name,
       secrets,
-      guests,
+      ...(guests ? { guests } : {}),
       tokenId: remote.tokenId,
       concurrency: o.concurrency,
       dryRun: o.dryRun,
@@ -139,7 +139,7 @@ async function deployTo(
     }
     throw e;
   } finally {
-    await guests.close();
+    await guests?.close();
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);

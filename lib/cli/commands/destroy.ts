@@ -90,7 +90,7 @@ async function destroyOn(
     stateDir: remote.stateDir,
     remote: remote.name,
     secrets,
-    guests,
+    ...(guests ? { guests } : {}),
     tokenId: remote.tokenId,
     concurrency: o.concurrency,
     allowDestroyData: o.allowDestroyData,
@@ -109,7 +109,7 @@ async function destroyOn(
       progress.abort();
       throw e;
     })
-    .finally(() => guests.close());
+    .finally(() => guests?.close());
   const exitCode = exitCodeOfReport(report);
   progress.finish(report, Date.now() - started, exitCode);
   return exitCode;
