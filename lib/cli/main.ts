@@ -102,9 +102,11 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   const { values, positionals } = parse(args, {
     out: { type: 'string' },
     context: { type: 'string', multiple: true },
+    frozen: { type: 'boolean' },
     json: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
   if (positionals.length !== 1) {
     throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
   }
@@ -200,8 +202,10 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   const { values, positionals } = parse(args, {
     ...REMOTE_OPTIONS,
     fail: { type: 'boolean' },
+    frozen: { type: 'boolean' },
     replace: { type: 'string', multiple: true },
   });
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
   const file = oneStackFile(command, positionals);
   const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);
@@ -248,15 +252,19 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
-  const { formatListing, listStacks } = await import('./commands/ls.ts');
-  const rows = await listStacks({
+  const { formatListing, formatPools, listStacks } = await import('./commands/ls.ts');
+  const listing = await listStacks({
     file,
     config,
     cwd: io.cwd,
     outdir,
     remote: values.remote as string | undefined,
   });
-  io.out(values.json ? JSON.stringify(rows) : formatListing(rows));
+  io.out(
+    values.json
+      ? JSON.stringify(listing)
+      : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
+  );
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { App } from '../core/app.ts';
 import { PvecdkError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
 import { CliError, StackFileError } from './errors.ts';
+import { useIdentityRecord } from './identity-record.ts';
 
 /** What running a stack file produced. */
 export interface LoadedStackFile {
@@ -16,6 +17,8 @@ export interface LoadedStackFile {
   readonly targets: readonly Stack[];
   /** Where each stack is declared: its stack file and its App's file, relative to the project. */
   readonly origins: ReadonlyMap<string, { readonly file: string; readonly app: string }>;
+  /** The project directory the file was loaded from (where cdk.json and the identity record are). */
+  readonly cwd: string;
 }
 
 const LIB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +43,7 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
     );
   }
   const real = realpathSync(file);
+  useIdentityRecord(cwd);
   const before = new Set(App.instances);
   try {
     await import(pathToFileURL(real).href);
@@ -72,7 +76,7 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
       { file: declaringFile(s.creationFiles, cwd) ?? relative(cwd, real), app: appFile },
     ]),
   );
-  return { file: real, app, stacks, targets, origins };
+  return { file: real, app, stacks, targets, origins, cwd };
 }
 
 /** pvecdk's own sources: frames in them are never where a user declared something. */
