@@ -8,6 +8,7 @@ import { guestCommandHandler } from './guest-command-handler.ts';
 import { guestFileHandler } from './guest-file-handler.ts';
 import { haResourceHandler } from './ha-resource-handler.ts';
 import type { ResourceHandler } from './handler.ts';
+import { pfsenseConfigHandler } from './pfsense-config-handler.ts';
 import { poolHandler } from './pool-handler.ts';
 import { aclHandler, roleHandler } from './role-acl-handlers.ts';
 import { vmHandler } from './vm-handler.ts';
@@ -36,6 +37,7 @@ export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
       fileHandler,
       guestFileHandler,
       guestCommandHandler,
+      pfsenseConfigHandler,
     ] as ResourceHandler[]
   ).map((h) => [h.contract.type, h]),
 );
