@@ -85,7 +85,11 @@ describe('every resource type', () => {
     expect(first.ok).toBe(true);
 
     const deployedTypes = new Set(first.resources.filter((r) => r.status === 'done').map((r) => r.type));
-    const handled = [...HANDLERS.keys()].sort();
+    // Guest types reach guests, which this run (no guest transport) does not: they stay pending.
+    const handled = [...HANDLERS]
+      .filter(([, h]) => !h.reachesGuests)
+      .map(([type]) => type)
+      .sort();
     expect([...deployedTypes].sort()).toEqual(handled);
 
     const writes = f.writes();
