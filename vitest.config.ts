@@ -29,6 +29,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/file-mutex.test.ts',
   'test/engine/preflight.test.ts',
   'test/engine/secret-store-processes.test.ts',
+  'test/engine/vpn-pki.test.ts',
   'test/pve/**/*.test.ts',
   'test/sim/emulator.test.ts',
   'test/sim/task-recovery.test.ts',
