@@ -49,6 +49,7 @@ export const INTEGRATION_TESTS = [
   'test/ssh/session.test.ts',
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
+  'test/vpn/openvpn-real.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';

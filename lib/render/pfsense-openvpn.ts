@@ -110,13 +110,19 @@ export interface OpenVpnClientInput {
   readonly description: string;
 }
 
+/**
+ * No `<push_reset/>`: pfSense then writes `push-reset` into the override,
+ * which drops what the server pushes (the DMZ route, `topology subnet`) and
+ * leaves the client a point-to-point address it cannot use; the real-OpenVPN
+ * test (test/vpn/openvpn-real.test.ts) shows it. The server pushes only the
+ * DMZ route anyway.
+ */
 function cscEntry(vpnId: number, c: OpenVpnClientInput): Record<string, unknown> {
   requireName('commonName', c.commonName, /^[a-z0-9][a-z0-9._-]{0,63}$/, 'a lower-case user name');
   return {
     server_list: vpnId,
     common_name: c.commonName,
     tunnel_network: `${requireIpv4('tunnelAddress', c.tunnelAddress)}/${c.tunnelPrefix}`,
-    push_reset: '',
     description: c.description,
   };
 }

@@ -73,7 +73,7 @@ export async function readVpnProfile(o: VpnProfileOptions): Promise<VpnProfile> 
       if (value === undefined)
         throw new CliError(
           'CLI_VPN_USER_NOT_DEPLOYED',
-          `VPN user '${o.user}' of stack ${plan.stack}: the secret store of remote ${remote} holds no ${reference.slice('generated:'.length)} (the user was revoked, or the store is not the one the deploy used)`,
+          `VPN user '${o.user}' of stack ${plan.stack}: the secret store of remote ${remote} holds no ${reference.slice('generated:'.length)} (the router or the user is not deployed yet, the user was revoked, or this is not the store the deploy used)`,
           `deploy again (pvecdk deploy ${o.file}) to issue the user's certificate, or restore the secret store`,
         );
       return value;
