@@ -28,6 +28,12 @@ export interface OpenVpnServerInput {
   /** Names of the CA and server certificate (their refids derive from these). */
   readonly caName: string;
   readonly serverCertName: string;
+  /**
+   * The name of the CA's revocation list (its refid derives from it): the
+   * server checks clients against it. The engine installs the `<crl>` itself
+   * (the VPN user handler), as revocations change it.
+   */
+  readonly crlName?: string;
   /** Secret references of the generated material. */
   readonly secrets: {
     readonly caCert: string;
@@ -84,6 +90,7 @@ export function renderOpenVpnServer(
         description: input.description,
         caref: refid(input.caName),
         certref: refid(input.serverCertName),
+        ...(input.crlName ? { crlref: refid(input.crlName) } : {}),
         tls: secretMarker(input.secrets.tlsCrypt),
         tls_type: 'crypt',
         dh_length: 'none',
