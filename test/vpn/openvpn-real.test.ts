@@ -3,9 +3,15 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PropertiesOf } from '../../lib/contract/plan-type.ts';
+import type { vpnUserType } from '../../lib/contract/types/guest.ts';
+import { mergeOwnedEntries } from '../../lib/engine/guest/pfsense/config-xml-merge.ts';
+import { ownedEntriesOf } from '../../lib/engine/guest/pfsense/section-entries.ts';
+import { CREATE, type DesiredResource, type HandlerContext } from '../../lib/engine/handlers/handler.ts';
+import { vpnUserHandler } from '../../lib/engine/handlers/vpn-user-handler.ts';
 import { SecretStore } from '../../lib/engine/secrets/secret-store.ts';
-import { currentRevocationList, revokeUserCertificate } from '../../lib/engine/secrets/vpn-revocations.ts';
 import { ROOT, runCli } from '../cli/run-cli.ts';
+import { FakePfsense, transportTo } from '../engine/guest/fake-pfsense-session.ts';
 import { Namespaces, waitFor } from './netns.ts';
 import { cscFile, elements, elementText, serverConf } from './pfsense-openvpn-conf.ts';
 
@@ -17,6 +23,7 @@ import { cscFile, elements, elementText, serverConf } from './pfsense-openvpn-co
  * binary, in two network namespaces joined by a veth pair.
  */
 const acme = join(ROOT, 'stacks/acme.ts');
+const PFSENSE_FIXTURE = join(ROOT, 'test/engine/guest/fixtures/pfsense-config.xml');
 const unavailable = Namespaces.unavailable();
 if (unavailable) console.log(`openvpn-real: skipped, network namespaces cannot be made here: ${unavailable}`);
 
@@ -78,43 +85,73 @@ describe.skipIf(unavailable !== undefined)('OpenVPN for real: the platform serve
     expect(runCli(['synth', acme], { cwd: work }).code).toBe(0);
     const platform = JSON.parse(readFileSync(join(work, 'cdk.out/platform.plan.json'), 'utf8')) as PlanFile;
     const customer = JSON.parse(readFileSync(join(work, 'cdk.out/acme.plan.json'), 'utf8')) as PlanFile;
-    const router = Object.values(platform.resources).find((r) => r.type === 'pvecdk_pfsense_config')!;
-    const sections = router.properties.sections as Record<string, string>;
+    const routerConfig = Object.values(platform.resources).find((r) => r.type === 'pvecdk_pfsense_config')!;
+    const sections = routerConfig.properties.sections as Record<string, string>;
     const users = Object.entries(customer.resources).filter(([, r]) => r.type === 'pvecdk_vpn_user');
     const stateDir = join(work, '.pvecdk/sim');
-    mkdirSync(join(stateDir, 'state/default'), { recursive: true });
-    writeFileSync(
-      join(stateDir, 'state/default/acme.json'),
-      JSON.stringify({
-        version: 1,
-        stack: 'acme',
-        remote: 'default',
-        serial: 1,
-        resources: Object.fromEntries(
-          users.map(([id, r]) => [
-            id,
-            { type: r.type, path: r.path, attributes: {}, properties: r.properties, dependsOn: [] },
-          ]),
-        ),
-        outputs: {},
-      }),
-    );
     const store = new SecretStore(stateDir, 'default', work);
     for (const name of ['vpn/ca.crt', 'vpn/server.crt', 'vpn/tls-crypt.key'])
       store.resolve(`generated:${name}`);
-    for (const [, r] of users) store.resolve(`generated:vpn/users/${String(r.properties.user_name)}.crt`);
+
+    // The router: a pfSense config.xml with the platform's sections merged in, then each user
+    // deployed by the pvecdk_vpn_user handler (the router VM's id and node as the engine resolves them).
+    const router = new FakePfsense(
+      mergeOwnedEntries(readFileSync(PFSENSE_FIXTURE, 'utf8'), ownedEntriesOf(sections)),
+    );
+    const ctx = {
+      stack: 'acme',
+      inventory: [{ type: 'qemu', vmid: 100, node: 'pve1', id: 'qemu/100' }],
+      secrets: store,
+      guests: transportTo(router),
+    } as unknown as HandlerContext;
+    const resources = users.map(([id, r]) => ({
+      id,
+      type: r.type,
+      path: r.path,
+      props: {
+        ...r.properties,
+        target: { ...(r.properties.target as object), vm_id: 100, node_name: 'pve1' },
+      },
+    })) as DesiredResource<PropertiesOf<typeof vpnUserType>>[];
+    const recorded: Record<string, Record<string, unknown>> = {};
+    for (const r of resources) {
+      const attributes = await vpnUserHandler.apply(ctx, r, CREATE, undefined);
+      await vpnUserHandler.verify!(ctx, r, attributes);
+      recorded[r.id] = { type: r.type, path: r.path, attributes, properties: r.props, dependsOn: [] };
+    }
+    // State as the engine records it, for `vpn profile`.
+    mkdirSync(join(stateDir, 'state/default'), { recursive: true });
+    const state = {
+      version: 1,
+      stack: 'acme',
+      remote: 'default',
+      serial: 1,
+      resources: recorded,
+      outputs: {},
+    };
+    writeFileSync(join(stateDir, 'state/default/acme.json'), JSON.stringify(state));
+
     const aliceEntry = users.find(([, r]) => r.properties.user_name === 'acme.alice')![1];
     const tunnel = elementText(sections.openvpn!, 'tunnel_network')!;
     alice = { address: String(aliceEntry.properties.tunnel_address), prefix: Number(tunnel.split('/')[1]) };
 
-    // Profiles as the operator hands them out; then bob leaves (his certificate is revoked) but keeps his file.
+    // Profiles as the operator hands them out; then bob leaves (removed from the stack: the handler's
+    // delete revokes his certificate and takes his override away) but keeps his file.
     for (const user of ['acme.alice', 'acme.bob']) {
       const run = runCli(['vpn', 'profile', acme, user, '--out', `${user}.ovpn`], { cwd: work });
       expect(run.code, run.stderr).toBe(0);
     }
-    expect(revokeUserCertificate(store, 'acme.bob')).toBeDefined();
+    const bob = resources.find((r) => r.props.user_name === 'acme.bob')!;
+    await vpnUserHandler.delete(ctx, { ...bob, ...recorded[bob.id], properties: bob.props } as never);
+    expect(router.config).not.toContain('<common_name>acme.bob</common_name>');
 
-    // The router's side, as pfSense writes it from those sections.
+    // The router's side, as pfSense writes it from its config.xml: the server, the overrides
+    // there, and the CRL the server's <crlref> names, installed next to the CA in its capath.
+    const config = router.config;
+    const serverXml = elements(config, 'openvpn-server')[0]!;
+    const crlref = elementText(serverXml, 'crlref')!;
+    const crl = elements(config, 'crl').find((c) => elementText(c, 'refid') === crlref);
+    expect(crl, `no <crl> with the refid ${crlref} the server names`).toBeDefined();
     const dir = join(work, 'server');
     mkdirSync(join(dir, 'capath'), { recursive: true });
     mkdirSync(join(dir, 'csc'));
@@ -124,13 +161,12 @@ describe.skipIf(unavailable !== undefined)('OpenVPN for real: the platform serve
       encoding: 'utf8',
     }).stdout.trim();
     writeFileSync(join(dir, 'capath', `${hash}.0`), caCert);
-    writeFileSync(join(dir, 'capath', `${hash}.r0`), currentRevocationList(store));
+    writeFileSync(join(dir, 'capath', `${hash}.r0`), Buffer.from(elementText(crl!, 'text')!, 'base64'));
     writeFileSync(join(dir, 'server.crt'), store.resolve('generated:vpn/server.crt'));
     writeFileSync(join(dir, 'server.key'), store.resolve('generated:vpn/server.key'), { mode: 0o600 });
     writeFileSync(join(dir, 'tls.key'), store.resolve('generated:vpn/tls-crypt.key'), { mode: 0o600 });
-    const serverXml = elements(sections.openvpn!, 'openvpn-server')[0]!;
-    for (const [, r] of users) {
-      const csc = cscFile(String(r.properties.router_entry), serverXml);
+    for (const entry of elements(config, 'openvpn-csc')) {
+      const csc = cscFile(entry, serverXml);
       writeFileSync(join(dir, 'csc', csc.name), csc.text);
     }
     writeFileSync(
