@@ -116,6 +116,16 @@ export function findOwnedEntries(configXml: string, kind: EntryKind, keys: reado
     .map((entry) => ({ key: kind.key(entry) ?? `#${unnamed++}`, xml: entry.xml }));
 }
 
+/** The keys of every entry of a kind in a config.xml, pvecdk's or not (they name nothing secret). */
+export function presentKeys(configXml: string, kind: EntryKind): string[] {
+  const scanned = scanXml(configXml, 'config.xml');
+  const container = containerOf(rootOf(scanned, 'config.xml'), kind.container);
+  if (!container) return [];
+  return entriesIn(container, kind)
+    .map((node) => kind.key(viewOf(scanned, node)))
+    .filter((k): k is string => k !== undefined);
+}
+
 /** The whole config.xml with each kind's owned entries made what `sets` says. */
 export function mergeOwnedEntries(configXml: string, sets: readonly OwnedEntries[]): string {
   let text = configXml;

@@ -81,3 +81,26 @@ export function wholeElementKind(name: string): EntryKind {
 export function childElementKind(section: string, name: string): EntryKind {
   return { label: `<${section}><${name}>`, container: [section], element: name, key: (e) => e.name };
 }
+
+/**
+ * A kind as a short stable name (`filterRule`, `cert`, `section:system`,
+ * `element:nat/outbound`): what a change names an entry by, so applying a
+ * removal finds the kind again.
+ */
+export function kindName(kind: EntryKind): string {
+  const known = Object.entries(PFSENSE_ENTRY_KINDS).find(([, k]) => k === kind)?.[0];
+  if (known) return known;
+  return kind.container.length
+    ? `element:${kind.container.join('/')}/${kind.element}`
+    : `section:${kind.element}`;
+}
+
+/** The kind `kindName` named; undefined for a name it never gives. */
+export function kindNamed(name: string): EntryKind | undefined {
+  if (Object.hasOwn(PFSENSE_ENTRY_KINDS, name))
+    return PFSENSE_ENTRY_KINDS[name as keyof typeof PFSENSE_ENTRY_KINDS];
+  const section = /^section:([A-Za-z_][-\w.]*)$/.exec(name)?.[1];
+  if (section) return wholeElementKind(section);
+  const element = /^element:([A-Za-z_][-\w.]*)\/([A-Za-z_][-\w.]*)$/.exec(name);
+  return element ? childElementKind(element[1]!, element[2]!) : undefined;
+}
