@@ -49,11 +49,11 @@ function deployedAlice(): { cwd: string; store: SecretStore } {
   return { cwd, store };
 }
 
-describe('pvecdk vpn profile', () => {
+describe('pvecdk vpn profile', { timeout: 120_000 }, () => {
   let fixture: { cwd: string; store: SecretStore };
   beforeAll(() => {
     fixture = deployedAlice();
-  }, 60_000);
+  }, 120_000);
 
   it('GIVEN a deployed user WHEN the profile is written THEN it is the filled .ovpn, mode 0600, and nothing goes to stdout', () => {
     const { cwd, store } = fixture;
@@ -114,5 +114,5 @@ describe('pvecdk vpn profile', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('holds no vpn/users/acme.alice.crt');
     expect(run.stderr).not.toContain('BEGIN');
-  }, 60_000);
+  }, 120_000);
 });

@@ -26,7 +26,7 @@ function files(d: string, named: Record<string, string>): void {
   for (const [name, text] of Object.entries(named)) writeFileSync(join(d, name), text);
 }
 
-describe('VPN PKI: the platform CA, user certificates and the CRL', () => {
+describe('VPN PKI: the platform CA, user certificates and the CRL', { timeout: 90_000 }, () => {
   it('GIVEN a store WHEN the CA is asked for twice and from a new store THEN it is made once and kept', () => {
     const d = dir();
     const ca = new SecretStore(d, 'prod').resolve('generated:vpn/ca.crt');

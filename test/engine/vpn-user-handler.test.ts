@@ -85,7 +85,7 @@ const applied = (r: DesiredResource<Props>, attributes: Record<string, unknown>)
   properties: r.props as unknown as Record<string, unknown>,
 });
 
-describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', () => {
+describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', { timeout: 90_000 }, () => {
   it('GIVEN a router WHEN a user is deployed THEN config.xml gains their certificate, override and the CRL, hand-made entries stay byte for byte, and pfSense resyncs OpenVPN', async () => {
     const { router, store, ctx } = setup();
     const alice = user('acme.alice', '10.8.15.86');
@@ -104,8 +104,11 @@ describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', () => {
     expect(config).toContain(`<caref>${refid('pvecdk-vpn-ca')}</caref>`);
     expect(config).toContain(`<refid>${refid('pvecdk-vpn-crl')}</refid>`);
     expect(config).toContain('<method>existing</method>');
-    // Everything before the first of pvecdk's entries is the fixture's, unchanged.
-    expect(config.slice(0, config.indexOf('\t<cert>'))).toBe(FIXTURE.slice(0, FIXTURE.indexOf('\t<cert>')));
+    // Everything before the first of pvecdk's entries is the fixture's, unchanged but the revision saying who changed it.
+    const before = (text: string) =>
+      text.slice(0, text.indexOf('\t<cert>')).replace(/<revision>[\s\S]*?<\/revision>/, '');
+    expect(before(config)).toBe(before(FIXTURE));
+    expect(config).toContain('pvecdk: acme/acme.alice/VpnUser (create)');
     expect(router.php).toHaveLength(1);
     expect(router.php[0]).toContain('openvpn_resync_all("", "", true);');
   });
@@ -192,7 +195,7 @@ describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', () => {
   });
 });
 
-describe('pvecdk_vpn_user handler (WireGuard on pfSense)', () => {
+describe('pvecdk_vpn_user handler (WireGuard on pfSense)', { timeout: 90_000 }, () => {
   it('GIVEN a WireGuard user WHEN deployed THEN the peer is merged with its keys filled, diff never shows them, and a re-deploy is a no-op', async () => {
     const { router, store, ctx } = setup();
     const carol = user('acme.carol', '10.8.3.3', 'wireguard');

@@ -4,14 +4,20 @@ import { vpnUserType } from '../../contract/types/guest.ts';
 import { EngineError } from '../engine-errors.ts';
 import type { GuestAddress, GuestSession } from '../guest/guest-transport.ts';
 import {
+  readConfigXml,
+  reloadPfsense,
+  withRevision,
+  writeConfigXml,
+} from '../guest/pfsense/config-xml-io.ts';
+import {
   checkConfigXml,
   findOwnedEntries,
   mergeOwnedEntries,
   type OwnedEntries,
 } from '../guest/pfsense/config-xml-merge.ts';
+import { resyncOpenVpn } from '../guest/pfsense/openvpn-resync.ts';
 import { PFSENSE_ENTRY_KINDS } from '../guest/pfsense/pfsense-entry-kinds.ts';
 import { PfsenseError } from '../guest/pfsense/pfsense-errors.ts';
-import { readRouterConfig, resyncOpenVpn, writeRouterConfig } from '../guest/pfsense/router-config-file.ts';
 import { compactXml, observeVpnUser, vpnUserEntrySets } from '../guest/pfsense/vpn-user-entries.ts';
 import { fillSecrets } from '../secrets/secret-markers.ts';
 import {
@@ -161,29 +167,51 @@ function differences(props: Props, live: Live): PropertyChange[] {
 
 const liveOf = (observed: Observed | undefined) => observed?.live as Live | undefined;
 
-/** Merges `sets` into config.xml and has pfSense apply it; nothing is written when nothing changes. */
+/**
+ * Merges `sets` into config.xml as it is now, writes it (backed up, atomic,
+ * a revision saying why) and has pfSense apply it: OpenVPN by resyncing its
+ * servers and overrides, WireGuard by the full reload. `secrets` are the
+ * values filled in (masked in any error). Nothing is written when nothing changes.
+ */
 async function writeEntries(
   session: GuestSession,
   sets: readonly OwnedEntries[],
-  where: string,
-  removedCommonName?: string,
+  o: {
+    readonly where: string;
+    readonly why: string;
+    readonly kind: Props['kind'];
+    readonly secrets?: readonly string[];
+    readonly removedCommonName?: string;
+  },
 ): Promise<boolean> {
-  const current = await readRouterConfig(session, where);
-  const next = mergeOwnedEntries(current, sets);
-  if (next === current) return false;
-  checkConfigXml(next, `${where}: the new config.xml`);
-  await writeRouterConfig(session, next, where);
-  await resyncOpenVpn(session, where, removedCommonName);
+  const current = await readConfigXml(session, o.where);
+  const merged = mergeOwnedEntries(current, sets);
+  if (merged === current) return false;
+  const next = withRevision(merged, new Date(), o.why);
+  checkConfigXml(next, `${o.where}: the new config.xml`);
+  const secrets = o.secrets ?? [];
+  await writeConfigXml(session, next, { where: o.where, current, secrets });
+  if (o.kind === 'wireguard') await reloadPfsense(session, 'all', { where: o.where, secrets });
+  else await resyncOpenVpn(session, o.where, o.removedCommonName);
   return true;
 }
 
-function wireGuardSets(props: Props, pki: RevocationStore | undefined, remove: boolean): OwnedEntries[] {
+/** The WireGuard peer's entry with its keys filled here, on the way to the router, and nowhere else. */
+function wireGuardSets(
+  props: Props,
+  pki: RevocationStore,
+  remove: boolean,
+): { sets: OwnedEntries[]; secrets: string[] } {
   const kind = PFSENSE_ENTRY_KINDS.wireguardPeer;
   const key = peerKey(props.router_entry);
-  if (remove) return [{ kind, wanted: [], formerKeys: [key] }];
-  // The peer's keys are filled here, on the way to the router, and nowhere else.
-  const filled = fillSecrets(props.router_entry, (reference) => pki!.resolve(reference));
-  return [{ kind, wanted: [filled], formerKeys: [key] }];
+  if (remove) return { sets: [{ kind, wanted: [], formerKeys: [key] }], secrets: [] };
+  const secrets: string[] = [];
+  const filled = fillSecrets(props.router_entry, (reference) => {
+    const value = pki.resolve(reference);
+    secrets.push(value);
+    return value;
+  });
+  return { sets: [{ kind, wanted: [filled], formerKeys: [key] }], secrets };
 }
 
 const targetVm = (p: Props) => ({ vmid: p.target.vm_id as number, node: p.target.node_name as string });
@@ -201,7 +229,7 @@ export const vpnUserHandler = defineHandler({
 
   async read(ctx, resource) {
     const session = await sessionFor(ctx, resource.props.target, resource.path);
-    const live = observe(await readRouterConfig(session, resource.path), resource.props, pkiOf(ctx));
+    const live = observe(await readConfigXml(session, resource.path), resource.props, pkiOf(ctx));
     if (live.router_entry === null && live.certificate === null) return undefined;
     const { vmid, node } = targetVm(resource.props);
     return { attributes: { vm_id: vmid, node_name: node }, live: { ...live } };
@@ -212,19 +240,21 @@ export const vpnUserHandler = defineHandler({
     return live ? updateOrNoOp(differences(resource.props, live)) : CREATE;
   },
 
-  async apply(ctx, resource) {
+  async apply(ctx, resource, change) {
     const where = resource.path;
     const props = resource.props;
     const pki = requirePki(ctx, where);
     const session = await sessionFor(ctx, props.target, where);
+    const why = `${where} (${change.action})`;
     if (props.kind === 'wireguard') {
-      await writeEntries(session, wireGuardSets(props, pki, false), where);
+      const { sets, secrets } = wireGuardSets(props, pki, false);
+      await writeEntries(session, sets, { where, why, kind: props.kind, secrets });
     } else {
       // Issued on first use (key and certificate together) and kept: the profile the operator hands out uses them.
       const certPem = pki.resolve(`generated:${userCertificateNames(props.user_name).cert}`);
       const crlPem = currentRevocationList(pki);
       const sets = vpnUserEntrySets({ name: props.user_name, certPem, override: props.router_entry }, crlPem);
-      await writeEntries(session, sets, where);
+      await writeEntries(session, sets, { where, why, kind: props.kind });
     }
     const { vmid, node } = targetVm(props);
     return { vm_id: vmid, node_name: node };
@@ -233,7 +263,7 @@ export const vpnUserHandler = defineHandler({
   async verify(ctx, resource) {
     const where = resource.path;
     const session = await sessionFor(ctx, resource.props.target, where);
-    const text = await readRouterConfig(session, where);
+    const text = await readConfigXml(session, where);
     const pki = pkiOf(ctx);
     const left = differences(resource.props, observe(text, resource.props, pki)).map((c) => c.key);
     if (resource.props.kind === 'wireguard' && pki) {
@@ -271,13 +301,14 @@ export const vpnUserHandler = defineHandler({
     } as Props['target'];
     const pki = requirePki(ctx, where);
     const session = await sessionFor(ctx, target, where);
+    const why = `${where} (delete)`;
     if (props.kind === 'wireguard') {
-      await writeEntries(session, wireGuardSets(props, pki, true), where);
+      await writeEntries(session, wireGuardSets(props, pki, true).sets, { where, why, kind: props.kind });
       return;
     }
     revokeUserCertificate(pki, props.user_name);
     const sets = vpnUserEntrySets({ name: props.user_name }, currentRevocationList(pki));
-    await writeEntries(session, sets, where, props.user_name);
+    await writeEntries(session, sets, { where, why, kind: props.kind, removedCommonName: props.user_name });
   },
 
   requirements(resource, call) {

@@ -30,6 +30,8 @@ export class FakePfsense implements GuestSession {
       }
     } else if (script.includes('/usr/local/bin/php')) {
       this.php.push(stdin);
+    } else if (script.includes('/etc/rc.reload_all')) {
+      this.php.push('/etc/rc.reload_all');
     } else {
       result = { code: 127, stderr: `fake pfSense: unknown command ${script.slice(0, 60)}` };
     }
