@@ -105,9 +105,9 @@ describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', { timeout: 90_000 }, ()
     expect(config).toContain(`<refid>${refid('pvecdk-vpn-crl')}</refid>`);
     expect(config).toContain('<method>existing</method>');
     // Everything before the first of pvecdk's entries is the fixture's, unchanged but the revision saying who changed it.
-    const before = (text: string) =>
+    const headOf = (text: string) =>
       text.slice(0, text.indexOf('\t<cert>')).replace(/<revision>[\s\S]*?<\/revision>/, '');
-    expect(before(config)).toBe(before(FIXTURE));
+    expect(headOf(config)).toBe(headOf(FIXTURE));
     expect(config).toContain('pvecdk: acme/acme.alice/VpnUser (create)');
     expect(router.php).toHaveLength(1);
     expect(router.php[0]).toContain('openvpn_resync_all("", "", true);');
