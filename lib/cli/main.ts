@@ -77,6 +77,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return lsCommand(rest, io);
     case 'doctor':
       return doctorCommand(rest, io);
+    case 'vpn':
+      return vpnCommand(rest, io);
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -310,6 +312,46 @@ async function doctorCommand(args: readonly string[], io: CliIo): Promise<number
     json: Boolean(values.json),
     out: io.out,
   });
+}
+
+async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'profile')
+    throw new CliError(
+      'CLI_USAGE',
+      sub === undefined ? 'vpn needs a subcommand' : `unknown vpn subcommand '${sub}'`,
+      'pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout]',
+    );
+  const { values, positionals } = parse(rest, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    stdout: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  if (positionals.length !== 2)
+    throw new CliError(
+      'CLI_USAGE',
+      'vpn profile takes a stack file and a user name',
+      'pvecdk vpn profile stacks/acme.ts alice --out alice.ovpn',
+    );
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { vpnProfileCommand } = await import('./commands/vpn-profile.ts');
+  const result = await vpnProfileCommand({
+    file: positionals[0]!,
+    user: positionals[1]!,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    out: values.out as string | undefined,
+    stdout: Boolean(values.stdout),
+  });
+  if (result.stdout !== undefined) io.out(result.stdout.replace(/\n$/, ''));
+  if (result.message) io.err(result.message);
+  return 0;
 }
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
