@@ -26,6 +26,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/stack-diff.test.ts',
   'test/engine/every-key*.test.ts',
   'test/engine/every-type.test.ts',
+  'test/engine/guest/*.test.ts',
   'test/engine/file-mutex.test.ts',
   'test/engine/preflight.test.ts',
   'test/engine/secret-store-processes.test.ts',

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import type { GuestEndpointResolver } from '../engine/guest/guest-endpoint.ts';
 import { SecretStore } from '../engine/secrets/secret-store.ts';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
 import { DEFAULT_IDLE_SECONDS, openSharedEmulator } from '../sim/shared-emulator.ts';
 import type { ProjectConfig } from './config.ts';
+import { emulatorGuestEndpoints } from './emulator-guest-endpoints.ts';
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
 
@@ -16,6 +18,11 @@ export interface RemoteTarget {
   readonly stateDir: string;
   /** Set when the embedded emulator serves this deploy. */
   readonly emulator: EmbeddedEmulatorInfo | undefined;
+  /**
+   * Where guests answer SSH: the emulator's published endpoints; undefined
+   * for a real cluster, whose guests answer on the addresses in the plan.
+   */
+  readonly guestEndpoints: GuestEndpointResolver | undefined;
   close(): Promise<void>;
 }
 
@@ -78,6 +85,7 @@ export async function openRemote(
       tokenId,
       stateDir: stateDirFor(config, name, cwd),
       emulator: undefined,
+      guestEndpoints: undefined,
       close: () => client.close(),
     };
   }
@@ -106,6 +114,7 @@ export async function openRemote(
       startedHere: shared.startedHere,
       idleSeconds: shared.idleSeconds,
     },
+    guestEndpoints: emulatorGuestEndpoints(shared),
     close: async () => {
       await client.close();
       // The lease taken on opening kept it up, even while this command waited on its operator.

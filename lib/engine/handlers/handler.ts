@@ -118,6 +118,12 @@ export interface HandlerContext {
    * with a message saying so.
    */
   readonly guests?: GuestTransport;
+  /**
+   * Tells the operator what a guest resource is waiting for (a guest still
+   * booting) or did not do (a command left in place on delete); the deploy
+   * prints it, nothing stops.
+   */
+  readonly notify?: (message: string) => void;
 }
 
 /** The part of the SecretStore handlers use. */
