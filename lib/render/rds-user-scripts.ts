@@ -136,7 +136,7 @@ export function renderRdsUserScript(input: RdsUserScriptInput): string {
     '    $ports = $have | Get-NetFirewallPortFilter',
     '    $addrs = $have | Get-NetFirewallAddressFilter',
     '    $sec = $have | Get-NetFirewallSecurityFilter',
-    "    $same = ([string]$have.Action -eq $r.action) -and ([string]$have.Direction -eq 'Outbound') -and ([string]$have.Enabled -eq 'True') -and ([string]$ports.Protocol -eq 'TCP') -and ((@($ports.RemotePort) -join ',') -eq $r.ports) -and ((@($addrs.RemoteAddress) -join ',') -eq (@($r.addresses) -join ',')) -and ([string]$sec.LocalUser -eq $sddl)",
+    "    $same = ([string]$have.Action -eq $r.action) -and ([string]$have.Direction -eq 'Outbound') -and ([string]$have.Enabled -eq 'True') -and ([string]$ports.Protocol -eq 'TCP') -and ((@($ports.RemotePort) -join ',') -eq $r.ports) -and (((@($addrs.RemoteAddress) | Sort-Object) -join ',') -eq ((@($r.addresses) | Sort-Object) -join ',')) -and ([string]$sec.LocalUser -eq $sddl)",
     '    if (-not $same) { Remove-NetFirewallRule -Name $r.name }',
     '  }',
     '  if (-not $same) {',
@@ -147,94 +147,6 @@ export function renderRdsUserScript(input: RdsUserScriptInput): string {
     "$stale = @(Get-NetFirewallRule -Group $p.ruleGroup -ErrorAction SilentlyContinue | Where-Object { ($_.Name -split '/')[1] -eq $p.user -and $want -notcontains $_.Name })",
     'foreach ($s in $stale) {',
     '  Remove-NetFirewallRule -Name $s.Name',
-    '  $changed = $true',
-    '}',
-    ...PS_EPILOGUE,
-  ].join('\n');
-}
-
-export interface RdsUserReadScriptInput {
-  readonly userName: string;
-  /** The groups whose membership is reported. */
-  readonly groups: readonly string[];
-}
-
-/**
- * Reads the account as one JSON line: `{"exists":false}`, or its SID, full
- * name, enabled flag, which of `groups` it is in, and its fence rules. Changes nothing.
- */
-export function renderRdsUserReadScript(input: RdsUserReadScriptInput): string {
-  checkUser(input.userName);
-  return [
-    ...psParams('rds-user: read', { user: input.userName, groups: input.groups, ruleGroup: RDS_RULE_GROUP }),
-    "$ErrorActionPreference = 'Stop'",
-    'Set-StrictMode -Version 3.0',
-    '$user = Get-LocalUser -Name $p.user -ErrorAction SilentlyContinue',
-    '$out = [ordered]@{ exists = $false }',
-    'if ($null -ne $user) {',
-    '  $groups = @()',
-    '  foreach ($g in @($p.groups)) {',
-    '    $group = Get-LocalGroup -Name $g -ErrorAction SilentlyContinue',
-    '    if ($null -eq $group) { continue }',
-    '    if (@(Get-LocalGroupMember -Group $g | Where-Object { $_.SID -eq $user.SID }).Count -gt 0) { $groups += $g }',
-    '  }',
-    '  $rules = @()',
-    "  foreach ($r in @(Get-NetFirewallRule -Group $p.ruleGroup -ErrorAction SilentlyContinue | Where-Object { ($_.Name -split '/')[1] -eq $p.user })) {",
-    '    $ports = $r | Get-NetFirewallPortFilter',
-    '    $addrs = $r | Get-NetFirewallAddressFilter',
-    '    $sec = $r | Get-NetFirewallSecurityFilter',
-    "    $rules += [ordered]@{ name = $r.Name; action = [string]$r.Action; direction = [string]$r.Direction; enabled = ([string]$r.Enabled -eq 'True'); protocol = [string]$ports.Protocol; ports = (@($ports.RemotePort) -join ','); addresses = @($addrs.RemoteAddress); localUser = [string]$sec.LocalUser }",
-    '  }',
-    '  $out = [ordered]@{ exists = $true; sid = $user.SID.Value; fullName = [string]$user.FullName; enabled = [bool]$user.Enabled; groups = $groups; rules = $rules }',
-    '}',
-    '$out | ConvertTo-Json -Compress -Depth 5',
-  ].join('\n');
-}
-
-export interface RdsUserRetireScriptInput {
-  readonly userName: string;
-  /** Folders pvecdk made for the user (shortcuts, links): removed. */
-  readonly folders: readonly string[];
-  /** Also delete the account and its profile folder (the user's data). */
-  readonly deleteAccount: boolean;
-}
-
-/**
- * What removing a user from the stack does: the account is disabled, its
- * fence rules and pvecdk's folders for it removed; its profile (the user's
- * files) is deleted, with the account, only when `deleteAccount`.
- */
-export function renderRdsUserRetireScript(input: RdsUserRetireScriptInput): string {
-  checkUser(input.userName);
-  for (const f of input.folders) requireName('folders', f, WINDOWS_PATH, 'an absolute Windows path');
-  return [
-    ...psParams('rds-user: retire', {
-      user: input.userName,
-      ruleGroup: RDS_RULE_GROUP,
-      folders: input.folders,
-      deleteAccount: input.deleteAccount,
-    }),
-    ...PS_PREAMBLE,
-    '$user = Get-LocalUser -Name $p.user -ErrorAction SilentlyContinue',
-    'if ($null -ne $user -and $user.Enabled) {',
-    '  Disable-LocalUser -Name $p.user',
-    '  $changed = $true',
-    '}',
-    "foreach ($s in @(Get-NetFirewallRule -Group $p.ruleGroup -ErrorAction SilentlyContinue | Where-Object { ($_.Name -split '/')[1] -eq $p.user })) {",
-    '  Remove-NetFirewallRule -Name $s.Name',
-    '  $changed = $true',
-    '}',
-    'foreach ($f in @($p.folders)) {',
-    '  if (Test-Path -LiteralPath $f) {',
-    '    Remove-Item -LiteralPath $f -Recurse -Force',
-    '    $changed = $true',
-    '  }',
-    '}',
-    'if ($p.deleteAccount -and $null -ne $user) {',
-    '  $sid = $user.SID.Value',
-    '  $userProfile = Get-CimInstance -ClassName Win32_UserProfile | Where-Object { $_.SID -eq $sid }',
-    '  if ($null -ne $userProfile) { $userProfile | Remove-CimInstance }',
-    '  Remove-LocalUser -Name $p.user',
     '  $changed = $true',
     '}',
     ...PS_EPILOGUE,

@@ -6,7 +6,7 @@ import {
   renderRdsShortcutRemoveScript,
   renderRdsUserReadScript,
   renderRdsUserRetireScript,
-} from '../../lib/render/index.ts';
+} from '../../lib/engine/guest/rds-guest-scripts.ts';
 import { powerShellDialect } from '../../lib/ssh/dialects.ts';
 import { acme } from '../../stacks/acme.ts';
 import { globex } from '../../stacks/globex.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ContractKit, definePlanType } from '../plan-type.ts';
+import { type ContractKit, definePlanType, identityOf } from '../plan-type.ts';
 import { NODE_NAME, VM_ID } from './common.ts';
 
 /**
@@ -220,6 +220,7 @@ const fenceRule = z
 export const rdsUserType = definePlanType({
   type: 'pvecdk_rds_user',
   typeName: 'RdsUser',
+  identity: identityOf('user_name'),
   properties: (k) =>
     z.strictObject({
       target: guestTarget(k),
@@ -254,6 +255,8 @@ export const rdsUserType = definePlanType({
 export const rdsShortcutType = definePlanType({
   type: 'pvecdk_rds_shortcut',
   typeName: 'RdsShortcut',
+  // Files elsewhere are other files: the old ones are removed once the new ones are written.
+  identity: identityOf('link_path', 'shortcut_path'),
   properties: (k) =>
     z.strictObject({
       target: guestTarget(k),
