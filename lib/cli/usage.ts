@@ -9,6 +9,7 @@ Usage:
                 [--replace PATH]... [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
+  pvecdk credentials <stackfile> <user> [--remote NAME] [--stdout] [--json]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
@@ -24,6 +25,9 @@ Commands:
   deploy  synthesize and deploy the file's stacks and those they depend on (the embedded
           emulator when no remote is configured)
   destroy delete what the file's stacks own (dependants first; --allow-destroy-data for VMs)
+  credentials
+          show what to hand an RDS user: the account, its initial password and the
+          ShowGrounds shortcuts they will find (from state and the secret store; no deploy)
   bootstrap-role
           print the least-privilege role and ACLs (pveum commands) a deploy token needs
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir;
@@ -43,6 +47,7 @@ Options:
   --force-unlock        take a stack's lock even if another deploy seems to hold it
   --takeover            move stacks another stack file deployed to this file (a deliberate move)
   --fail                diff: exit 1 when something would change
+  --stdout              credentials: print the password also when the output is not a terminal
   --json                machine-readable output on stdout (deploy/destroy: one JSON event per line)
   --debug               show stack traces of errors
 
