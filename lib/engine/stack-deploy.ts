@@ -182,6 +182,7 @@ export async function deployStack(
     stack,
     ...(run.secrets ? { secrets: run.secrets } : {}),
     ...guestsFor(run.guests, state, run.api, { readOnly: run.dryRun, notify: run.onNotice }),
+    allowDestroyData: run.allowDestroyData,
   };
   /** A resource with every reference known: what is applied. */
   const applicable = (handler: ResourceHandler, id: string): DesiredResource =>
