@@ -214,6 +214,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         api: options.api,
         inventory,
         guests: options.guests,
+        secrets: options.secrets,
         destroying: destroy,
         replace,
       });
@@ -311,6 +312,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         current ??= await computeStack(planOf(stack), state, states, {
           api: options.api,
           guests: options.guests,
+          secrets: options.secrets,
           inventory: shared && shared.writes === writes ? shared.inventory : undefined,
           destroying: destroy,
           replace,
