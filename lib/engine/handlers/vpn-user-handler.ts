@@ -218,6 +218,7 @@ const targetVm = (p: Props) => ({ vmid: p.target.vm_id as number, node: p.target
 
 export const vpnUserHandler = defineHandler({
   contract: vpnUserType,
+  reachesGuests: true,
 
   locks(resource) {
     return [`vm:${resource.props.target.vm_id}`];
