@@ -13,6 +13,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/deploy.test.ts',
   'test/cli/remote-target.test.ts',
   'test/cli/diff.test.ts',
+  'test/cli/doctor.test.ts',
   'test/cli/sim.test.ts',
   'test/cli/synth.test.ts',
   'test/cli/vpn-profile.test.ts',
@@ -28,6 +29,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/stack-diff.test.ts',
   'test/engine/every-key*.test.ts',
   'test/engine/every-type.test.ts',
+  'test/engine/guest/*.test.ts',
   'test/engine/file-mutex.test.ts',
   'test/engine/preflight.test.ts',
   'test/engine/secret-store-processes.test.ts',
@@ -39,6 +41,11 @@ export const INTEGRATION_TESTS = [
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
+  'test/sim/guests/guest-auth.test.ts',
+  'test/sim/guests/guest-endpoints.test.ts',
+  'test/sim/guests/linux-guest.test.ts',
+  'test/sim/guests/pfsense-guest.test.ts',
+  'test/sim/guests/windows-guest.test.ts',
   'test/engine/planned-secrets.test.ts',
   'test/engine/interrupt.test.ts',
   'test/cli/interrupt.test.ts',
@@ -50,6 +57,8 @@ export const INTEGRATION_TESTS = [
   'test/ssh/session.test.ts',
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
+  'test/cli/identity-record.test.ts',
+  'test/constructs/identity-scale.test.ts',
   'test/vpn/openvpn-real.test.ts',
 ];
 
@@ -61,6 +70,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // No identity record unless a test gives one: tests reuse stack names with
+    // other numbers, and must neither read nor write the project's record.
+    env: { PVECDK_IDENTITIES: '' },
     projects: [
       {
         extends: true,
