@@ -137,6 +137,7 @@ function withRemovals(sets: readonly OwnedEntries[], removals: readonly OwnedEnt
 
 export const pfsenseConfigHandler = defineHandler({
   contract: pfsenseConfigType,
+  reachesGuests: true,
 
   locks(resource) {
     return [`vm:${resource.props.target.vm_id}`];
