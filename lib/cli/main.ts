@@ -8,7 +8,7 @@ import { CliError } from './errors.ts';
 import { stopOnInterrupt } from './interrupt.ts';
 import { lockTimeoutOf } from './lock-wait.ts';
 import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
-import { loadStackFile } from './stack-file.ts';
+import { allStackFiles, loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
 
 export interface CliIo {
@@ -102,18 +102,19 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   const { values, positionals } = parse(args, {
     out: { type: 'string' },
     context: { type: 'string', multiple: true },
+    frozen: { type: 'boolean' },
+    all: { type: 'boolean' },
     json: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
-  if (positionals.length !== 1) {
-    throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
-  }
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
+  const files = stackFiles('synth', positionals, values.all, io.cwd);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   const context = { ...config.context, ...parseContext((values.context as string[] | undefined) ?? []) };
   process.env.PVECDK_CONTEXT = JSON.stringify(context);
   process.env.PVECDK_OUTDIR = outdir;
-  const loaded = await loadStackFile(positionals[0]!, io.cwd);
+  const loaded = await loadStackFile(files, io.cwd);
   const result = synthStackFile(loaded, outdir);
   if (values.json) {
     io.out(
@@ -155,6 +156,25 @@ function concurrencyOf(value: unknown): number {
   return concurrency;
 }
 
+/**
+ * The stack files a command runs: the files given (a shell glob such as
+ * `stacks/*.ts` arrives as several), or with `--all` every file of stacks/.
+ */
+function stackFiles(command: string, positionals: readonly string[], all: unknown, cwd: string): string[] {
+  if (all) {
+    if (positionals.length)
+      throw new CliError('CLI_USAGE', `${command} --all takes no stack file`, `pvecdk ${command} --all`);
+    return allStackFiles(cwd);
+  }
+  if (!positionals.length)
+    throw new CliError(
+      'CLI_USAGE',
+      `${command} takes a stack file (or several, or --all)`,
+      `pvecdk ${command} stacks/acme.ts`,
+    );
+  return [...positionals];
+}
+
 function oneStackFile(command: string, positionals: readonly string[]): string {
   if (positionals.length !== 1)
     throw new CliError(
@@ -166,7 +186,7 @@ function oneStackFile(command: string, positionals: readonly string[]): string {
 }
 
 function remoteCommandOptions(
-  file: string,
+  file: string | readonly string[],
   config: ProjectConfig,
   concurrency: number,
   values: Record<string, unknown>,
@@ -200,9 +220,12 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
   const { values, positionals } = parse(args, {
     ...REMOTE_OPTIONS,
     fail: { type: 'boolean' },
+    frozen: { type: 'boolean' },
+    all: { type: 'boolean' },
     replace: { type: 'string', multiple: true },
   });
-  const file = oneStackFile(command, positionals);
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
+  const file = stackFiles(command, positionals, values.all, io.cwd);
   const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
@@ -240,23 +263,28 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     out: { type: 'string' },
     remote: { type: 'string' },
+    all: { type: 'boolean' },
     json: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
-  const file = oneStackFile('ls', positionals);
+  const file = stackFiles('ls', positionals, values.all, io.cwd);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
-  const { formatListing, listStacks } = await import('./commands/ls.ts');
-  const rows = await listStacks({
+  const { formatListing, formatPools, listStacks } = await import('./commands/ls.ts');
+  const listing = await listStacks({
     file,
     config,
     cwd: io.cwd,
     outdir,
     remote: values.remote as string | undefined,
   });
-  io.out(values.json ? JSON.stringify(rows) : formatListing(rows));
+  io.out(
+    values.json
+      ? JSON.stringify(listing)
+      : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
+  );
   return 0;
 }
 
