@@ -14,6 +14,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/deploy.test.ts',
   'test/cli/remote-target.test.ts',
   'test/cli/diff.test.ts',
+  'test/cli/doctor.test.ts',
   'test/cli/sim.test.ts',
   'test/cli/synth.test.ts',
   'test/engine/*-handler.test.ts',

@@ -76,3 +76,17 @@ export function emulatorGuestEndpoints(access: EmulatorAccess, timeoutMs = 5_000
     return { host: guest.host, port: guest.port, hostKeySha256: guest.hostKeySha256, direct: true };
   };
 }
+
+/**
+ * Whether this emulator emulates guests (it answers `GET /pvecdk-sim/guests`):
+ * one that does not leaves guest resources pending, as a run without a way
+ * into guests does, rather than failing each of them.
+ */
+export async function emulatorPublishesGuests(access: EmulatorAccess, timeoutMs = 5_000): Promise<boolean> {
+  const answer = await callEmulator(access, access.tokenSecret, {
+    method: 'GET',
+    path: '/pvecdk-sim/guests',
+    timeoutMs,
+  });
+  return answer?.status === 200;
+}

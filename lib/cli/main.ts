@@ -77,6 +77,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return lsCommand(rest, io);
     case 'credentials':
       return credentialsCommand(rest, io);
+    case 'doctor':
+      return doctorCommand(rest, io);
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -286,6 +288,30 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
       : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
   );
   return 0;
+}
+
+async function doctorCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    json: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  const file = oneStackFile('doctor', positionals);
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { doctorCommand: run } = await import('./commands/doctor.ts');
+  return run({
+    file,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    json: Boolean(values.json),
+    out: io.out,
+  });
 }
 
 /**

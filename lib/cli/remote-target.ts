@@ -5,7 +5,7 @@ import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
 import { DEFAULT_IDLE_SECONDS, openSharedEmulator } from '../sim/shared-emulator.ts';
 import type { ProjectConfig } from './config.ts';
-import { emulatorGuestEndpoints } from './emulator-guest-endpoints.ts';
+import { emulatorGuestEndpoints, emulatorPublishesGuests } from './emulator-guest-endpoints.ts';
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
 
@@ -20,7 +20,8 @@ export interface RemoteTarget {
   readonly emulator: EmbeddedEmulatorInfo | undefined;
   /**
    * Where guests answer SSH: the emulator's published endpoints; undefined
-   * for a real cluster, whose guests answer on the addresses in the plan.
+   * for a real cluster, whose guests answer on the addresses in the plan,
+   * and for an emulator that emulates no guests (see `guestTransportFor`).
    */
   readonly guestEndpoints: GuestEndpointResolver | undefined;
   close(): Promise<void>;
@@ -114,7 +115,7 @@ export async function openRemote(
       startedHere: shared.startedHere,
       idleSeconds: shared.idleSeconds,
     },
-    guestEndpoints: emulatorGuestEndpoints(shared),
+    guestEndpoints: (await emulatorPublishesGuests(shared)) ? emulatorGuestEndpoints(shared) : undefined,
     close: async () => {
       await client.close();
       // The lease taken on opening kept it up, even while this command waited on its operator.

@@ -123,7 +123,7 @@ async function deployTo(
       stateDir: remote.stateDir,
       remote: remote.name,
       secrets,
-      guests,
+      ...(guests ? { guests } : {}),
       tokenId: remote.tokenId,
       concurrency: o.concurrency,
       dryRun: o.dryRun,
@@ -138,6 +138,8 @@ async function deployTo(
         progress?.changes(stack, resources);
       },
       onWarning: (message) => o.warn(message),
+      onGuestNotice: (stack, message) =>
+        progress ? progress.step(stack, 'guests', message) : o.tell(message),
       onEvent: (stack, event, r) => progress?.event(stack, event, r),
       onCriticalStep: (stack, _step, detail) => progress?.step(stack, detail.path, detail.message),
     });
@@ -149,7 +151,7 @@ async function deployTo(
     }
     throw e;
   } finally {
-    await guests.close();
+    await guests?.close();
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);

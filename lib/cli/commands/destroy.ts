@@ -90,7 +90,7 @@ async function destroyOn(
     stateDir: remote.stateDir,
     remote: remote.name,
     secrets,
-    guests,
+    ...(guests ? { guests } : {}),
     tokenId: remote.tokenId,
     concurrency: o.concurrency,
     allowDestroyData: o.allowDestroyData,
@@ -103,13 +103,14 @@ async function destroyOn(
       progress.changes(stack, resources);
     },
     onWarning: (message) => o.warn(message),
+    onGuestNotice: (stack, message) => progress.step(stack, 'guests', message),
     onEvent: (stack, event, r) => progress.event(stack, event, r),
   })
     .catch((e: unknown) => {
       progress.abort();
       throw e;
     })
-    .finally(() => guests.close());
+    .finally(() => guests?.close());
   const exitCode = exitCodeOfReport(report);
   progress.finish(report, Date.now() - started, exitCode);
   return exitCode;

@@ -24,6 +24,8 @@ import {
 import { atResource } from './handler-errors.ts';
 
 const PASSES = 'exits 0';
+/** Labels of what runs in the guest (errors show them after the resource path and endpoint). */
+export const CHECK_LABEL = 'run the check';
 
 /** Runs a script in the guest's dialect; a non-zero exit is returned, not thrown, when `allowFailure`. */
 function run(
@@ -60,6 +62,7 @@ function triggerChanges(
  */
 export const guestCommandHandler = defineHandler({
   contract: guestCommandType,
+  reachesGuests: true,
   locks: (r) => guestLocks(r.props.target),
   snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
 
@@ -69,7 +72,7 @@ export const guestCommandHandler = defineHandler({
     if (check === undefined) return { attributes: { guest: target }, live: {} };
     try {
       const session = await guestSession(ctx, r.path, target);
-      const result = await run(session, target, check, `check of ${r.path}`, true);
+      const result = await run(session, target, check, CHECK_LABEL, true);
       return { attributes: { guest: target }, live: { check: checkOutcome(result) } };
     } catch (e) {
       throw atResource(r.path, e);
@@ -97,13 +100,11 @@ export const guestCommandHandler = defineHandler({
       const forced = change.changes.some((c) => c.key.startsWith('triggers.') || c.key === 'command');
       // Checked again right before: a retry after a dropped connection finds the work already done.
       const done =
-        !forced &&
-        check !== undefined &&
-        (await run(session, target, check, `check of ${r.path}`, true)).code === 0;
+        !forced && check !== undefined && (await run(session, target, check, CHECK_LABEL, true)).code === 0;
       if (!done) {
-        await run(session, target, command, `${r.path}: command`, false);
+        await run(session, target, command, 'run the command', false);
         if (check !== undefined) {
-          const after = await run(session, target, check, `check of ${r.path}`, true);
+          const after = await run(session, target, check, CHECK_LABEL, true);
           if (after.code !== 0)
             throw new EngineError(
               'ENGINE_CANNOT_APPLY',

@@ -42,6 +42,7 @@ const hasModes = (target: PlanGuestTarget) => target.dialect !== 'powershell';
  */
 export const guestFileHandler = defineHandler({
   contract: guestFileType,
+  reachesGuests: true,
   locks: (r) => guestLocks(r.props.target),
   snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
 
