@@ -137,6 +137,8 @@ function withRemovals(sets: readonly OwnedEntries[], removals: readonly OwnedEnt
 
 export const pfsenseConfigHandler = defineHandler({
   contract: pfsenseConfigType,
+  // Reached through ctx.guests: pending in a run without a guest transport.
+  reachesGuests: true,
 
   locks(resource) {
     return [`vm:${resource.props.target.vm_id}`];

@@ -92,6 +92,8 @@ export function shortcutChanges(p: ShortcutProps, live: ShortcutLive): PropertyC
  */
 export const rdsShortcutHandler = defineHandler({
   contract: rdsShortcutType,
+  // Reached through ctx.guests: pending in a run without a guest transport.
+  reachesGuests: true,
   locks: (r) => guestLocks(r.props.target),
   snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
 

@@ -70,6 +70,8 @@ function initialPassword(ctx: HandlerContext, path: string, ref: PlanSecret): st
  */
 export const rdsUserHandler = defineHandler({
   contract: rdsUserType,
+  // Reached through ctx.guests: pending in a run without a guest transport.
+  reachesGuests: true,
   locks: (r) => guestLocks(r.props.target),
   snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
 

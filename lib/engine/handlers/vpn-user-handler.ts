@@ -218,6 +218,8 @@ const targetVm = (p: Props) => ({ vmid: p.target.vm_id as number, node: p.target
 
 export const vpnUserHandler = defineHandler({
   contract: vpnUserType,
+  // Reached through ctx.guests: pending in a run without a guest transport.
+  reachesGuests: true,
 
   locks(resource) {
     return [`vm:${resource.props.target.vm_id}`];
