@@ -126,6 +126,9 @@ export interface GuestVmProps {
  * MACs, guest agent on, ownership tags, start on boot. Claims its VM id and
  * MACs in the cluster's identity registry.
  */
+/** The guest user the engine logs in as, made by cloud-init with the cluster's guest key. */
+export const GUEST_USER = 'pvecdk';
+
 export class GuestVm extends Construct {
   readonly vm: VirtualEnvironmentVm;
   readonly vmId: number;
@@ -194,24 +197,34 @@ export class GuestVm extends Construct {
         firewall: nic.firewall,
         ...(nic.vlanId ? { vlanId: nic.vlanId } : {}),
       })),
-      ...(props.addresses?.length
-        ? {
-            initialization: {
-              datastoreId: cluster.defaultStorage,
+      initialization: {
+        datastoreId: cluster.defaultStorage,
+        // The user the engine logs in as (see target()), with the public half of the cluster's guest key:
+        // cloud-init (Linux), cloudbase-init (Windows) and the pfSense template's first boot create it.
+        userAccount: { username: GUEST_USER, keys: [{ publicKey: cluster.guestSshKey }] },
+        ...(props.addresses?.length
+          ? {
               ipConfig: props.addresses.map((a) => ({
                 ipv4: { address: a.address, ...(a.gateway ? { gateway: a.gateway } : {}) },
               })),
-              ...(props.dnsServers?.length ? { dns: { servers: [...props.dnsServers] } } : {}),
-            },
-          }
-        : {}),
+            }
+          : {}),
+        ...(props.dnsServers?.length ? { dns: { servers: [...props.dnsServers] } } : {}),
+      },
     });
     if (props.after?.length) this.vm.addDependency(...props.after);
   }
 
   /** How the engine reaches inside this guest: SSH to `host` as the pvecdk user, in `dialect`. */
   target(host: string, dialect: GuestDialect, privateKey: SecretValue): GuestTarget {
-    return { vmId: this.vm.vmId, nodeName: this.vm.nodeName, host, username: 'pvecdk', dialect, privateKey };
+    return {
+      vmId: this.vm.vmId,
+      nodeName: this.vm.nodeName,
+      host,
+      username: GUEST_USER,
+      dialect,
+      privateKey,
+    };
   }
 
   /** The VM's Proxmox firewall: on, inbound dropped unless a rule admits it, outbound allowed. */

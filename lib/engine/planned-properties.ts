@@ -1,4 +1,5 @@
 import { isPlanReference, isPlanSecret } from '../contract/plan-values.ts';
+import { isPlanPublicKey } from './guest/public-key.ts';
 import type { PropertyChange } from './handlers/handler.ts';
 import { isUnknown } from './unknown.ts';
 
@@ -13,7 +14,9 @@ function leafValue(value: unknown): unknown {
   return isUnknown(value) ? { ref: value.ref, attr: value.attr } : value;
 }
 
-const isLeafObject = (v: object): boolean => isPlanReference(v) || isPlanSecret(v) || isUnknown(v);
+// A public key by secret reference is one value too: the engine puts its key line there.
+const isLeafObject = (v: object): boolean =>
+  isPlanReference(v) || isPlanSecret(v) || isPlanPublicKey(v) || isUnknown(v);
 
 /** A list of plain values (tags, DNS servers) reads best whole. */
 const isValueList = (value: readonly unknown[]) =>

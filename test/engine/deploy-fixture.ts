@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { writeAssembly } from '../../lib/core/synthesizer.ts';
 import { type DeployOptions, deployStacks } from '../../lib/engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../lib/engine/plan-loader.ts';
+import { SecretStore } from '../../lib/engine/secrets/secret-store.ts';
 import { type StartEmulatorOptions, startTestEmulator, type TestEmulator } from '../../lib/sim/index.ts';
 import '../../stacks/globex.ts';
 import { app } from '../../stacks/platform.ts';
@@ -35,6 +36,8 @@ export async function deployFixture(emulatorOptions: StartEmulatorOptions = {}):
   const emulator = await startTestEmulator(emulatorOptions, { concurrency: 8 });
   const stateDir = mkdtempSync(join(tmpdir(), 'pvecdk-state-'));
   const assembly = exampleAssembly();
+  // The example stacks reference generated secrets (the guest key, VPN user keys): a store per test, as the CLI opens one.
+  const secrets = new SecretStore(stateDir, 'default', stateDir);
   return {
     emulator,
     stateDir,
@@ -48,6 +51,7 @@ export async function deployFixture(emulatorOptions: StartEmulatorOptions = {}):
         remote: 'default',
         concurrency: 4,
         retry: { attempts: 3, baseMs: 5, maxMs: 20 },
+        secrets,
         ...overrides,
       }),
     writes: () => emulator.server.emulator.stats.writes,

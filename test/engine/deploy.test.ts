@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAssembly } from '../../lib/core/synthesizer.ts';
 import { deployStacks } from '../../lib/engine/deploy.ts';
 import { loadAssembly } from '../../lib/engine/plan-loader.ts';
+import { SecretStore } from '../../lib/engine/secrets/secret-store.ts';
 import { PveApi, PveClient } from '../../lib/pve/index.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/sim/index.ts';
 import '../../stacks/globex.ts';
@@ -45,6 +46,8 @@ describe('deploy against the emulator', () => {
       stateDir,
       remote: 'default',
       concurrency: 4,
+      // The example stacks reference generated secrets (the guest key, VPN user keys), as the CLI's store makes them.
+      secrets: new SecretStore(stateDir, 'default', stateDir),
     };
 
     const first = await deployStacks(options);

@@ -20,11 +20,18 @@ import {
   type RequiredPrivilege,
   requiredPrivileges,
 } from '../../lib/engine/preflight/required-privileges.ts';
+import { SecretStore } from '../../lib/engine/secrets/secret-store.ts';
 import { PveApi, PveClient } from '../../lib/pve/index.ts';
 import { PVE_PRIVILEGES, pveMajor, unknownPrivileges } from '../../lib/pve/privileges.ts';
 import { startTestEmulator, type TestEmulator } from '../../lib/sim/testing.ts';
 import '../../stacks/acme.ts';
 import { app } from '../../stacks/platform.ts';
+
+/** A secret store in a fresh folder: the acme stack references generated secrets, as the CLI's store makes them. */
+function secretStore(): SecretStore {
+  const dir = mkdtempSync(join(tmpdir(), 'pvecdk-preflight-secrets-'));
+  return new SecretStore(dir, 'default', dir);
+}
 
 /** acme and the platform it depends on, synthesized as the CLI does. */
 function acmePlans(): { plans: Plan[]; outdir: string } {
@@ -438,6 +445,7 @@ describe('permission check against the emulator', () => {
         stateDir: mkdtempSync(join(tmpdir(), 'pvecdk-preflight-state-')),
         remote: 'default',
         concurrency: 4,
+        secrets: secretStore(),
       }),
     ).rejects.toMatchObject({
       code: 'ENGINE_PERMISSION_MISSING',
@@ -483,6 +491,7 @@ describe('permission check against the emulator', () => {
       stateDir: mkdtempSync(join(tmpdir(), 'pvecdk-preflight-state-')),
       remote: 'default',
       concurrency: 4,
+      secrets: secretStore(),
     });
     expect(report.resources.filter((r) => r.status === 'failed')).toEqual([]);
     expect(report.ok).toBe(true);

@@ -285,7 +285,13 @@ function installLinux(guest: SimGuest, hostname: string): void {
   guest.accounts.root = { name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/bash' };
 }
 
-/** A factory-default pfSense config.xml (2.7), trimmed to the sections pvecdk reads or changes. */
+/**
+ * The pfSense template's config.xml: factory default (2.7), trimmed to the
+ * sections pvecdk reads or changes, plus the `pvecdk` user a pfSense template
+ * for pvecdk must carry (README, guest templates): pfSense has no cloud-init,
+ * so the template's operator adds it, a second uid-0 login like `admin`, and
+ * the engine's key reaches it from the VM's sshkeys (guest-boot.ts).
+ */
 export const PFSENSE_DEFAULT_CONFIG = `<?xml version="1.0"?>
 <pfsense>
   <version>23.3</version>
@@ -306,6 +312,14 @@ export const PFSENSE_DEFAULT_CONFIG = `<?xml version="1.0"?>
       <name>admin</name>
       <descr><![CDATA[System Administrator]]></descr>
       <scope>system</scope>
+      <groupname>admins</groupname>
+      <uid>0</uid>
+      <priv>user-shell-access</priv>
+    </user>
+    <user>
+      <name>pvecdk</name>
+      <descr><![CDATA[pvecdk engine]]></descr>
+      <scope>user</scope>
       <groupname>admins</groupname>
       <uid>0</uid>
       <priv>user-shell-access</priv>
@@ -445,6 +459,7 @@ function installPfsense(guest: SimGuest): void {
   fs.writeFile('/var/log/system.log', '');
   guest.accounts.root = { name: 'root', uid: 0, gid: 0, home: '/root', shell: '/etc/rc.initial' };
   guest.accounts.admin = { name: 'admin', uid: 0, gid: 0, home: '/root', shell: '/etc/rc.initial' };
+  guest.accounts.pvecdk = { name: 'pvecdk', uid: 0, gid: 0, home: '/home/pvecdk', shell: '/etc/rc.initial' };
   guest.pfsense = { reloads: [] };
 }
 
@@ -457,6 +472,8 @@ function installWindows(guest: SimGuest, hostname: string): void {
     'C:\\Windows\\Temp',
     'C:\\Program Files',
     'C:\\ProgramData\\ssh',
+    // The all-users Startup folder every Windows install has (shell:common startup).
+    'C:\\ProgramData\\Microsoft\\Windows\\Start Menu\\Programs\\StartUp',
     'C:\\Users\\Public\\Desktop',
     'C:\\Users\\Default\\Desktop',
   ]) {

@@ -98,7 +98,6 @@ export const NOT_EMULATED = new Set(
     'Get-Variable',
     'Set-Variable',
     'Clear-Content',
-    'Out-String',
     'Format-Table',
     'Format-List',
     'Get-ScheduledTask',
@@ -754,6 +753,23 @@ export function windowsCmdlets(s: WindowsSession): Map<string, CmdletDef> {
     className: 'Microsoft.PowerShell.Commands.OutNullCommand',
     params: [{ name: 'InputObject', type: 'object', pipeline: true }],
     run: () => {},
+  });
+
+  // Out-String: the input as one string, each object on its own line with a final line ending. Objects
+  // show their ToString() (an ErrorRecord its message), not PowerShell's table or list formatting.
+  def({
+    name: 'Out-String',
+    className: 'Microsoft.PowerShell.Commands.OutStringCommand',
+    params: [
+      { name: 'InputObject', type: 'object', pipeline: true },
+      { name: 'Width', type: 'int' },
+      { name: 'Stream', type: 'switch' },
+    ],
+    run: (call) => {
+      const lines = enumerate(call.params.InputObject).map(toStr);
+      if (call.params.Stream) for (const l of lines) call.output(l);
+      else call.output(lines.length ? `${lines.join('\r\n')}\r\n` : '');
+    },
   });
 
   def({

@@ -292,6 +292,7 @@ async function runPowerShell(args: PsArgs, x: WindowsExec): Promise<number> {
           if (x.pty) errText.push(...lines);
           else for (const l of lines) stderrItems.push(`<S S="Error">${clixmlEscape(`${l}\r\n`)}</S>`);
         },
+        writeRawError: (text: string) => x.err.write(text),
         moduleLoaded: () => {
           // Windows PowerShell builds its module analysis cache once per profile, showing a progress record meanwhile.
           const cache = `C:\\Users\\${x.userName}\\AppData\\Local\\Microsoft\\Windows\\PowerShell\\ModuleAnalysisCache`;

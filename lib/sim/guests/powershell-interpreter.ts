@@ -162,6 +162,8 @@ export interface PsHost {
   /** Text output (stdout), one line per call, without line ending. */
   writeOut(line: string): void;
   writeError(record: PsErrorRecord): void;
+  /** Text written to [Console]::Error: straight to the process's stderr, not through the error stream. */
+  writeRawError?(text: string): void;
   /** A module is loaded for the first time in this process. */
   moduleLoaded?(module: string): void;
 }
@@ -1173,6 +1175,8 @@ export class PsInterpreter {
         return Math.min(toNumber(args?.[0]) ?? 0, toNumber(args?.[1]) ?? 0);
       case 'System.Console::in':
         return consoleIn(this.host.stdin);
+      case 'System.Console::error':
+        return consoleError((text) => this.host.writeRawError?.(text));
       case 'System.Convert::tobase64string':
         return call(() => Buffer.from(toBytes(args?.[0])).toString('base64'));
       case 'System.Convert::frombase64string':
@@ -1598,6 +1602,20 @@ function consoleIn(stdin: string): PsObject {
     return all;
   });
   return reader;
+}
+
+/** [Console]::Error: a TextWriter on the process's stderr (raw text, no CLIXML). */
+function consoleError(write: (text: string) => void): PsObject {
+  const writer = new PsObject('System.IO.SyncTextWriter');
+  writer.method('WriteLine', (...args: unknown[]) => {
+    write(`${args.length ? toStr(args[0]) : ''}\r\n`);
+    return undefined;
+  });
+  writer.method('Write', (...args: unknown[]) => {
+    write(toStr(args[0]));
+    return undefined;
+  });
+  return writer;
 }
 
 /** .NET String methods the scripts use; `Split` takes its argument as a set of separator characters, as in .NET Framework. */
