@@ -16,6 +16,7 @@ import { type RawValue, validateParams } from './param-validator.ts';
 import { checkPermission } from './permission-check.ts';
 import { SchemaIndex, type SchemaReturns } from './schema-index.ts';
 import type { EmulatorState } from './state.ts';
+import { StorageIo, type StorageIoOptions } from './storage-io.ts';
 import { TaskRunner } from './task-runner.ts';
 
 export interface EmulatorRequest {
@@ -45,6 +46,8 @@ export type RequestFault =
 export interface EmulatorOptions {
   readonly latencyScale?: number;
   readonly latency?: Partial<EmulatorLatency>;
+  /** Storage bandwidth shared by full-clone copies, and the time an allocation holds a storage's lock. */
+  readonly storage?: StorageIoOptions;
   readonly onChange?: () => void;
   /** The PEM of the served certificate: Proxmox hands its cluster CA to console clients. */
   readonly certificate?: string;
@@ -84,6 +87,8 @@ export class Emulator {
   readonly tasks: TaskRunner;
   readonly tickets = new TicketAuthority();
   readonly latency: EmulatorLatency;
+  /** Storage locks and bandwidth of clones. */
+  readonly storageIo: StorageIo;
   private readonly latencyScale: number;
   /** Counters, e.g. how many writes a deploy made; `byMethod` counts every request by its HTTP method. */
   readonly stats = { requests: 0, writes: 0, byMethod: {} as Record<string, number> };
@@ -100,6 +105,8 @@ export class Emulator {
     this.latencyScale = options.latencyScale ?? 1;
     this.tasks = new TaskRunner(state, this.latencyScale, () => this.options.onChange?.());
     this.tasks.register(ALL_TASK_KINDS);
+    this.storageIo = new StorageIo(this.latencyScale, options.storage);
+    this.tasks.onStop(() => this.storageIo.stop());
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
     this.registerAll(ALL_HANDLERS);
   }
@@ -227,6 +234,7 @@ export class Emulator {
       tickets: this.tickets,
       certificate: this.options.certificate ?? '',
       latency: this.latency,
+      storageIo: this.storageIo,
       changed: () => this.options.onChange?.(),
       actor: auth.tokenid ?? auth.userid,
       can: (privilege, at) =>
