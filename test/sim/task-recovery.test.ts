@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
+import { PveApi, PveClient } from '../../lib/pve/index.ts';
 import { startEmulator } from '../../lib/sim/index.ts';
 import { ROOT, startChild } from './fixtures/child.ts';
 
