@@ -34,7 +34,7 @@ Options:
   --out DIR             output folder (default: cdk.json "output", else cdk.out)
   --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)
   --remote NAME         deploy to this remote of cdk.json instead of the stacks' own
-  --concurrency N       changes in flight at once (default 4; per node and per template less)
+  --concurrency N       changes in flight at once (default 4; per node and per storage less)
   --allow-destroy-data  accept deleting or replacing VMs and disks
   --replace PATH        replace this VM or file (a path as diff shows it; repeatable): needed
                         for what cannot change in place, such as a disk made smaller
