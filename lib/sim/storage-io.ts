@@ -48,6 +48,18 @@ interface Copy {
   readonly onEnd: (endsAtMs: number) => void;
 }
 
+/**
+ * Which storage: a local one (local-lvm) is one per node, with its own lock
+ * and disks on each; a shared one (Ceph, NFS) is one for the cluster.
+ */
+export interface StorageAt {
+  readonly storage: string;
+  readonly node: string;
+  readonly shared: boolean;
+}
+
+const keyOf = (at: StorageAt) => (at.shared ? at.storage : `${at.node}/${at.storage}`);
+
 /** The lock file a storage's allocations take, and Proxmox's message when the wait for it times out. */
 export function storageLockTimeout(storage: string, shared: boolean): string {
   return shared
@@ -65,6 +77,8 @@ export class StorageIo {
   private readonly copies = new Map<string, Set<Copy>>();
   private readonly pending = new Set<NodeJS.Timeout>();
   private readonly allocateMs: number;
+  /** The storage id of each key (`pve1/local-lvm` → `local-lvm`), for its bandwidth. */
+  private readonly idOf = new Map<string, string>();
 
   constructor(
     private readonly latencyScale: number,
@@ -85,13 +99,14 @@ export class StorageIo {
    * Queues `volumes` allocations on the storage's lock at `atMs` (in order of
    * arrival); one whose wait would pass Proxmox's timeout fails and takes nothing.
    */
-  allocate(storage: string, shared: boolean, volumes: number, atMs = this.now()): Allocation {
-    const freeAt = Math.max(atMs, this.lockFreeAtMs.get(storage) ?? 0);
+  allocate(at: StorageAt, volumes: number, atMs = this.now()): Allocation {
+    const key = keyOf(at);
+    const freeAt = Math.max(atMs, this.lockFreeAtMs.get(key) ?? 0);
     const waitLimit = STORAGE_LOCK_WAIT_MS * this.latencyScale;
     if (freeAt - atMs > waitLimit)
-      return { ok: false, failsAtMs: atMs + waitLimit, error: storageLockTimeout(storage, shared) };
+      return { ok: false, failsAtMs: atMs + waitLimit, error: storageLockTimeout(at.storage, at.shared) };
     const doneAtMs = freeAt + this.allocateMs * volumes;
-    this.lockFreeAtMs.set(storage, doneAtMs);
+    this.lockFreeAtMs.set(key, doneAtMs);
     return { ok: true, lockedAtMs: freeAt, doneAtMs };
   }
 
@@ -99,8 +114,10 @@ export class StorageIo {
    * Copies `bytes` onto the storage from `atMs` on, sharing its bandwidth;
    * returns the end estimated now and calls `onEnd` with every later estimate.
    */
-  copy(storage: string, bytes: number, atMs: number, onEnd: (endsAtMs: number) => void): number {
-    const rate = this.bytesPerMs(storage);
+  copy(at: StorageAt, bytes: number, atMs: number, onEnd: (endsAtMs: number) => void): number {
+    const storage = keyOf(at);
+    this.idOf.set(storage, at.storage);
+    const rate = this.bytesPerMs(at.storage);
     const running = this.copies.get(storage)?.size ?? 0;
     const estimate = atMs + (bytes / rate) * (running + 1);
     const join = () => {
@@ -141,7 +158,7 @@ export class StorageIo {
   private progress(storage: string): void {
     const set = this.copies.get(storage);
     if (!set?.size) return;
-    const share = this.bytesPerMs(storage) / set.size;
+    const share = this.bytesPerMs(this.idOf.get(storage)!) / set.size;
     const now = this.now();
     for (const c of set) {
       c.remainingBytes = Math.max(0, c.remainingBytes - share * (now - c.sinceMs));
@@ -153,7 +170,7 @@ export class StorageIo {
   private reshare(storage: string): void {
     const set = this.copies.get(storage);
     if (!set?.size) return;
-    const share = this.bytesPerMs(storage) / set.size;
+    const share = this.bytesPerMs(this.idOf.get(storage)!) / set.size;
     const now = this.now();
     for (const c of set) {
       clearTimeout(c.timer);

@@ -117,9 +117,11 @@ function startCloneTask(
   const work = storageWork(sourceConfig, storage, args.full);
   let lockedUntil = now;
   let lockTimeout: { error: string; failsAtMs: number } | undefined;
+  // The worker runs on the source's node: a local target storage is that node's.
+  const node = ctx.state.vms[String(args.source)]?.node ?? String(ctx.params.node);
+  const at = (storage: string) => ({ storage, node, shared: Boolean(ctx.state.storages[storage]?.shared) });
   for (const [store, { volumes }] of work) {
-    const shared = Boolean(ctx.state.storages[store]?.shared);
-    const allocation = ctx.storageIo.allocate(store, shared, volumes, lockedUntil);
+    const allocation = ctx.storageIo.allocate(at(store), volumes, lockedUntil);
     if (!allocation.ok) {
       lockTimeout = { error: allocation.error, failsAtMs: allocation.failsAtMs };
       break;
@@ -128,7 +130,7 @@ function startCloneTask(
   }
   const upid = ctx.tasks.start(
     {
-      node: ctx.state.vms[String(args.source)]?.node ?? String(ctx.params.node),
+      node,
       type: 'qmclone',
       id: String(args.source),
       user: ctx.actor,
@@ -149,7 +151,7 @@ function startCloneTask(
     if (bytes === 0) continue;
     copyEnds.set(
       store,
-      ctx.storageIo.copy(store, bytes, lockedUntil, (endsAtMs) => {
+      ctx.storageIo.copy(at(store), bytes, lockedUntil, (endsAtMs) => {
         copyEnds.set(store, endsAtMs);
         retime();
       }),
