@@ -9,15 +9,20 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 export const INTEGRATION_TESTS = [
   'test/cli/bootstrap-role.test.ts',
+  'test/cli/credentials.test.ts',
   'test/cli/deploy-options.test.ts',
   'test/cli/deploy.test.ts',
   'test/cli/remote-target.test.ts',
   'test/cli/diff.test.ts',
+  'test/cli/doctor.test.ts',
   'test/cli/sim.test.ts',
   'test/cli/synth.test.ts',
+  'test/cli/vpn-profile.test.ts',
   'test/engine/*-handler.test.ts',
   'test/engine/*-handlers.test.ts',
   'test/engine/critical-change.test.ts',
+  'test/engine/guest/pfsense-config-handler.test.ts',
+  'test/engine/guest/pfsense-config-emulated.test.ts',
   'test/engine/deploy*.test.ts',
   'test/engine/disk-lifecycle.test.ts',
   'test/engine/replace.test.ts',
@@ -26,9 +31,11 @@ export const INTEGRATION_TESTS = [
   'test/engine/stack-diff.test.ts',
   'test/engine/every-key*.test.ts',
   'test/engine/every-type.test.ts',
+  'test/engine/guest/*.test.ts',
   'test/engine/file-mutex.test.ts',
   'test/engine/preflight.test.ts',
   'test/engine/secret-store-processes.test.ts',
+  'test/engine/vpn-pki.test.ts',
   'test/pve/**/*.test.ts',
   'test/sim/emulator.test.ts',
   'test/sim/task-recovery.test.ts',
@@ -54,6 +61,7 @@ export const INTEGRATION_TESTS = [
   'test/stacks/examples.test.ts',
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
+  'test/vpn/openvpn-real.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';

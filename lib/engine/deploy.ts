@@ -6,6 +6,7 @@ import type { CriticalStep, CriticalStepDetail } from './critical-change.ts';
 import { acquireDeployLock, type HeldLock, type LockHolder, type LockMode } from './deploy-lock.ts';
 import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { reverseGraph, type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
+import type { GuestTransport } from './guest/guest-transport.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
@@ -47,6 +48,12 @@ export interface DeployOptions {
   readonly concurrency: number;
   /** Resolves secret references and keeps what Proxmox shows once (new token secrets). */
   readonly secrets?: HandlerContext['secrets'];
+  /**
+   * The way into guests for the `pvecdk_*` resources, chosen by the CLI for
+   * the remote (SSH to the plan's addresses, or the emulator's endpoints).
+   * Without it guest resources cannot be read or changed and say so.
+   */
+  readonly guests?: GuestTransport;
   /** The API token, named in a permission error. */
   readonly tokenId?: string;
   /** Compute changes only: read and compare, write nothing. */
@@ -82,6 +89,12 @@ export interface DeployOptions {
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
   /** Things the operator should know that do not stop the deploy (a stale lock taken over). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * What guest resources wait for or decide on their own (a guest still
+   * booting, a host key trusted on first use, a command left in place);
+   * without it, these go to `onWarning`.
+   */
+  readonly onGuestNotice?: (stack: string, message: string) => void;
   /** Steps of critical changes: snapshot, apply, verify, rollback, prune. */
   readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
   /**
@@ -96,10 +109,12 @@ export interface DeployOptions {
 
 /**
  * Fixed keyed limits of the walk: a few changes per node, one network edit
- * per node at a time. Templates have none: Proxmox clones a template under a
- * shared lock, any number at once.
+ * per node at a time, one change inside a guest at a time. Templates have
+ * none: Proxmox clones a template under a shared lock, any number at once.
  */
 export const ENGINE_LIMITS: Readonly<Record<string, number>> = {
+  // Changes inside one guest (critical ones snapshot and may roll back the VM) never interleave.
+  'vm:*': 1,
   'node:*': 4,
   'network:*': 1,
 };
@@ -208,6 +223,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       const computed = await computeStack(planOf(stack), current.get(stack)!, current, {
         api: options.api,
         inventory,
+        guests: options.guests,
+        secrets: options.secrets,
         destroying: destroy,
         replace,
       });
@@ -304,6 +321,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         const claim = checkStackClaim(stack, state, options.origins?.get(stack), options.takeover === true);
         current ??= await computeStack(planOf(stack), state, states, {
           api: options.api,
+          guests: options.guests,
+          secrets: options.secrets,
           inventory: shared && shared.writes === writes ? shared.inventory : undefined,
           destroying: destroy,
           replace,
@@ -330,6 +349,9 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         ...(options.signal ? { signal: options.signal } : {}),
         api: options.api,
         ...(options.secrets ? { secrets: options.secrets } : {}),
+        guests: options.guests,
+        onNotice: (message) =>
+          options.onGuestNotice ? options.onGuestNotice(stack, message) : options.onWarning?.(message),
         // Under a shared lock the changes were just found to write nothing: reading is all there is.
         dryRun: options.dryRun === true || lock?.mode === 'shared',
         destroying: destroy,

@@ -7,6 +7,9 @@ import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, walk } from './graph-walker.ts';
+import type { GuestTransport } from './guest/guest-transport.ts';
+import { publicKeyLine } from './guest/public-key.ts';
+import { stateHostKeyTrust } from './guest/state-host-keys.ts';
 import type {
   DesiredResource,
   HandlerContext,
@@ -26,6 +29,10 @@ import type { WalkLimiter } from './walk-limiter.ts';
 export interface StackRun {
   readonly api: HandlerContext['api'];
   readonly secrets?: HandlerContext['secrets'];
+  /** The run's way into guests (chosen by the CLI); each stack sees it with its own host key book. */
+  readonly guests?: GuestTransport | undefined;
+  /** Things the operator should know that do not stop the deploy (a guest host key trusted on first use). */
+  readonly onNotice?: (message: string) => void;
   readonly dryRun: boolean;
   /** The stack's plan is empty because the stack is being destroyed (errors say so). */
   readonly destroying: boolean;
@@ -92,13 +99,16 @@ function referenceResolver(
   state: StateStore,
   states: ReadonlyMap<string, StateStore>,
   observedAttributes: ReadonlyMap<string, Record<string, unknown>>,
+  secrets: HandlerContext['secrets'],
 ) {
+  // Public keys named by secret reference (a VM's cloud-init keys) resolve from the secret store.
+  const publicKeyOf = secrets ? (reference: string) => publicKeyLine(secrets, reference) : undefined;
   const lookup = (s: string, id: string) =>
     s === plan.stack
       ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
       : states.get(s)?.state.resources[id]?.attributes;
   return (id: string, strict: boolean) =>
-    resolveReferences(plan.resources[id]!.properties, plan.stack, lookup, strict);
+    resolveReferences(plan.resources[id]!.properties, plan.stack, lookup, strict, publicKeyOf);
 }
 
 /**
@@ -113,18 +123,30 @@ export async function computeStack(
   options: {
     readonly api: HandlerContext['api'];
     readonly inventory?: readonly ClusterResource[] | undefined;
+    /** Guest resources are read through it (read-only: a host key seen first is trusted for the run). */
+    readonly guests?: GuestTransport | undefined;
+    /** Resolves the public keys plans name by secret reference. */
+    readonly secrets?: HandlerContext['secrets'] | undefined;
+    /** Told when a guest host key is trusted for the first time while computing. */
+    readonly onNotice?: ((message: string) => void) | undefined;
     readonly destroying: boolean;
     /** Paths of resources the operator asked to replace (`--replace`). */
     readonly replace?: ReadonlySet<string> | undefined;
   },
 ): Promise<ComputedStack> {
   const observedAttributes = new Map<string, Record<string, unknown>>();
-  const resolve = referenceResolver(plan, state, states, observedAttributes);
+  const resolve = referenceResolver(plan, state, states, observedAttributes, options.secrets);
   const inventory = options.inventory ?? (await options.api.clusterResources());
   const changes = await diffStack(
     plan,
     state,
-    { api: options.api, inventory, stack: plan.stack, readCache: new Map() },
+    {
+      api: options.api,
+      inventory,
+      stack: plan.stack,
+      readCache: new Map(),
+      ...guestsFor(options.guests, state, options.api, { readOnly: true, notify: options.onNotice }),
+    },
     (id) => resolve(id, false),
     observedAttributes,
     {
@@ -153,16 +175,21 @@ export async function deployStack(
     (await computeStack(plan, state, states, {
       api: run.api,
       inventory: run.knownInventory,
+      guests: run.guests,
+      secrets: run.secrets,
+      onNotice: run.dryRun ? run.onNotice : undefined,
       destroying: run.destroying,
       replace: run.replace,
     }));
   const computed = known.changes;
-  const resolve = referenceResolver(plan, state, states, known.observedAttributes);
+  const resolve = referenceResolver(plan, state, states, known.observedAttributes, run.secrets);
   const ctx: HandlerContext = {
     api: run.api,
     inventory: known.inventory,
     stack,
     ...(run.secrets ? { secrets: run.secrets } : {}),
+    ...guestsFor(run.guests, state, run.api, { readOnly: run.dryRun, notify: run.onNotice }),
+    allowDestroyData: run.allowDestroyData,
   };
   /** A resource with every reference known: what is applied. */
   const applicable = (handler: ResourceHandler, id: string): DesiredResource =>
@@ -303,6 +330,22 @@ export async function deployStack(
     wrote: nodes.length > 0,
     inventory: ctx.inventory,
   };
+}
+
+/** The run's guest transport as one stack sees it: host keys trusted on first use go to its state. */
+function guestsFor(
+  guests: GuestTransport | undefined,
+  state: StateStore,
+  api: HandlerContext['api'],
+  options: { readonly readOnly: boolean; readonly notify?: ((message: string) => void) | undefined },
+): Pick<HandlerContext, 'guests' | 'notify'> {
+  if (!guests) return {};
+  const notify = options.notify;
+  const trust = stateHostKeyTrust(state, api, {
+    readOnly: options.readOnly,
+    ...(options.notify ? { notify: options.notify } : {}),
+  });
+  return { guests: guests.forStack?.(trust) ?? guests, ...(notify ? { notify } : {}) };
 }
 
 /** Computes a resource's changes again at apply time, with the same refusals as before the first write. */

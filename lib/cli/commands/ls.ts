@@ -51,7 +51,7 @@ const describeHolder = (h: LockHolder) =>
  * offline; `diff` tells what the remote really has).
  */
 export async function listStacks(o: {
-  readonly file: string;
+  readonly file: string | readonly string[];
   readonly config: ProjectConfig;
   readonly cwd: string;
   readonly outdir: string;
