@@ -28,9 +28,9 @@ describe('emulator measurement data', () => {
     const answer = send('POST', '/nodes/pve1/qemu/9002/clone', 'newid=200&full=1');
     const upid = (JSON.parse(answer.body) as { data: string }).data;
     // Its allocation, the copy of the 8 GiB disk at the default 1 GiB/s, and the worker's own work.
-    expect(emulator.tasks.get(upid)?.latencyMs).toBe(
-      (DEFAULT_ALLOCATE_MS + 8_000 + DEFAULT_LATENCY.clone) * 0.5,
-    );
+    // (Within 2 ms: the copy's end is taken from the clock a moment after the task started.)
+    const expected = (DEFAULT_ALLOCATE_MS + 8_000 + DEFAULT_LATENCY.clone) * 0.5;
+    expect(Math.abs(emulator.tasks.get(upid)!.latencyMs - expected)).toBeLessThanOrEqual(2);
     emulator.tasks.stop();
   });
 });
