@@ -59,6 +59,9 @@ export const INTEGRATION_TESTS = [
   'test/ssh/session.test.ts',
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
+  // ssh2 and a real bash as oracles.
+  'test/core/openssh-ed25519.test.ts',
+  'test/sim/guests/sh-dialect.test.ts',
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
   'test/vpn/openvpn-real.test.ts',
