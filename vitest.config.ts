@@ -47,11 +47,16 @@ export const INTEGRATION_TESTS = [
   'test/ssh/session.test.ts',
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
+  'test/package/*.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';
 
+/** package.json maps `pvecdk` to lib/*.ts under this condition (to dist/ otherwise): tests run the sources. */
+const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'import', 'module', 'default'];
+
 export default defineConfig({
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     // No include here: a project that extends this config would add to it, not replace it.
     testTimeout: 20_000,
