@@ -10,6 +10,8 @@ export const CLI_ERROR_CODES = {
   CLI_STACK_FILE_THREW: 'the stack file threw an error while it ran',
   CLI_NO_STACK: 'the stack file defines no stack',
   CLI_CONFIG: 'cdk.json or a PVECDK_* environment variable is invalid',
+  CLI_INIT_CONFLICT:
+    'pvecdk init would overwrite a file, or the folder holds a package.json it cannot extend',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
