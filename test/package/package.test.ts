@@ -3,13 +3,17 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installTarball, packOnce, ROOT, runIn } from './packed.ts';
 
+// One `npm pack` (which builds dist/) for the whole file: it takes most of a minute.
+let tarball: string;
+beforeAll(() => {
+  tarball = packOnce();
+}, 300_000);
+
 describe('the published package', () => {
-  let tarball: string;
   let project: string;
   beforeAll(() => {
-    tarball = packOnce();
     project = installTarball(tarball);
-  }, 300_000);
+  });
 
   it('GIVEN the packed tarball installed in an empty folder WHEN `pvecdk --version` runs THEN it prints the version from the compiled CLI', () => {
     const run = runIn(project, 'pvecdk', ['--version']);
@@ -49,4 +53,48 @@ describe('the published package', () => {
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual(['function', 'function', 'function', true]);
   });
+});
+
+/**
+ * What an operator does with the published package: install it in an empty folder,
+ * `npx pvecdk init`, deploy the example to the embedded emulator, run the project's tests.
+ */
+describe('a project made by pvecdk init from the installed package', () => {
+  let project: string;
+  beforeAll(() => {
+    project = installTarball(tarball);
+  });
+
+  it('GIVEN the tarball installed in an empty folder WHEN `pvecdk init` runs THEN the project is made around the installed pvecdk', () => {
+    const run = runIn(project, 'pvecdk', ['init']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
+    expect(pkg.dependencies.pvecdk).toMatch(/^file:.*\.tgz$/);
+    expect(pkg.type).toBe('module');
+  });
+
+  it('GIVEN the new project WHEN `pvecdk synth stacks/example.ts` runs THEN the platform and example plans are written', () => {
+    const run = runIn(project, 'pvecdk', ['synth', 'stacks/example.ts', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ stacks: ['example', 'platform'], targets: ['example'] });
+  });
+
+  it('GIVEN the new project WHEN `pvecdk deploy stacks/example.ts` runs THEN both stacks deploy to the embedded emulator', () => {
+    const run = runIn(project, 'pvecdk', ['deploy', 'stacks/example.ts', '--yes']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toContain('embedded emulator');
+    expect(run.stdout).toMatch(/Deployed: platform, example \(created \d+/);
+    const again = runIn(project, 'pvecdk', ['diff', 'stacks/example.ts', '--fail']);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  }, 120_000);
+
+  it("GIVEN the new project WHEN its test and typecheck scripts' tools run THEN the example test passes and the types check", () => {
+    const test = runIn(project, 'vitest', ['run']);
+    expect(test.code, test.stdout + test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/1 passed/);
+    const types = runIn(project, 'tsc', ['--noEmit']);
+    expect(types.code, types.stdout + types.stderr).toBe(0);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,11 @@ export function installTarball(
   tarball: string,
   project = mkdtempSync(join(tmpdir(), 'pvecdk-user-')),
 ): string {
+  // What `npm install ./pvecdk-x.tgz` writes into an empty folder.
+  writeFileSync(
+    join(project, 'package.json'),
+    `${JSON.stringify({ dependencies: { pvecdk: `file:${tarball}` } }, null, 2)}\n`,
+  );
   const modules = join(project, 'node_modules');
   const pkg = join(modules, 'pvecdk');
   mkdirSync(pkg, { recursive: true });
