@@ -36,6 +36,11 @@ export const INTEGRATION_TESTS = [
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
+  'test/sim/guests/guest-auth.test.ts',
+  'test/sim/guests/guest-endpoints.test.ts',
+  'test/sim/guests/linux-guest.test.ts',
+  'test/sim/guests/pfsense-guest.test.ts',
+  'test/sim/guests/windows-guest.test.ts',
   'test/engine/planned-secrets.test.ts',
   'test/engine/interrupt.test.ts',
   'test/cli/interrupt.test.ts',
@@ -48,6 +53,8 @@ export const INTEGRATION_TESTS = [
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
   'test/package/*.test.ts',
+  'test/cli/identity-record.test.ts',
+  'test/constructs/identity-scale.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';
@@ -62,6 +69,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // No identity record unless a test gives one: tests reuse stack names with
+    // other numbers, and must neither read nor write the project's record.
+    env: { PVECDK_IDENTITIES: '' },
     projects: [
       {
         extends: true,

@@ -145,6 +145,7 @@ async function initCommand(args: readonly string[], io: CliIo): Promise<number> 
 
 async function synthCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('synth', args);
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
   if (positionals.length !== 1) {
     throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
   }
@@ -228,6 +229,7 @@ function confirmer(io: CliIo, values: { yes?: boolean; json?: boolean }) {
 
 async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(command, args);
+  if (values.frozen) process.env.PVECDK_FROZEN = '1';
   const file = oneStackFile(command, positionals);
   const concurrency = concurrencyOf(values.concurrency);
   const { loadProjectConfig } = await import('./config.ts');

@@ -5,6 +5,7 @@ import { App } from '../core/app.ts';
 import { PvecdkError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
 import { CliError, StackFileError } from './errors.ts';
+import { useIdentityRecord } from './identity-record.ts';
 import { ensureTypeScriptLoader } from './typescript-loader.ts';
 
 /** What running a stack file produced. */
@@ -17,6 +18,8 @@ export interface LoadedStackFile {
   readonly targets: readonly Stack[];
   /** Where each stack is declared: its stack file and its App's file, relative to the project. */
   readonly origins: ReadonlyMap<string, { readonly file: string; readonly app: string }>;
+  /** The project directory the file was loaded from (where cdk.json and the identity record are). */
+  readonly cwd: string;
 }
 
 /** The package root: the library runs from lib/ (sources) or dist/ (compiled, source-mapped to lib/). */
@@ -44,6 +47,7 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
     );
   }
   const real = realpathSync(file);
+  useIdentityRecord(cwd);
   const before = new Set(App.instances);
   await ensureTypeScriptLoader();
   try {
@@ -77,7 +81,7 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
       { file: declaringFile(s.creationFiles, cwd) ?? relative(cwd, real), app: appFile },
     ]),
   );
-  return { file: real, app, stacks, targets, origins };
+  return { file: real, app, stacks, targets, origins, cwd };
 }
 
 /** The innermost file of a call stack that is the user's (not pvecdk's, not a dependency's), project-relative. */

@@ -3,11 +3,12 @@ export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting plat
 
 Usage:
   pvecdk init [dir]
-  pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--json] [--debug]
+  pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--frozen] [--json] [--debug]
   pvecdk ls <stackfile> [--remote NAME] [--json]
-  pvecdk diff <stackfile> [--remote NAME] [--replace PATH]... [--fail] [--json] [--debug]
+  pvecdk diff <stackfile> [--remote NAME] [--replace PATH]... [--fail] [--frozen] [--json] [--debug]
   pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
-                [--replace PATH]... [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
+                [--replace PATH]... [--lock-timeout S] [--force-unlock] [--takeover] [--frozen] [--json]
+                [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
@@ -46,6 +47,7 @@ Options:
   --force-unlock        take a stack's lock even if another deploy seems to hold it
   --takeover            move stacks another stack file deployed to this file (a deliberate move)
   --fail                diff: exit 1 when something would change
+  --frozen              refuse to change pvecdk.identities.json (for CI; also PVECDK_FROZEN=1)
   --json                machine-readable output on stdout (deploy/destroy: one JSON event per line)
   --debug               show stack traces of errors
 

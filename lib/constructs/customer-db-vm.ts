@@ -194,6 +194,7 @@ export class CustomerDbVm extends Construct {
     this.os = p.os;
     this.snapshotRetention = p.snapshotRetention;
     cluster.identities.claim('ipv4_address', p.address, this);
+    cluster.identities.claim('vm_id', p.vmId, this);
     Roles.set(this, 'customer-db', {
       customer: p.customer,
       server: p.serverName,

@@ -6,7 +6,8 @@ import { VirtualEnvironmentPool } from '../resources/index.ts';
 import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
 import type { Platform } from './platform.ts';
 import { inConstruct, parseProps } from './private/errors.ts';
-import { addressFromSeed, vmIdFromSeed } from './private/identity/allocators.ts';
+import { addressPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
+import type { IdentityPool } from './private/identity/identity-registry.ts';
 import { formatCidr, type Ipv4Cidr } from './private/identity/ipv4.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
@@ -55,6 +56,11 @@ export interface CustomerUser {
   readonly fullName?: string;
   /** Every customer user connects through the VPN; `false` is refused by policy PVECDK-RDS-VIA-VPN. */
   readonly vpn: boolean;
+  /**
+   * Pin the user's address in the VPN tunnel network (only with `vpn: true`).
+   * @default - what pvecdk.identities.json records for the user, else a free address of the tunnel network
+   */
+  readonly vpnAddress?: string;
   /**
    * The 4D servers this user opens, at least one: this customer's or another's (whose stack file is
    * imported first). Each gets a ShowGrounds shortcut on the RDS host.
@@ -120,6 +126,7 @@ const PropsSchema = z
           .regex(/^[a-z0-9][a-z0-9._-]{0,19}$/, 'lower-case letters, digits, . _ -, at most 20 characters'),
         fullName: z.string().max(256).optional(),
         vpn: z.boolean(),
+        vpnAddress: z.ipv4().optional(),
         servers: z.array(z.string()).min(1, 'a user needs at least one server'),
       }),
     ),
@@ -177,6 +184,16 @@ export class Customer extends Stack {
     const { cluster, lan, rds, vpn } = platform;
     const block = inConstruct(this, () => cluster.customerVmIdBlock(p.number));
     const slice = inConstruct(this, () => customerSlice(lan.cidr!, p.number));
+    // Customers of other stack files are in the identity record: a number or
+    // server name one of them holds is refused, naming its file.
+    cluster.identities.claim('customer_number', p.number, this);
+    const vmIds = vmIdPool(
+      block.start + 1,
+      block.size - 1,
+      `VM ids of customer ${id}'s block ${block.start + 1}-${block.start + block.size - 1}`,
+      "the cluster's customerVmIds.blockSize",
+    );
+    const addresses = addressPool(slice, `addresses of customer ${id}'s LAN slice`, 'the LAN bridge cidr');
 
     this.pool = new VirtualEnvironmentPool(this, 'Pool', {
       poolId: `customer-${id}`,
@@ -188,8 +205,10 @@ export class Customer extends Stack {
         lan,
         customer: id,
         serverName: s.name,
-        vmId: s.vmId ?? vmIdFromSeed(block.start + 1, block.size - 1, s.name),
-        address: s.address ?? inConstruct(this, () => addressFromSeed(slice, `${id}/${s.name}`)),
+        vmId: inConstruct(this, () => this.serverIdentity('vm_id', s.name, s.vmId, vmIds, `vmid:${s.name}`)),
+        address: inConstruct(this, () =>
+          this.serverIdentity('ipv4_address', s.name, s.address, addresses, `ip:${id}/${s.name}`),
+        ),
         rdsAddress: rds.address,
         vpnNetwork: formatCidr(vpn.tunnel),
         poolId: this.pool.poolId,
@@ -204,12 +223,25 @@ export class Customer extends Stack {
         ...(s.backup !== undefined ? { backup: s.backup } : {}),
       });
       inConstruct(db, () => platform.registerServer({ name: s.name, customer: id, address: db.address }));
+      cluster.identities.claim('server_name', s.name, db);
       return db;
     });
 
     for (const u of p.users) {
       const scope = new Construct(this, u.name);
-      if (u.vpn) vpn.addUser(scope, { name: u.name, description: `${u.fullName ?? u.name} (${id})` });
+      if (u.vpn)
+        vpn.addUser(scope, {
+          name: u.name,
+          description: `${u.fullName ?? u.name} (${id})`,
+          ...(u.vpnAddress !== undefined ? { tunnelAddress: u.vpnAddress } : {}),
+        });
+      else if (u.vpnAddress !== undefined)
+        throw new ConstructError(
+          scope,
+          'SYNTH_INVALID_PROPS',
+          `users.${u.name}.vpnAddress is set but vpn is false: the address would never be used`,
+          'set vpn: true, or remove vpnAddress',
+        );
       const account = rds.addUser(scope, { name: u.name, ...(u.fullName ? { fullName: u.fullName } : {}) });
       for (const serverName of u.servers) {
         const server = platform.server(serverName);
@@ -224,6 +256,24 @@ export class Customer extends Stack {
         rds.addShortcut(scope, `Shortcut-${serverName}`, u.name, server).addDependency(account);
       }
     }
+  }
+
+  /**
+   * A server's VM id or address: the pinned one when the stack file gives it,
+   * else what the identity record holds for the server, else a free one.
+   * Recorded under the server's path either way (the server claims what it
+   * is given), so removing a pin later keeps the value.
+   */
+  private serverIdentity<V extends string | number>(
+    kind: 'vm_id' | 'ipv4_address',
+    server: string,
+    pinned: V | undefined,
+    pool: IdentityPool<V>,
+    seed: string,
+  ): V {
+    // A pinned value is claimed by the server itself (CustomerDbVm), at the same path.
+    if (pinned !== undefined) return pinned;
+    return this.platform.cluster.identities.allocate(kind, this, pool, seedOf(seed), `/${server}`);
   }
 }
 

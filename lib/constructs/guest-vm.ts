@@ -13,7 +13,7 @@ import {
   VirtualEnvironmentVm,
 } from '../resources/index.ts';
 import type { Cluster } from './cluster.ts';
-import { macFromSeed } from './private/identity/allocators.ts';
+import { MAC_POOL, seedOf } from './private/identity/allocators.ts';
 
 type GuestDialect = GuestTarget['dialect'];
 
@@ -145,11 +145,19 @@ export class GuestVm extends Construct {
       );
     this.vmId = props.vmId;
     this.nodeName = cluster.checkNode(props.node ?? cluster.defaultNode, this);
-    this.macAddresses = props.nics.map(
-      (nic, i) => nic.macAddress ?? macFromSeed(`${this.node.path}/net${i}`),
-    );
     cluster.identities.claim('vm_id', this.vmId, this);
-    for (const mac of this.macAddresses) cluster.identities.claim('mac_address', mac, this);
+    this.macAddresses = props.nics.map((nic, i) => {
+      if (nic.macAddress === undefined)
+        return cluster.identities.allocate(
+          'mac_address',
+          this,
+          MAC_POOL,
+          seedOf(`mac:${this.node.path}/net${i}`),
+          `/net${i}`,
+        );
+      cluster.identities.claim('mac_address', nic.macAddress, this, `/net${i}`);
+      return nic.macAddress;
+    });
 
     const stack = Stack.of(this);
     this.vm = new VirtualEnvironmentVm(this, 'Vm', {

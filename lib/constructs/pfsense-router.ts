@@ -189,7 +189,7 @@ export class PfSenseRouter extends Construct {
     this.guest = new GuestVm(this, 'Guest', {
       cluster,
       name: p.hostname,
-      vmId: p.vmId ?? cluster.platformVmId(`${this.node.path}/vm`),
+      vmId: cluster.platformVmId(this, p.vmId),
       ...(p.node ? { node: p.node } : {}),
       template: cluster.templates.pfsense,
       cores: p.cores,

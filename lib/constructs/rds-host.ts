@@ -14,7 +14,7 @@ import { FOUR_D_PORTS } from './customer-db-vm.ts';
 import { GuestVm } from './guest-vm.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
 import { inConstruct, parseProps } from './private/errors.ts';
-import { addressFromSeed } from './private/identity/allocators.ts';
+import { addressPool, seedOf } from './private/identity/allocators.ts';
 import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './private/identity/ipv4.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 import type { VpnAccess } from './vpn-access.ts';
@@ -126,7 +126,16 @@ export class RdsHost extends Construct {
     this.cluster = cluster;
     this.clientExe = p.clientExe;
     this.databaseName = p.databaseName;
-    this.address = p.address ?? inConstruct(this, () => addressFromSeed(dmz.cidr!, this.node.path));
+    this.address =
+      p.address ??
+      inConstruct(this, () =>
+        cluster.identities.allocate(
+          'ipv4_address',
+          this,
+          addressPool(dmz.cidr!, 'DMZ addresses', 'the DMZ bridge cidr'),
+          seedOf(`ip:${this.node.path}`),
+        ),
+      );
     if (!cidrContains(dmz.cidr!, parseIpv4(this.address))) {
       throw new ConstructError(
         this,
@@ -143,7 +152,7 @@ export class RdsHost extends Construct {
     this.guest = new GuestVm(this, 'Guest', {
       cluster,
       name: 'rds',
-      vmId: p.vmId ?? cluster.platformVmId(`${this.node.path}/vm`),
+      vmId: cluster.platformVmId(this, p.vmId),
       ...(p.node ? { node: p.node } : {}),
       template: cluster.templates.windowsServer,
       cores: p.cores,

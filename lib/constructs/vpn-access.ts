@@ -13,7 +13,7 @@ import {
 import { VpnUser } from '../resources/guest/vpn-user.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
 import { checked, inConstruct, parseProps } from './private/errors.ts';
-import { addressFromSeed } from './private/identity/allocators.ts';
+import { addressPool, seedOf } from './private/identity/allocators.ts';
 import { formatCidr, formatIpv4, type Ipv4Cidr, parseCidr } from './private/identity/ipv4.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
@@ -176,10 +176,18 @@ export class VpnAccess extends Construct {
 
   /** A VPN user, created in `scope` (the customer's stack): key material, fixed address, client profile. */
   addUser(scope: Construct, options: VpnUserOptions): VpnUser {
+    const { identities } = this.router.cluster;
     const address =
       options.tunnelAddress ??
-      inConstruct(scope, () => addressFromSeed(this.tunnel, `vpn:${options.name}`, 2));
-    this.router.cluster.identities.claim('vpn_address', address, scope);
+      inConstruct(scope, () =>
+        identities.allocate(
+          'vpn_address',
+          scope,
+          addressPool(this.tunnel, 'tunnel addresses', 'the VpnAccess tunnelNetwork', 2),
+          seedOf(`ip:vpn:${options.name}`),
+        ),
+      );
+    identities.claim('vpn_address', address, scope);
     this.router.cluster.identities.claim('user_name', `vpn:${options.name}`, scope);
     const description = options.description ?? options.name;
     return inConstruct(scope, () =>

@@ -28,6 +28,9 @@ export const SYNTH_ERROR_CODES = {
     'a property holds a value the plan cannot express (function, class instance, NaN)',
   SYNTH_NOT_IN_STACK: 'a resource was created outside of any stack',
   SYNTH_INVALID_SECRET: 'a secret reference is malformed (bad variable name, empty path)',
+  SYNTH_INVALID_IDENTITIES: 'pvecdk.identities.json is not valid JSON of the identity record',
+  SYNTH_IDENTITIES_FROZEN: 'with --frozen, synthesis would have changed pvecdk.identities.json',
+  SYNTH_POOL_EXHAUSTED: 'every value of an identity pool (VM ids, addresses, tunnel addresses) is taken',
 } as const;
 
 export type SynthErrorCode = keyof typeof SYNTH_ERROR_CODES;

@@ -3,11 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import {
-  addressFromSeed,
-  macFromSeed,
-  vmIdFromSeed,
-} from '../../lib/constructs/private/identity/allocators.ts';
+import { addressPool, MAC_POOL, seedOf, vmIdPool } from '../../lib/constructs/private/identity/allocators.ts';
 import { IdentityRegistry } from '../../lib/constructs/private/identity/identity-registry.ts';
 import {
   cidrContains,
@@ -45,27 +41,55 @@ describe('ipv4', () => {
 });
 
 describe('allocators', () => {
-  it('GIVEN a seed WHEN a MAC is derived THEN it is in the Proxmox OUI, stable and differs per seed', () => {
-    const mac = macFromSeed('prod/acme/Db/Vm/net0');
-    expect(mac).toMatch(/^BC:24:11(:[0-9A-F]{2}){3}$/);
-    expect(macFromSeed('prod/acme/Db/Vm/net0')).toBe(mac);
-    expect(macFromSeed('prod/acme/Db/Vm/net1')).not.toBe(mac);
+  const tree = () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'pvecdk-identity-')) });
+    return { app, stack: new Stack(app, 's') };
+  };
+
+  it('GIVEN a NIC WHEN a MAC is allocated THEN it is in the Proxmox OUI, stable per path and differs per NIC', () => {
+    const { stack } = tree();
+    const vm = new Construct(stack, 'Vm');
+    const registry = new IdentityRegistry();
+    const mac0 = registry.allocate('mac_address', vm, MAC_POOL, seedOf('mac:s/Vm/net0'), '/net0');
+    const mac1 = registry.allocate('mac_address', vm, MAC_POOL, seedOf('mac:s/Vm/net1'), '/net1');
+    expect(mac0).toMatch(/^BC:24:11(:[0-9A-F]{2}){3}$/);
+    expect(mac1).not.toBe(mac0);
+    expect(
+      new IdentityRegistry().allocate('mac_address', vm, MAC_POOL, seedOf('mac:s/Vm/net0'), '/net0'),
+    ).toBe(mac0);
+    expect(MAC_POOL.parse(mac0)).toBe(MAC_POOL.parse(mac0.toLowerCase()));
   });
 
-  it('GIVEN a block WHEN addresses are derived THEN they avoid the reserved low range and the broadcast', () => {
-    const cidr = parseCidr('10.20.3.0/24');
+  it('GIVEN a block WHEN 200 addresses are allocated THEN all differ and avoid the reserved low range and the broadcast', () => {
+    const { stack } = tree();
+    const cidr = parseCidr('10.20.0.0/23');
+    const pool = addressPool(cidr, 'test addresses', 'the test cidr');
+    const registry = new IdentityRegistry();
+    const seen = new Set<string>();
     for (let i = 0; i < 200; i++) {
-      const host = parseIpv4(addressFromSeed(cidr, `server-${i}`)) - cidr.network;
+      const a = registry.allocate('ipv4_address', new Construct(stack, `S${i}`), pool, seedOf(`ip:${i % 7}`));
+      const host = parseIpv4(a) - cidr.network;
       expect(host).toBeGreaterThanOrEqual(10);
-      expect(host).toBeLessThanOrEqual(254);
+      expect(host).toBeLessThanOrEqual(510);
+      seen.add(a);
     }
+    expect(seen.size).toBe(200);
   });
 
-  it('GIVEN a VM id block WHEN ids are derived THEN they stay inside it and are stable', () => {
-    const ids = ['main', 'test', 'archive'].map((s) => vmIdFromSeed(1300, 100, s));
-    for (const id of ids) expect(id).toBeGreaterThanOrEqual(1300);
-    for (const id of ids) expect(id).toBeLessThan(1400);
-    expect(vmIdFromSeed(1300, 100, 'main')).toBe(ids[0]);
+  it('GIVEN a pool of three ids WHEN a fourth is asked for THEN the error says how full it is and what widens it', () => {
+    const { stack } = tree();
+    const pool = vmIdPool(1300, 3, 'VM ids of block 1300-1302', "the cluster's customerVmIds.blockSize");
+    const registry = new IdentityRegistry();
+    const ids = [0, 1, 2].map((i) => registry.allocate('vm_id', new Construct(stack, `V${i}`), pool, 0));
+    expect(ids.sort()).toEqual([1300, 1301, 1302]);
+    expect(() => registry.allocate('vm_id', new Construct(stack, 'V3'), pool, 0)).toThrow(
+      expect.objectContaining({
+        code: 'SYNTH_POOL_EXHAUSTED',
+        message: expect.stringContaining('no free vm id left: all 3 VM ids of block 1300-1302 are taken'),
+        constructPath: 's/V3',
+        hint: expect.stringContaining("the cluster's customerVmIds.blockSize"),
+      }),
+    );
   });
 });
 

@@ -65,7 +65,9 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
     async () => {
       const started = Date.now();
       const loaded = await loadStackFile(o.file, o.cwd);
-      synthStackFile(loaded, o.outdir);
+      const synthesized = synthStackFile(loaded, o.outdir);
+      if (synthesized.identities)
+        o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
       const assembly = loadAssembly(o.outdir);
       const targets = loaded.targets.map((s) => s.stackName);
       const name = o.remote ?? assembly.plans.get(targets[0]!)!.remote;

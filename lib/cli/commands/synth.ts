@@ -1,19 +1,24 @@
 import { relative } from 'node:path';
 import type { Assembly } from '../../core/synthesizer.ts';
 import { writeAssembly } from '../../core/synthesizer.ts';
+import { type IdentityRecordUpdate, updateIdentityRecord } from '../identity-record.ts';
 import type { LoadedStackFile } from '../stack-file.ts';
 
 export interface SynthResult {
   readonly assembly: Assembly;
   readonly outdir: string;
   readonly files: readonly string[];
+  /** What this run added to or let go from pvecdk.identities.json. */
+  readonly identities?: IdentityRecordUpdate;
 }
 
 /** Synthesizes the app a stack file built (its stacks and the stacks they depend on) into `outdir`. */
 export function synthStackFile(loaded: LoadedStackFile, outdir: string): SynthResult {
   const assembly = loaded.app.synth({ write: false });
+  // The record first: with --frozen a change refuses the run before any plan is written.
+  const identities = updateIdentityRecord(loaded, loaded.cwd);
   const files = writeAssembly(assembly, outdir);
-  return { assembly, outdir, files };
+  return { assembly, outdir, files, ...(identities ? { identities } : {}) };
 }
 
 export function formatSynthResult(result: SynthResult, cwd: string): string {
@@ -29,5 +34,9 @@ export function formatSynthResult(result: SynthResult, cwd: string): string {
     lines.push(`  ${plan.stack.padEnd(16)} ${String(n).padStart(4)} resources → ${plan.remote}${deps}`);
   }
   for (const f of result.files) lines.push(`  wrote ${relative(cwd, f)}`);
+  if (result.identities) {
+    lines.push(`  updated ${relative(cwd, result.identities.path)} (commit it):`);
+    for (const c of result.identities.changes) lines.push(`    ${c}`);
+  }
   return lines.join('\n');
 }

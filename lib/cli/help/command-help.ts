@@ -45,6 +45,7 @@ const LOCK_TIMEOUT = opt(
 );
 const FORCE_UNLOCK = opt('force-unlock', "take a stack's lock even if another deploy seems to hold it");
 const TAKEOVER = opt('takeover', 'move stacks another stack file deployed to this file (a deliberate move)');
+const FROZEN = opt('frozen', 'refuse to change pvecdk.identities.json (for CI; also PVECDK_FROZEN=1)');
 const REPLACE = opt(
   'replace',
   'replace this VM or file (a path as diff shows it): needed for what cannot change in place',
@@ -71,6 +72,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       opt('context', 'a context value for the stacks (JSON values are parsed)', 'KEY=VALUE', {
         repeatable: true,
       }),
+      FROZEN,
       opt('json', 'one JSON document on stdout: outdir, stacks, targets, files, warnings'),
       DEBUG,
     ],
@@ -93,6 +95,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       REMOTE,
       REPLACE,
       opt('fail', 'exit 1 when something would change'),
+      FROZEN,
       opt('concurrency', 'API calls in flight at once while reading (default 4)', 'N'),
       LOCK_TIMEOUT,
       FORCE_UNLOCK,
@@ -123,6 +126,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       LOCK_TIMEOUT,
       FORCE_UNLOCK,
       TAKEOVER,
+      FROZEN,
       opt('fail', 'accepted for symmetry with diff', undefined, { hidden: true }),
       opt('json', 'machine-readable output on stdout (one JSON event per line)'),
       DEBUG,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../core/private/atomic-file.ts';
+import { generateOpenSshEd25519KeyPair } from '../../core/private/openssh-ed25519.ts';
 import { withFileMutex } from '../file-mutex.ts';
 import { makePrivateDir } from '../private-dir.ts';
 import { jsonKind, readJsonQuietly, valueAt } from '../quiet-json.ts';
@@ -69,7 +69,8 @@ function generate(name: string, get: (name: string) => string): Generated {
     [
       /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/,
       (m) => {
-        const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
+        // Not ssh2's generator: it writes one key in 256 malformed (see openssh-ed25519.ts).
+        const pair = generateOpenSshEd25519KeyPair('pvecdk');
         return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
       },
     ],
