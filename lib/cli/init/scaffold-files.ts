@@ -125,6 +125,8 @@ With no remote in cdk.json, \`deploy\` uses the embedded Proxmox VE emulator (st
 
 - \`stacks/platform.ts\`: the platform's settings, to fill in;
 - \`stacks/example.ts\`: one customer; copy it for the next one;
-- \`test/example.test.ts\`: assertions on what a stack file synthesizes.
+- \`test/example.test.ts\`: assertions on what a stack file synthesizes;
+- \`pvecdk.identities.json\` (written by synth): the VM ids, addresses and MACs handed out so
+  far; commit it with the stack files.
 `;
 }
