@@ -146,9 +146,7 @@ async function initCommand(args: readonly string[], io: CliIo): Promise<number> 
 async function synthCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('synth', args);
   if (values.frozen) process.env.PVECDK_FROZEN = '1';
-  if (positionals.length !== 1) {
-    throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
-  }
+  const files = await stackFiles('synth', positionals, values.all, io.cwd);
   const { loadProjectConfig } = await import('./config.ts');
   const { formatSynthResult, synthStackFile } = await import('./commands/synth.ts');
   const { loadStackFile } = await import('./stack-file.ts');
@@ -157,7 +155,7 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   const context = { ...config.context, ...parseContext((values.context as string[] | undefined) ?? []) };
   process.env.PVECDK_CONTEXT = JSON.stringify(context);
   process.env.PVECDK_OUTDIR = outdir;
-  const loaded = await loadStackFile(positionals[0]!, io.cwd);
+  const loaded = await loadStackFile(files, io.cwd);
   const result = synthStackFile(loaded, outdir);
   if (values.json) {
     io.out(
@@ -186,6 +184,31 @@ function concurrencyOf(value: unknown): number {
   return concurrency;
 }
 
+/**
+ * The stack files a command runs: the files given (a shell glob such as
+ * `stacks/*.ts` arrives as several), or with `--all` every file of stacks/.
+ */
+async function stackFiles(
+  command: string,
+  positionals: readonly string[],
+  all: unknown,
+  cwd: string,
+): Promise<string[]> {
+  if (all) {
+    if (positionals.length)
+      throw new CliError('CLI_USAGE', `${command} --all takes no stack file`, `pvecdk ${command} --all`);
+    const { allStackFiles } = await import('./stack-file.ts');
+    return allStackFiles(cwd);
+  }
+  if (!positionals.length)
+    throw new CliError(
+      'CLI_USAGE',
+      `${command} takes a stack file (or several, or --all)`,
+      `pvecdk ${command} stacks/acme.ts`,
+    );
+  return [...positionals];
+}
+
 function oneStackFile(command: string, positionals: readonly string[]): string {
   if (positionals.length !== 1)
     throw new CliError(
@@ -197,7 +220,7 @@ function oneStackFile(command: string, positionals: readonly string[]): string {
 }
 
 function remoteCommandOptions(
-  file: string,
+  file: string | readonly string[],
   config: ProjectConfig,
   concurrency: number,
   values: Record<string, unknown>,
@@ -230,7 +253,7 @@ function confirmer(io: CliIo, values: { yes?: boolean; json?: boolean }) {
 async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(command, args);
   if (values.frozen) process.env.PVECDK_FROZEN = '1';
-  const file = oneStackFile(command, positionals);
+  const file = await stackFiles(command, positionals, values.all, io.cwd);
   const concurrency = concurrencyOf(values.concurrency);
   const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
@@ -270,21 +293,25 @@ async function destroyCommand(args: readonly string[], io: CliIo): Promise<numbe
 
 async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('ls', args);
-  const file = oneStackFile('ls', positionals);
+  const file = await stackFiles('ls', positionals, values.all, io.cwd);
   const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
-  const { formatListing, listStacks } = await import('./commands/ls.ts');
-  const rows = await listStacks({
+  const { formatListing, formatPools, listStacks } = await import('./commands/ls.ts');
+  const listing = await listStacks({
     file,
     config,
     cwd: io.cwd,
     outdir,
     remote: values.remote as string | undefined,
   });
-  io.out(values.json ? JSON.stringify(rows) : formatListing(rows));
+  io.out(
+    values.json
+      ? JSON.stringify(listing)
+      : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
+  );
   return 0;
 }
 

@@ -3,10 +3,10 @@ export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting plat
 
 Usage:
   pvecdk init [dir]
-  pvecdk synth <stackfile> [--out DIR] [--context KEY=VALUE]... [--frozen] [--json] [--debug]
-  pvecdk ls <stackfile> [--remote NAME] [--json]
-  pvecdk diff <stackfile> [--remote NAME] [--replace PATH]... [--fail] [--frozen] [--json] [--debug]
-  pvecdk deploy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
+  pvecdk synth <stackfile>... | --all [--out DIR] [--context KEY=VALUE]... [--frozen] [--json] [--debug]
+  pvecdk ls <stackfile>... | --all [--remote NAME] [--json]
+  pvecdk diff <stackfile>... | --all [--remote NAME] [--replace PATH]... [--fail] [--frozen] [--json] [--debug]
+  pvecdk deploy <stackfile>... | --all [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                 [--replace PATH]... [--lock-timeout S] [--force-unlock] [--takeover] [--frozen] [--json]
                 [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
@@ -47,6 +47,7 @@ Options:
   --force-unlock        take a stack's lock even if another deploy seems to hold it
   --takeover            move stacks another stack file deployed to this file (a deliberate move)
   --fail                diff: exit 1 when something would change
+  --all                 every stack file in stacks/ (several files may also be given, e.g. stacks/*.ts)
   --frozen              refuse to change pvecdk.identities.json (for CI; also PVECDK_FROZEN=1)
   --json                machine-readable output on stdout (deploy/destroy: one JSON event per line)
   --debug               show stack traces of errors

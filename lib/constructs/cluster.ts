@@ -5,8 +5,8 @@ import { zSecret } from '../core/private/schema.ts';
 import type { SecretValue } from '../core/secret.ts';
 import { recordedSection } from './identity/identity-file.ts';
 import { parseProps } from './private/errors.ts';
-import { seedOf, vmIdPool } from './private/identity/allocators.ts';
-import { IdentityRegistry } from './private/identity/identity-registry.ts';
+import { numberPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
+import { type IdentityPool, IdentityRegistry } from './private/identity/identity-registry.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /** The VM templates every platform guest is cloned from, by VM id (each at least 100). */
@@ -193,6 +193,16 @@ export class Cluster extends Construct {
       "the cluster's platformVmIds.size",
     );
     return this.identities.allocate('vm_id', owner, pool, seedOf(`vmid:${owner.node.path}/vm`));
+  }
+
+  /** Customer numbers, one VM id block each: what `pvecdk ls` counts customers against. */
+  customerNumbers(): IdentityPool<number> {
+    const { blocks } = this.customerVmIds;
+    return {
+      ...numberPool(1, blocks),
+      describe: `customer numbers (${blocks} VM id blocks)`,
+      widenedBy: "the cluster's customerVmIds.blocks",
+    };
   }
 
   /** The VM id block of customer number `n` (1-based, as operators count). */

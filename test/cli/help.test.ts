@@ -82,7 +82,7 @@ describe('CLI mistakes', () => {
     const r = await run('synth', 'stacks/acme.ts', '--allow-destroy-data');
     expect(r.code).toBe(2);
     expect(r.err).toContain("unknown option '--allow-destroy-data' for synth");
-    expect(r.err).toContain('synth takes --out, --context, --frozen, --json, --debug');
+    expect(r.err).toContain('synth takes --out, --all, --context, --frozen, --json, --debug');
     expect(r.err).not.toMatch(/ERR_PARSE_ARGS|Unknown option/);
   });
 

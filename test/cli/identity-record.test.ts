@@ -54,3 +54,23 @@ describe('pvecdk.identities.json', () => {
     expect(readFileSync(record, 'utf8')).toBe(before);
   });
 });
+
+describe('pvecdk ls identity pools', () => {
+  it('GIVEN globex WHEN listed THEN the pools show how full they are and what widens them, in text and JSON', () => {
+    const { dir, env } = project();
+    const text = runCli(['ls', join(ROOT, 'stacks/globex.ts')], { cwd: dir, env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/IDENTITY POOLS\n/);
+    expect(text.stdout).toMatch(
+      /tunnel addresses in 10\.8\.0\.0\/20\s+3\/4093\s+0%\s+widen: the VpnAccess tunnelNetwork/,
+    );
+    expect(text.stdout).toMatch(/customer numbers \(9000 VM id blocks\)\s+2\/9000/);
+    const json = JSON.parse(
+      runCli(['ls', join(ROOT, 'stacks/globex.ts'), '--json'], { cwd: dir, env }).stdout,
+    );
+    expect(json.stacks.map((s: { stack: string }) => s.stack)).toEqual(['acme', 'globex', 'platform']);
+    expect(json.pools).toContainEqual(
+      expect.objectContaining({ pool: 'platform VM ids 100-199', used: 2, size: 100 }),
+    );
+  });
+});

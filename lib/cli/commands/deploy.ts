@@ -4,6 +4,7 @@ import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { CliError } from '../errors.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
@@ -70,7 +71,14 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
       const assembly = loadAssembly(o.outdir);
       const targets = loaded.targets.map((s) => s.stackName);
-      const name = o.remote ?? assembly.plans.get(targets[0]!)!.remote;
+      const remotes = [...new Set(targets.map((t) => assembly.plans.get(t)!.remote))].sort();
+      if (!o.remote && remotes.length > 1)
+        throw new CliError(
+          'CLI_USAGE',
+          `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
+          `run once per remote with --remote NAME, or pass the files of one remote`,
+        );
+      const name = o.remote ?? remotes[0]!;
       remoteInfo = configuredRemote(o.config, name);
       const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
       remoteInfo = openedRemote(o.config, remote);

@@ -45,6 +45,7 @@ const LOCK_TIMEOUT = opt(
 );
 const FORCE_UNLOCK = opt('force-unlock', "take a stack's lock even if another deploy seems to hold it");
 const TAKEOVER = opt('takeover', 'move stacks another stack file deployed to this file (a deliberate move)');
+const ALL = opt('all', 'every stack file in stacks/ (several files may also be given, e.g. stacks/*.ts)');
 const FROZEN = opt('frozen', 'refuse to change pvecdk.identities.json (for CI; also PVECDK_FROZEN=1)');
 const REPLACE = opt(
   'replace',
@@ -66,9 +67,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     summary:
       "run a stack file and write one plan per stack (the file's stacks and the stacks they depend on) " +
       'plus manifest.json into the output folder',
-    usage: ['pvecdk synth <stackfile> [options]'],
+    usage: ['pvecdk synth <stackfile>... [options]', 'pvecdk synth --all [options]'],
     options: [
       OUT,
+      ALL,
       opt('context', 'a context value for the stacks (JSON values are parsed)', 'KEY=VALUE', {
         repeatable: true,
       }),
@@ -83,15 +85,16 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   ls: {
     summary: "list the file's stacks (and those they depend on) with their local state and locks",
-    usage: ['pvecdk ls <stackfile> [options]'],
-    options: [OUT, REMOTE, JSON_OUT, DEBUG],
+    usage: ['pvecdk ls <stackfile>... [options]', 'pvecdk ls --all [options]'],
+    options: [OUT, ALL, REMOTE, JSON_OUT, DEBUG],
     examples: ['npx pvecdk ls stacks/globex.ts', 'npx pvecdk ls stacks/globex.ts --json'],
   },
   diff: {
     summary: 'synthesize and show what deploy would change (exit 1 with --fail when something would)',
-    usage: ['pvecdk diff <stackfile> [options]'],
+    usage: ['pvecdk diff <stackfile>... [options]', 'pvecdk diff --all [options]'],
     options: [
       OUT,
+      ALL,
       REMOTE,
       REPLACE,
       opt('fail', 'exit 1 when something would change'),
@@ -115,9 +118,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     summary:
       "synthesize and deploy the file's stacks and those they depend on (the embedded emulator when no " +
       'remote is configured)',
-    usage: ['pvecdk deploy <stackfile> [options]'],
+    usage: ['pvecdk deploy <stackfile>... [options]', 'pvecdk deploy --all [options]'],
     options: [
       OUT,
+      ALL,
       REMOTE,
       CONCURRENCY,
       ALLOW_DESTROY_DATA,

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitForTask } from '../../../lib/pve/index.ts';
 import { GuestFs, type TestEmulator } from '../../../lib/sim/index.ts';
 import { call, cloneGuest, connect, emulator, exec, newKey, sftp } from './guest-harness.ts';
 
@@ -179,6 +180,35 @@ describe('emulated Linux guest over SSH', () => {
     });
     expect((await exec(again, 'cat /home/deploy/state.txt')).stdout).toBe('v1');
     again.end();
+  });
+
+  it('GIVEN a running guest WHEN it rolls back with start=1 THEN it boots again on its port with the snapshot\u2019s files, and a deleted snapshot keeps the guest as it is', async () => {
+    const { emu, vm, client, key, endpoint, fs } = await linuxGuest();
+    try {
+      await exec(client, 'printf before > /home/deploy/state.txt');
+      await emu.api.createSnapshot(vm.node, vm.vmid, 'pvecdk-1', '');
+      await exec(client, 'printf after > /home/deploy/state.txt');
+    } finally {
+      client.end();
+    }
+    const upid = (await emu.client.post(`/nodes/${vm.node}/qemu/${vm.vmid}/snapshot/pvecdk-1/rollback`, {
+      start: 1,
+    })) as string;
+    const boots = emu.server.emulator.state.vms[String(vm.vmid)]!.guest!.bootCount;
+    await waitForTask(emu.client, upid, { pollMs: 2 });
+    // The disk was replaced under the running VM (the snapshot's copy): its guest boots again, on its port.
+    const up = await emu.server.guests.waitUntilUp(vm.vmid, 5_000);
+    expect(up).toEqual(endpoint);
+    expect(emu.server.emulator.state.vms[String(vm.vmid)]!.guest!.bootCount).toBe(boots + 1);
+    const again = await connect({ port: up.port, username: 'deploy', privateKey: key.private });
+    try {
+      expect((await exec(again, 'cat /home/deploy/state.txt')).stdout).toBe('before');
+    } finally {
+      again.end();
+    }
+    await emu.api.deleteSnapshot(vm.node, vm.vmid, 'pvecdk-1');
+    expect(fs().readText('/home/deploy/state.txt')).toBe('before');
+    expect(emu.server.guests.endpoint(vm.vmid)?.state).toBe('up');
   });
 
   it('GIVEN a new key in the VM\u2019s cloud-init config WHEN the VM reboots THEN cloud-init installs it (and not before)', async () => {
