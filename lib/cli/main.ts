@@ -96,6 +96,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return destroyCommand(rest, io);
     case 'ls':
       return lsCommand(rest, io);
+    case 'doctor':
+      return doctorCommand(rest, io);
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -313,6 +315,26 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
       : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
   );
   return 0;
+}
+
+async function doctorCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('doctor', args);
+  const file = oneStackFile('doctor', positionals);
+  const { loadProjectConfig } = await import('./config.ts');
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { doctorCommand: run } = await import('./commands/doctor.ts');
+  return run({
+    file,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    json: Boolean(values.json),
+    out: io.out,
+  });
 }
 
 /** A command's arguments, checked by wantsHelpAfterCheck already: Node's parser finds no surprise left. */

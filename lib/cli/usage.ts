@@ -11,6 +11,7 @@ Usage:
                 [--debug]
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
+  pvecdk doctor <stackfile> [--remote NAME] [--json]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
@@ -28,6 +29,8 @@ Commands:
   deploy  synthesize and deploy the file's stacks and those they depend on (the embedded
           emulator when no remote is configured)
   destroy delete what the file's stacks own (dependants first; --allow-destroy-data for VMs)
+  doctor  check that every guest the file's stacks reach answers SSH with the engine's key in
+          its dialect (sh, PowerShell, pfSense); one line per guest, exit 1 when one does not
   bootstrap-role
           print the least-privilege role and ACLs (pveum commands) a deploy token needs
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir;

@@ -5,6 +5,7 @@ import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { CliError } from '../errors.ts';
+import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
@@ -110,6 +111,8 @@ async function deployTo(
       });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
+  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+  const guests = guestTransportFor(remote, secrets);
   let report: DeployReport;
   try {
     report = await deployStacks({
@@ -119,7 +122,8 @@ async function deployTo(
       api: remote.api,
       stateDir: remote.stateDir,
       remote: remote.name,
-      secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
+      secrets,
+      ...(guests ? { guests } : {}),
       tokenId: remote.tokenId,
       concurrency: o.concurrency,
       dryRun: o.dryRun,
@@ -144,6 +148,8 @@ async function deployTo(
       return 1;
     }
     throw e;
+  } finally {
+    await guests?.close();
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);

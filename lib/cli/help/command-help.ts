@@ -161,6 +161,14 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       'npx pvecdk destroy stacks/acme.ts --allow-destroy-data --yes',
     ],
   },
+  doctor: {
+    summary:
+      "check that every guest the file's stacks reach answers SSH with the engine's key in its dialect " +
+      '(sh, PowerShell, pfSense); one line per guest, exit 1 when one does not',
+    usage: ['pvecdk doctor <stackfile> [options]'],
+    options: [OUT, REMOTE, opt('json', 'the checks as one JSON document on stdout'), DEBUG],
+    examples: ['npx pvecdk doctor stacks/acme.ts', 'npx pvecdk doctor stacks/acme.ts --remote lab --json'],
+  },
   'bootstrap-role': {
     summary: 'print the least-privilege role and ACLs (pveum commands) a deploy token needs',
     usage: ['pvecdk bootstrap-role <stackfile> [options]'],

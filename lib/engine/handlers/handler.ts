@@ -118,6 +118,12 @@ export interface HandlerContext {
    * with a message saying so.
    */
   readonly guests?: GuestTransport;
+  /**
+   * Tells the operator what a guest resource is waiting for (a guest still
+   * booting) or did not do (a command left in place on delete); the deploy
+   * prints it, nothing stops.
+   */
+  readonly notify?: (message: string) => void;
 }
 
 /** The part of the SecretStore handlers use. */
@@ -270,6 +276,12 @@ export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefiniti
    * stack's. Throws ENGINE_NOT_OWNED when it is not; 'gone' skips the delete.
    */
   ownedForDeletion?(ctx: HandlerContext, applied: AppliedResource): Promise<'owned' | 'gone'>;
+  /**
+   * It reads and changes inside guests through `ctx.guests` (the `pvecdk_*`
+   * types): in a run without a guest transport its resources are reported
+   * pending, like a type without a handler, never applied or claimed done.
+   */
+  readonly reachesGuests?: boolean;
   /** Present for types whose edits are staged and applied per group. */
   readonly staging?: StagedGroup<PropertiesOf<D>>;
 
