@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installTarball, packOnce, ROOT, runIn } from './packed.ts';
@@ -97,4 +97,24 @@ describe('a project made by pvecdk init from the installed package', () => {
     const types = runIn(project, 'tsc', ['--noEmit']);
     expect(types.code, types.stdout + types.stderr).toBe(0);
   }, 120_000);
+
+  it('GIVEN a stack file with a syntax error WHEN the installed CLI synthesizes it THEN exit 2 with CLI_STACK_FILE_COMPILE and its file:line', () => {
+    writeFileSync(
+      join(project, 'stacks/broken.ts'),
+      "import { App } from 'pvecdk';\nconst app = new App(;\n",
+    );
+    const run = runIn(project, 'pvecdk', ['synth', 'stacks/broken.ts']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error CLI_STACK_FILE_COMPILE: stacks\/broken\.ts:2:/);
+  });
+
+  it('GIVEN a construct mistake in a stack file WHEN the installed CLI synthesizes it THEN the error names the line of the user code, not the compiled library', () => {
+    writeFileSync(
+      join(project, 'stacks/bad-name.ts'),
+      "import { Stack } from 'pvecdk';\nimport { app } from './platform.ts';\n\nnew Stack(app, 'bad name');\n",
+    );
+    const run = runIn(project, 'pvecdk', ['synth', 'stacks/bad-name.ts']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("error SYNTH_INVALID_ID: stacks/bad-name.ts:4: Stack 'bad name'");
+  });
 });
