@@ -16,9 +16,11 @@ export const INTEGRATION_TESTS = [
   'test/cli/doctor.test.ts',
   'test/cli/sim.test.ts',
   'test/cli/synth.test.ts',
+  'test/cli/vpn-profile.test.ts',
   'test/engine/*-handler.test.ts',
   'test/engine/*-handlers.test.ts',
   'test/engine/critical-change.test.ts',
+  'test/engine/guest/pfsense-config-handler.test.ts',
   'test/engine/deploy*.test.ts',
   'test/engine/disk-lifecycle.test.ts',
   'test/engine/replace.test.ts',
@@ -31,6 +33,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/file-mutex.test.ts',
   'test/engine/preflight.test.ts',
   'test/engine/secret-store-processes.test.ts',
+  'test/engine/vpn-pki.test.ts',
   'test/pve/**/*.test.ts',
   'test/sim/emulator.test.ts',
   'test/sim/task-recovery.test.ts',
@@ -57,6 +60,7 @@ export const INTEGRATION_TESTS = [
   'test/package/*.test.ts',
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
+  'test/vpn/openvpn-real.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';

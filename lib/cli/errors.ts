@@ -10,6 +10,11 @@ export const CLI_ERROR_CODES = {
   CLI_STACK_FILE_THREW: 'the stack file threw an error while it ran',
   CLI_NO_STACK: 'the stack file defines no stack',
   CLI_CONFIG: 'cdk.json or a PVECDK_* environment variable is invalid',
+  CLI_VPN_USER_UNKNOWN: "no VPN user of that name is declared in the stack file's stacks",
+  CLI_VPN_USER_NOT_DEPLOYED:
+    'the VPN user is declared but not deployed yet (or its key material is not in the secret store): deploy first',
+  CLI_KEY_MATERIAL_TO_TERMINAL:
+    'a profile holding a private key would be written to a terminal without --stdout',
   CLI_INIT_CONFLICT:
     'pvecdk init would overwrite a file, or the folder holds a package.json it cannot extend',
 } as const;

@@ -98,6 +98,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return lsCommand(rest, io);
     case 'doctor':
       return doctorCommand(rest, io);
+    case 'vpn':
+      return vpnCommand(rest, io);
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -335,6 +337,42 @@ async function doctorCommand(args: readonly string[], io: CliIo): Promise<number
     json: Boolean(values.json),
     out: io.out,
   });
+}
+
+async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'profile')
+    throw new CliError(
+      'CLI_USAGE',
+      sub === undefined ? 'vpn needs a subcommand' : `unknown vpn subcommand '${sub}'`,
+      'pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout]',
+    );
+  const { values, positionals } = parse('vpn', rest);
+  if (positionals.length !== 2)
+    throw new CliError(
+      'CLI_USAGE',
+      'vpn profile takes a stack file and a user name',
+      'pvecdk vpn profile stacks/acme.ts alice --out alice.ovpn',
+    );
+  const { loadProjectConfig } = await import('./config.ts');
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { vpnProfileCommand } = await import('./commands/vpn-profile.ts');
+  const result = await vpnProfileCommand({
+    file: positionals[0]!,
+    user: positionals[1]!,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    out: values.out as string | undefined,
+    stdout: Boolean(values.stdout),
+  });
+  if (result.stdout !== undefined) io.out(result.stdout.replace(/\n$/, ''));
+  if (result.message) io.err(result.message);
+  return 0;
 }
 
 /** A command's arguments, checked by wantsHelpAfterCheck already: Node's parser finds no surprise left. */

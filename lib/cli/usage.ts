@@ -13,6 +13,7 @@ Usage:
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk doctor <stackfile> [--remote NAME] [--json]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
+  pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout] [--remote NAME]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
   pvecdk sim --stop [--data-dir DIR] [--json]
@@ -33,11 +34,16 @@ Commands:
           its dialect (sh, PowerShell, pfSense); one line per guest, exit 1 when one does not
   bootstrap-role
           print the least-privilege role and ACLs (pveum commands) a deploy token needs
+  vpn profile
+          write a deployed VPN user's filled .ovpn (or WireGuard .conf) from state and the
+          secret store, mode 0600, without deploying (--stdout prints it instead)
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir;
           --stop stops the one serving it, e.g. the embedded emulator a deploy started)
 
 Options:
   --out DIR             output folder (default: cdk.json "output", else cdk.out)
+  --out FILE            vpn profile: the file to write (default: the profile's name, e.g. alice.ovpn)
+  --stdout              vpn profile: print the profile, key included, on stdout (never by default)
   --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)
   --remote NAME         deploy to this remote of cdk.json instead of the stacks' own
   --concurrency N       changes in flight at once (default 4; per node and per template less)

@@ -185,6 +185,22 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       'npx pvecdk bootstrap-role stacks/acme.ts --pve-version 9',
     ],
   },
+  vpn: {
+    summary:
+      "vpn profile: write a deployed VPN user's filled .ovpn (or WireGuard .conf) from state and the secret " +
+      'store, mode 0600, without deploying (--stdout prints it instead)',
+    usage: ['pvecdk vpn profile <stackfile> <user> [options]'],
+    options: [
+      opt('out', "the file to write (default: the profile's name, e.g. alice.ovpn)", 'FILE'),
+      opt('stdout', 'print the profile, key included, on stdout (never by default)'),
+      REMOTE,
+      DEBUG,
+    ],
+    examples: [
+      'npx pvecdk vpn profile stacks/acme.ts acme.alice',
+      'npx pvecdk vpn profile stacks/acme.ts acme.alice --out alice.ovpn',
+    ],
+  },
   sim: {
     summary:
       'serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir; --stop stops the ' +

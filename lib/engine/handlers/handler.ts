@@ -5,6 +5,7 @@ import type { PveApi } from '../../pve/api/pve-api.ts';
 import type { ClusterResource } from '../../pve/api/schemas.ts';
 import type { GuestTransport } from '../guest/guest-transport.ts';
 import type { CallParams, Requirement } from '../preflight/endpoint-permissions.ts';
+import type { KeptEdit } from '../secrets/secret-store.ts';
 
 /** What a change does to a resource. */
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
@@ -131,6 +132,10 @@ export interface SecretResolver {
   resolve(reference: string): string;
   remember?(name: string, value: string): void;
   forget?(name: string): void;
+  /** A kept value without generating it (the VPN CA's current CRL, a user's certificate). */
+  stored?(name: string): string | undefined;
+  /** Changes kept values together, under the store's lock (a revocation: record, CRL, dropped certificate). */
+  edit?<T>(change: (current: Readonly<Record<string, string>>) => KeptEdit<T>): T;
 }
 
 /** A VM by node and id: what a critical change snapshots and rolls back. */

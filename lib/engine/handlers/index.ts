@@ -8,9 +8,11 @@ import { guestCommandHandler } from './guest-command-handler.ts';
 import { guestFileHandler } from './guest-file-handler.ts';
 import { haResourceHandler } from './ha-resource-handler.ts';
 import type { ResourceHandler } from './handler.ts';
+import { pfsenseConfigHandler } from './pfsense-config-handler.ts';
 import { poolHandler } from './pool-handler.ts';
 import { aclHandler, roleHandler } from './role-acl-handlers.ts';
 import { vmHandler } from './vm-handler.ts';
+import { vpnUserHandler } from './vpn-user-handler.ts';
 
 /**
  * The handlers by plan type. Plan types without one (the guest `pvecdk_*`
@@ -36,6 +38,8 @@ export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
       fileHandler,
       guestFileHandler,
       guestCommandHandler,
+      pfsenseConfigHandler,
+      vpnUserHandler,
     ] as ResourceHandler[]
   ).map((h) => [h.contract.type, h]),
 );
