@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_HELP, formatCommandHelp } from '../../lib/cli/help/command-help.ts';
 import { closest } from '../../lib/cli/help/option-check.ts';
@@ -46,6 +47,14 @@ describe('CLI help', () => {
     expect(await run('help')).toEqual({ code: 0, out: USAGE, err: '' });
     expect(await run('--help')).toEqual({ code: 0, out: USAGE, err: '' });
     expect((await run()).code).toBe(2);
+  });
+
+  it('GIVEN every command main.ts dispatches WHEN its help table is looked up THEN it is there (a command missing from it would be refused as unknown)', () => {
+    const source = readFileSync(new URL('../../lib/cli/main.ts', import.meta.url), 'utf8');
+    const cases = [...source.matchAll(/^\s+case '([a-z-]+)':/gm)].map((m) => m[1]!);
+    const meta = ['help', '--help', '-h', 'version', '--version'];
+    expect(cases.filter((c) => !meta.includes(c) && !(c in COMMAND_HELP))).toEqual([]);
+    expect(cases.length).toBeGreaterThan(5);
   });
 
   it('GIVEN the overview WHEN each command line of it is read THEN every option it shows is one the command accepts', () => {
