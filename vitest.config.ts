@@ -9,6 +9,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  */
 export const INTEGRATION_TESTS = [
   'test/cli/bootstrap-role.test.ts',
+  'test/cli/credentials.test.ts',
   'test/cli/deploy-options.test.ts',
   'test/cli/deploy.test.ts',
   'test/cli/remote-target.test.ts',

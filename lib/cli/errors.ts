@@ -15,6 +15,9 @@ export const CLI_ERROR_CODES = {
     'the VPN user is declared but not deployed yet (or its key material is not in the secret store): deploy first',
   CLI_KEY_MATERIAL_TO_TERMINAL:
     'a profile holding a private key would be written to a terminal without --stdout',
+  CLI_RDS_USER_UNKNOWN: 'no stack of the stack file has an RDS user of the name given',
+  CLI_RDS_USER_NOT_DEPLOYED:
+    "the RDS user is not deployed yet (or this secret store does not hold the account's initial password)",
   CLI_INIT_CONFLICT:
     'pvecdk init would overwrite a file, or the folder holds a package.json it cannot extend',
 } as const;

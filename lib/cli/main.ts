@@ -100,6 +100,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return doctorCommand(rest, io);
     case 'vpn':
       return vpnCommand(rest, io);
+    case 'credentials':
+      return credentialsCommand(rest, io);
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -372,6 +374,50 @@ async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
   });
   if (result.stdout !== undefined) io.out(result.stdout.replace(/\n$/, ''));
   if (result.message) io.err(result.message);
+  return 0;
+}
+
+/**
+ * `pvecdk credentials <stackfile> <user>`: what to hand an RDS user. The
+ * initial password is printed to a terminal; to anything else (a pipe, a
+ * file, a CI log) only with --stdout, so it does not land in logs by accident.
+ */
+async function credentialsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse('credentials', args);
+  if (positionals.length !== 2)
+    throw new CliError(
+      'CLI_USAGE',
+      'credentials takes a stack file and a user name',
+      'pvecdk credentials stacks/acme.ts acme.alice',
+    );
+  const { loadProjectConfig } = await import('./config.ts');
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const showPassword = Boolean(values.stdout) || io.terminal !== undefined;
+  const hidden = showPassword
+    ? undefined
+    : '(hidden: the output is not a terminal; add --stdout to print it)';
+  const { formatCredentials, rdsCredentials } = await import('./commands/credentials.ts');
+  const found = await rdsCredentials({
+    file: positionals[0]!,
+    user: positionals[1]!,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    showPassword,
+  });
+  io.out(
+    values.json
+      ? JSON.stringify({
+          ...found,
+          password: found.password ?? null,
+          ...(hidden ? { passwordHidden: hidden } : {}),
+        })
+      : formatCredentials(found, hidden),
+  );
   return 0;
 }
 

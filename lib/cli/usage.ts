@@ -12,6 +12,7 @@ Usage:
   pvecdk destroy <stackfile> [--remote NAME] [--concurrency N] [--allow-destroy-data] [--yes]
                  [--lock-timeout S] [--force-unlock] [--takeover] [--json] [--debug]
   pvecdk doctor <stackfile> [--remote NAME] [--json]
+  pvecdk credentials <stackfile> <user> [--remote NAME] [--stdout] [--json]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout] [--remote NAME]
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
@@ -32,6 +33,9 @@ Commands:
   destroy delete what the file's stacks own (dependants first; --allow-destroy-data for VMs)
   doctor  check that every guest the file's stacks reach answers SSH with the engine's key in
           its dialect (sh, PowerShell, pfSense); one line per guest, exit 1 when one does not
+  credentials
+          show what to hand an RDS user: the account, its initial password and the
+          ShowGrounds shortcuts they will find (from state and the secret store; no deploy)
   bootstrap-role
           print the least-privilege role and ACLs (pveum commands) a deploy token needs
   vpn profile
@@ -43,7 +47,8 @@ Commands:
 Options:
   --out DIR             output folder (default: cdk.json "output", else cdk.out)
   --out FILE            vpn profile: the file to write (default: the profile's name, e.g. alice.ovpn)
-  --stdout              vpn profile: print the profile, key included, on stdout (never by default)
+  --stdout              vpn profile: print the profile, key included, on stdout (never by default);
+                        credentials: print the password also when the output is not a terminal
   --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)
   --remote NAME         deploy to this remote of cdk.json instead of the stacks' own
   --concurrency N       changes in flight at once (default 4; per node and per template less)

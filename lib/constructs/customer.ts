@@ -251,8 +251,7 @@ export class Customer extends Stack {
           `users.${u.name}.vpnAddress is set but vpn is false: the address would never be used`,
           'set vpn: true, or remove vpnAddress',
         );
-      const account = rds.addUser(scope, { name: u.name, ...(u.fullName ? { fullName: u.fullName } : {}) });
-      for (const serverName of u.servers) {
+      const servers = u.servers.map((serverName) => {
         const server = platform.server(serverName);
         if (!server) {
           throw new ConstructError(
@@ -262,7 +261,16 @@ export class Customer extends Stack {
             `import the stack file of the customer that defines ${serverName} before this one, or fix the name`,
           );
         }
-        rds.addShortcut(scope, `Shortcut-${serverName}`, u.name, server).addDependency(account);
+        return server;
+      });
+      const account = rds.addUser(scope, {
+        name: u.name,
+        ...(u.fullName ? { fullName: u.fullName } : {}),
+        servers,
+        lan: lan.cidr!,
+      });
+      for (const server of servers) {
+        rds.addShortcut(scope, `Shortcut-${server.name}`, u.name, server).addDependency(account);
       }
     }
   }

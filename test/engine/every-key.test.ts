@@ -72,6 +72,8 @@ const HANDLERLESS: Readonly<Record<string, Props>> = {
     link_path: 'C:\\Users\\alice\\acme.4DLink',
     link_content: '<database_shortcut/>',
     shortcut_path: 'C:\\Users\\alice\\Desktop\\acme.lnk',
+    client_exe: 'C:\\ShowGrounds\\ShowGrounds.exe',
+    description: 'ShowGrounds on acme',
     script: 'Write-Output ok',
   },
 };

@@ -169,6 +169,23 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     options: [OUT, REMOTE, opt('json', 'the checks as one JSON document on stdout'), DEBUG],
     examples: ['npx pvecdk doctor stacks/acme.ts', 'npx pvecdk doctor stacks/acme.ts --remote lab --json'],
   },
+  credentials: {
+    summary:
+      'show what to hand an RDS user: the account, its initial password and the ShowGrounds shortcuts they ' +
+      'will find (from state and the secret store; no deploy)',
+    usage: ['pvecdk credentials <stackfile> <user> [options]'],
+    options: [
+      OUT,
+      REMOTE,
+      opt('stdout', 'print the password also when the output is not a terminal'),
+      opt('json', 'the account, password and shortcuts as one JSON document'),
+      DEBUG,
+    ],
+    examples: [
+      'npx pvecdk credentials stacks/acme.ts acme.alice',
+      'npx pvecdk credentials stacks/acme.ts acme.alice --json --stdout',
+    ],
+  },
   'bootstrap-role': {
     summary: 'print the least-privilege role and ACLs (pveum commands) a deploy token needs',
     usage: ['pvecdk bootstrap-role <stackfile> [options]'],

@@ -125,6 +125,12 @@ export interface HandlerContext {
    * prints it, nothing stops.
    */
   readonly notify?: (message: string) => void;
+  /**
+   * The operator allowed data to be destroyed (`--allow-destroy-data`): a
+   * deletion that would only retire an object otherwise deletes its data too
+   * (an RDS account's profile).
+   */
+  readonly allowDestroyData?: boolean;
 }
 
 /** The part of the SecretStore handlers use. */

@@ -45,6 +45,7 @@ export type { GuestTarget } from './guest-target.ts';
 export type { PfsenseConfigConfig } from './pfsense-config.ts';
 export type { PfsensePortForwardSummary } from './pfsense-port-forward-summary.ts';
 export type { PfsenseRuleSummary } from './pfsense-rule-summary.ts';
+export type { RdsFenceRuleSummary } from './rds-fence-rule-summary.ts';
 export type { RdsShortcutConfig } from './rds-shortcut.ts';
 export type { RdsUserConfig } from './rds-user.ts';
 export type { VirtualEnvironmentAclConfig } from './virtual-environment-acl.ts';
@@ -55,4 +56,5 @@ export type { VirtualEnvironmentPoolConfig } from './virtual-environment-pool.ts
 export type { VirtualEnvironmentRoleConfig } from './virtual-environment-role.ts';
 export type { VirtualEnvironmentUserConfig, VirtualEnvironmentUserAcl } from './virtual-environment-user.ts';
 export type { VirtualEnvironmentUserTokenConfig } from './virtual-environment-user-token.ts';
+export type { VirtualEnvironmentVmPublicKeyRef } from './virtual-environment-vm-public-key-ref.ts';
 export type { VpnUserConfig } from './vpn-user.ts';

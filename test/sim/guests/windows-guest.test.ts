@@ -97,6 +97,7 @@ describe('emulated Windows guest over SSH', () => {
           fullName: 'Alice M',
           groups: ['Remote Desktop Users'],
           passwordVariable: 'PVECDK_RDS_PASSWORD',
+          rules: [],
         }),
         'PVECDK_RDS_PASSWORD',
       );
@@ -137,6 +138,7 @@ describe('emulated Windows guest over SSH', () => {
         userName: 'bob',
         groups: ['Remote Desktop Users'],
         passwordVariable: 'PVECDK_PW',
+        rules: [],
       });
       const r = await exec(client, powershellCommand(script), { env: { PVECDK_PW: 'Corr3ct-Horse!' } });
       expect(r.code).toBe(1);
@@ -160,7 +162,7 @@ describe('emulated Windows guest over SSH', () => {
     });
     try {
       const script = withPasswordFromStdin(
-        renderRdsUserScript({ userName: 'carol', groups: [], passwordVariable: 'PW' }),
+        renderRdsUserScript({ userName: 'carol', groups: [], passwordVariable: 'PW', rules: [] }),
         'PW',
       );
       const r = await exec(client, powershellCommand(script), { stdin: 'carol123\n' });
@@ -220,15 +222,19 @@ describe('emulated Windows guest over SSH', () => {
     });
     try {
       const user = withPasswordFromStdin(
-        renderRdsUserScript({ userName: 'dave', groups: ['Remote Desktop Users'], passwordVariable: 'PW' }),
+        renderRdsUserScript({
+          userName: 'dave',
+          groups: ['Remote Desktop Users'],
+          passwordVariable: 'PW',
+          rules: [],
+        }),
         'PW',
       );
       expect((await exec(client, powershellCommand(user), { stdin: 'Str0ng&Long!\n' })).code).toBe(0);
       const link = renderFourDLink({ databaseName: 'acme', serverAddress: '10.10.1.20' });
       const shortcut = renderRdsShortcutScript({
         userName: 'dave',
-        shortcutDir: 'C:\\PvecdkShortcuts\\dave',
-        shortcutName: 'ShowGrounds acme',
+        shortcutPath: 'C:\\PvecdkShortcuts\\dave\\ShowGrounds acme.lnk',
         clientExe: 'C:\\Program Files\\ShowGrounds\\ShowGrounds.exe',
         linkPath: 'C:\\PvecdkLinks\\dave\\acme.4DLink',
         linkContent: link,
@@ -273,8 +279,7 @@ describe('emulated Windows guest over SSH', () => {
     try {
       const shortcut = renderRdsShortcutScript({
         userName: 'nobody',
-        shortcutDir: 'C:\\PvecdkShortcuts\\nobody',
-        shortcutName: 'x',
+        shortcutPath: 'C:\\PvecdkShortcuts\\nobody\\x.lnk',
         clientExe: 'C:\\Program Files\\ShowGrounds\\ShowGrounds.exe',
         linkPath: 'C:\\PvecdkLinks\\nobody\\x.4DLink',
         linkContent: '<x/>',
