@@ -22,6 +22,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/*-handlers.test.ts',
   'test/engine/critical-change.test.ts',
   'test/engine/guest/pfsense-config-handler.test.ts',
+  'test/engine/guest/pfsense-config-emulated.test.ts',
   'test/engine/deploy*.test.ts',
   'test/engine/disk-lifecycle.test.ts',
   'test/engine/replace.test.ts',

@@ -57,13 +57,8 @@ describe('required privileges', () => {
   const pve8 = requiredPrivileges(plans, 8);
 
   it('GIVEN acme and the platform WHEN computed for PVE 8 THEN the clone, pool, storage, bridge, node and firewall privileges are listed', () => {
-    // The guest types without a handler yet stay pending, so they need nothing today.
-    expect(pve8.pendingTypes).toEqual([
-      'pvecdk_pfsense_config',
-      'pvecdk_rds_shortcut',
-      'pvecdk_rds_user',
-      'pvecdk_vpn_user',
-    ]);
+    // Every guest type has a handler now: none is pending.
+    expect(pve8.pendingTypes).toEqual([]);
     const clone = find(pve8.privileges, '/vms/9001', 'VM.Clone');
     expect(clone?.neededFor).toEqual(['acme/acme-main/Guest/Vm', 'platform/Rds/Guest/Vm']);
     // VM.Allocate for the new VM, or on the pool it is cloned into (the schema's "or").
@@ -92,8 +87,12 @@ describe('required privileges', () => {
         'VM.PowerMgmt on /vms/1042',
       ]),
     );
-    // Critical guest changes (the router's) snapshot their VM once guest handlers apply them; pending today.
-    expect(pairs).not.toContain('VM.Snapshot on /vms/181');
+    // Critical guest changes (the router's config, its VPN users) snapshot its VM first, and may roll it back.
+    expect(find(pve8.privileges, '/vms/181', 'VM.Snapshot')?.neededFor).toEqual([
+      'acme/acme.alice/VpnUser',
+      'acme/acme.bob/VpnUser',
+      'platform/Router/Config',
+    ]);
     expect(find(pve8.privileges, '/vms/1042', 'VM.Config.Network')?.neededFor).toEqual([
       'acme/acme-main/FirewallOptions',
       'acme/acme-main/FirewallRules',

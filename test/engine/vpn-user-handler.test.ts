@@ -60,7 +60,7 @@ function setup(config = FIXTURE) {
   const store = new SecretStore(mkdtempSync(join(tmpdir(), 'pvecdk-vpn-user-')), 'prod');
   const ctx = {
     stack: 'acme',
-    inventory: [{ type: 'qemu', vmid: ROUTER_VM, node: 'pve1', id: `qemu/${ROUTER_VM}` }],
+    inventory: [{ type: 'qemu', vmid: ROUTER_VM, node: 'pve1', id: `qemu/${ROUTER_VM}`, status: 'running' }],
     secrets: store,
     guests: transportTo(router),
   } as unknown as HandlerContext;
@@ -155,6 +155,17 @@ describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', { timeout: 90_000 }, ()
     expect(router.writes).toHaveLength(writes);
   });
 
+  it('GIVEN the router VM gone WHEN a user is deleted THEN the certificate is still revoked and nothing is reached', async () => {
+    const { router, store, ctx } = setup();
+    const alice = user('acme.alice', '10.8.15.86');
+    const { attributes } = await deploy(ctx, alice);
+    const writes = router.writes.length;
+    const gone = { ...ctx, inventory: [] } as HandlerContext;
+    await vpnUserHandler.delete(gone, applied(alice, attributes!));
+    expect(revokedSerials(store)).toHaveLength(1);
+    expect(router.writes).toHaveLength(writes);
+  });
+
   it('GIVEN the router VM WHEN the engine asks THEN the change locks vm:<id> and snapshots the router VM', () => {
     const alice = user('acme.alice', '10.8.15.86');
     expect(vpnUserHandler.locks(alice)).toEqual([`vm:${ROUTER_VM}`]);
@@ -185,7 +196,7 @@ describe('pvecdk_vpn_user handler (OpenVPN on pfSense)', { timeout: 90_000 }, ()
     const { ctx } = setup();
     const alice = user('acme.alice', '10.8.15.86');
     const noGuests = { ...ctx, guests: undefined } as HandlerContext;
-    await expect(vpnUserHandler.read(noGuests, alice)).rejects.toMatchObject({ code: 'ENGINE_CANNOT_APPLY' });
+    await expect(vpnUserHandler.read(noGuests, alice)).rejects.toMatchObject({ code: 'GUEST_NO_TRANSPORT' });
     const noStore = { ...ctx, secrets: undefined } as HandlerContext;
     await expect(
       vpnUserHandler.apply(noStore, alice, { action: 'create', changes: [], destroysData: false }, undefined),

@@ -100,7 +100,7 @@ describe.skipIf(unavailable !== undefined)('OpenVPN for real: the platform serve
     );
     const ctx = {
       stack: 'acme',
-      inventory: [{ type: 'qemu', vmid: 100, node: 'pve1', id: 'qemu/100' }],
+      inventory: [{ type: 'qemu', vmid: 100, node: 'pve1', id: 'qemu/100', status: 'running' }],
       secrets: store,
       guests: transportTo(router),
     } as unknown as HandlerContext;

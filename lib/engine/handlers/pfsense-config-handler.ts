@@ -1,7 +1,7 @@
 import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { pfsenseConfigType } from '../../contract/types/guest.ts';
 import { EngineError } from '../engine-errors.ts';
-import type { GuestAddress, GuestSession } from '../guest/guest-transport.ts';
+import type { PlanGuestTarget } from '../guest/guest-address.ts';
 import { applyOwnedEntries } from '../guest/pfsense/apply-owned-entries.ts';
 import { storedForm } from '../guest/pfsense/config-secrets.ts';
 import { readConfigXml } from '../guest/pfsense/config-xml-io.ts';
@@ -15,6 +15,15 @@ import {
 import { kindName, kindNamed } from '../guest/pfsense/pfsense-entry-kinds.ts';
 import { PfsenseError } from '../guest/pfsense/pfsense-errors.ts';
 import { ownedEntriesOf } from '../guest/pfsense/section-entries.ts';
+import {
+  guestLocks,
+  guestRequirements,
+  guestSession,
+  guestSnapshotTarget,
+  targetUnresolved,
+  vmExists,
+  vmRunning,
+} from './guest-support.ts';
 import {
   type AppliedResource,
   CREATE,
@@ -43,37 +52,12 @@ type Props = PropertiesOf<typeof pfsenseConfigType>;
 
 const targetVm = (p: Props) => ({ vmid: p.target.vm_id as number, node: p.target.node_name as string });
 
-function addressOf(target: Props['target'], where: string): GuestAddress {
-  const { vm_id, node_name, host } = target as Record<string, unknown>;
-  if (typeof vm_id !== 'number' || typeof node_name !== 'string' || typeof host !== 'string') {
-    throw new EngineError(
-      'ENGINE_CANNOT_APPLY',
-      `${where}: the router's target (vm_id, node_name, host) is not known, so the router cannot be reached`,
-      'deploy the router VM first; a destroy that lost the VM from state leaves its config.xml alone',
-    );
-  }
-  return {
-    vm_id,
-    node_name,
-    host,
-    port: target.port,
-    username: target.username,
-    dialect: target.dialect,
-    private_key: target.private_key.secret,
-    host_key_sha256: target.host_key_sha256,
-    jump_host: target.jump_host,
-  };
-}
-
-async function sessionFor(ctx: HandlerContext, address: GuestAddress, path: string): Promise<GuestSession> {
-  if (!ctx.guests) {
-    throw new EngineError(
-      'ENGINE_CANNOT_APPLY',
-      `${path}: this run cannot reach guests (no guest transport), so the router's config.xml cannot be read or changed`,
-      'run deploy or diff through the pvecdk CLI, which reaches guests over SSH (or the emulator); nothing was changed',
-    );
-  }
-  return ctx.guests.session(address, { path });
+/** The target with the VM the state recorded, for a deletion (the plan's references are unresolved there). */
+function recordedTarget(applied: AppliedResource): PlanGuestTarget | undefined {
+  const target = { ...(applied.properties.target as Record<string, unknown>) };
+  target.vm_id = applied.attributes.vm_id;
+  target.node_name = applied.attributes.node_name;
+  return targetUnresolved(target) ? undefined : (target as unknown as PlanGuestTarget);
 }
 
 /** How the router should hold each secret; without a secret store a secret counts as held (cannot tell). */
@@ -137,17 +121,17 @@ function withRemovals(sets: readonly OwnedEntries[], removals: readonly OwnedEnt
 
 export const pfsenseConfigHandler = defineHandler({
   contract: pfsenseConfigType,
+  reachesGuests: true,
 
-  locks(resource) {
-    return [`vm:${resource.props.target.vm_id}`];
-  },
-
-  snapshotTarget(resource) {
-    return targetVm(resource.props);
-  },
+  reachesGuests: true,
+  locks: (resource) => guestLocks(resource.props.target),
+  snapshotTarget: (resource) => guestSnapshotTarget(resource.props.target),
 
   async read(ctx, resource) {
-    const session = await sessionFor(ctx, addressOf(resource.props.target, resource.path), resource.path);
+    const { target } = resource.props;
+    // A router not made or not running yet has no config to read: its entries are all to add.
+    if (targetUnresolved(target) || !vmRunning(ctx, target)) return undefined;
+    const session = await guestSession(ctx, resource.path, target);
     const text = await readConfigXml(session, resource.path);
     const live = observeOwnedConfig(text, resource.props.sections, storedSecrets(ctx));
     const { vmid, node } = targetVm(resource.props);
@@ -171,7 +155,7 @@ export const pfsenseConfigHandler = defineHandler({
 
   async apply(ctx, resource, change) {
     const where = resource.path;
-    const session = await sessionFor(ctx, addressOf(resource.props.target, where), where);
+    const session = await guestSession(ctx, where, resource.props.target);
     const sets = withRemovals(ownedEntriesOf(resource.props.sections), removalsIn(change));
     const backup = await applyOwnedEntries(session, sets, {
       where,
@@ -186,7 +170,7 @@ export const pfsenseConfigHandler = defineHandler({
 
   async verify(ctx, resource) {
     const where = resource.path;
-    const session = await sessionFor(ctx, addressOf(resource.props.target, where), where);
+    const session = await guestSession(ctx, where, resource.props.target);
     const text = await readConfigXml(session, where);
     checkConfigXml(text, `${where}: config.xml after the reload`);
     const live = observeOwnedConfig(text, resource.props.sections, storedSecrets(ctx));
@@ -201,19 +185,17 @@ export const pfsenseConfigHandler = defineHandler({
   },
 
   async ownedForDeletion(ctx, applied) {
-    const vmid = applied.attributes.vm_id;
-    return ctx.inventory.some((r) => r.type === 'qemu' && r.vmid === vmid) ? 'owned' : 'gone';
+    // The router gone (or never recorded) takes its config.xml with it.
+    const target = recordedTarget(applied);
+    return target && vmExists(ctx, target) ? 'owned' : 'gone';
   },
 
   async delete(ctx, applied: AppliedResource) {
     const props = applied.properties as Partial<Props>;
     const where = applied.path;
-    const target = {
-      ...(props.target as Props['target']),
-      vm_id: applied.attributes.vm_id,
-      node_name: applied.attributes.node_name,
-    } as Props['target'];
-    const session = await sessionFor(ctx, addressOf(target, where), where);
+    const target = recordedTarget(applied);
+    if (!target) return;
+    const session = await guestSession(ctx, where, target);
     await applyOwnedEntries(session, ownedEntriesOf({}, props.sections ?? {}), {
       where,
       reload: props.reload ?? 'all',
@@ -222,15 +204,6 @@ export const pfsenseConfigHandler = defineHandler({
   },
 
   requirements(resource, call) {
-    if (!resource.critical) return [];
-    const at = { node: resource.props.target?.node_name, vmid: resource.props.target?.vm_id };
-    return [
-      ...call('GET', '/nodes/{node}/qemu/{vmid}/status/current', at),
-      ...call('GET', '/nodes/{node}/qemu/{vmid}/snapshot', at),
-      ...call('POST', '/nodes/{node}/qemu/{vmid}/snapshot', at),
-      ...call('POST', '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback', at),
-      ...call('DELETE', '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}', at),
-      ...call('POST', '/nodes/{node}/qemu/{vmid}/status/start', at),
-    ];
+    return guestRequirements(resource.props.target, resource.critical, call);
   },
 });

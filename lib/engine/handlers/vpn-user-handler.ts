@@ -2,7 +2,8 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { PropertiesOf } from '../../contract/plan-type.ts';
 import { vpnUserType } from '../../contract/types/guest.ts';
 import { EngineError } from '../engine-errors.ts';
-import type { GuestAddress, GuestSession } from '../guest/guest-transport.ts';
+import type { PlanGuestTarget } from '../guest/guest-address.ts';
+import type { GuestSession } from '../guest/guest-transport.ts';
 import {
   readConfigXml,
   reloadPfsense,
@@ -27,6 +28,15 @@ import {
   revokeUserCertificate,
   userCertificateNames,
 } from '../secrets/vpn-revocations.ts';
+import {
+  guestLocks,
+  guestRequirements,
+  guestSession,
+  guestSnapshotTarget,
+  targetUnresolved,
+  vmExists,
+  vmRunning,
+} from './guest-support.ts';
 import {
   type AppliedResource,
   CREATE,
@@ -71,41 +81,6 @@ const hashOf = (text: string) => createHash('sha256').update(text).digest('hex')
 const serialOf = (pem: string) => new X509Certificate(pem).serialNumber.toLowerCase();
 /** The WireGuard peer compared without its keys: those are checked by verify, never shown. */
 const comparable = (xml: string) => compactXml(xml).replace(ROUTER_ENTRY_KEYS, '<$1/>');
-
-function addressOf(target: Props['target'], where: string): GuestAddress {
-  const { vm_id, node_name, host } = target as Record<string, unknown>;
-  if (typeof vm_id !== 'number' || typeof node_name !== 'string' || typeof host !== 'string')
-    throw new EngineError(
-      'ENGINE_CANNOT_APPLY',
-      `${where}: the router's target (vm_id, node_name, host) is not known, so the router cannot be reached`,
-      'deploy the router VM first',
-    );
-  return {
-    vm_id,
-    node_name,
-    host,
-    port: target.port,
-    username: target.username,
-    dialect: target.dialect,
-    private_key: target.private_key.secret,
-    host_key_sha256: target.host_key_sha256,
-    jump_host: target.jump_host as string | undefined,
-  };
-}
-
-async function sessionFor(
-  ctx: HandlerContext,
-  target: Props['target'],
-  where: string,
-): Promise<GuestSession> {
-  if (!ctx.guests)
-    throw new EngineError(
-      'ENGINE_CANNOT_APPLY',
-      `${where}: this run cannot reach guests (no guest transport), so the router's config.xml cannot be read or changed`,
-      'run deploy or diff through the pvecdk CLI, which reaches guests over SSH (or the emulator); nothing was changed',
-    );
-  return ctx.guests.session(addressOf(target, where), { path: where });
-}
 
 /** The secret store with what the CA's revocations need; undefined in runs without one. */
 function pkiOf(ctx: HandlerContext): RevocationStore | undefined {
@@ -214,25 +189,25 @@ function wireGuardSets(
   return { sets: [{ kind, wanted: [filled], formerKeys: [key] }], secrets };
 }
 
-const targetVm = (p: Props) => ({ vmid: p.target.vm_id as number, node: p.target.node_name as string });
+const targetOf = (p: Props) => p.target as unknown as PlanGuestTarget;
+const sessionFor = (ctx: HandlerContext, p: Props, where: string) => guestSession(ctx, where, targetOf(p));
 
 export const vpnUserHandler = defineHandler({
   contract: vpnUserType,
+  reachesGuests: true,
 
-  locks(resource) {
-    return [`vm:${resource.props.target.vm_id}`];
-  },
-
-  snapshotTarget(resource) {
-    return targetVm(resource.props);
-  },
+  reachesGuests: true,
+  locks: (resource) => guestLocks(resource.props.target),
+  snapshotTarget: (resource) => guestSnapshotTarget(resource.props.target),
 
   async read(ctx, resource) {
-    const session = await sessionFor(ctx, resource.props.target, resource.path);
+    const target = targetOf(resource.props);
+    // A router not deployed or not running yet has nothing to read: the user is to be made.
+    if (targetUnresolved(target) || !vmRunning(ctx, target)) return undefined;
+    const session = await sessionFor(ctx, resource.props, resource.path);
     const live = observe(await readConfigXml(session, resource.path), resource.props, pkiOf(ctx));
     if (live.router_entry === null && live.certificate === null) return undefined;
-    const { vmid, node } = targetVm(resource.props);
-    return { attributes: { vm_id: vmid, node_name: node }, live: { ...live } };
+    return { attributes: { guest: target }, live: { ...live } };
   },
 
   diff(resource, observed) {
@@ -244,7 +219,7 @@ export const vpnUserHandler = defineHandler({
     const where = resource.path;
     const props = resource.props;
     const pki = requirePki(ctx, where);
-    const session = await sessionFor(ctx, props.target, where);
+    const session = await sessionFor(ctx, props, where);
     const why = `${where} (${change.action})`;
     if (props.kind === 'wireguard') {
       const { sets, secrets } = wireGuardSets(props, pki, false);
@@ -256,13 +231,12 @@ export const vpnUserHandler = defineHandler({
       const sets = vpnUserEntrySets({ name: props.user_name, certPem, override: props.router_entry }, crlPem);
       await writeEntries(session, sets, { where, why, kind: props.kind });
     }
-    const { vmid, node } = targetVm(props);
-    return { vm_id: vmid, node_name: node };
+    return { guest: targetOf(props) };
   },
 
   async verify(ctx, resource) {
     const where = resource.path;
-    const session = await sessionFor(ctx, resource.props.target, where);
+    const session = await sessionFor(ctx, resource.props, where);
     const text = await readConfigXml(session, where);
     const pki = pkiOf(ctx);
     const left = differences(resource.props, observe(text, resource.props, pki)).map((c) => c.key);
@@ -281,11 +255,6 @@ export const vpnUserHandler = defineHandler({
       );
   },
 
-  async ownedForDeletion(ctx, applied) {
-    const vmid = applied.attributes.vm_id;
-    return ctx.inventory.some((r) => r.type === 'qemu' && r.vmid === vmid) ? 'owned' : 'gone';
-  },
-
   /**
    * Revokes first, then removes: the CRL on the router is what refuses the
    * profile the user still holds, so it is installed in the same write that
@@ -294,33 +263,28 @@ export const vpnUserHandler = defineHandler({
   async delete(ctx, applied: AppliedResource) {
     const where = applied.path;
     const props = applied.properties as unknown as Props;
-    const target = {
-      ...props.target,
-      vm_id: applied.attributes.vm_id,
-      node_name: applied.attributes.node_name,
-    } as Props['target'];
+    const target = applied.attributes.guest as PlanGuestTarget | undefined;
+    // The router VM is gone (its config.xml with it): still revoke, so a restored router refuses the user.
     const pki = requirePki(ctx, where);
-    const session = await sessionFor(ctx, target, where);
+    if (props.kind === 'openvpn') revokeUserCertificate(pki, props.user_name);
+    if (!target || !vmExists(ctx, target)) return;
+    if (!vmRunning(ctx, target))
+      throw new EngineError(
+        'ENGINE_CANNOT_APPLY',
+        `${where}: the router (VM ${target.vm_id} on ${target.node_name}) is not running, so VPN user ${props.user_name} cannot be removed from it`,
+        'start the router VM and run again; the certificate is already revoked in the secret store',
+      );
+    const session = await guestSession(ctx, where, target);
     const why = `${where} (delete)`;
     if (props.kind === 'wireguard') {
       await writeEntries(session, wireGuardSets(props, pki, true).sets, { where, why, kind: props.kind });
       return;
     }
-    revokeUserCertificate(pki, props.user_name);
     const sets = vpnUserEntrySets({ name: props.user_name }, currentRevocationList(pki));
     await writeEntries(session, sets, { where, why, kind: props.kind, removedCommonName: props.user_name });
   },
 
   requirements(resource, call) {
-    if (!resource.critical) return [];
-    const at = { node: resource.props.target?.node_name, vmid: resource.props.target?.vm_id };
-    return [
-      ...call('GET', '/nodes/{node}/qemu/{vmid}/status/current', at),
-      ...call('GET', '/nodes/{node}/qemu/{vmid}/snapshot', at),
-      ...call('POST', '/nodes/{node}/qemu/{vmid}/snapshot', at),
-      ...call('POST', '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback', at),
-      ...call('DELETE', '/nodes/{node}/qemu/{vmid}/snapshot/{snapname}', at),
-      ...call('POST', '/nodes/{node}/qemu/{vmid}/status/start', at),
-    ];
+    return guestRequirements(resource.props.target, resource.critical, call);
   },
 });

@@ -174,6 +174,29 @@ export function pfsensePrograms(guest: () => SimGuest): Record<string, GuestProg
     '/etc/rc.filter_configure': script('/etc/rc.filter_configure', 'filter'),
     '/etc/rc.filter_configure_sync': script('/etc/rc.filter_configure_sync', 'filter'),
     '/etc/rc.openvpn': script('/etc/rc.openvpn', 'openvpn'),
+    '/usr/local/bin/php': async (p, args) => {
+      // Only the OpenVPN resync the VPN user handler sends (openvpn.inc: openvpn_delete_csc,
+      // openvpn_resync_all), read from stdin: a reload of what config.xml says of OpenVPN.
+      const script = args.some((a) => !a.startsWith('-'))
+        ? ''
+        : (await p.io.stdin.readAll()).toString('utf8');
+      const statements = script
+        .replace(/^<\?php\s*/, '')
+        .split(';')
+        .map((st) => st.trim())
+        .filter(Boolean);
+      const known = (st: string) =>
+        /^require_once\("(config|openvpn)\.inc"\)$/.test(st) ||
+        /^openvpn_delete_csc\(array\("common_name" => "[a-z0-9._-]+", "server_list" => ""\)\)$/.test(st) ||
+        st === 'openvpn_resync_all("", "", true)';
+      if (!statements.length || !statements.every(known)) {
+        p.io.err.write(
+          'php: the pvecdk guest emulator runs no PHP but the OpenVPN resync (openvpn_resync_all)\n',
+        );
+        return 1;
+      }
+      return reload(guest(), p.shell.guest.fs, 'php: openvpn_resync_all', 'openvpn', p);
+    },
     '/usr/local/sbin/pfSsh.php': async (p, args) => {
       // pfSsh.php playback svc <start|stop|restart|status> <service> [...]
       if (args[0] !== 'playback') {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyWithSafetySnapshot } from '../../../lib/engine/critical-change.ts';
 import type { HandlerContext, ResourceChange } from '../../../lib/engine/handlers/handler.ts';
+import { HANDLERS } from '../../../lib/engine/handlers/index.ts';
 import { pfsenseConfigHandler } from '../../../lib/engine/handlers/pfsense-config-handler.ts';
 import {
   renderFilterRules,
@@ -97,7 +98,7 @@ let guest: FakePfsenseGuest;
 function context(withGuests = true): HandlerContext {
   return {
     api: guest.api(),
-    inventory: [{ type: 'qemu', vmid: 100, node: 'pve1', id: 'qemu/100' } as never],
+    inventory: [{ type: 'qemu', vmid: 100, node: 'pve1', id: 'qemu/100', status: 'running' } as never],
     stack: 'platform',
     secrets: {
       resolve: (ref) => {
@@ -130,9 +131,11 @@ async function deploy(
 afterEach(() => guest?.dispose());
 
 describe('pvecdk_pfsense_config handler', () => {
-  it('locks the router VM and snapshots it', () => {
+  it('is registered, reaches guests, locks the router VM and snapshots it', () => {
     guest = new FakePfsenseGuest(FIXTURE);
     const resource = desired(pfsenseConfigHandler, PATH, props());
+    expect(HANDLERS.get('pvecdk_pfsense_config')).toBe(pfsenseConfigHandler);
+    expect(pfsenseConfigHandler.reachesGuests).toBe(true);
     expect(pfsenseConfigHandler.locks(resource)).toEqual(['vm:100']);
     expect(pfsenseConfigHandler.snapshotTarget!(resource)).toEqual({ node: 'pve1', vmid: 100 });
   });
@@ -314,7 +317,7 @@ describe('pvecdk_pfsense_config handler', () => {
     guest = new FakePfsenseGuest(FIXTURE);
     await expect(
       pfsenseConfigHandler.read(context(false), desired(pfsenseConfigHandler, PATH, props())),
-    ).rejects.toMatchObject({ code: 'ENGINE_CANNOT_APPLY', message: expect.stringContaining(PATH) });
+    ).rejects.toMatchObject({ code: 'GUEST_NO_TRANSPORT', message: expect.stringContaining(PATH) });
   });
 });
 

@@ -119,6 +119,32 @@ describe('emulated pfSense guest over SSH', () => {
     }
   });
 
+  it('GIVEN the OpenVPN resync the VPN user handler sends WHEN php runs it THEN OpenVPN is reloaded from config.xml; other PHP is refused', async () => {
+    const { client, guest } = await pfsenseGuest();
+    try {
+      const resync = [
+        '<?php',
+        'require_once("config.inc");',
+        'require_once("openvpn.inc");',
+        'openvpn_delete_csc(array("common_name" => "acme.bob", "server_list" => ""));',
+        'openvpn_resync_all("", "", true);',
+        '',
+      ].join('\n');
+      const ran = await exec(client, '/usr/local/bin/php -q', { stdin: resync });
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(guest().pfsense!.reloads.at(-1)).toMatchObject({
+        command: 'php: openvpn_resync_all',
+        what: 'openvpn',
+        ok: true,
+      });
+      const other = await exec(client, '/usr/local/bin/php -q', { stdin: '<?php echo "hi";' });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain('runs no PHP but the OpenVPN resync');
+    } finally {
+      client.end();
+    }
+  });
+
   it('GIVEN the FreeBSD shell WHEN a command does not exist THEN it answers as sh does there', async () => {
     const { client } = await pfsenseGuest();
     try {
