@@ -6,7 +6,7 @@ import { requireName } from './validate.ts';
 
 /**
  * PowerShell for one ShowGrounds shortcut on the RDS host: the `.4DLink` file
- * (written byte for byte from base64, so its SHA-256 is the plan's) and the
+ * (its text sent as base64, so line breaks survive the one-line literal) and the
  * `.lnk` that starts the client with it. Both live in folders of their user,
  * readable by that user only.
  */
@@ -20,10 +20,19 @@ export interface RdsShortcutScriptInput {
   readonly description: string;
 }
 
-/** SHA-256 (upper-case hex, as Get-FileHash prints it) of the `.4DLink` bytes: UTF-8, no BOM. */
+/**
+ * SHA-256 (upper-case hex, as Get-FileHash prints it) of the `.4DLink` as the
+ * script writes it: Windows PowerShell 5.1's `Set-Content -Encoding UTF8`, a
+ * BOM then the UTF-8 text (an XML parser reads the BOM as the encoding mark).
+ */
 export function linkContentSha256(content: string): string {
-  return createHash('sha256').update(Buffer.from(content, 'utf8')).digest('hex').toUpperCase();
+  return createHash('sha256')
+    .update(Buffer.concat([UTF8_BOM, Buffer.from(content, 'utf8')]))
+    .digest('hex')
+    .toUpperCase();
 }
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /** The `.lnk` arguments: the link file's path, quoted for the client's command line. */
 export function shortcutArguments(linkPath: string): string {
@@ -74,7 +83,8 @@ export function renderRdsShortcutScript(input: RdsShortcutScriptInput): string {
     '$hash = $null',
     'if (Test-Path -LiteralPath $p.link) { $hash = (Get-FileHash -LiteralPath $p.link -Algorithm SHA256).Hash }',
     'if ($hash -ne $p.linkSha256) {',
-    '  [System.IO.File]::WriteAllBytes($p.link, [Convert]::FromBase64String($p.linkBase64))',
+    '  $content = [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($p.linkBase64))',
+    '  Set-Content -LiteralPath $p.link -Value $content -NoNewline -Encoding UTF8',
     '  $changed = $true',
     '}',
     '$shell = New-Object -ComObject WScript.Shell',

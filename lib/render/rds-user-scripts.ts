@@ -127,7 +127,7 @@ export function renderRdsUserScript(input: RdsUserScriptInput): string {
     '  }',
     '}',
     '# The fence: outbound rules whose local-user condition is this account, by SID.',
-    '$sddl = "D:(A;;CC;;;$($user.SID.Value))"',
+    '$sddl = "D:(A;;CC;;;$([string]$user.SID))"',
     '$want = @(@($p.rules) | ForEach-Object { $_.name })',
     'foreach ($r in @($p.rules)) {',
     '  $have = Get-NetFirewallRule -Name $r.name -ErrorAction SilentlyContinue',

@@ -230,7 +230,7 @@ describe('Customer with WireGuard and Windows guests', () => {
     template.hasResource('pvecdk_guest_command', { critical: true, snapshotRetention: 5 });
     template.hasResourceProperties('pvecdk_guest_command', {
       target: { dialect: 'powershell', host: acme.servers[0]!.address },
-      command: Match.stringLikeRegexp(`"from":\\["${platform.rds.address.replace(/\./g, '\\.')}"\\]`),
+      command: Match.stringLikeRegexp(`from = @\\('${platform.rds.address.replace(/\./g, '\\.')}'\\)`),
       // A re-run only checks: the check exits 0 when the rule is already as wanted.
       check: Match.stringLikeRegexp('^# pvecdk db-firewall: check\n'),
     });

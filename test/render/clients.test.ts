@@ -16,6 +16,7 @@ import {
   renderWireGuardClient,
   secretMarkersIn,
 } from '../../lib/render/index.ts';
+import { parsePsLiteral } from '../engine/rds/ps-literal.ts';
 
 describe('OpenVPN client profile', () => {
   const profile = renderOpenVpnProfile({
@@ -146,9 +147,9 @@ describe('PowerShell', () => {
     const user = renderRdsUserScript({ ...ALICE, fullName: "Alice O'Brien" });
     const lines = user.split('\n');
     expect(lines[0]).toBe('# pvecdk rds-user: converge');
-    // The one line holding values is the quoted JSON literal; the body names no user.
-    expect(lines[1]).toMatch(/^\$p = '\{.*\}' \| ConvertFrom-Json$/);
-    expect(lines[1]).toContain('"fullName":"Alice O\'\'Brien"');
+    // The one line holding values is a literal of quoted strings; the body names no user.
+    expect(lines[1]).toMatch(/^\$p = @\{ .* \}$/);
+    expect(lines[1]).toContain("fullName = 'Alice O''Brien'");
     expect(lines.slice(2).join('\n')).not.toContain('acme.alice');
     expect(user).toContain('$initial = $env:PVECDK_PASSWORD');
     // The password is set in one place only: inside the branch that creates a missing account.
@@ -159,7 +160,7 @@ describe('PowerShell', () => {
     expect(user).not.toMatch(/Set-LocalUser[^\n]*-Password/);
     expect(user).toContain('New-NetFirewallRule -Name $r.name');
     expect(user).toContain('-LocalUser $sddl');
-    expect(user).toContain('$sddl = "D:(A;;CC;;;$($user.SID.Value))"');
+    expect(user).toContain('$sddl = "D:(A;;CC;;;$([string]$user.SID))"');
   });
 
   it('GIVEN the RDS shortcut script WHEN rendered THEN the link travels as base64 with its SHA-256 and every write is guarded', () => {
@@ -171,8 +172,8 @@ describe('PowerShell', () => {
       linkContent: '<?xml version="1.0"?>\n<database_shortcut/>',
       description: "Acme's server",
     });
-    const params = JSON.parse(/^\$p = '(.*)' \| ConvertFrom-Json$/m.exec(shortcut)![1]!.replace(/''/g, "'"));
-    expect(Buffer.from(params.linkBase64, 'base64').toString('utf8')).toBe(
+    const params = parsePsLiteral(/^\$p = (.*)$/m.exec(shortcut)![1]!) as Record<string, string>;
+    expect(Buffer.from(String(params.linkBase64), 'base64').toString('utf8')).toBe(
       '<?xml version="1.0"?>\n<database_shortcut/>',
     );
     expect(params.linkSha256).toBe(linkContentSha256('<?xml version="1.0"?>\n<database_shortcut/>'));
@@ -181,7 +182,7 @@ describe('PowerShell', () => {
     // Every line that changes something sits inside an if-block that checks first.
     const changing = shortcut
       .split('\n')
-      .filter((l) => /WriteAllBytes|New-Item -ItemType Directory|\$s\.Save\(\)|Set-Acl/.test(l));
+      .filter((l) => /Set-Content|New-Item -ItemType Directory|\$s\.Save\(\)|Set-Acl/.test(l));
     expect(changing).toHaveLength(4);
     for (const line of changing) expect(line).toMatch(/^ {2,}\S/);
     expect(() =>
@@ -200,7 +201,7 @@ describe('PowerShell', () => {
     const input = { ruleGroup: '4D acme-main', ports: '19812-19815', allowFrom: ['10.30.0.10'] };
     const fw = renderWindowsFirewallScript(input);
     const check = renderWindowsFirewallCheck(input);
-    expect(fw).toContain('"from":["10.30.0.10"]');
+    expect(fw).toContain("from = @('10.30.0.10')");
     expect(fw).toMatch(/if \(-not \$same\) \{\n(.*\n)?\s+New-NetFirewallRule/);
     expect(check).toContain('if ($same) { exit 0 } else { exit 1 }');
     expect(check).not.toMatch(/New-NetFirewallRule|Remove-NetFirewallRule|Set-NetFirewallRule/);

@@ -6,7 +6,7 @@ import { EngineError } from '../engine-errors.ts';
  * The PowerShell the RDS handlers write themselves (the converge scripts are
  * the plan's): reading an account or a shortcut back as one JSON line, and
  * retiring them. Same shape as the plan's scripts (lib/render): a kind line,
- * then every value in one JSON literal `$p`, then fixed text.
+ * then every value in one PowerShell literal `$p`, then fixed text.
  */
 
 /** The Windows Firewall group every per-user fence rule belongs to (as lib/render's RDS_RULE_GROUP). */
@@ -17,7 +17,19 @@ const PREAMBLE = ["$ErrorActionPreference = 'Stop'", 'Set-StrictMode -Version 3.
 const EPILOGUE = ["if ($changed) { Write-Output 'pvecdk:changed' } else { Write-Output 'pvecdk:unchanged' }"];
 
 function params(kind: string, values: Readonly<Record<string, unknown>>): string[] {
-  return [`# pvecdk ${kind}`, `$p = ${powerShellDialect.quote(JSON.stringify(values))} | ConvertFrom-Json`];
+  return [`# pvecdk ${kind}`, `$p = ${literal(values)}`];
+}
+
+/** Strings, booleans and lists of strings as PowerShell literals, the way lib/render's psLiteral writes them. */
+function literal(value: unknown): string {
+  if (typeof value === 'string') return powerShellDialect.quote(value);
+  if (typeof value === 'boolean') return value ? '$true' : '$false';
+  if (Array.isArray(value)) return `@(${value.map(literal).join(', ')})`;
+  if (typeof value === 'object' && value !== null)
+    return `@{ ${Object.entries(value)
+      .map(([k, v]) => `${k} = ${literal(v)}`)
+      .join('; ')} }`;
+  throw new EngineError('ENGINE_INTERNAL', `a ${typeof value} has no PowerShell literal here`);
 }
 
 function check(field: string, value: string, pattern: RegExp): void {
@@ -29,9 +41,12 @@ function check(field: string, value: string, pattern: RegExp): void {
     );
 }
 
-/** SHA-256 (upper-case hex, as Get-FileHash prints it) of a `.4DLink`'s bytes: UTF-8, no BOM, as the plan's script writes them. */
+/** SHA-256 (upper-case hex, as Get-FileHash prints it) of a `.4DLink` as the plan's script writes it: a UTF-8 BOM, then the text. */
 export function linkContentSha256(content: string): string {
-  return createHash('sha256').update(Buffer.from(content, 'utf8')).digest('hex').toUpperCase();
+  return createHash('sha256')
+    .update(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(content, 'utf8')]))
+    .digest('hex')
+    .toUpperCase();
 }
 
 /** The `.lnk` arguments the plan's script writes: the link file's path, quoted. */
@@ -71,7 +86,7 @@ export function renderRdsUserReadScript(input: RdsUserReadScriptInput): string {
     '    $sec = $r | Get-NetFirewallSecurityFilter',
     "    $rules += [ordered]@{ name = $r.Name; action = [string]$r.Action; direction = [string]$r.Direction; enabled = ([string]$r.Enabled -eq 'True'); protocol = [string]$ports.Protocol; ports = (@($ports.RemotePort) -join ','); addresses = @($addrs.RemoteAddress); localUser = [string]$sec.LocalUser }",
     '  }',
-    '  $out = [ordered]@{ exists = $true; sid = $user.SID.Value; fullName = [string]$user.FullName; enabled = [bool]$user.Enabled; groups = $groups; rules = $rules }',
+    '  $out = [ordered]@{ exists = $true; sid = [string]$user.SID; fullName = [string]$user.FullName; enabled = [bool]$user.Enabled; groups = $groups; rules = $rules }',
     '}',
     '$out | ConvertTo-Json -Compress -Depth 5',
   ].join('\n');
@@ -117,7 +132,7 @@ export function renderRdsUserRetireScript(input: RdsUserRetireScriptInput): stri
     '  }',
     '}',
     'if ($p.deleteAccount -and $null -ne $user) {',
-    '  $sid = $user.SID.Value',
+    '  $sid = [string]$user.SID',
     '  $userProfile = Get-CimInstance -ClassName Win32_UserProfile | Where-Object { $_.SID -eq $sid }',
     '  if ($null -ne $userProfile) { $userProfile | Remove-CimInstance }',
     '  Remove-LocalUser -Name $p.user',

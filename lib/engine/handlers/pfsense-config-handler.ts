@@ -122,8 +122,6 @@ function withRemovals(sets: readonly OwnedEntries[], removals: readonly OwnedEnt
 export const pfsenseConfigHandler = defineHandler({
   contract: pfsenseConfigType,
   reachesGuests: true,
-
-  reachesGuests: true,
   locks: (resource) => guestLocks(resource.props.target),
   snapshotTarget: (resource) => guestSnapshotTarget(resource.props.target),
 

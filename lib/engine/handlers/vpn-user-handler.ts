@@ -195,8 +195,6 @@ const sessionFor = (ctx: HandlerContext, p: Props, where: string) => guestSessio
 export const vpnUserHandler = defineHandler({
   contract: vpnUserType,
   reachesGuests: true,
-
-  reachesGuests: true,
   locks: (resource) => guestLocks(resource.props.target),
   snapshotTarget: (resource) => guestSnapshotTarget(resource.props.target),
 

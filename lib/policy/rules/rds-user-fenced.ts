@@ -17,15 +17,14 @@ function toNumber(ip: string): number | undefined {
   return m.slice(1).reduce((n, p) => n * 256 + Number(p), 0);
 }
 
-/** Does a Windows Firewall address list (`a`, `a-b`) hold `address`? */
-function addressesInclude(list: unknown, address: string): boolean {
-  const n = toNumber(address);
-  if (n === undefined || !Array.isArray(list)) return false;
-  return list.some((entry) => {
+/** A Windows Firewall address list (`a`, `a-b`) as numeric ranges; entries that are not addresses are left out. */
+function ranges(list: unknown): Array<readonly [number, number]> {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((entry) => {
     const [from, to] = String(entry).split('-');
     const a = toNumber(from ?? '');
     const b = to === undefined ? a : toNumber(to);
-    return a !== undefined && b !== undefined && a <= n && n <= b;
+    return a !== undefined && b !== undefined ? [[a, b] as const] : [];
   });
 }
 
@@ -43,9 +42,12 @@ export const rdsUserFenced: PolicyRule = {
   title: "Every RDS user reaches only their own 4D servers: other customers' are blocked for their account",
   check(context) {
     const findings: PolicyFinding[] = [];
-    const servers = new Map<string, string>();
+    const servers = new Map<string, { address: string; n: number | undefined }>();
     for (const s of context.withRole('customer-db'))
-      servers.set(String(s.role!.attributes.server), String(s.role!.attributes.address));
+      servers.set(String(s.role!.attributes.server), {
+        address: String(s.role!.attributes.address),
+        n: toNumber(String(s.role!.attributes.address)),
+      });
     const grants = new Map<string, Set<string>>();
     for (const s of context.ofType('pvecdk_rds_shortcut')) {
       const user = String(s.properties.user_name);
@@ -59,22 +61,22 @@ export const rdsUserFenced: PolicyRule = {
 
 function checkUser(
   s: PolicySubject,
-  servers: ReadonlyMap<string, string>,
+  servers: ReadonlyMap<string, { readonly address: string; readonly n: number | undefined }>,
   grants: ReadonlyMap<string, ReadonlySet<string>>,
 ): PolicyFinding[] {
   const user = String(s.properties.user_name);
   const granted = grants.get(user) ?? new Set<string>();
-  const grantedAddresses = [...granted].map((g) => servers.get(g)).filter((a) => a !== undefined);
+  const grantedAddresses = [...granted].map((g) => servers.get(g)?.address).filter((a) => a !== undefined);
   const rules = (
     Array.isArray(s.properties.outbound_rules) ? s.properties.outbound_rules : []
   ) as FenceRuleData[];
   const blocks = rules.filter((r) => r.action === 'Block' && coversFourD(r));
+  const blocked = blocks.flatMap((b) => ranges(b.remote_addresses));
   const open = [...servers]
     .filter(
-      ([name, address]) =>
-        !granted.has(name) && !blocks.some((b) => addressesInclude(b.remote_addresses, address)),
+      ([name, { n }]) => !granted.has(name) && !blocked.some(([a, b]) => n !== undefined && a <= n && n <= b),
     )
-    .map(([name, address]) => `${name} (${address})`);
+    .map(([name, { address }]) => `${name} (${address})`);
   const findings: PolicyFinding[] = [];
   if (!blocks.length)
     findings.push({

@@ -3,12 +3,13 @@ import type { GuestSession, GuestTransport } from '../../../lib/engine/guest/gue
 import { STDIN_LOADER } from '../../../lib/engine/guest/powershell-stdin.ts';
 import { powerShellDialect } from '../../../lib/ssh/dialects.ts';
 import type { ExecOptions, ExecResult } from '../../../lib/ssh/exec-command.ts';
+import { parsePsLiteral } from './ps-literal.ts';
 
 /**
  * A model of the Windows RDS host for the RDS handlers' tests: accounts,
  * groups, profiles, files, shortcuts and Windows Firewall rules as data. It
  * runs the scripts the handlers send by their kind and parameters (the first
- * two lines every RDS script carries, `# pvecdk <kind>` and `$p = '<json>'`):
+ * two lines every RDS script carries, `# pvecdk <kind>` and `$p = <literal>`):
  * it does what each kind's PowerShell does, it does not interpret PowerShell
  * (the scripts' syntax is checked by the grammar test). Every script run is
  * logged with whether it changed anything.
@@ -110,10 +111,10 @@ export class FakeWindowsHost {
       throw new Error(`expected the stdin loader, got another command (${command.length} characters)`);
     const stdin = Buffer.from(options.stdin ?? '').toString('utf8');
     const { script, env } = JSON.parse(stdin) as { script: string; env: Record<string, string> };
-    const m = /^# pvecdk ([^\n]+)\n\$p = '((?:[^']|'')*)' \| ConvertFrom-Json\n/.exec(script);
+    const m = /^# pvecdk ([^\n]+)\n\$p = ([^\n]*)\n/.exec(script);
     if (!m) throw new Error('not an RDS script: no kind and parameter lines');
     const kind = m[1]!;
-    const p = JSON.parse(m[2]!.replace(/''/g, "'")) as Params;
+    const p = parsePsLiteral(m[2]!) as Params;
     const before = this.snapshot();
     const stdout = this.run(kind, p, env);
     const changed = this.snapshot() !== before;
@@ -267,7 +268,12 @@ export class FakeWindowsHost {
     const link = key(String(p.link));
     const have = this.files.get(link);
     const hash = have ? createHash('sha256').update(have).digest('hex').toUpperCase() : null;
-    if (hash !== p.linkSha256) this.files.set(link, Buffer.from(String(p.linkBase64), 'base64'));
+    // Set-Content -Encoding UTF8 of Windows PowerShell 5.1: a BOM, then the text.
+    if (hash !== p.linkSha256)
+      this.files.set(
+        link,
+        Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(String(p.linkBase64), 'base64')]),
+      );
     const want = {
       target: String(p.target),
       arguments: String(p.arguments),

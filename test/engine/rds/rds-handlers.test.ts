@@ -273,7 +273,7 @@ describe('the RDS handlers and the plan scripts agree', () => {
     const render = await import('../../../lib/render/index.ts');
     const engine = await import('../../../lib/engine/guest/rds-guest-scripts.ts');
     const read = engine.renderRdsUserReadScript({ userName: 'acme.alice', groups: [] });
-    expect(read).toContain(`"ruleGroup":"${render.RDS_RULE_GROUP}"`);
+    expect(read).toContain(`ruleGroup = '${render.RDS_RULE_GROUP}'`);
     expect(engine.linkContentSha256('<a/>\n')).toBe(render.linkContentSha256('<a/>\n'));
     expect(engine.shortcutArguments('C:\\L\\x.4DLink')).toBe(render.shortcutArguments('C:\\L\\x.4DLink'));
   });
