@@ -62,6 +62,7 @@ export const INTEGRATION_TESTS = [
   // ssh2 and a real bash as oracles.
   'test/core/openssh-ed25519.test.ts',
   'test/sim/guests/sh-dialect.test.ts',
+  'test/package/*.test.ts',
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
   'test/vpn/openvpn-real.test.ts',
@@ -69,7 +70,11 @@ export const INTEGRATION_TESTS = [
 
 const ALL_TESTS = 'test/**/*.test.ts';
 
+/** package.json maps `pvecdk` to lib/*.ts under this condition (to dist/ otherwise): tests run the sources. */
+const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'import', 'module', 'default'];
+
 export default defineConfig({
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     // No include here: a project that extends this config would add to it, not replace it.
     testTimeout: 20_000,

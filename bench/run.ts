@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { coldStart } from './cold-start.ts';
 import { clusterResourcesLatency, requestThroughput } from './emulator.ts';
 import { deployCriticalPath } from './engine-deploy.ts';
 import { noOpRedeploy } from './engine-redeploy.ts';
@@ -15,6 +16,7 @@ const PARTS: Record<string, () => Promise<BenchPartResult>> = {
   emulator: async () => ({ results: [clusterResourcesLatency(), await requestThroughput()] }),
   'engine-deploy': deployCriticalPath,
   'engine-redeploy': noOpRedeploy,
+  'cold-start': coldStart,
 };
 const GROUPS: Record<string, string[]> = { engine: ['engine-deploy', 'engine-redeploy'] };
 
