@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { dieError } from '../emulator-error.ts';
+import { dieError, paramError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import { PermissionChecker } from '../permission-check.ts';
 import { BUILTIN_ROLES } from '../privileges.ts';
 import type { EmulatorUser } from '../state.ts';
 import { groupsOf, removeFromGroups, setUserGroups } from './access-groups.ts';
@@ -32,8 +33,18 @@ export const accessAdminHandlers: HandlerTable = [
   [
     'GET',
     '/access/users',
-    (ctx) =>
-      Object.entries(ctx.state.users)
+    // User.pm index: only the users the caller may see (User.Modify or Sys.Audit on
+    // /access/groups or on a group of the user), and always the caller itself.
+    (ctx) => {
+      const checker = new PermissionChecker(ctx.auth, ctx.state);
+      const visible = (userid: string) =>
+        userid === ctx.actor || checker.reachesUser(userid, ['User.Modify', 'Sys.Audit']);
+      return Object.entries(ctx.state.users)
+        .filter(
+          ([userid, u]) =>
+            visible(userid) &&
+            (ctx.params.enabled === undefined || Boolean(u.enable) === (ctx.params.enabled === 1)),
+        )
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([userid, u]) => {
           const data = userData(ctx, userid, u, ctx.params.full === 1);
@@ -45,7 +56,8 @@ export const accessAdminHandlers: HandlerTable = [
             ...t,
           }));
           return { ...data, groups: groups || undefined, tokens, userid };
-        }),
+        });
+    },
   ],
   [
     'POST',
@@ -171,15 +183,21 @@ export const accessAdminHandlers: HandlerTable = [
   [
     'GET',
     '/access/acl',
-    (ctx) =>
-      ctx.state.acl.map((a) => ({
-        path: a.path,
-        // Groups are kept as `@name` (user.cfg's form) and listed by their name.
-        ugid: a.ugid.replace(/^@/, ''),
-        roleid: a.roleid,
-        propagate: a.propagate ? 1 : 0,
-        type: a.ugid.includes('!') ? 'token' : a.ugid.startsWith('@') ? 'group' : 'user',
-      })),
+    // ACL.pm read_acl: every entry with Sys.Audit on /access, else those whose permissions the caller may modify.
+    (ctx) => {
+      const checker = new PermissionChecker(ctx.auth, ctx.state);
+      const audit = checker.all('/access', ['Sys.Audit']) === undefined;
+      return ctx.state.acl
+        .filter((a) => audit || checker.permModify(a.path) === undefined)
+        .map((a) => ({
+          path: a.path,
+          // Groups are kept as `@name` (user.cfg's form) and listed by their name.
+          ugid: a.ugid.replace(/^@/, ''),
+          roleid: a.roleid,
+          propagate: a.propagate ? 1 : 0,
+          type: a.ugid.includes('!') ? 'token' : a.ugid.startsWith('@') ? 'group' : 'user',
+        }));
+    },
   ],
   [
     'PUT',
@@ -190,8 +208,21 @@ export const accessAdminHandlers: HandlerTable = [
         ...list(ctx.params.tokens),
         ...list(ctx.params.groups).map((g) => `@${g}`),
       ];
+      const mine = new PermissionChecker(ctx.auth, ctx.state).privileges(String(ctx.params.path));
       for (const role of list(ctx.params.roles)) {
         if (!BUILTIN_ROLES[role] && !ctx.state.roles[role]) throw dieError(`role '${role}' does not exist`);
+        // ACL.pm update_acl: without Permissions.Modify (perm-modify let VM.Allocate and the like
+        // through), a caller hands out only privileges it holds itself, and never NoAccess.
+        if (!mine.has('Permissions.Modify')) {
+          const verb = ctx.params.delete ? 'remove' : 'add';
+          const privs = BUILTIN_ROLES[role] ?? ctx.state.roles[role] ?? [];
+          if (privs.some((p) => !mine.has(p)))
+            throw paramError({
+              role: `Cannot ${verb} role '${role}' - requires 'Permissions.Modify' or superset of privileges.`,
+            });
+          if (role === 'NoAccess')
+            throw paramError({ role: `Cannot ${verb} role '${role}' - requires 'Permissions.Modify'` });
+        }
         for (const ugid of subjects) {
           if (ugid.startsWith('@') && !ctx.state.groups[ugid.slice(1)])
             throw dieError(`group '${ugid.slice(1)}' does not exist`);
