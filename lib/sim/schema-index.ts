@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { percentDecode } from './percent-decoding.ts';
 
 /** One parameter of a method, as the PVE schema describes it. */
 export interface SchemaParam {
@@ -102,7 +103,7 @@ export class SchemaIndex {
       if (!m) continue;
       const pathParams: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        pathParams[name] = decodeURIComponent(m[i + 1]!);
+        pathParams[name] = percentDecode(m[i + 1]!);
       });
       return { route, pathParams };
     }
