@@ -37,6 +37,7 @@ export const INTEGRATION_TESTS = [
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
   'test/sim/request-hardening.test.ts',
+  'test/sim/secrets-at-rest.test.ts',
   'test/engine/planned-secrets.test.ts',
   'test/engine/interrupt.test.ts',
   'test/cli/interrupt.test.ts',

@@ -16,6 +16,7 @@ import { type RawValue, setOwn, validateParams } from './param-validator.ts';
 import { checkPermission } from './permission-check.ts';
 import { admitRequest, type RequestHead } from './request-admission.ts';
 import { SchemaIndex, type SchemaReturns } from './schema-index.ts';
+import { hashClearPasswords } from './shadow.ts';
 import type { EmulatorState } from './state.ts';
 import { TaskRunner } from './task-runner.ts';
 
@@ -103,6 +104,8 @@ export class Emulator {
     this.tasks.register(ALL_TASK_KINDS);
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
     this.registerAll(ALL_HANDLERS);
+    // Passwords a seed or an older state holds in clear are kept hashed from now on.
+    if (hashClearPasswords(state)) options.onChange?.();
   }
 
   registerAll(table: HandlerTable): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_HANDLERS } from '../../lib/sim/api/index.ts';
 import { Emulator, seedState, startTestEmulator } from '../../lib/sim/index.ts';
+import { setUserPassword } from '../../lib/sim/shadow.ts';
 
 /** Endpoints this walk leaves to their own tests, and why. */
 const ELSEWHERE: Record<string, string> = {
@@ -32,7 +33,8 @@ function setup() {
 }
 
 async function walkAccess({ emulator, call }: ReturnType<typeof setup>) {
-  const password = emulator.state.users['root@pam']!.password!;
+  const password = 'root password for this test';
+  setUserPassword(emulator.state, 'root@pam', password);
   call('POST', '/access/ticket', { username: 'root@pam', password });
   call('GET', '/access/permissions');
   call('POST', '/access/groups', { groupid: 'admins', comment: 'administrators' });

@@ -3,6 +3,7 @@ import { dieError, paramError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import { PermissionChecker } from '../permission-check.ts';
 import { BUILTIN_ROLES } from '../privileges.ts';
+import { forgetUserPassword, setUserPassword } from '../shadow.ts';
 import type { EmulatorUser } from '../state.ts';
 import { groupsOf, removeFromGroups, setUserGroups } from './access-groups.ts';
 
@@ -67,7 +68,6 @@ export const accessAdminHandlers: HandlerTable = [
       if (ctx.state.users[id]) throw dieError(`create user failed: user '${id}' already exists`);
       const user: EmulatorUser = {
         enable: ctx.params.enable === 0 ? 0 : 1,
-        ...(ctx.params.password !== undefined ? { password: String(ctx.params.password) } : {}),
       };
       // Proxmox keeps only the fields given non-empty at creation.
       for (const k of USER_FIELDS) {
@@ -80,6 +80,8 @@ export const accessAdminHandlers: HandlerTable = [
         throw dieError(`create user failed: ${(e as Error).message}`);
       }
       ctx.state.users[id] = user;
+      // domain_set_password: into the shadow, hashed.
+      if (ctx.params.password !== undefined) setUserPassword(ctx.state, id, String(ctx.params.password));
       ctx.changed();
       return null;
     },
@@ -101,6 +103,7 @@ export const accessAdminHandlers: HandlerTable = [
       const id = String(ctx.params.userid);
       if (!ctx.state.users[id]) throw dieError(`delete user failed: no such user '${id}'`);
       delete ctx.state.users[id];
+      forgetUserPassword(ctx.state, id);
       removeFromGroups(ctx.state, id);
       for (const t of Object.keys(ctx.state.tokens)) if (t.startsWith(`${id}!`)) delete ctx.state.tokens[t];
       ctx.state.acl = ctx.state.acl.filter((a) => a.ugid !== id && !a.ugid.startsWith(`${id}!`));
