@@ -59,6 +59,8 @@ export interface Route {
   readonly names: readonly string[];
 }
 
+const VOLUME_TAIL = /\/storage\/\{storage\}\/content\/\{volume\}$/;
+
 export interface RouteMatch {
   readonly route: Route;
   readonly pathParams: Record<string, string>;
@@ -85,7 +87,9 @@ export class SchemaIndex {
             .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
             .replace(/\{([^}]+)\}/g, (_m, name: string) => {
               names.push(name);
-              return '([^/]+)';
+              // A volume id may hold a slash (`local:iso/x.iso`): pve-storage mounts its content
+              // handler with an empty fragmentDelimiter, so `{volume}` takes the rest of the path.
+              return VOLUME_TAIL.test(n.path) && name === 'volume' ? '(.+)' : '([^/]+)';
             });
           routes.push({ template: n.path, methods: n.info, pattern: new RegExp(`^${source}$`), names });
         }

@@ -85,6 +85,12 @@ async function walkDatacenter({ call }: ReturnType<typeof setup>) {
   call('DELETE', '/cluster/ha/groups/pair');
   call('GET', '/storage');
   call('GET', '/nodes/pve1/storage');
+  call('GET', '/storage', { type: 'dir' });
+  call('GET', '/storage/local-lvm');
+  call('GET', '/nodes/pve1/storage', { content: 'images', enabled: 1 });
+  call('GET', '/nodes/pve1/lxc');
+  call('GET', '/access/domains');
+  call('GET', '/cluster/tasks');
   call('GET', '/nodes/pve1/storage/local/content');
   call('GET', '/version');
   call('GET', '/nodes');

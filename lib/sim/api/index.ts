@@ -14,6 +14,7 @@ import { qemuCloneHandlers, qemuCloneTaskKinds } from './qemu-clone.ts';
 import { qemuExtraHandlers, qemuExtraTaskKinds } from './qemu-extra.ts';
 import { qemuSnapshotHandlers, qemuSnapshotTaskKinds } from './qemu-snapshot.ts';
 import { qemuStatusHandlers, qemuStatusTaskKinds } from './qemu-status.ts';
+import { storageConfigHandlers } from './storage-config.ts';
 import { storageFileHandlers, storageFileTaskKinds } from './storage-files.ts';
 import { taskHandlers } from './tasks.ts';
 
@@ -34,6 +35,7 @@ export const ALL_HANDLERS: HandlerTable = [
   ...qemuExtraHandlers,
   ...qemuSnapshotHandlers,
   ...taskHandlers,
+  ...storageConfigHandlers,
   // After datacenterHandlers: its storage content listing, extended with files, replaces theirs.
   ...storageFileHandlers,
 ];
