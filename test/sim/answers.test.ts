@@ -154,6 +154,9 @@ async function walkQemu({ call, settle }: ReturnType<typeof setup>) {
   call('PUT', '/nodes/pve1/qemu/301/config', { cores: 4 });
   call('POST', '/nodes/pve1/qemu/301/config', { memory: '4096' });
   call('PUT', '/nodes/pve1/qemu/301/resize', { disk: 'scsi0', size: '+2G' });
+  call('POST', '/nodes/pve1/qemu/301/move_disk', { disk: 'scsi0', storage: 'ceph-vm' });
+  await settle();
+  call('PUT', '/nodes/pve1/qemu/301/unlink', { idlist: 'unused0' });
   call('POST', '/nodes/pve1/qemu/301/status/start');
   await settle();
   call('PUT', '/nodes/pve1/qemu/301/config', { cores: 6 });

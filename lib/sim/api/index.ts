@@ -12,6 +12,7 @@ import { networkHandlers, networkTaskKinds } from './network.ts';
 import { qemuHandlers, qemuTaskKinds } from './qemu.ts';
 import { qemuCloneHandlers, qemuCloneTaskKinds } from './qemu-clone.ts';
 import { qemuExtraHandlers, qemuExtraTaskKinds } from './qemu-extra.ts';
+import { qemuMoveDiskHandlers, qemuMoveDiskTaskKinds } from './qemu-move-disk.ts';
 import { qemuSnapshotHandlers, qemuSnapshotTaskKinds } from './qemu-snapshot.ts';
 import { qemuStatusHandlers, qemuStatusTaskKinds } from './qemu-status.ts';
 import { storageConfigHandlers } from './storage-config.ts';
@@ -34,6 +35,7 @@ export const ALL_HANDLERS: HandlerTable = [
   ...qemuCloneHandlers,
   ...qemuExtraHandlers,
   ...qemuSnapshotHandlers,
+  ...qemuMoveDiskHandlers,
   ...taskHandlers,
   ...storageConfigHandlers,
   // After datacenterHandlers: its storage content listing, extended with files, replaces theirs.
@@ -48,5 +50,6 @@ export const ALL_TASK_KINDS: readonly AnyTaskKind[] = [
   ...qemuCloneTaskKinds,
   ...qemuExtraTaskKinds,
   ...qemuSnapshotTaskKinds,
+  ...qemuMoveDiskTaskKinds,
   ...storageFileTaskKinds,
 ];

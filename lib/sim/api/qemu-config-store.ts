@@ -191,8 +191,14 @@ export function applyConfigUpdate(
     const old = vm.config[key];
     delete vm.config[key];
     dropPending(vm, key);
-    // Removing a disk detaches it as unusedN, as Proxmox does; a cloud-init drive or a CD-ROM just goes.
-    if (old !== undefined && DISK_KEY.test(key) && !String(old).includes('media=cdrom')) {
+    // Removing a disk detaches it as unusedN, as Proxmox does; a cloud-init drive or a CD-ROM just goes,
+    // and so does a disk deleted with `force` (its volume freed).
+    if (
+      old !== undefined &&
+      DISK_KEY.test(key) &&
+      !String(old).includes('media=cdrom') &&
+      params.force !== 1
+    ) {
       let n = 0;
       while (vm.config[`unused${n}`] !== undefined) n++;
       vm.config[`unused${n}`] = String(old).split(',')[0]!;
