@@ -1,7 +1,7 @@
 import { dieError, EmulatorHttpError, paramError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
 import { permissionDenied } from '../permission-check.ts';
-import { type TaskKind, workerDie } from '../task-runner.ts';
+import type { TaskKind } from '../task-runner.ts';
 import { vmOnNode, workerVm } from './qemu.ts';
 import {
   applyConfigUpdate,
