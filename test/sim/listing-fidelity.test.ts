@@ -85,4 +85,27 @@ describe('listings as Proxmox answers them', () => {
     expect(String(plain)).toMatch(/:imgdel:local:root@pam!pvecdk:$/);
     expect(call('GET', '/nodes/pve1/storage/local/content', { content: 'iso' })).toEqual([]);
   });
+
+  it('GIVEN a user in a group with a token WHEN read alone or listed in full THEN expire (0 when unset), groups and tokens are there, secrets never', () => {
+    const { call } = emulatorWithCaller();
+    call('POST', '/access/groups', { groupid: 'ops' });
+    call('POST', '/access/users', { userid: 'erin@pve', groups: 'ops' });
+    call('POST', '/access/users/erin@pve/token/ci', { privsep: 1 });
+    expect(call('GET', '/access/users/erin@pve')).toEqual({
+      enable: 1,
+      expire: 0,
+      groups: ['ops'],
+      tokens: { ci: { expire: 0, privsep: 1 } },
+    });
+    const listed = (call('GET', '/access/users', { full: 1 }) as Array<Record<string, unknown>>).find(
+      (u) => u.userid === 'erin@pve',
+    );
+    expect(listed).toEqual({
+      userid: 'erin@pve',
+      enable: 1,
+      expire: 0,
+      groups: 'ops',
+      tokens: [{ tokenid: 'ci', expire: 0, privsep: 1 }],
+    });
+  });
 });

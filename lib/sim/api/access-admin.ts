@@ -17,14 +17,15 @@ export const USER_FIELDS = ['expire', 'firstname', 'lastname', 'email', 'comment
 
 /** A user as the API shows it; `full` adds the groups it is in (and its tokens). */
 function userData(ctx: EmulatorContext, userid: string, u: EmulatorUser, full: boolean) {
-  const out: Record<string, unknown> = { enable: u.enable };
+  // user.cfg always has an expire column: parse_user_config reads an empty one as 0.
+  const out: Record<string, unknown> = { enable: u.enable, expire: 0 };
   for (const k of USER_FIELDS) if (u[k] !== undefined) out[k] = u[k];
   if (!full) return out;
   // By token id, as user.cfg keeps them; the list turns them into an array.
   const tokens = Object.fromEntries(
     Object.entries(ctx.state.tokens)
       .filter(([id]) => id.startsWith(`${userid}!`))
-      .map(([id, { secret: _s, ...info }]) => [id.split('!')[1]!, info]),
+      .map(([id, { secret: _s, ...info }]) => [id.split('!')[1]!, { expire: 0, ...info }]),
   );
   return { ...out, groups: groupsOf(ctx.state, userid), tokens };
 }
@@ -120,7 +121,7 @@ export const accessAdminHandlers: HandlerTable = [
         .map(([id, t]) => ({
           tokenid: id.split('!')[1],
           privsep: t.privsep,
-          ...(t.expire !== undefined ? { expire: t.expire } : {}),
+          expire: t.expire ?? 0,
           ...(t.comment ? { comment: t.comment } : {}),
         })),
   ],
