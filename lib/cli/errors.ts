@@ -10,6 +10,14 @@ export const CLI_ERROR_CODES = {
   CLI_STACK_FILE_THREW: 'the stack file threw an error while it ran',
   CLI_NO_STACK: 'the stack file defines no stack',
   CLI_CONFIG: 'cdk.json or a PVECDK_* environment variable is invalid',
+  CLI_VPN_USER_UNKNOWN: "no VPN user of that name is declared in the stack file's stacks",
+  CLI_VPN_USER_NOT_DEPLOYED:
+    'the VPN user is declared but not deployed yet (or its key material is not in the secret store): deploy first',
+  CLI_KEY_MATERIAL_TO_TERMINAL:
+    'a profile holding a private key would be written to a terminal without --stdout',
+  CLI_RDS_USER_UNKNOWN: 'no stack of the stack file has an RDS user of the name given',
+  CLI_RDS_USER_NOT_DEPLOYED:
+    "the RDS user is not deployed yet (or this secret store does not hold the account's initial password)",
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;

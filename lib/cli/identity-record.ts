@@ -7,6 +7,7 @@ import {
   IDENTITY_FILE_NAME,
   type IdentityFile,
   readIdentityFile,
+  releaseStacks,
 } from '../constructs/identity/identity-file.ts';
 import { SynthError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/private/atomic-file.ts';
@@ -49,13 +50,8 @@ export function updateIdentityRecord(loaded: LoadedStackFile, cwd: string): Iden
   const next: IdentityFile = { version: 1, platforms: { ...before.platforms } };
   for (const cluster of loaded.app.node.findAll().filter((c): c is Cluster => c instanceof Cluster)) {
     const section = cluster.identities.section(stacks);
-    for (const [name, file] of Object.entries(section.stacks)) {
-      if (stacks.has(name) || existsSync(resolve(cwd, file))) continue;
-      // The stack file is gone: what it held is free again.
-      delete section.stacks[name];
-      for (const entries of Object.values(section.identities))
-        for (const [key, entry] of Object.entries(entries)) if (entry.stack === name) delete entries[key];
-    }
+    // A stack whose file is gone: what it held is free again.
+    releaseStacks(section, (name, file) => !stacks.has(name) && !existsSync(resolve(cwd, file)));
     next.platforms[cluster.node.path] = section;
   }
   const text = formatIdentityFile(next);

@@ -8,7 +8,7 @@ import { CliError } from './errors.ts';
 import { stopOnInterrupt } from './interrupt.ts';
 import { lockTimeoutOf } from './lock-wait.ts';
 import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
-import { loadStackFile } from './stack-file.ts';
+import { allStackFiles, loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
 
 export interface CliIo {
@@ -75,6 +75,12 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return destroyCommand(rest, io);
     case 'ls':
       return lsCommand(rest, io);
+    case 'doctor':
+      return doctorCommand(rest, io);
+    case 'vpn':
+      return vpnCommand(rest, io);
+    case 'credentials':
+      return credentialsCommand(rest, io);
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -101,19 +107,18 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
     out: { type: 'string' },
     context: { type: 'string', multiple: true },
     frozen: { type: 'boolean' },
+    all: { type: 'boolean' },
     json: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
   if (values.frozen) process.env.PVECDK_FROZEN = '1';
-  if (positionals.length !== 1) {
-    throw new CliError('CLI_USAGE', 'synth takes exactly one stack file', 'pvecdk synth stacks/acme.ts');
-  }
+  const files = stackFiles('synth', positionals, values.all, io.cwd);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   const context = { ...config.context, ...parseContext((values.context as string[] | undefined) ?? []) };
   process.env.PVECDK_CONTEXT = JSON.stringify(context);
   process.env.PVECDK_OUTDIR = outdir;
-  const loaded = await loadStackFile(positionals[0]!, io.cwd);
+  const loaded = await loadStackFile(files, io.cwd);
   const result = synthStackFile(loaded, outdir);
   if (values.json) {
     io.out(
@@ -155,6 +160,25 @@ function concurrencyOf(value: unknown): number {
   return concurrency;
 }
 
+/**
+ * The stack files a command runs: the files given (a shell glob such as
+ * `stacks/*.ts` arrives as several), or with `--all` every file of stacks/.
+ */
+function stackFiles(command: string, positionals: readonly string[], all: unknown, cwd: string): string[] {
+  if (all) {
+    if (positionals.length)
+      throw new CliError('CLI_USAGE', `${command} --all takes no stack file`, `pvecdk ${command} --all`);
+    return allStackFiles(cwd);
+  }
+  if (!positionals.length)
+    throw new CliError(
+      'CLI_USAGE',
+      `${command} takes a stack file (or several, or --all)`,
+      `pvecdk ${command} stacks/acme.ts`,
+    );
+  return [...positionals];
+}
+
 function oneStackFile(command: string, positionals: readonly string[]): string {
   if (positionals.length !== 1)
     throw new CliError(
@@ -166,7 +190,7 @@ function oneStackFile(command: string, positionals: readonly string[]): string {
 }
 
 function remoteCommandOptions(
-  file: string,
+  file: string | readonly string[],
   config: ProjectConfig,
   concurrency: number,
   values: Record<string, unknown>,
@@ -201,10 +225,11 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
     ...REMOTE_OPTIONS,
     fail: { type: 'boolean' },
     frozen: { type: 'boolean' },
+    all: { type: 'boolean' },
     replace: { type: 'string', multiple: true },
   });
   if (values.frozen) process.env.PVECDK_FROZEN = '1';
-  const file = oneStackFile(command, positionals);
+  const file = stackFiles(command, positionals, values.all, io.cwd);
   const concurrency = concurrencyOf(values.concurrency);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
@@ -242,23 +267,141 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(args, {
     out: { type: 'string' },
     remote: { type: 'string' },
+    all: { type: 'boolean' },
     json: { type: 'boolean' },
     debug: { type: 'boolean' },
   });
-  const file = oneStackFile('ls', positionals);
+  const file = stackFiles('ls', positionals, values.all, io.cwd);
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
-  const { formatListing, listStacks } = await import('./commands/ls.ts');
-  const rows = await listStacks({
+  const { formatListing, formatPools, listStacks } = await import('./commands/ls.ts');
+  const listing = await listStacks({
     file,
     config,
     cwd: io.cwd,
     outdir,
     remote: values.remote as string | undefined,
   });
-  io.out(values.json ? JSON.stringify(rows) : formatListing(rows));
+  io.out(
+    values.json
+      ? JSON.stringify(listing)
+      : [formatListing(listing.stacks), formatPools(listing.pools)].filter(Boolean).join('\n\n'),
+  );
+  return 0;
+}
+
+async function doctorCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    json: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  const file = oneStackFile('doctor', positionals);
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { doctorCommand: run } = await import('./commands/doctor.ts');
+  return run({
+    file,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    json: Boolean(values.json),
+    out: io.out,
+  });
+}
+
+async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'profile')
+    throw new CliError(
+      'CLI_USAGE',
+      sub === undefined ? 'vpn needs a subcommand' : `unknown vpn subcommand '${sub}'`,
+      'pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout]',
+    );
+  const { values, positionals } = parse(rest, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    stdout: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  if (positionals.length !== 2)
+    throw new CliError(
+      'CLI_USAGE',
+      'vpn profile takes a stack file and a user name',
+      'pvecdk vpn profile stacks/acme.ts alice --out alice.ovpn',
+    );
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const { vpnProfileCommand } = await import('./commands/vpn-profile.ts');
+  const result = await vpnProfileCommand({
+    file: positionals[0]!,
+    user: positionals[1]!,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    out: values.out as string | undefined,
+    stdout: Boolean(values.stdout),
+  });
+  if (result.stdout !== undefined) io.out(result.stdout.replace(/\n$/, ''));
+  if (result.message) io.err(result.message);
+  return 0;
+}
+
+/**
+ * `pvecdk credentials <stackfile> <user>`: what to hand an RDS user. The
+ * initial password is printed to a terminal; to anything else (a pipe, a
+ * file, a CI log) only with --stdout, so it does not land in logs by accident.
+ */
+async function credentialsCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    out: { type: 'string' },
+    remote: { type: 'string' },
+    stdout: { type: 'boolean' },
+    json: { type: 'boolean' },
+    debug: { type: 'boolean' },
+  });
+  if (positionals.length !== 2)
+    throw new CliError(
+      'CLI_USAGE',
+      'credentials takes a stack file and a user name',
+      'pvecdk credentials stacks/acme.ts acme.alice',
+    );
+  const config = loadProjectConfig(io.cwd);
+  const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
+  process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
+  process.env.PVECDK_OUTDIR = outdir;
+  const showPassword = Boolean(values.stdout) || io.terminal !== undefined;
+  const hidden = showPassword
+    ? undefined
+    : '(hidden: the output is not a terminal; add --stdout to print it)';
+  const { formatCredentials, rdsCredentials } = await import('./commands/credentials.ts');
+  const found = await rdsCredentials({
+    file: positionals[0]!,
+    user: positionals[1]!,
+    config,
+    cwd: io.cwd,
+    outdir,
+    remote: values.remote as string | undefined,
+    showPassword,
+  });
+  io.out(
+    values.json
+      ? JSON.stringify({
+          ...found,
+          password: found.password ?? null,
+          ...(hidden ? { passwordHidden: hidden } : {}),
+        })
+      : formatCredentials(found, hidden),
+  );
   return 0;
 }
 

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import type { GuestEndpointResolver } from '../engine/guest/guest-endpoint.ts';
 import { SecretStore } from '../engine/secrets/secret-store.ts';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
 import { DEFAULT_IDLE_SECONDS, openSharedEmulator } from '../sim/shared-emulator.ts';
 import type { ProjectConfig } from './config.ts';
+import { emulatorGuestEndpoints, emulatorPublishesGuests } from './emulator-guest-endpoints.ts';
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
 
@@ -16,6 +18,12 @@ export interface RemoteTarget {
   readonly stateDir: string;
   /** Set when the embedded emulator serves this deploy. */
   readonly emulator: EmbeddedEmulatorInfo | undefined;
+  /**
+   * Where guests answer SSH: the emulator's published endpoints; undefined
+   * for a real cluster, whose guests answer on the addresses in the plan,
+   * and for an emulator that emulates no guests (see `guestTransportFor`).
+   */
+  readonly guestEndpoints: GuestEndpointResolver | undefined;
   close(): Promise<void>;
 }
 
@@ -78,6 +86,7 @@ export async function openRemote(
       tokenId,
       stateDir: stateDirFor(config, name, cwd),
       emulator: undefined,
+      guestEndpoints: undefined,
       close: () => client.close(),
     };
   }
@@ -106,6 +115,7 @@ export async function openRemote(
       startedHere: shared.startedHere,
       idleSeconds: shared.idleSeconds,
     },
+    guestEndpoints: (await emulatorPublishesGuests(shared)) ? emulatorGuestEndpoints(shared) : undefined,
     close: async () => {
       await client.close();
       // The lease taken on opening kept it up, even while this command waited on its operator.

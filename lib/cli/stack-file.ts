@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App } from '../core/app.ts';
 import { PvecdkError } from '../core/errors.ts';
@@ -24,12 +24,74 @@ export interface LoadedStackFile {
 const LIB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * Runs a TypeScript stack file (the CLI itself runs under tsx, so a dynamic
- * import compiles it) and finds the app and stacks it defined. Every way the
- * file can be wrong becomes a CliError that names the file, and the line when
+ * Runs TypeScript stack files (the CLI itself runs under tsx, so a dynamic
+ * import compiles them) and finds the app and stacks they defined. A file's
+ * stacks are those it creates; a file that creates none but imports others
+ * (an `all.ts`) stands for the stacks its imports create. Every way a file
+ * can be wrong becomes a CliError that names the file, and the line when
  * there is one.
  */
-export async function loadStackFile(path: string, cwd = process.cwd()): Promise<LoadedStackFile> {
+export async function loadStackFile(
+  paths: string | readonly string[],
+  cwd = process.cwd(),
+): Promise<LoadedStackFile> {
+  const list = typeof paths === 'string' ? [paths] : paths;
+  if (list.length === 0)
+    throw new CliError(
+      'CLI_NO_STACK',
+      'no stack file given',
+      'pass a stack file, e.g. stacks/acme.ts, or --all',
+    );
+  useIdentityRecord(cwd);
+  const before = new Set(App.instances);
+  const known = new Set<Stack>();
+  const targets = new Set<Stack>();
+  const reals: string[] = [];
+  for (const path of list) {
+    const real = existingFile(path, cwd);
+    reals.push(real);
+    try {
+      await import(pathToFileURL(real).href);
+    } catch (e) {
+      throw translateLoadError(e, path, cwd);
+    }
+    const now = App.instances
+      .filter((a) => !before.has(a))
+      .flatMap((a) => a.node.findAll().filter(Stack.isStack));
+    const created = now.filter((s) => !known.has(s));
+    for (const s of now) known.add(s);
+    const own = now.filter((s) => s.creationFiles.includes(real));
+    for (const s of own.length ? own : created) targets.add(s);
+  }
+  const apps = App.instances.filter((a) => !before.has(a));
+  const stacks = apps.flatMap((a) => a.node.findAll().filter(Stack.isStack));
+  const shown = list.join(', ');
+  if (apps.length > 1) {
+    throw new CliError(
+      'CLI_NO_STACK',
+      `${shown} created ${apps.length} apps; stack files and the files they import must share one App`,
+      'export the App from one module (e.g. stacks/platform.ts) and import it everywhere',
+    );
+  }
+  if (apps.length === 0 || targets.size === 0) {
+    const imported = stacks.map((s) => s.stackName);
+    throw new CliError(
+      'CLI_NO_STACK',
+      `${shown} defines no stack${imported.length ? ` (its imports define: ${imported.join(', ')}, loaded before it)` : ''}`,
+      'create one in the file: new Stack(app, "name") or a pattern such as new Customer(platform, "acme", {...})',
+    );
+  }
+  const app = apps[0]!;
+  const fallback = relative(cwd, reals[0]!);
+  const appFile = declaringFile(app.creationFiles, cwd) ?? fallback;
+  const origins = new Map(
+    stacks.map((s) => [s.stackName, { file: declaringFile(s.creationFiles, cwd) ?? fallback, app: appFile }]),
+  );
+  return { file: reals[0]!, app, stacks, targets: stacks.filter((s) => targets.has(s)), origins, cwd };
+}
+
+/** The real path of a stack file, or CLI_STACK_FILE_NOT_FOUND listing the files beside where it was looked for. */
+function existingFile(path: string, cwd: string): string {
   const file = resolve(cwd, path);
   if (!existsSync(file)) {
     const dir = dirname(file);
@@ -42,41 +104,25 @@ export async function loadStackFile(path: string, cwd = process.cwd()): Promise<
         : 'pass the path of a TypeScript file that creates stacks, e.g. stacks/acme.ts',
     );
   }
-  const real = realpathSync(file);
-  useIdentityRecord(cwd);
-  const before = new Set(App.instances);
-  try {
-    await import(pathToFileURL(real).href);
-  } catch (e) {
-    throw translateLoadError(e, path, cwd);
-  }
-  const apps = App.instances.filter((a) => !before.has(a));
-  const stacks = apps.flatMap((a) => a.node.findAll().filter(Stack.isStack));
-  if (apps.length > 1) {
+  return realpathSync(file);
+}
+
+/** Every stack file of the project, for `--all`: the TypeScript files of `stacks/`, sorted. */
+export function allStackFiles(cwd: string, folder = 'stacks'): string[] {
+  const dir = resolve(cwd, folder);
+  const files = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(ts|mts)$/.test(f) && !/\.(test|spec|d)\.m?ts$/.test(f))
+        .sort()
+        .map((f) => join(folder, f))
+    : [];
+  if (!files.length)
     throw new CliError(
       'CLI_NO_STACK',
-      `${path} created ${apps.length} apps; a stack file and the files it imports must share one App`,
-      'export the App from one module (e.g. stacks/platform.ts) and import it everywhere',
+      `--all found no stack file in ${folder}/`,
+      'put the stack files in stacks/, or pass the files (pvecdk deploy stacks/a.ts stacks/b.ts)',
     );
-  }
-  const targets = stacks.filter((s) => s.creationFiles.includes(real));
-  if (apps.length === 0 || targets.length === 0) {
-    const imported = stacks.map((s) => s.stackName);
-    throw new CliError(
-      'CLI_NO_STACK',
-      `${path} defines no stack${imported.length ? ` (its imports define: ${imported.join(', ')})` : ''}`,
-      'create one in the file: new Stack(app, "name") or a pattern such as new Customer(platform, "acme", {...})',
-    );
-  }
-  const app = apps[0]!;
-  const appFile = declaringFile(app.creationFiles, cwd) ?? relative(cwd, real);
-  const origins = new Map(
-    stacks.map((s) => [
-      s.stackName,
-      { file: declaringFile(s.creationFiles, cwd) ?? relative(cwd, real), app: appFile },
-    ]),
-  );
-  return { file: real, app, stacks, targets, origins, cwd };
+  return files;
 }
 
 /** pvecdk's own sources: frames in them are never where a user declared something. */

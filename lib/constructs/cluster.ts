@@ -5,8 +5,8 @@ import { zSecret } from '../core/private/schema.ts';
 import type { SecretValue } from '../core/secret.ts';
 import { recordedSection } from './identity/identity-file.ts';
 import { parseProps } from './private/errors.ts';
-import { seedOf, vmIdPool } from './private/identity/allocators.ts';
-import { IdentityRegistry } from './private/identity/identity-registry.ts';
+import { numberPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
+import { type IdentityPool, IdentityRegistry } from './private/identity/identity-registry.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /** The VM templates every platform guest is cloned from, by VM id (each at least 100). */
@@ -45,7 +45,7 @@ export interface ClusterProps {
    * @default - `defaultStorage`
    */
   readonly backupStorage?: string;
-  /** The template VMs guests are cloned from; none may lie in the customer VM id range. */
+  /** The template VMs guests are cloned from; no customer or platform VM is ever given their ids. */
   readonly templates: TemplateCatalogue;
   /**
    * VM ids of the platform's own VMs (router, RDS host), derived from their construct paths
@@ -55,8 +55,9 @@ export interface ClusterProps {
   readonly platformVmIds?: VmIdRange;
   /**
    * The customers' VM ids: customer number n (1-based) gets the block of `blockSize` ids from
-   * `start + (n - 1) * blockSize`; must not overlap `platformVmIds`.
-   * @default { start: 1000, blockSize: 100, blocks: 80 } (ids 1000 to 8999)
+   * `start + (n - 1) * blockSize`; must not overlap `platformVmIds`. Template ids inside a block
+   * are skipped.
+   * @default { start: 1000, blockSize: 100, blocks: 9000 } (ids 1000 to 900999)
    */
   readonly customerVmIds?: {
     /** The first id of customer 1's block, at least 100. */
@@ -74,6 +75,9 @@ export interface ClusterProps {
   /** The SSH private key the engine logs in to guests with, as a secret reference. */
   readonly guestSshKey: SecretValue;
 }
+
+/** Proxmox's highest VM id (pve-guest-common: 100 to 999999999). */
+const MAX_VM_ID = 999_999_999;
 
 const Range = z.strictObject({ start: z.number().int().min(100), size: z.number().int().min(1) });
 
@@ -98,7 +102,7 @@ const ClusterPropsSchema = z
         blockSize: z.number().int().min(10),
         blocks: z.number().int().min(1),
       })
-      .default({ start: 1000, blockSize: 100, blocks: 80 }),
+      .default({ start: 1000, blockSize: 100, blocks: 9000 }),
     managementSource: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/, 'an IPv4 address or CIDR'),
     guestSshKey: zSecret(),
   })
@@ -115,12 +119,19 @@ const ClusterPropsSchema = z
     if (p.platformVmIds.start < customersEnd && p.customerVmIds.start < platformEnd) {
       ctx.addIssue({ code: 'custom', path: ['customerVmIds'], message: 'overlaps platformVmIds' });
     }
+    if (customersEnd - 1 > MAX_VM_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customerVmIds'],
+        message: `the last customer VM id would be ${customersEnd - 1}, above Proxmox's highest VM id ${MAX_VM_ID}`,
+      });
+    }
     for (const [name, id] of Object.entries(p.templates)) {
-      if (id >= p.customerVmIds.start && id < customersEnd) {
+      if (id >= p.platformVmIds.start && id < platformEnd) {
         ctx.addIssue({
           code: 'custom',
           path: ['templates', name],
-          message: `template ${id} lies in the customer VM id range`,
+          message: `template ${id} lies in the platform VM id range`,
         });
       }
     }
@@ -159,6 +170,9 @@ export class Cluster extends Construct {
     this.platformVmIds = p.platformVmIds;
     this.customerVmIds = p.customerVmIds;
     this.identities = new IdentityRegistry(recordedSection(this.node.path));
+    // Templates keep their ids: an allocation inside a block that holds one skips it.
+    for (const [name, id] of Object.entries(p.templates))
+      this.identities.claim('vm_id', id, this, `/templates/${name}`);
   }
 
   /**
@@ -179,6 +193,16 @@ export class Cluster extends Construct {
       "the cluster's platformVmIds.size",
     );
     return this.identities.allocate('vm_id', owner, pool, seedOf(`vmid:${owner.node.path}/vm`));
+  }
+
+  /** Customer numbers, one VM id block each: what `pvecdk ls` counts customers against. */
+  customerNumbers(): IdentityPool<number> {
+    const { blocks } = this.customerVmIds;
+    return {
+      ...numberPool(1, blocks),
+      describe: `customer numbers (${blocks} VM id blocks)`,
+      widenedBy: "the cluster's customerVmIds.blocks",
+    };
   }
 
   /** The VM id block of customer number `n` (1-based, as operators count). */

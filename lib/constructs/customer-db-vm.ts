@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConstructError } from '../core/errors.ts';
 import type { Ref } from '../core/reference.ts';
 import { Roles } from '../core/roles.ts';
-import { renderWindowsFirewallScript } from '../render/index.ts';
+import { renderWindowsFirewallCheck, renderWindowsFirewallScript } from '../render/index.ts';
 import { GuestCommand } from '../resources/guest/guest-command.ts';
 import { BackupJob, VirtualEnvironmentHaresource } from '../resources/index.ts';
 import type { Bridge } from './bridge.ts';
@@ -261,15 +261,16 @@ export class CustomerDbVm extends Construct {
 
     if (p.os === 'windows') {
       // Defence in depth: Windows Firewall inside the guest mirrors the VM firewall for the 4D ports.
+      const firewall = {
+        ruleGroup: `4D ${p.serverName}`,
+        ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
+        allowFrom: [p.rdsAddress],
+      };
       new GuestCommand(this, 'GuestFirewall', {
         target: this.guest.target(p.address, 'powershell', cluster.guestSshKey),
-        command: inConstruct(this, () =>
-          renderWindowsFirewallScript({
-            ruleGroup: `4D ${p.serverName}`,
-            ports: `${FOUR_D_PORTS.first}-${FOUR_D_PORTS.last}`,
-            allowFrom: [p.rdsAddress],
-          }),
-        ),
+        command: inConstruct(this, () => renderWindowsFirewallScript(firewall)),
+        // Exits 0 when the rule is already as wanted: a re-run runs nothing that changes.
+        check: inConstruct(this, () => renderWindowsFirewallCheck(firewall)),
         // A guest change on a customer's database server: snapshot first, keep the configured number.
         critical: true,
         snapshotRetention: p.snapshotRetention,

@@ -6,7 +6,7 @@ import { VirtualEnvironmentPool } from '../resources/index.ts';
 import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
 import type { Platform } from './platform.ts';
 import { inConstruct, parseProps } from './private/errors.ts';
-import { addressPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
+import { addressPool, numberPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
 import type { IdentityPool } from './private/identity/identity-registry.ts';
 import { formatCidr, type Ipv4Cidr } from './private/identity/ipv4.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
@@ -187,13 +187,22 @@ export class Customer extends Stack {
     // Customers of other stack files are in the identity record: a number or
     // server name one of them holds is refused, naming its file.
     cluster.identities.claim('customer_number', p.number, this);
-    const vmIds = vmIdPool(
-      block.start + 1,
-      block.size - 1,
-      `VM ids of customer ${id}'s block ${block.start + 1}-${block.start + block.size - 1}`,
-      "the cluster's customerVmIds.blockSize",
-    );
-    const addresses = addressPool(slice, `addresses of customer ${id}'s LAN slice`, 'the LAN bridge cidr');
+    cluster.identities.track('customer_number', cluster.customerNumbers());
+    const lanSlices = customerSlices(lan.cidr!);
+    if (lanSlices) cluster.identities.track('customer_number', lanSlices);
+    const vmIds = {
+      ...vmIdPool(
+        block.start + 1,
+        block.size - 1,
+        `VM ids of customer ${id}'s block ${block.start + 1}-${block.start + block.size - 1}`,
+        "the cluster's customerVmIds.blockSize",
+      ),
+      group: 'VM ids of a customer block',
+    };
+    const addresses = {
+      ...addressPool(slice, `addresses of customer ${id}'s LAN slice`, 'the LAN bridge cidr'),
+      group: "addresses of a customer's LAN slice",
+    };
 
     this.pool = new VirtualEnvironmentPool(this, 'Pool', {
       poolId: `customer-${id}`,
@@ -242,8 +251,7 @@ export class Customer extends Stack {
           `users.${u.name}.vpnAddress is set but vpn is false: the address would never be used`,
           'set vpn: true, or remove vpnAddress',
         );
-      const account = rds.addUser(scope, { name: u.name, ...(u.fullName ? { fullName: u.fullName } : {}) });
-      for (const serverName of u.servers) {
+      const servers = u.servers.map((serverName) => {
         const server = platform.server(serverName);
         if (!server) {
           throw new ConstructError(
@@ -253,7 +261,16 @@ export class Customer extends Stack {
             `import the stack file of the customer that defines ${serverName} before this one, or fix the name`,
           );
         }
-        rds.addShortcut(scope, `Shortcut-${serverName}`, u.name, server).addDependency(account);
+        return server;
+      });
+      const account = rds.addUser(scope, {
+        name: u.name,
+        ...(u.fullName ? { fullName: u.fullName } : {}),
+        servers,
+        lan: lan.cidr!,
+      });
+      for (const server of servers) {
+        rds.addShortcut(scope, `Shortcut-${server.name}`, u.name, server).addDependency(account);
       }
     }
   }
@@ -275,6 +292,16 @@ export class Customer extends Stack {
     if (pinned !== undefined) return pinned;
     return this.platform.cluster.identities.allocate(kind, this, pool, seedOf(seed), `/${server}`);
   }
+}
+
+/** The customer numbers the LAN has a /24 slice for, when it is sliced at all (a /22 or larger). */
+function customerSlices(lan: Ipv4Cidr): IdentityPool<number> | undefined {
+  if (lan.prefix > 22) return undefined;
+  return {
+    ...numberPool(1, 2 ** (24 - lan.prefix) - 1),
+    describe: `customer LAN slices (a /24 each) of ${formatCidr(lan)}`,
+    widenedBy: 'the LAN bridge cidr',
+  };
 }
 
 /** Customer n's slice of the LAN: the n-th /24 when the LAN is large enough, else the whole LAN. */

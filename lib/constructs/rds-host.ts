@@ -15,7 +15,8 @@ import { GuestVm } from './guest-vm.ts';
 import type { PfSenseRouter } from './pfsense-router.ts';
 import { inConstruct, parseProps } from './private/errors.ts';
 import { addressPool, seedOf } from './private/identity/allocators.ts';
-import { cidrContains, formatCidr, formatIpv4, parseIpv4 } from './private/identity/ipv4.ts';
+import { cidrContains, formatCidr, formatIpv4, type Ipv4Cidr, parseIpv4 } from './private/identity/ipv4.ts';
+import { rdsFenceRules } from './private/rds-fence.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 import type { VpnAccess } from './vpn-access.ts';
 
@@ -95,7 +96,7 @@ type _SchemaInStep = NoSchemaDrift<
   SchemaDrift<RdsHostProps, typeof PropsSchema, 'cluster' | 'dmz' | 'router' | 'vpn'>
 >;
 
-const LINK_DIR = 'C:\\ShowGrounds\\Links';
+const LINK_ROOT = 'C:\\ShowGrounds\\Links';
 const SHORTCUT_ROOT = 'C:\\ShowGrounds\\Shortcuts';
 const LOGON_SCRIPT =
   'C:\\ProgramData\\Microsoft\\Windows\\Start Menu\\Programs\\StartUp\\pvecdk-shortcuts.cmd';
@@ -211,7 +212,11 @@ export class RdsHost extends Construct {
     return this.guest.target(this.address, 'powershell', this.cluster.guestSshKey);
   }
 
-  /** A local account on the host for `name`, created in `scope` (the customer's stack). */
+  /**
+   * A local account on the host for `name`, created in `scope` (the customer's stack), fenced:
+   * outbound Windows Firewall rules scoped to the account let it reach the 4D ports of `servers`
+   * only, and of no other address of `lan`.
+   */
   addUser(
     scope: Construct,
     options: {
@@ -222,21 +227,36 @@ export class RdsHost extends Construct {
        * @default - none: the account has no full name
        */
       readonly fullName?: string;
+      /** The 4D servers the user may open: the only ones their account may reach. */
+      readonly servers: readonly RdsServerRef[];
+      /** The network the 4D servers live in (the LAN): its other addresses are fenced off. */
+      readonly lan: Ipv4Cidr;
     },
   ): RdsUser {
     this.cluster.identities.claim('user_name', `rds:${options.name.toLowerCase()}`, scope);
+    const rules = inConstruct(scope, () => rdsFenceRules(options.name, options.servers, options.lan));
+    const groups = ['Remote Desktop Users'];
     return new RdsUser(scope, 'RdsUser', {
       target: this.guestTarget(),
       userName: options.name,
       ...(options.fullName ? { fullName: options.fullName } : {}),
       password: SecretValue.generated(`rds/users/${options.name}`),
-      groups: ['Remote Desktop Users'],
+      groups,
+      outboundRules: rules,
+      folders: [`${SHORTCUT_ROOT}\\${options.name}`, `${LINK_ROOT}\\${options.name}`],
       script: inConstruct(scope, () =>
         renderRdsUserScript({
           userName: options.name,
           ...(options.fullName ? { fullName: options.fullName } : {}),
-          groups: ['Remote Desktop Users'],
+          groups,
           passwordVariable: 'PVECDK_PASSWORD',
+          rules: rules.map((r) => ({
+            name: r.name,
+            displayName: r.displayName,
+            action: r.action,
+            ports: r.remotePorts,
+            addresses: r.remoteAddresses,
+          })),
         }),
       ),
     });
@@ -244,9 +264,10 @@ export class RdsHost extends Construct {
 
   /** One ShowGrounds shortcut for `userName` opening `server`, created in `scope`. */
   addShortcut(scope: Construct, id: string, userName: string, server: RdsServerRef): RdsShortcut {
-    const linkPath = `${LINK_DIR}\\${server.name}.4DLink`;
-    const shortcutDir = `${SHORTCUT_ROOT}\\${userName}`;
-    const shortcutName = `ShowGrounds - ${server.name}`;
+    // Each user's link files in their own folder: removing one user's shortcut never takes another's link.
+    const linkPath = `${LINK_ROOT}\\${userName}\\${server.name}.4DLink`;
+    const shortcutPath = `${SHORTCUT_ROOT}\\${userName}\\ShowGrounds - ${server.name}.lnk`;
+    const description = `ShowGrounds on ${server.name}`;
     const linkContent = inConstruct(scope, () =>
       renderFourDLink({ databaseName: this.databaseName, serverAddress: server.address, port: 19813 }),
     );
@@ -256,16 +277,17 @@ export class RdsHost extends Construct {
       serverName: server.name,
       linkPath,
       linkContent,
-      shortcutPath: `${shortcutDir}\\${shortcutName}.lnk`,
+      shortcutPath,
+      clientExe: this.clientExe,
+      description,
       script: inConstruct(scope, () =>
         renderRdsShortcutScript({
           userName,
-          shortcutDir,
-          shortcutName,
-          clientExe: this.clientExe,
           linkPath,
           linkContent,
-          description: `ShowGrounds on ${server.name}`,
+          shortcutPath,
+          clientExe: this.clientExe,
+          description,
         }),
       ),
     });

@@ -139,6 +139,7 @@ export class VpnAccess extends Construct {
       ...(this.dataCiphers ? { dataCiphers: this.dataCiphers } : {}),
       caName: 'pvecdk-vpn-ca',
       serverCertName: 'pvecdk-vpn-server',
+      crlName: 'pvecdk-vpn-crl',
       secrets: VPN_SECRETS,
     };
     const certs = renderOpenVpnCertificates(server);

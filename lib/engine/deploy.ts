@@ -6,6 +6,7 @@ import type { CriticalStep, CriticalStepDetail } from './critical-change.ts';
 import { acquireDeployLock, type HeldLock, type LockHolder, type LockMode } from './deploy-lock.ts';
 import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { reverseGraph, type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
+import type { GuestTransport } from './guest/guest-transport.ts';
 import type { HandlerContext } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
@@ -46,6 +47,12 @@ export interface DeployOptions {
   readonly concurrency: number;
   /** Resolves secret references and keeps what Proxmox shows once (new token secrets). */
   readonly secrets?: HandlerContext['secrets'];
+  /**
+   * The way into guests for the `pvecdk_*` resources, chosen by the CLI for
+   * the remote (SSH to the plan's addresses, or the emulator's endpoints).
+   * Without it guest resources cannot be read or changed and say so.
+   */
+  readonly guests?: GuestTransport;
   /** The API token, named in a permission error. */
   readonly tokenId?: string;
   /** Compute changes only: read and compare, write nothing. */
@@ -97,10 +104,13 @@ export interface DeployOptions {
  * Keyed limits of the walk: one clone per template, two full clones per
  * target storage (each holds the storage lock for the whole copy, and more
  * in parallel fail with `can't lock file ... got timeout`), a few changes
- * per node, one network edit per node at a time.
+ * per node, one network edit per node at a time, one change inside a guest
+ * at a time.
  */
 export const ENGINE_LIMITS: Readonly<Record<string, number>> = {
   'template:*': 1,
+  // Changes inside one guest (critical ones snapshot and may roll back the VM) never interleave.
+  'vm:*': 1,
   'storage:*': 2,
   'node:*': 4,
   'network:*': 1,
@@ -197,6 +207,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       const computed = await computeStack(planOf(stack), current.get(stack)!, current, {
         api: options.api,
         inventory,
+        guests: options.guests,
         destroying: destroy,
         replace,
       });
@@ -293,6 +304,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         const claim = checkStackClaim(stack, state, options.origins?.get(stack), options.takeover === true);
         current ??= await computeStack(planOf(stack), state, states, {
           api: options.api,
+          guests: options.guests,
           inventory: shared && shared.writes === writes ? shared.inventory : undefined,
           destroying: destroy,
           replace,
@@ -319,6 +331,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         ...(options.signal ? { signal: options.signal } : {}),
         api: options.api,
         ...(options.secrets ? { secrets: options.secrets } : {}),
+        guests: options.guests,
+        ...(options.onWarning ? { onNotice: options.onWarning } : {}),
         // Under a shared lock the changes were just found to write nothing: reading is all there is.
         dryRun: options.dryRun === true || lock?.mode === 'shared',
         destroying: destroy,

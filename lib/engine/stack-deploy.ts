@@ -7,6 +7,8 @@ import { failureFields, type ResourceReport } from './deploy-report.ts';
 import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, walk } from './graph-walker.ts';
+import type { GuestTransport } from './guest/guest-transport.ts';
+import { stateHostKeyTrust } from './guest/state-host-keys.ts';
 import type {
   DesiredResource,
   HandlerContext,
@@ -26,6 +28,10 @@ import type { WalkLimiter } from './walk-limiter.ts';
 export interface StackRun {
   readonly api: HandlerContext['api'];
   readonly secrets?: HandlerContext['secrets'];
+  /** The run's way into guests (chosen by the CLI); each stack sees it with its own host key book. */
+  readonly guests?: GuestTransport | undefined;
+  /** Things the operator should know that do not stop the deploy (a guest host key trusted on first use). */
+  readonly onNotice?: (message: string) => void;
   readonly dryRun: boolean;
   /** The stack's plan is empty because the stack is being destroyed (errors say so). */
   readonly destroying: boolean;
@@ -113,6 +119,10 @@ export async function computeStack(
   options: {
     readonly api: HandlerContext['api'];
     readonly inventory?: readonly ClusterResource[] | undefined;
+    /** Guest resources are read through it (read-only: a host key seen first is trusted for the run). */
+    readonly guests?: GuestTransport | undefined;
+    /** Told when a guest host key is trusted for the first time while computing. */
+    readonly onNotice?: ((message: string) => void) | undefined;
     readonly destroying: boolean;
     /** Paths of resources the operator asked to replace (`--replace`). */
     readonly replace?: ReadonlySet<string> | undefined;
@@ -124,7 +134,13 @@ export async function computeStack(
   const changes = await diffStack(
     plan,
     state,
-    { api: options.api, inventory, stack: plan.stack, readCache: new Map() },
+    {
+      api: options.api,
+      inventory,
+      stack: plan.stack,
+      readCache: new Map(),
+      ...guestsFor(options.guests, state, options.api, { readOnly: true, notify: options.onNotice }),
+    },
     (id) => resolve(id, false),
     observedAttributes,
     {
@@ -153,6 +169,8 @@ export async function deployStack(
     (await computeStack(plan, state, states, {
       api: run.api,
       inventory: run.knownInventory,
+      guests: run.guests,
+      onNotice: run.dryRun ? run.onNotice : undefined,
       destroying: run.destroying,
       replace: run.replace,
     }));
@@ -163,6 +181,8 @@ export async function deployStack(
     inventory: known.inventory,
     stack,
     ...(run.secrets ? { secrets: run.secrets } : {}),
+    ...guestsFor(run.guests, state, run.api, { readOnly: run.dryRun, notify: run.onNotice }),
+    allowDestroyData: run.allowDestroyData,
   };
   /** A resource with every reference known: what is applied. */
   const applicable = (handler: ResourceHandler, id: string): DesiredResource =>
@@ -303,6 +323,22 @@ export async function deployStack(
     wrote: nodes.length > 0,
     inventory: ctx.inventory,
   };
+}
+
+/** The run's guest transport as one stack sees it: host keys trusted on first use go to its state. */
+function guestsFor(
+  guests: GuestTransport | undefined,
+  state: StateStore,
+  api: HandlerContext['api'],
+  options: { readonly readOnly: boolean; readonly notify?: ((message: string) => void) | undefined },
+): Pick<HandlerContext, 'guests' | 'notify'> {
+  if (!guests) return {};
+  const notify = options.notify;
+  const trust = stateHostKeyTrust(state, api, {
+    readOnly: options.readOnly,
+    ...(options.notify ? { notify: options.notify } : {}),
+  });
+  return { guests: guests.forStack?.(trust) ?? guests, ...(notify ? { notify } : {}) };
 }
 
 /** Computes a resource's changes again at apply time, with the same refusals as before the first write. */

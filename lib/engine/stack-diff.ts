@@ -167,7 +167,9 @@ export async function diffStack(
   for (const id of dependencyOrder(nodes)) {
     const r = plan.resources[id]!;
     const handler = HANDLERS.get(r.type);
-    if (!handler) {
+    // A guest resource in a run that reaches no guests waits like one without a handler.
+    const unreachable = handler?.reachesGuests === true && !ctx.guests;
+    if (!handler || unreachable) {
       const recorded = state.state.resources[id]?.properties;
       reports.set(id, {
         ...base(id, r.path, r.type),
@@ -176,7 +178,9 @@ export async function diffStack(
         ...(recorded ? {} : { listsProperties: true }),
         destroysData: false,
         status: 'pending',
-        note: 'no handler applies this type in this version: nothing is done for it, and it is never reported done',
+        note: unreachable
+          ? 'this run reaches no guests (no guest transport): nothing is done for it, and it is never reported done'
+          : 'no handler applies this type in this version: nothing is done for it, and it is never reported done',
       });
       continue;
     }

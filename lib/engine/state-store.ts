@@ -27,6 +27,14 @@ export const ResourceStateSchema = z.strictObject({
     .optional(),
 });
 
+export const GuestHostKeySchema = z.strictObject({
+  fingerprint: z.string(),
+  keyType: z.string(),
+  creation: z.string().optional(),
+  endpoint: z.string(),
+  recordedAt: z.string(),
+});
+
 /** Where a stack is declared: the stack file that creates it and the file of its App, project-relative. */
 export const StackOriginSchema = z.strictObject({ file: z.string().min(1), app: z.string().min(1) });
 export type StackOrigin = z.infer<typeof StackOriginSchema>;
@@ -41,6 +49,11 @@ export const StackStateSchema = z.strictObject({
   serial: z.number().int().nonnegative(),
   resources: z.record(z.string(), ResourceStateSchema),
   outputs: z.record(z.string(), z.unknown()),
+  /**
+   * Guest host keys trusted on first use, by `node/vmid` (or `jump/host:port`),
+   * with the VM's creation identity: only that key is accepted afterwards.
+   */
+  guestHostKeys: z.record(z.string(), GuestHostKeySchema).optional(),
 });
 
 export type ResourceState = z.infer<typeof ResourceStateSchema>;
@@ -117,6 +130,14 @@ export class StateStore {
   /** Records where the stack is declared (the first deploy, or a deliberate take-over). */
   setOrigin(origin: StackOrigin): Promise<void> {
     return this.write((s) => ({ ...s, origin }));
+  }
+
+  /** Records a guest's host key trusted on first use (see lib/engine/guest/host-key-trust.ts). */
+  recordGuestHostKey(id: string, key: z.infer<typeof GuestHostKeySchema>): Promise<void> {
+    return this.write((s) => ({
+      ...s,
+      guestHostKeys: { ...s.guestHostKeys, [id]: GuestHostKeySchema.parse(key) },
+    }));
   }
 
   setOutputs(outputs: Record<string, unknown>): Promise<void> {

@@ -8,6 +8,7 @@ import { criticalSnapshot } from './rules/critical-snapshot.ts';
 import { dbIsolation } from './rules/db-isolation.ts';
 import { isolatedBridges } from './rules/isolated-bridges.ts';
 import { noWanRdp } from './rules/no-wan-rdp.ts';
+import { rdsUserFenced } from './rules/rds-user-fenced.ts';
 import { rdsViaVpn } from './rules/rds-via-vpn.ts';
 import { secretsByReference } from './rules/secrets-by-reference.ts';
 
@@ -16,6 +17,7 @@ export const PLATFORM_POLICY_RULES: readonly PolicyRule[] = [
   noWanRdp,
   isolatedBridges,
   rdsViaVpn,
+  rdsUserFenced,
   dbIsolation,
   secretsByReference,
   criticalSnapshot,

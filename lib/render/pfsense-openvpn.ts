@@ -28,6 +28,12 @@ export interface OpenVpnServerInput {
   /** Names of the CA and server certificate (their refids derive from these). */
   readonly caName: string;
   readonly serverCertName: string;
+  /**
+   * The name of the CA's revocation list (its refid derives from it): the
+   * server checks clients against it. The engine installs the `<crl>` itself
+   * (the VPN user handler), as revocations change it.
+   */
+  readonly crlName?: string;
   /** Secret references of the generated material. */
   readonly secrets: {
     readonly caCert: string;
@@ -84,6 +90,7 @@ export function renderOpenVpnServer(
         description: input.description,
         caref: refid(input.caName),
         certref: refid(input.serverCertName),
+        ...(input.crlName ? { crlref: refid(input.crlName) } : {}),
         tls: secretMarker(input.secrets.tlsCrypt),
         tls_type: 'crypt',
         dh_length: 'none',
@@ -110,13 +117,19 @@ export interface OpenVpnClientInput {
   readonly description: string;
 }
 
+/**
+ * No `<push_reset/>`: pfSense then writes `push-reset` into the override,
+ * which drops what the server pushes (the DMZ route, `topology subnet`) and
+ * leaves the client a point-to-point address it cannot use; the real-OpenVPN
+ * test (test/vpn/openvpn-real.test.ts) shows it. The server pushes only the
+ * DMZ route anyway.
+ */
 function cscEntry(vpnId: number, c: OpenVpnClientInput): Record<string, unknown> {
   requireName('commonName', c.commonName, /^[a-z0-9][a-z0-9._-]{0,63}$/, 'a lower-case user name');
   return {
     server_list: vpnId,
     common_name: c.commonName,
     tunnel_network: `${requireIpv4('tunnelAddress', c.tunnelAddress)}/${c.tunnelPrefix}`,
-    push_reset: '',
     description: c.description,
   };
 }

@@ -1,5 +1,6 @@
 import type { EmulatorActivity } from './emulator-activity.ts';
 import type { FaultInjector } from './faults.ts';
+import type { GuestEndpoint } from './guests/guest-endpoint.ts';
 
 /** Why an emulator should stop: a client asked (`POST /pvecdk-sim/stop`), or another took its data dir over. */
 export type StopReason = 'stop-requested' | 'ownership-lost';
@@ -11,12 +12,19 @@ export type StopReason = 'stop-requested' | 'ownership-lost';
  * /pvecdk-sim/lease `{"holder":"...","seconds":N}` asks it to serve at least
  * N more seconds (a client that may be quiet for a while, renewed while it
  * runs) and DELETE with the holder ends that; POST /pvecdk-sim/stop asks it
- * to stop (`pvecdk sim --stop`).
+ * to stop (`pvecdk sim --stop`). GET /pvecdk-sim/guests lists the SSH
+ * endpoints of the running VMs' emulated guests (guests/guest-endpoint.ts),
+ * GET /pvecdk-sim/guests/{vmid} one of them (404 when that VM does not run).
  */
 export function adminEndpoint(
   req: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string },
   rootToken: string,
-  hooks: { faults: FaultInjector; activity: EmulatorActivity; stop: (reason: StopReason) => void },
+  hooks: {
+    faults: FaultInjector;
+    activity: EmulatorActivity;
+    stop: (reason: StopReason) => void;
+    guests: { endpoints(): GuestEndpoint[] };
+  },
 ): { status: number; body: unknown } {
   if (req.headers.authorization !== rootToken)
     return { status: 401, body: { error: 'the emulator root token is required' } };
@@ -49,6 +57,16 @@ export function adminEndpoint(
     if (typeof seconds !== 'number' || !(seconds > 0 && seconds <= 3600))
       return { status: 400, body: { error: 'seconds must be a number from 1 to 3600' } };
     return { status: 200, body: { data: { until: hooks.activity.lease(body.holder, seconds) } } };
+  }
+  const guestPath = /^\/pvecdk-sim\/guests(?:\/(\d+))?\/?$/.exec(path);
+  if (guestPath) {
+    if (req.method !== 'GET') return { status: 405, body: { error: 'use GET' } };
+    const endpoints = hooks.guests.endpoints();
+    if (guestPath[1] === undefined) return { status: 200, body: { data: endpoints } };
+    const one = endpoints.find((e) => e.vmid === Number(guestPath[1]));
+    return one
+      ? { status: 200, body: { data: one } }
+      : { status: 404, body: { error: `VM ${guestPath[1]} has no running emulated guest` } };
   }
   if (path === '/pvecdk-sim/stop') {
     if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };

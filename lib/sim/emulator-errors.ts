@@ -12,11 +12,15 @@ export const EMULATOR_ERROR_CODES = {
   EMULATOR_BUSY: 'another emulator process serves the data dir (one emulator per data dir)',
   EMULATOR_START:
     'the background emulator of a data dir did not start, answer or stop in time; its log is named',
+  EMULATOR_GUEST:
+    'an emulated guest failed to boot or did not answer SSH in time; its VM and the reason are named',
+  EMULATOR_HOST_KEY:
+    'a generated ed25519 key did not parse back with ssh2 (a pvecdk bug; never handed to a guest)',
 } as const;
 
 export type EmulatorErrorCode = keyof typeof EMULATOR_ERROR_CODES;
 
 export class EmulatorError extends defineErrorFamily('Emulator', EMULATOR_ERROR_CODES, {
   // Running again may get past a background emulator that was slow to start or stop.
-  whileRunning: ['EMULATOR_START'],
+  whileRunning: ['EMULATOR_START', 'EMULATOR_GUEST', 'EMULATOR_HOST_KEY'],
 }) {}

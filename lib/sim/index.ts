@@ -10,6 +10,7 @@ export * from './emulator-activity.ts';
 export * from './emulator-error.ts';
 export * from './endpoint-client.ts';
 export * from './faults.ts';
+export * from './guests/index.ts';
 export * from './handler.ts';
 export * from './param-validator.ts';
 export * from './privileges.ts';

@@ -9,6 +9,9 @@ import { DataDirOwnership, OWNER_DIR, TOKEN_SECRET_FILE } from './data-dir-owner
 import { Emulator, type EmulatorRequest } from './emulator.ts';
 import { EmulatorActivity } from './emulator-activity.ts';
 import { FaultInjector, type FaultPlan } from './faults.ts';
+import type { GuestEndpoint } from './guests/guest-endpoint.ts';
+import { GuestManager } from './guests/guest-manager.ts';
+import type { GuestKind } from './guests/guest-state.ts';
 import type { EmulatorLatency } from './handler.ts';
 import { isMultipart, readUpload } from './multipart.ts';
 import { type SeedOptions, seedState } from './seed.ts';
@@ -38,6 +41,8 @@ export interface StartEmulatorOptions extends SeedOptions {
    * can say how long it lives.
    */
   readonly idleSeconds?: number;
+  /** Emulated guests (SSH per running VM): boot times in ms at latency scale 1. */
+  readonly guests?: { readonly bootMs?: Partial<Record<GuestKind, number>> };
 }
 
 export interface RunningEmulator {
@@ -58,6 +63,10 @@ export interface RunningEmulator {
    * cleans up.
    */
   readonly stopRequested: Promise<StopReason>;
+  /** The emulated guests: SSH endpoints and host keys (also GET /pvecdk-sim/guests). */
+  readonly guests: GuestManager;
+  /** The running VMs' guest SSH endpoints, as GET /pvecdk-sim/guests answers them. */
+  guestEndpoints(): GuestEndpoint[];
   close(): Promise<void>;
 }
 
@@ -104,37 +113,52 @@ async function serveOwned(
   });
   const sockets = new Set<Duplex>();
   let server: Server | undefined;
+  let guests: GuestManager | undefined;
   const persister = new StatePersister(dataDir, () => state, 50, {
     mayWrite: () => owner.isCurrent(),
     onRefused: () => {
       // Another emulator took this data dir over: stop answering at once, write nothing more.
       emulator.tasks.stop();
+      void guests?.close();
       for (const s of sockets) s.destroy();
       server?.close();
       stop('ownership-lost');
     },
   });
   const cert = loadOrCreateCertificate(dataDir);
+  const activity = new EmulatorActivity();
   const emulator = new Emulator(state, {
     certificate: cert.cert,
     latencyScale: options.latencyScale ?? 1,
     ...(options.latency ? { latency: options.latency } : {}),
-    onChange: () => persister.changed(),
+    onChange: () => {
+      persister.changed();
+      // Guests follow the VMs: a start boots one, a stop, delete or rollback takes it down.
+      guests?.reconcile();
+    },
     ...(options.checkAnswers ? { checkAnswers: true } : {}),
   });
+  guests = new GuestManager(state, {
+    latencyScale: options.latencyScale ?? 1,
+    ...(options.guests?.bootMs ? { bootMs: options.guests.bootMs } : {}),
+    changed: () => persister.changed(),
+    // An SSH session to a guest is use of the emulator, as a request is: it does not exit idle under it.
+    used: () => activity.touch(),
+  });
+  const running = guests;
+  running.install(emulator);
   persister.flush();
   const faults = new FaultInjector(options.faults);
   emulator.requestFault = faults.decide;
   emulator.tasks.taskFault = faults.taskFault;
   // Tasks an earlier emulator on this data dir accepted: finished now if their time is up, else scheduled.
   emulator.tasks.resume();
-  const activity = new EmulatorActivity();
   const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
   server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     activity.touch();
     const serve = (request: EmulatorRequest) => {
       if (request.url.startsWith('/pvecdk-sim/')) {
-        const answer = adminEndpoint(request, rootToken, { faults, activity, stop });
+        const answer = adminEndpoint(request, rootToken, { faults, activity, stop, guests: running });
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer.body));
         return;
@@ -204,6 +228,8 @@ async function serveOwned(
   });
   const { port } = listening.address() as AddressInfo;
   const tokenId = 'root@pam!pvecdk';
+  // VMs that were running when the emulator last stopped boot their guests again.
+  running.reconcile();
   const url = `https://127.0.0.1:${port}`;
   const tokenSecret = state.tokens[tokenId]!.secret;
   owner.publish(
@@ -215,6 +241,7 @@ async function serveOwned(
     owner.markStopping();
     await emulator.tasks.drain();
     emulator.tasks.stop();
+    await running.close();
     // Saved before the port closes (a process that finds it closed may take the data dir over at
     // once), and nothing written after: a late answer must not overwrite a newer owner's state.
     persister.close();
@@ -233,6 +260,8 @@ async function serveOwned(
     dataDir,
     activity,
     stopRequested,
+    guests: running,
+    guestEndpoints: () => running.endpoints(),
     close: async () => {
       closed ??= shutdown();
       await closed;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../core/private/atomic-file.ts';
 import type { AclEntry } from './acl.ts';
 import { EmulatorError } from './emulator-errors.ts';
+import type { SimGuest } from './guests/guest-state.ts';
 import type { EmulatorTask } from './task-runner.ts';
 
 export type QemuConfig = Record<string, string | number>;
@@ -13,6 +14,8 @@ export interface EmulatorSnapshot {
   readonly snaptime: number;
   readonly parent?: string;
   readonly config: QemuConfig;
+  /** The guest's disk as it was (emulated guests only): a rollback restores it. */
+  readonly guest?: SimGuest;
 }
 
 export interface EmulatorVm {
@@ -27,6 +30,8 @@ export interface EmulatorVm {
   startedAt?: number;
   /** Changes a running VM cannot take at once (the config file's [PENDING] section); `null` is a pending delete. */
   pending?: Record<string, string | number | null>;
+  /** The emulated guest inside (its disk, accounts, host key): see guests/. */
+  guest?: SimGuest;
 }
 
 export interface EmulatorNetIface {

@@ -112,6 +112,24 @@ export async function downloadFile(
   }
 }
 
+/** A remote file's mode and size; undefined when it does not exist (SFTP status 2). */
+export async function statFile(
+  sftp: SFTPWrapper,
+  remotePath: string,
+  ctx: TransferContext,
+): Promise<{ readonly mode: number; readonly size: number } | undefined> {
+  const { call, done } = guard(ctx);
+  try {
+    const stats = await call<Stats>((cb) => sftp.stat(remotePath, cb));
+    return { mode: stats.mode, size: stats.size };
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 2) return undefined;
+    throw transferError(`stat of ${remotePath} failed`, e, ctx, {});
+  } finally {
+    done();
+  }
+}
+
 /** Rename that replaces an existing target. */
 async function renameOver(sftp: SFTPWrapper, from: string, to: string, call: Call): Promise<void> {
   const posix = await optionalExtension(call, (cb) => sftp.ext_openssh_rename(from, to, (err) => cb(err)));

@@ -4,6 +4,7 @@ import {
   atomicUpload,
   type DownloadOptions,
   downloadFile,
+  statFile,
   type TransferContext,
   type UploadData,
   type UploadOptions,
@@ -68,6 +69,11 @@ export class SshSession {
   /** Reads a whole file over SFTP. */
   async download(remotePath: string, options: DownloadOptions = {}): Promise<Buffer> {
     return downloadFile(await this.#sftpChannel(), remotePath, options, this.#context());
+  }
+
+  /** A file's mode (with its type bits, as SFTP gives it) and size; undefined when it does not exist. */
+  async stat(remotePath: string): Promise<{ readonly mode: number; readonly size: number } | undefined> {
+    return statFile(await this.#sftpChannel(), remotePath, this.#context());
   }
 
   /** Closes the connection and those to the jump hosts. */

@@ -20,7 +20,7 @@ describe('pvecdk deploy options, ls and machine output', () => {
 
     expect(runCli(['deploy', acme], { cwd, env }).code).toBe(0);
     const after = runCli(['ls', acme, '--json'], { cwd, env });
-    const rows = JSON.parse(after.stdout) as Array<Record<string, unknown>>;
+    const rows = JSON.parse(after.stdout).stacks as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.stack, r.target, r.status, r.deployed])).toEqual([
       ['acme', true, 'deployed', 5],
       ['platform', false, 'deployed', 13],

@@ -72,12 +72,31 @@ describe('pvecdk synth', () => {
     expect(run.stderr).toMatch(/error CLI_STACK_FILE_IMPORT: .*does-not-exist\.ts/);
   });
 
-  it('GIVEN a file that defines no stack WHEN synthesized THEN exit 2 naming what its imports define', () => {
-    const run = runCli(['synth', fixture('only-imports.ts')]);
+  it('GIVEN a file that only imports others WHEN synthesized THEN it stands for the stacks its imports define', () => {
+    const out = tmp();
+    const run = runCli(['synth', fixture('only-imports.ts'), '--out', out, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).targets).toEqual(['platform']);
+  });
+
+  it('GIVEN --all WHEN synthesized THEN every file of stacks/ is loaded into one app and each of their stacks is a target', () => {
+    const out = tmp();
+    const run = runCli(['synth', '--all', '--out', out, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).targets).toEqual(['acme', 'globex', 'platform']);
+  });
+
+  it('GIVEN two files WHEN synthesized THEN the stacks of both are targets', () => {
+    const out = tmp();
+    const run = runCli(['synth', 'stacks/acme.ts', 'stacks/platform.ts', '--out', out, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).targets).toEqual(['acme', 'platform']);
+  });
+
+  it('GIVEN --all and a file WHEN synthesized THEN exit 2 saying --all takes none', () => {
+    const run = runCli(['synth', '--all', 'stacks/acme.ts']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      'error CLI_NO_STACK: test/cli/fixtures/only-imports.ts defines no stack (its imports define: platform)',
-    );
+    expect(run.stderr).toContain('error CLI_USAGE: synth --all takes no stack file');
   });
 
   it('GIVEN invalid props on two resources WHEN synthesized THEN exit 2 listing both with construct paths', () => {
@@ -102,8 +121,8 @@ describe('pvecdk synth', () => {
       'customer-number.ts',
       'SYNTH_OUT_OF_RANGE',
       'acme',
-      'customer number 81 is outside 1..80 (the cluster has 80 customer VM id blocks)',
-      'give the customer a free number in 1..80',
+      'customer number 9001 is outside 1..9000 (the cluster has 9000 customer VM id blocks)',
+      'give the customer a free number in 1..9000',
     ],
     [
       'an address outside the LAN',

@@ -224,15 +224,15 @@ describe('Customer with WireGuard and Windows guests', () => {
     ]);
   });
 
-  it('GIVEN a Windows DB VM WHEN synthesized THEN a guest command converges Windows Firewall to the RDS host only', () => {
+  it('GIVEN a Windows DB VM WHEN synthesized THEN a guest command converges Windows Firewall to the RDS host only, with a check that makes a re-run a no-op', () => {
     const { acme, platform } = twoCustomers();
     const template = Template.fromStack(acme);
     template.hasResource('pvecdk_guest_command', { critical: true, snapshotRetention: 5 });
     template.hasResourceProperties('pvecdk_guest_command', {
       target: { dialect: 'powershell', host: acme.servers[0]!.address },
-      command: Match.stringLikeRegexp(
-        new RegExp(`\\$from = @\\('${platform.rds.address.replace(/\./g, '\\.')}'\\)`),
-      ),
+      command: Match.stringLikeRegexp(`"from":\\["${platform.rds.address.replace(/\./g, '\\.')}"\\]`),
+      // A re-run only checks: the check exits 0 when the rule is already as wanted.
+      check: Match.stringLikeRegexp('^# pvecdk db-firewall: check\n'),
     });
   });
 });

@@ -60,12 +60,12 @@ describe('construct errors', () => {
 
   it('GIVEN a customer number beyond the VM id blocks WHEN the customer is created THEN SYNTH_OUT_OF_RANGE names the customer', () => {
     const e = thrown(
-      () => new Customer(platform, 'acme', { number: 81, servers: [{ name: 'acme-main' }], users: [] }),
+      () => new Customer(platform, 'acme', { number: 9001, servers: [{ name: 'acme-main' }], users: [] }),
     );
     expect(e).toMatchObject({
       code: 'SYNTH_OUT_OF_RANGE',
       constructPath: 'acme',
-      message: 'acme: customer number 81 is outside 1..80 (the cluster has 80 customer VM id blocks)',
+      message: 'acme: customer number 9001 is outside 1..9000 (the cluster has 9000 customer VM id blocks)',
     });
   });
 

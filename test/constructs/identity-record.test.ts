@@ -167,3 +167,37 @@ describe('identity record', () => {
     ).toThrow(/users\.ann\.vpnAddress is set but vpn is false/);
   });
 });
+
+describe('identity pool usage', () => {
+  it('GIVEN two customers and a record of a third WHEN usage is asked THEN each pool counts what the tree and the record hold', () => {
+    // GIVEN globex lives in another file, known only from the record
+    withRecord({
+      version: 1,
+      platforms: {
+        [CLUSTER]: {
+          stacks: { globex: 'stacks/globex.ts' },
+          identities: {
+            customer_number: { globex: { value: 7, stack: 'globex' } },
+            vpn_address: { 'globex/carol': { value: '10.8.0.51', stack: 'globex' } },
+          },
+        },
+      },
+    });
+    const { platform } = testPlatform();
+    new Customer(platform, 'acme', customer(1, ['alice', 'bob'], 'acme-main'));
+    new Customer(platform, 'initech', customer(2, ['ann'], 'initech-main'));
+    // WHEN
+    const usage = platform.cluster.identities.usage();
+    const of = (describe: string) => usage.find((u) => u.describe === describe);
+    // THEN
+    expect(of('tunnel addresses in 10.8.0.0/20')).toMatchObject({ used: 4, size: 4093 });
+    expect(of('customer numbers (9000 VM id blocks)')).toMatchObject({
+      used: 3,
+      size: 9000,
+      widenedBy: "the cluster's customerVmIds.blocks",
+    });
+    expect(of('customer LAN slices (a /24 each) of 10.20.0.0/16')).toMatchObject({ used: 3, size: 255 });
+    const blocks = usage.filter((u) => u.group === 'VM ids of a customer block');
+    expect(blocks.map((b) => b.used)).toEqual([1, 1]);
+  });
+});

@@ -85,7 +85,8 @@ describe('allocators', () => {
     expect(() => registry.allocate('vm_id', new Construct(stack, 'V3'), pool, 0)).toThrow(
       expect.objectContaining({
         code: 'SYNTH_POOL_EXHAUSTED',
-        message: 's/V3: no free vm id left: all 3 VM ids of block 1300-1302 are taken',
+        message: expect.stringContaining('no free vm id left: all 3 VM ids of block 1300-1302 are taken'),
+        constructPath: 's/V3',
         hint: expect.stringContaining("the cluster's customerVmIds.blockSize"),
       }),
     );

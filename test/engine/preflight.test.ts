@@ -57,10 +57,8 @@ describe('required privileges', () => {
   const pve8 = requiredPrivileges(plans, 8);
 
   it('GIVEN acme and the platform WHEN computed for PVE 8 THEN the clone, pool, storage, bridge, node and firewall privileges are listed', () => {
-    // The guest types have no handler yet: they stay pending, so they need nothing today.
+    // The guest types without a handler yet stay pending, so they need nothing today.
     expect(pve8.pendingTypes).toEqual([
-      'pvecdk_guest_command',
-      'pvecdk_guest_file',
       'pvecdk_pfsense_config',
       'pvecdk_rds_shortcut',
       'pvecdk_rds_user',

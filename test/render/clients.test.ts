@@ -4,12 +4,14 @@ import {
   decodePowerShell,
   encodePowerShell,
   fillSecretMarkers,
+  linkContentSha256,
   powershellCommand,
   psQuote,
   renderFourDLink,
   renderOpenVpnProfile,
   renderRdsShortcutScript,
   renderRdsUserScript,
+  renderWindowsFirewallCheck,
   renderWindowsFirewallScript,
   renderWireGuardClient,
   secretMarkersIn,
@@ -107,6 +109,21 @@ describe('.4DLink', () => {
   });
 });
 
+const ALICE = {
+  userName: 'acme.alice',
+  groups: ['Remote Desktop Users'],
+  passwordVariable: 'PVECDK_PASSWORD',
+  rules: [
+    {
+      name: 'pvecdk-rds/acme.alice/allow/acme-main',
+      displayName: 'pvecdk: acme.alice may reach 4D server acme-main',
+      action: 'Allow' as const,
+      ports: '19812-19815',
+      addresses: ['10.20.1.50'],
+    },
+  ],
+};
+
 describe('PowerShell', () => {
   it('GIVEN a hostile value WHEN quoted THEN it stays one single-quoted literal', () => {
     const evil = "x'; Remove-Item C:\\ -Recurse; '";
@@ -118,72 +135,74 @@ describe('PowerShell', () => {
   });
 
   it('GIVEN a script WHEN encoded THEN it decodes back exactly and the command line carries only base64', () => {
-    const script = renderRdsUserScript({
-      userName: 'acme.alice',
-      groups: ['Remote Desktop Users'],
-      passwordVariable: 'PVECDK_PASSWORD',
-    });
+    const script = renderRdsUserScript(ALICE);
     expect(decodePowerShell(encodePowerShell(script))).toBe(script);
     expect(powershellCommand(script)).toMatch(
       /^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$/,
     );
   });
 
-  it('GIVEN the RDS scripts WHEN rendered THEN every create is guarded by a check and the password is never inlined', () => {
-    const user = renderRdsUserScript({
-      userName: 'acme.alice',
-      groups: ['Remote Desktop Users'],
-      passwordVariable: 'PVECDK_PASSWORD',
-    });
-    expect(user).toMatch(/if \(\$null -eq \$user\) \{\n\s+New-LocalUser/);
-    expect(user).toMatch(
-      /if \(\$members -notcontains \$name\) \{\n\s+Add-LocalGroupMember -Group 'Remote Desktop Users'/,
-    );
-    expect(user).toContain('$env:PVECDK_PASSWORD');
+  it('GIVEN the RDS user script WHEN rendered THEN values travel as one data literal, the password only from the environment and only for a new account', () => {
+    const user = renderRdsUserScript({ ...ALICE, fullName: "Alice O'Brien" });
+    const lines = user.split('\n');
+    expect(lines[0]).toBe('# pvecdk rds-user: converge');
+    // The one line holding values is the quoted JSON literal; the body names no user.
+    expect(lines[1]).toMatch(/^\$p = '\{.*\}' \| ConvertFrom-Json$/);
+    expect(lines[1]).toContain('"fullName":"Alice O\'\'Brien"');
+    expect(lines.slice(2).join('\n')).not.toContain('acme.alice');
+    expect(user).toContain('$initial = $env:PVECDK_PASSWORD');
+    // The password is set in one place only: inside the branch that creates a missing account.
+    const setsPassword = lines.filter((l) => /-Password /.test(l));
+    expect(setsPassword).toEqual([
+      expect.stringMatching(/^ {2}New-LocalUser -Name \$p\.user -Password \$secure/),
+    ]);
+    expect(user).not.toMatch(/Set-LocalUser[^\n]*-Password/);
+    expect(user).toContain('New-NetFirewallRule -Name $r.name');
+    expect(user).toContain('-LocalUser $sddl');
+    expect(user).toContain('$sddl = "D:(A;;CC;;;$($user.SID.Value))"');
+  });
+
+  it('GIVEN the RDS shortcut script WHEN rendered THEN the link travels as base64 with its SHA-256 and every write is guarded', () => {
     const shortcut = renderRdsShortcutScript({
       userName: 'acme.alice',
-      shortcutDir: 'C:\\ShowGrounds\\Shortcuts\\acme.alice',
-      shortcutName: 'ShowGrounds - acme-main',
+      shortcutPath: 'C:\\ShowGrounds\\Shortcuts\\acme.alice\\ShowGrounds - acme-main.lnk',
       clientExe: 'C:\\Program Files\\ShowGrounds\\ShowGrounds.exe',
-      linkPath: 'C:\\ShowGrounds\\Links\\acme-main.4DLink',
+      linkPath: 'C:\\ShowGrounds\\Links\\acme.alice\\acme-main.4DLink',
       linkContent: '<?xml version="1.0"?>\n<database_shortcut/>',
       description: "Acme's server",
     });
-    expect(shortcut).toContain(
-      "$lnk = 'C:\\ShowGrounds\\Shortcuts\\acme.alice\\ShowGrounds - acme-main.lnk'",
+    const params = JSON.parse(/^\$p = '(.*)' \| ConvertFrom-Json$/m.exec(shortcut)![1]!.replace(/''/g, "'"));
+    expect(Buffer.from(params.linkBase64, 'base64').toString('utf8')).toBe(
+      '<?xml version="1.0"?>\n<database_shortcut/>',
     );
-    expect(shortcut).toContain("Description = 'Acme''s server'");
+    expect(params.linkSha256).toBe(linkContentSha256('<?xml version="1.0"?>\n<database_shortcut/>'));
+    expect(params.description).toBe("Acme's server");
+    expect(params.arguments).toBe('"C:\\ShowGrounds\\Links\\acme.alice\\acme-main.4DLink"');
     // Every line that changes something sits inside an if-block that checks first.
     const changing = shortcut
       .split('\n')
-      .filter((l) =>
-        /Set-Content|New-Item -ItemType Directory -Force -Path \$dir|\$s\.Save\(\)|Set-Acl/.test(l),
-      );
+      .filter((l) => /WriteAllBytes|New-Item -ItemType Directory|\$s\.Save\(\)|Set-Acl/.test(l));
     expect(changing).toHaveLength(4);
-    for (const line of changing) expect(line).toMatch(/^ {2}\S/);
+    for (const line of changing) expect(line).toMatch(/^ {2,}\S/);
     expect(() =>
       renderRdsShortcutScript({
-        ...{
-          userName: 'a',
-          shortcutDir: 'relative',
-          shortcutName: 'x',
-          clientExe: 'C:\\x.exe',
-          linkPath: 'C:\\l',
-          linkContent: '',
-          description: '',
-        },
+        userName: 'a',
+        shortcutPath: 'relative.lnk',
+        clientExe: 'C:\\x.exe',
+        linkPath: 'C:\\l',
+        linkContent: '',
+        description: '',
       }),
-    ).toThrow("shortcutDir: 'relative' is not an absolute Windows path");
+    ).toThrow("shortcutPath: 'relative.lnk' is not an absolute Windows path");
   });
 
-  it('GIVEN the DB firewall script WHEN rendered THEN it creates or corrects one rule for the RDS host', () => {
-    const fw = renderWindowsFirewallScript({
-      ruleGroup: '4D acme-main',
-      ports: '19812-19815',
-      allowFrom: ['10.30.0.10'],
-    });
-    expect(fw).toContain("$from = @('10.30.0.10')");
-    expect(fw).toMatch(/if \(\$null -eq \$rule\) \{\n\s+New-NetFirewallRule/);
-    expect(fw).toMatch(/Compare-Object/);
+  it('GIVEN the DB firewall scripts WHEN rendered THEN the converge is guarded by the same comparison the check exits on', () => {
+    const input = { ruleGroup: '4D acme-main', ports: '19812-19815', allowFrom: ['10.30.0.10'] };
+    const fw = renderWindowsFirewallScript(input);
+    const check = renderWindowsFirewallCheck(input);
+    expect(fw).toContain('"from":["10.30.0.10"]');
+    expect(fw).toMatch(/if \(-not \$same\) \{\n(.*\n)?\s+New-NetFirewallRule/);
+    expect(check).toContain('if ($same) { exit 0 } else { exit 1 }');
+    expect(check).not.toMatch(/New-NetFirewallRule|Remove-NetFirewallRule|Set-NetFirewallRule/);
   });
 });

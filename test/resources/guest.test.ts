@@ -96,6 +96,8 @@ describe('guest resources', () => {
       linkPath: 'C:\\ShowGrounds\\links\\acme-main.4DLink',
       linkContent: '<database_shortcut/>',
       shortcutPath: 'C:\\Users\\Public\\Desktop\\acme-main.lnk',
+      clientExe: 'C:\\ShowGrounds\\ShowGrounds.exe',
+      description: 'ShowGrounds on acme-main',
       script: 'Write-Output ok',
     });
     const file = new GuestFile(stack, 'File', { target, path: '/etc/motd', content: 'hi', mode: '0644' });

@@ -4,6 +4,8 @@ import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { CliError } from '../errors.ts';
+import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
@@ -70,7 +72,14 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
         o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
       const assembly = loadAssembly(o.outdir);
       const targets = loaded.targets.map((s) => s.stackName);
-      const name = o.remote ?? assembly.plans.get(targets[0]!)!.remote;
+      const remotes = [...new Set(targets.map((t) => assembly.plans.get(t)!.remote))].sort();
+      if (!o.remote && remotes.length > 1)
+        throw new CliError(
+          'CLI_USAGE',
+          `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
+          `run once per remote with --remote NAME, or pass the files of one remote`,
+        );
+      const name = o.remote ?? remotes[0]!;
       remoteInfo = configuredRemote(o.config, name);
       const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
       remoteInfo = openedRemote(o.config, remote);
@@ -102,6 +111,8 @@ async function deployTo(
       });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
+  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+  const guests = guestTransportFor(remote, secrets);
   let report: DeployReport;
   try {
     report = await deployStacks({
@@ -111,7 +122,8 @@ async function deployTo(
       api: remote.api,
       stateDir: remote.stateDir,
       remote: remote.name,
-      secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
+      secrets,
+      ...(guests ? { guests } : {}),
       tokenId: remote.tokenId,
       concurrency: o.concurrency,
       dryRun: o.dryRun,
@@ -136,6 +148,8 @@ async function deployTo(
       return 1;
     }
     throw e;
+  } finally {
+    await guests?.close();
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);

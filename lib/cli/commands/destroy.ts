@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
@@ -78,6 +79,8 @@ async function destroyOn(
   });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
+  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+  const guests = guestTransportFor(remote, secrets);
   const report = await deployStacks({
     ...(o.signal ? { signal: o.signal } : {}),
     assembly,
@@ -86,7 +89,8 @@ async function destroyOn(
     api: remote.api,
     stateDir: remote.stateDir,
     remote: remote.name,
-    secrets: new SecretStore(remote.stateDir, remote.name, o.cwd),
+    secrets,
+    ...(guests ? { guests } : {}),
     tokenId: remote.tokenId,
     concurrency: o.concurrency,
     allowDestroyData: o.allowDestroyData,
@@ -100,10 +104,12 @@ async function destroyOn(
     },
     onWarning: (message) => o.warn(message),
     onEvent: (stack, event, r) => progress.event(stack, event, r),
-  }).catch((e: unknown) => {
-    progress.abort();
-    throw e;
-  });
+  })
+    .catch((e: unknown) => {
+      progress.abort();
+      throw e;
+    })
+    .finally(() => guests?.close());
   const exitCode = exitCodeOfReport(report);
   progress.finish(report, Date.now() - started, exitCode);
   return exitCode;

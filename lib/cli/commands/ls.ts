@@ -1,10 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
+import { Cluster } from '../../constructs/cluster.ts';
+import type { PoolUsage } from '../../constructs/private/identity/identity-registry.ts';
 import { type LockHolder, lockHolders } from '../../engine/deploy-lock.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { StateStore } from '../../engine/state-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { isRemoteConfigured, stateDirFor } from '../remote-state.ts';
-import { loadStackFile } from '../stack-file.ts';
+import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface StackListing {
@@ -25,6 +27,21 @@ export interface StackListing {
   readonly readBy: readonly string[];
 }
 
+/** How full one identity pool is (or, for a group, its fullest member). */
+export interface PoolListing {
+  readonly pool: string;
+  readonly used: number;
+  readonly size: number;
+  /** How many pools of the group there are (one per customer), when it stands for a group. */
+  readonly of?: number;
+  readonly widenedBy: string;
+}
+
+export interface Listing {
+  readonly stacks: StackListing[];
+  readonly pools: PoolListing[];
+}
+
 const describeHolder = (h: LockHolder) =>
   `${h.command} (pid ${h.pid} on ${h.hostname}, since ${h.startedAt})`;
 
@@ -34,17 +51,17 @@ const describeHolder = (h: LockHolder) =>
  * offline; `diff` tells what the remote really has).
  */
 export async function listStacks(o: {
-  readonly file: string;
+  readonly file: string | readonly string[];
   readonly config: ProjectConfig;
   readonly cwd: string;
   readonly outdir: string;
   readonly remote: string | undefined;
-}): Promise<StackListing[]> {
+}): Promise<Listing> {
   const loaded = await loadStackFile(o.file, o.cwd);
   synthStackFile(loaded, o.outdir);
   const assembly = loadAssembly(o.outdir);
   const targets = new Set(loaded.targets.map((s) => s.stackName));
-  return [...assembly.plans.values()]
+  const stacks = [...assembly.plans.values()]
     .sort((a, b) => (a.stack < b.stack ? -1 : 1))
     .map((plan) => {
       const remote = o.remote ?? plan.remote;
@@ -66,8 +83,60 @@ export async function listStacks(o: {
         lastChange: existsSync(state.file) ? statSync(state.file).mtime.toISOString() : undefined,
         lockedBy: lock ? describeHolder(lock) : undefined,
         readBy: holders.filter((h) => h.mode === 'shared').map(describeHolder),
-      };
+      } satisfies StackListing;
     });
+  return { stacks, pools: identityPools(loaded) };
+}
+
+/**
+ * How full the identity pools are: every shared pool (tunnel addresses,
+ * platform VM ids, customer numbers), and for the pools each customer has
+ * one of, the fullest.
+ */
+function identityPools(loaded: LoadedStackFile): PoolListing[] {
+  const usage = loaded.app.node
+    .findAll()
+    .filter((c): c is Cluster => c instanceof Cluster)
+    .flatMap((c) => c.identities.usage());
+  const out: PoolListing[] = [];
+  const groups = new Map<string, PoolUsage[]>();
+  for (const u of usage) {
+    if (u.group === undefined)
+      out.push({ pool: u.describe, used: u.used, size: u.size, widenedBy: u.widenedBy });
+    else groups.set(u.group, [...(groups.get(u.group) ?? []), u]);
+  }
+  for (const [group, members] of groups) {
+    const fullest = members.reduce((a, b) => (b.used / b.size > a.used / a.size ? b : a));
+    out.push({
+      pool: `${group} (fullest: ${fullest.describe})`,
+      used: fullest.used,
+      size: fullest.size,
+      of: members.length,
+      widenedBy: fullest.widenedBy,
+    });
+  }
+  return out.sort((a, b) => b.used / b.size - a.used / a.size || (a.pool < b.pool ? -1 : 1));
+}
+
+const percent = (used: number, size: number) => `${Math.round((100 * used) / size)}%`;
+
+/** The pools as lines under the stacks table. */
+export function formatPools(pools: readonly PoolListing[]): string {
+  if (!pools.length) return '';
+  const rows = pools.map((p) => [
+    p.pool,
+    `${p.used}/${p.size}`,
+    percent(p.used, p.size),
+    `widen: ${p.widenedBy}`,
+  ]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return [
+    'IDENTITY POOLS',
+    ...rows.map(
+      (r) =>
+        `  ${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padStart(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}  ${r[3]}`,
+    ),
+  ].join('\n');
 }
 
 export function formatListing(rows: readonly StackListing[]): string {

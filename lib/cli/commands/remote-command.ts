@@ -2,7 +2,8 @@ import type { ProjectConfig } from '../config.ts';
 
 /** What the commands that talk to a remote (deploy, diff, destroy) take from the command line. */
 export interface RemoteCommandOptions {
-  readonly file: string;
+  /** The stack file, or several (`--all`, or files given one after another). */
+  readonly file: string | readonly string[];
   readonly config: ProjectConfig;
   readonly cwd: string;
   readonly remote: string | undefined;

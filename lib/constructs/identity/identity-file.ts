@@ -92,3 +92,17 @@ export function recordedSection(platform: string): IdentitySection | undefined {
   if (!path) return undefined;
   return readIdentityFile(path).platforms[platform];
 }
+
+/** Lets go of everything the stacks `gone` says are gone held (their stack file was deleted). */
+export function releaseStacks(
+  section: IdentitySection,
+  gone: (stack: string, file: string) => boolean,
+): void {
+  for (const [name, file] of Object.entries(section.stacks)) {
+    if (!gone(name, file)) continue;
+    delete section.stacks[name];
+    for (const entries of Object.values(section.identities))
+      for (const [key, entry] of Object.entries(entries ?? {}))
+        if (entry.stack === name) delete entries![key];
+  }
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ContractKit, definePlanType } from '../plan-type.ts';
+import { type ContractKit, definePlanType, identityOf } from '../plan-type.ts';
 import { NODE_NAME, VM_ID } from './common.ts';
 
 /**
@@ -189,9 +189,38 @@ export const vpnUserType = definePlanType({
 
 const WINDOWS_PATH = z.string().regex(/^[A-Za-z]:\\[^<>"|?*\n]+$/, 'an absolute Windows path (C:\\...)');
 
+const fenceRule = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^pvecdk-rds\/[A-Za-z0-9._-]+\/[a-z0-9/.-]+$/, 'pvecdk-rds/<user>/<what>')
+      .describe('The rule name (`pvecdk-rds/<user>/allow/<server>`, `pvecdk-rds/<user>/block`).'),
+    display_name: z.string().min(1).describe('What Windows shows.'),
+    action: z.enum(['Allow', 'Block']).describe('What a match does; Windows applies Block before Allow.'),
+    remote_ports: z
+      .string()
+      .regex(/^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/, 'ports such as 19812-19815')
+      .describe('TCP remote ports.'),
+    remote_addresses: z
+      .array(
+        z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(-\d{1,3}(\.\d{1,3}){3})?$/, 'an IPv4 address or range a-b'),
+      )
+      .min(1)
+      .describe('Remote addresses and ranges.'),
+    servers: z
+      .array(z.string())
+      .optional()
+      .describe('The 4D servers the rule allows (an Allow rule), for review and policies.'),
+  })
+  .meta({
+    description: 'An outbound Windows Firewall rule that applies to one account only, as data.',
+    typeName: 'RdsFenceRuleSummary',
+  });
+
 export const rdsUserType = definePlanType({
   type: 'pvecdk_rds_user',
   typeName: 'RdsUser',
+  identity: identityOf('user_name'),
   properties: (k) =>
     z.strictObject({
       target: guestTarget(k),
@@ -208,6 +237,16 @@ export const rdsUserType = definePlanType({
         .array(z.string().min(1))
         .min(1)
         .describe('Local groups; "Remote Desktop Users" lets the user log on through RDP.'),
+      outbound_rules: z
+        .array(fenceRule)
+        .optional()
+        .describe(
+          "The account's tenant fence: outbound Windows Firewall rules whose local-user condition is this account (by SID); its other rules are removed.",
+        ),
+      folders: z
+        .array(WINDOWS_PATH)
+        .optional()
+        .describe('Folders pvecdk keeps for this user (shortcuts, links), removed with the account.'),
       script: z.string().min(1).describe('Rendered idempotent PowerShell that converges the account.'),
     }),
   attributes: GUEST_ATTRIBUTES,
@@ -216,6 +255,8 @@ export const rdsUserType = definePlanType({
 export const rdsShortcutType = definePlanType({
   type: 'pvecdk_rds_shortcut',
   typeName: 'RdsShortcut',
+  // Files elsewhere are other files: the old ones are removed once the new ones are written.
+  identity: identityOf('link_path', 'shortcut_path'),
   properties: (k) =>
     z.strictObject({
       target: guestTarget(k),
@@ -224,6 +265,8 @@ export const rdsShortcutType = definePlanType({
       link_path: WINDOWS_PATH.describe('Where the `.4DLink` file goes on the RDS host.'),
       link_content: z.string().min(1).describe('The rendered `.4DLink`.'),
       shortcut_path: WINDOWS_PATH.describe('Where the `.lnk` shortcut goes.'),
+      client_exe: WINDOWS_PATH.describe('The ShowGrounds client the shortcut starts.'),
+      description: z.string().max(256).describe("The shortcut's description."),
       script: z.string().min(1).describe('Rendered idempotent PowerShell that writes both.'),
     }),
   attributes: GUEST_ATTRIBUTES,

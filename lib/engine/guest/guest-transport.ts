@@ -1,5 +1,6 @@
 import type { ExecOptions, ExecResult } from '../../ssh/exec-command.ts';
 import type { UploadData } from '../../ssh/sftp-transfer.ts';
+import type { GuestHostKeyTrust } from './host-key-trust.ts';
 
 /**
  * The guest a resource changes, as its plan's `target` block names it once
@@ -40,6 +41,11 @@ export interface GuestSession {
   upload(path: string, data: UploadData, options: { readonly mode: number }): Promise<void>;
   /** Reads a whole file; undefined when it does not exist. */
   download(path: string, options?: { readonly maxBytes?: number }): Promise<Buffer | undefined>;
+  /**
+   * A file's permission bits (`mode & 0o7777`) and size; undefined when it
+   * does not exist. Optional: a transport without it cannot compare modes.
+   */
+  stat?(path: string): Promise<{ readonly mode: number; readonly size: number } | undefined>;
 }
 
 /**
@@ -53,4 +59,11 @@ export interface GuestTransport {
   session(address: GuestAddress, requester: GuestRequester): Promise<GuestSession>;
   /** Closes every session of the run. */
   close(): Promise<void>;
+  /**
+   * The same transport (and sessions) seen from one stack: host keys trusted
+   * on first use are recorded in, and checked against, that stack's state.
+   * The engine calls it for each stack it walks; without it, only pinned
+   * host keys (or the transport's own trust) apply.
+   */
+  forStack?(trust: GuestHostKeyTrust): GuestTransport;
 }

@@ -5,6 +5,7 @@ import type { PveApi } from '../../pve/api/pve-api.ts';
 import type { ClusterResource } from '../../pve/api/schemas.ts';
 import type { GuestTransport } from '../guest/guest-transport.ts';
 import type { CallParams, Requirement } from '../preflight/endpoint-permissions.ts';
+import type { KeptEdit } from '../secrets/secret-store.ts';
 
 /** What a change does to a resource. */
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'no-op';
@@ -118,6 +119,18 @@ export interface HandlerContext {
    * with a message saying so.
    */
   readonly guests?: GuestTransport;
+  /**
+   * Tells the operator what a guest resource is waiting for (a guest still
+   * booting) or did not do (a command left in place on delete); the deploy
+   * prints it, nothing stops.
+   */
+  readonly notify?: (message: string) => void;
+  /**
+   * The operator allowed data to be destroyed (`--allow-destroy-data`): a
+   * deletion that would only retire an object otherwise deletes its data too
+   * (an RDS account's profile).
+   */
+  readonly allowDestroyData?: boolean;
 }
 
 /** The part of the SecretStore handlers use. */
@@ -125,6 +138,10 @@ export interface SecretResolver {
   resolve(reference: string): string;
   remember?(name: string, value: string): void;
   forget?(name: string): void;
+  /** A kept value without generating it (the VPN CA's current CRL, a user's certificate). */
+  stored?(name: string): string | undefined;
+  /** Changes kept values together, under the store's lock (a revocation: record, CRL, dropped certificate). */
+  edit?<T>(change: (current: Readonly<Record<string, string>>) => KeptEdit<T>): T;
 }
 
 /** A VM by node and id: what a critical change snapshots and rolls back. */
@@ -270,6 +287,12 @@ export interface ResourceHandler<D extends PlanTypeDefinition = PlanTypeDefiniti
    * stack's. Throws ENGINE_NOT_OWNED when it is not; 'gone' skips the delete.
    */
   ownedForDeletion?(ctx: HandlerContext, applied: AppliedResource): Promise<'owned' | 'gone'>;
+  /**
+   * It reads and changes inside guests through `ctx.guests` (the `pvecdk_*`
+   * types): in a run without a guest transport its resources are reported
+   * pending, like a type without a handler, never applied or claimed done.
+   */
+  readonly reachesGuests?: boolean;
   /** Present for types whose edits are staged and applied per group. */
   readonly staging?: StagedGroup<PropertiesOf<D>>;
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../core/private/atomic-file.ts';
+import { generateOpenSshEd25519KeyPair } from '../../core/private/openssh-ed25519.ts';
 import { withFileMutex } from '../file-mutex.ts';
 import { makePrivateDir } from '../private-dir.ts';
 import { jsonKind, readJsonQuietly, valueAt } from '../quiet-json.ts';
@@ -15,8 +15,16 @@ import {
   issueCertificate,
 } from './certificates.ts';
 import { SecretError } from './secret-errors.ts';
+import { initialRevocations } from './vpn-revocations.ts';
 
 type Generated = Record<string, string>;
+
+/** What an `edit` of the store changes: values to set, names to drop, and what the edit returns. */
+export interface KeptEdit<T> {
+  readonly set?: Readonly<Record<string, string>>;
+  readonly drop?: readonly string[];
+  readonly result: T;
+}
 
 /** Where values the engine received rather than made live (an API token's secret), kept by `remember`. */
 export const RECEIVED_PREFIX = 'received/';
@@ -57,6 +65,8 @@ function generate(name: string, get: (name: string) => string): Generated {
         return { [`vpn/users/${m[1]}.crt`]: c.cert, [`vpn/users/${m[1]}.key`]: c.key };
       },
     ],
+    // The CA's revocation record and CRL start empty; lib/engine/secrets/vpn-revocations.ts grows them.
+    [/^vpn\/ca\.(crl|revocations)$/, () => initialRevocations(ca())],
     [/^vpn\/tls-crypt\.key$/, () => ({ [name]: createOpenVpnStaticKey() })],
     [
       /^(wg\/(?:users\/)?[a-z0-9._-]+?)\.(key|pub)$/,
@@ -69,7 +79,8 @@ function generate(name: string, get: (name: string) => string): Generated {
     [
       /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/,
       (m) => {
-        const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pvecdk' });
+        // Not ssh2's generator: it writes one key in 256 malformed (see openssh-ed25519.ts).
+        const pair = generateOpenSshEd25519KeyPair('pvecdk');
         return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
       },
     ],
@@ -212,6 +223,28 @@ export class SecretStore {
       if (!(name in current)) return { next: undefined, result: undefined };
       const { [name]: _gone, ...rest } = current;
       return { next: rest, result: undefined };
+    });
+  }
+
+  /** A kept value as the store holds it now, or undefined: never generates (what `pvecdk vpn profile` reads). */
+  stored(name: string): string | undefined {
+    return this.load()[name];
+  }
+
+  /**
+   * Changes kept values together, from the store read afresh under the mutex:
+   * what the VPN's certificate authority records (its revocations and CRL)
+   * and drops (a revoked user's certificate, so a returning user gets a new one).
+   */
+  edit<T>(change: (current: Readonly<Record<string, string>>) => KeptEdit<T>): T {
+    return this.update((current) => {
+      const { set = {}, drop = [], result } = change(current);
+      const next: StoredSecrets = { ...current, ...set };
+      for (const name of drop) delete next[name];
+      const same =
+        Object.keys(next).length === Object.keys(current).length &&
+        Object.entries(next).every(([k, v]) => current[k] === v);
+      return { next: same ? undefined : next, result };
     });
   }
 

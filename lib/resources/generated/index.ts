@@ -45,6 +45,7 @@ export type { GuestTarget } from './guest-target.ts';
 export type { PfsenseConfigConfig } from './pfsense-config.ts';
 export type { PfsensePortForwardSummary } from './pfsense-port-forward-summary.ts';
 export type { PfsenseRuleSummary } from './pfsense-rule-summary.ts';
+export type { RdsFenceRuleSummary } from './rds-fence-rule-summary.ts';
 export type { RdsShortcutConfig } from './rds-shortcut.ts';
 export type { RdsUserConfig } from './rds-user.ts';
 export type { VirtualEnvironmentAclConfig } from './virtual-environment-acl.ts';

@@ -15,6 +15,10 @@ export interface RdsShortcutConfig {
   readonly linkContent: string;
   /** Where the `.lnk` shortcut goes. */
   readonly shortcutPath: string;
+  /** The ShowGrounds client the shortcut starts. */
+  readonly clientExe: string;
+  /** The shortcut's description. */
+  readonly description: string;
   /** Rendered idempotent PowerShell that writes both. */
   readonly script: string;
   /** Created after these (the cdktf meta-argument). */

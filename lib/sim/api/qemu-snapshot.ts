@@ -1,4 +1,5 @@
 import { dieError } from '../emulator-error.ts';
+import { copyGuest } from '../guests/guest-state.ts';
 import type { HandlerTable } from '../handler.ts';
 import type { TaskKind } from '../task-runner.ts';
 import { vmOnNode, workerVm } from './qemu.ts';
@@ -16,6 +17,8 @@ const snapshotTask: TaskKind<{ vmid: number; name: string; description: string }
       snaptime: Math.floor(env.now / 1000),
       ...(vm.parent ? { parent: vm.parent } : {}),
       config: { ...vm.config },
+      // The guest's disk is part of what a snapshot captures.
+      ...(vm.guest ? { guest: copyGuest(vm.guest) } : {}),
     };
     vm.parent = name;
     env.changed();
@@ -32,6 +35,8 @@ const rollbackTask: TaskKind<{ vmid: number; snapname: string; start: boolean }>
     vm.lock = undefined;
     if (snap) {
       vm.config = { ...snap.config };
+      // The disk goes back too; a guest that had no disk state then starts from its image again.
+      vm.guest = snap.guest ? copyGuest(snap.guest) : undefined;
       vm.parent = snap.name;
     }
     vm.status = start ? 'running' : 'stopped';

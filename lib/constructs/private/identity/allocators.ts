@@ -28,6 +28,19 @@ export function hostRange(cidr: Ipv4Cidr, reserved = 10): HostRange {
   return { first: Math.max(first, 1), last: size - 2 };
 }
 
+/** The whole numbers `first..last`, for what is counted rather than allocated (customer numbers). */
+export function numberPool(
+  first: number,
+  last: number,
+): Pick<IdentityPool<number>, 'first' | 'last' | 'format' | 'parse'> {
+  return {
+    first,
+    last,
+    format: (n) => n,
+    parse: (v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : undefined),
+  };
+}
+
 /** VM ids `start..start+size-1`. */
 export function vmIdPool(
   start: number,
@@ -35,14 +48,7 @@ export function vmIdPool(
   describe: string,
   widenedBy: string,
 ): IdentityPool<number> {
-  return {
-    first: start,
-    last: start + size - 1,
-    format: (n) => n,
-    parse: (v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : undefined),
-    describe,
-    widenedBy,
-  };
+  return { ...numberPool(start, start + size - 1), describe, widenedBy };
 }
 
 /** Host addresses of `cidr`, the lowest `reserved` kept for gateways and routers. */

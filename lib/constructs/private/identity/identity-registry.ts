@@ -1,6 +1,6 @@
 import type { IConstruct } from 'constructs';
 import { Annotations } from '../../../core/annotations.ts';
-import { SynthError } from '../../../core/errors.ts';
+import { ConstructError } from '../../../core/errors.ts';
 import { Stack } from '../../../core/stack.ts';
 import type { IdentityEntry, IdentityKind, IdentitySection } from '../../identity/identity-file.ts';
 
@@ -16,6 +16,21 @@ export interface IdentityPool<V extends string | number> {
   /** What the pool is, for the message when it is full (`VM ids of customer acme's block 1100-1199`). */
   readonly describe: string;
   /** The prop that widens it (`the cluster's customerVmIds.blockSize`). */
+  readonly widenedBy: string;
+  /**
+   * Pools of one sort there is one of per customer (`customer VM id blocks`):
+   * `pvecdk ls` shows the fullest of the group rather than each.
+   */
+  readonly group?: string;
+}
+
+/** How full a pool is, for `pvecdk ls`. */
+export interface PoolUsage {
+  readonly kind: IdentityKind;
+  readonly describe: string;
+  readonly group: string | undefined;
+  readonly used: number;
+  readonly size: number;
   readonly widenedBy: string;
 }
 
@@ -36,6 +51,8 @@ const valueKey = (kind: IdentityKind, value: string | number) => `${kind}=${Stri
  */
 export class IdentityRegistry {
   private readonly claims = new Map<string, Claim>();
+  /** Every pool values were drawn from or counted in, by kind and description. */
+  private readonly pools = new Map<string, { kind: IdentityKind; pool: IdentityPool<string | number> }>();
   /** What each key claimed in this tree, by kind. */
   private readonly claimed = new Map<IdentityKind, Map<string, { value: string | number; stack: string }>>();
   private readonly recorded: IdentitySection;
@@ -73,6 +90,7 @@ export class IdentityRegistry {
     keySuffix = '',
   ): V {
     const key = owner.node.path + keySuffix;
+    this.track(kind, pool);
     const size = pool.last - pool.first + 1;
     const kept = this.recordedValue(kind, key);
     const keptN = kept === undefined ? undefined : pool.parse(kept);
@@ -90,9 +108,10 @@ export class IdentityRegistry {
         return v;
       }
     }
-    throw new SynthError(
+    throw new ConstructError(
+      owner,
       'SYNTH_POOL_EXHAUSTED',
-      `${owner.node.path}: no free ${kind.replace('_', ' ')} left: all ${size} ${pool.describe} are taken`,
+      `no free ${kind.replace('_', ' ')} left: all ${size} ${pool.describe} are taken`,
       `widen it (${pool.widenedBy}), or remove what no longer runs and synthesize again`,
     );
   }
@@ -131,6 +150,45 @@ export class IdentityRegistry {
     Annotations.of(holder.owner).addError(`${kind} ${value} is also claimed by ${owner.node.path}`, {
       hint,
       rule: 'PVECDK-IDENTITY-COLLISION',
+    });
+  }
+
+  /** Counts `pool` in `usage()` though nothing is allocated from it (customer numbers against VM id blocks). */
+  track<V extends string | number>(kind: IdentityKind, pool: IdentityPool<V>): void {
+    this.pools.set(`${kind} ${pool.describe}`, { kind, pool });
+  }
+
+  /**
+   * How full each pool is: values this tree holds and the record keeps for
+   * stacks not loaded, inside the pool's range.
+   */
+  usage(): PoolUsage[] {
+    const held = new Map<IdentityKind, Set<string>>();
+    const add = (kind: IdentityKind, value: string | number) => {
+      const set = held.get(kind) ?? new Set<string>();
+      held.set(kind, set);
+      set.add(String(value).toLowerCase());
+    };
+    for (const [kind, byKey] of this.claimed) for (const e of byKey.values()) add(kind, e.value);
+    for (const [kind, entries] of Object.entries(this.recorded.identities) as [
+      IdentityKind,
+      Record<string, IdentityEntry>,
+    ][])
+      for (const e of Object.values(entries)) add(kind, e.value);
+    return [...this.pools.values()].map(({ kind, pool }) => {
+      let used = 0;
+      for (const v of held.get(kind) ?? []) {
+        const n = pool.parse(/^\d+$/.test(v) ? Number(v) : v.toUpperCase());
+        if (n !== undefined && n >= pool.first && n <= pool.last) used++;
+      }
+      return {
+        kind,
+        describe: pool.describe,
+        group: pool.group,
+        used,
+        size: pool.last - pool.first + 1,
+        widenedBy: pool.widenedBy,
+      };
     });
   }
 
