@@ -88,6 +88,12 @@ export interface DeployOptions {
   readonly onEvent?: (stack: string, event: WalkEvent, resource: ResourceReport | undefined) => void;
   /** Things the operator should know that do not stop the deploy (a stale lock taken over). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * What guest resources wait for or decide on their own (a guest still
+   * booting, a host key trusted on first use, a command left in place);
+   * without it, these go to `onWarning`.
+   */
+  readonly onGuestNotice?: (stack: string, message: string) => void;
   /** Steps of critical changes: snapshot, apply, verify, rollback, prune. */
   readonly onCriticalStep?: (stack: string, step: CriticalStep, detail: CriticalStepDetail) => void;
   /**
@@ -208,6 +214,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         api: options.api,
         inventory,
         guests: options.guests,
+        secrets: options.secrets,
         destroying: destroy,
         replace,
       });
@@ -305,6 +312,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         current ??= await computeStack(planOf(stack), state, states, {
           api: options.api,
           guests: options.guests,
+          secrets: options.secrets,
           inventory: shared && shared.writes === writes ? shared.inventory : undefined,
           destroying: destroy,
           replace,
@@ -332,7 +340,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         api: options.api,
         ...(options.secrets ? { secrets: options.secrets } : {}),
         guests: options.guests,
-        ...(options.onWarning ? { onNotice: options.onWarning } : {}),
+        onNotice: (message) =>
+          options.onGuestNotice ? options.onGuestNotice(stack, message) : options.onWarning?.(message),
         // Under a shared lock the changes were just found to write nothing: reading is all there is.
         dryRun: options.dryRun === true || lock?.mode === 'shared',
         destroying: destroy,

@@ -8,6 +8,7 @@ import { desiredResource } from './desired-resource.ts';
 import { EngineError } from './engine-errors.ts';
 import { type WalkEvent, walk } from './graph-walker.ts';
 import type { GuestTransport } from './guest/guest-transport.ts';
+import { publicKeyLine } from './guest/public-key.ts';
 import { stateHostKeyTrust } from './guest/state-host-keys.ts';
 import type {
   DesiredResource,
@@ -98,13 +99,16 @@ function referenceResolver(
   state: StateStore,
   states: ReadonlyMap<string, StateStore>,
   observedAttributes: ReadonlyMap<string, Record<string, unknown>>,
+  secrets: HandlerContext['secrets'],
 ) {
+  // Public keys named by secret reference (a VM's cloud-init keys) resolve from the secret store.
+  const publicKeyOf = secrets ? (reference: string) => publicKeyLine(secrets, reference) : undefined;
   const lookup = (s: string, id: string) =>
     s === plan.stack
       ? (state.state.resources[id]?.attributes ?? observedAttributes.get(id))
       : states.get(s)?.state.resources[id]?.attributes;
   return (id: string, strict: boolean) =>
-    resolveReferences(plan.resources[id]!.properties, plan.stack, lookup, strict);
+    resolveReferences(plan.resources[id]!.properties, plan.stack, lookup, strict, publicKeyOf);
 }
 
 /**
@@ -121,6 +125,8 @@ export async function computeStack(
     readonly inventory?: readonly ClusterResource[] | undefined;
     /** Guest resources are read through it (read-only: a host key seen first is trusted for the run). */
     readonly guests?: GuestTransport | undefined;
+    /** Resolves the public keys plans name by secret reference. */
+    readonly secrets?: HandlerContext['secrets'] | undefined;
     /** Told when a guest host key is trusted for the first time while computing. */
     readonly onNotice?: ((message: string) => void) | undefined;
     readonly destroying: boolean;
@@ -129,7 +135,7 @@ export async function computeStack(
   },
 ): Promise<ComputedStack> {
   const observedAttributes = new Map<string, Record<string, unknown>>();
-  const resolve = referenceResolver(plan, state, states, observedAttributes);
+  const resolve = referenceResolver(plan, state, states, observedAttributes, options.secrets);
   const inventory = options.inventory ?? (await options.api.clusterResources());
   const changes = await diffStack(
     plan,
@@ -170,12 +176,13 @@ export async function deployStack(
       api: run.api,
       inventory: run.knownInventory,
       guests: run.guests,
+      secrets: run.secrets,
       onNotice: run.dryRun ? run.onNotice : undefined,
       destroying: run.destroying,
       replace: run.replace,
     }));
   const computed = known.changes;
-  const resolve = referenceResolver(plan, state, states, known.observedAttributes);
+  const resolve = referenceResolver(plan, state, states, known.observedAttributes, run.secrets);
   const ctx: HandlerContext = {
     api: run.api,
     inventory: known.inventory,

@@ -8,7 +8,7 @@ describe('pvecdk bootstrap-role', () => {
     const run = bootstrapRole(['stacks/acme.ts']);
     // The guest resources have no handler yet: said once, and the role covers the rest.
     expect(run.stderr).toBe(
-      'note: pvecdk_guest_command, pvecdk_guest_file, pvecdk_pfsense_config, pvecdk_rds_shortcut, pvecdk_rds_user, pvecdk_vpn_user resources stay pending in this version (no handler applies them yet), so this role grants nothing for them; run bootstrap-role again after upgrading\n',
+      'note: pvecdk_pfsense_config, pvecdk_rds_shortcut, pvecdk_rds_user, pvecdk_vpn_user resources stay pending in this version (no handler applies them yet), so this role grants nothing for them; run bootstrap-role again after upgrading\n',
     );
     expect(run.code).toBe(0);
     const commands = run.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
@@ -52,14 +52,7 @@ describe('pvecdk bootstrap-role', () => {
       user: 'ci@pve',
       token: 'ci@pve!main',
       privsep: true,
-      pendingTypes: [
-        'pvecdk_guest_command',
-        'pvecdk_guest_file',
-        'pvecdk_pfsense_config',
-        'pvecdk_rds_shortcut',
-        'pvecdk_rds_user',
-        'pvecdk_vpn_user',
-      ],
+      pendingTypes: ['pvecdk_pfsense_config', 'pvecdk_rds_shortcut', 'pvecdk_rds_user', 'pvecdk_vpn_user'],
     });
     expect(json.roles.map((r: { id: string }) => r.id)).toEqual(['PvecdkDeploy']);
     expect(json.acl.find((a: { path: string }) => a.path === '/sdn/zones/localnetwork/vmbr1')).toMatchObject({

@@ -85,7 +85,12 @@ describe('every resource type', () => {
     expect(first.ok).toBe(true);
 
     const deployedTypes = new Set(first.resources.filter((r) => r.status === 'done').map((r) => r.type));
-    const handled = [...HANDLERS.keys()].sort();
+    // The guest types need a way into guests, which this run does not have: they are pending here and
+    // proven against real OpenSSH in test/engine/guest/.
+    const handled = [...HANDLERS.entries()]
+      .filter(([, h]) => h.reachesGuests !== true)
+      .map(([type]) => type)
+      .sort();
     expect([...deployedTypes].sort()).toEqual(handled);
 
     const writes = f.writes();

@@ -138,6 +138,8 @@ async function deployTo(
         progress?.changes(stack, resources);
       },
       onWarning: (message) => o.warn(message),
+      onGuestNotice: (stack, message) =>
+        progress ? progress.step(stack, 'guests', message) : o.tell(message),
       onEvent: (stack, event, r) => progress?.event(stack, event, r),
       onCriticalStep: (stack, _step, detail) => progress?.step(stack, detail.path, detail.message),
     });

@@ -103,6 +103,7 @@ async function destroyOn(
       progress.changes(stack, resources);
     },
     onWarning: (message) => o.warn(message),
+    onGuestNotice: (stack, message) => progress.step(stack, 'guests', message),
     onEvent: (stack, event, r) => progress.event(stack, event, r),
   })
     .catch((e: unknown) => {

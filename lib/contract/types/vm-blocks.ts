@@ -251,7 +251,29 @@ export const vmInitialization = (k: ContractKit) =>
         .strictObject({
           username: z.string().optional().describe('The user cloud-init creates.'),
           password: k.secret().optional().describe("The user's password (a secret reference)."),
-          keys: z.array(z.string()).optional().describe('SSH public keys.'),
+          keys: z
+            .array(
+              z.union([
+                z.string(),
+                z
+                  .strictObject({
+                    public_key: k
+                      .secret()
+                      .describe(
+                        'An SSH key by secret reference (a private key, whose public half is taken, or a public key line), resolved by the engine at deploy.',
+                      ),
+                  })
+                  .meta({
+                    description:
+                      'The public half of an SSH key held as a secret: public keys are not secret.',
+                    typeName: 'VirtualEnvironmentVmPublicKeyRef',
+                  }),
+              ]),
+            )
+            .optional()
+            .describe(
+              'SSH public keys: `authorized_keys` lines, or the public half of a key held as a secret.',
+            ),
         })
         .optional()
         .describe('The cloud-init user.'),

@@ -10,6 +10,8 @@ import { haResourceHandler } from './ha-resource-handler.ts';
 import type { ResourceHandler } from './handler.ts';
 import { pfsenseConfigHandler } from './pfsense-config-handler.ts';
 import { poolHandler } from './pool-handler.ts';
+import { rdsShortcutHandler } from './rds-shortcut-handler.ts';
+import { rdsUserHandler } from './rds-user-handler.ts';
 import { aclHandler, roleHandler } from './role-acl-handlers.ts';
 import { vmHandler } from './vm-handler.ts';
 import { vpnUserHandler } from './vpn-user-handler.ts';
@@ -40,6 +42,8 @@ export const HANDLERS: ReadonlyMap<string, ResourceHandler> = new Map(
       guestCommandHandler,
       pfsenseConfigHandler,
       vpnUserHandler,
+      rdsUserHandler,
+      rdsShortcutHandler,
     ] as ResourceHandler[]
   ).map((h) => [h.contract.type, h]),
 );

@@ -208,7 +208,8 @@ export function desiredQemuConfig(props: VmProps, tags: readonly string[] = prop
     if (init.dns?.domain) c.searchdomain = init.dns.domain;
     const user = init.user_account;
     if (user?.username) c.ciuser = user.username;
-    if (user?.keys) c.sshkeys = encodeURIComponent(user.keys.join('\n'));
+    // Keys named by secret reference are public key lines once the engine resolved them.
+    if (user?.keys) c.sshkeys = encodeURIComponent(user.keys.map((k) => String(k)).join('\n'));
     const custom: PropertyMap = new Map();
     if (init.user_data_file_id) custom.set('user', init.user_data_file_id);
     if (init.vendor_data_file_id) custom.set('vendor', init.vendor_data_file_id);

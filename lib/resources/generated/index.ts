@@ -56,4 +56,5 @@ export type { VirtualEnvironmentPoolConfig } from './virtual-environment-pool.ts
 export type { VirtualEnvironmentRoleConfig } from './virtual-environment-role.ts';
 export type { VirtualEnvironmentUserConfig, VirtualEnvironmentUserAcl } from './virtual-environment-user.ts';
 export type { VirtualEnvironmentUserTokenConfig } from './virtual-environment-user-token.ts';
+export type { VirtualEnvironmentVmPublicKeyRef } from './virtual-environment-vm-public-key-ref.ts';
 export type { VpnUserConfig } from './vpn-user.ts';

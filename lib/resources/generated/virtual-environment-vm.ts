@@ -2,6 +2,7 @@
 import type { Ref } from '../../core/reference.ts';
 import type { Resource } from '../../core/resource.ts';
 import type { SecretValue } from '../../core/secret.ts';
+import type { VirtualEnvironmentVmPublicKeyRef } from './virtual-environment-vm-public-key-ref.ts';
 
 export interface VirtualEnvironmentVmConfig {
   /** The node the VM runs on. */
@@ -469,8 +470,8 @@ export interface VirtualEnvironmentVmInitializationUserAccount {
   readonly username?: string;
   /** The user's password (a secret reference). */
   readonly password?: SecretValue;
-  /** SSH public keys. */
-  readonly keys?: string[];
+  /** SSH public keys: `authorizedKeys` lines, or the public half of a key held as a secret. */
+  readonly keys?: (string | VirtualEnvironmentVmPublicKeyRef)[];
 }
 
 /** The guest operating system. */
