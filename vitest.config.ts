@@ -43,6 +43,8 @@ export const INTEGRATION_TESTS = [
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
+  'test/sim/request-hardening.test.ts',
+  'test/sim/secrets-at-rest.test.ts',
   'test/sim/guests/guest-auth.test.ts',
   'test/sim/guests/guest-endpoints.test.ts',
   'test/sim/guests/linux-guest.test.ts',
