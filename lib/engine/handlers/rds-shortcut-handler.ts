@@ -92,6 +92,7 @@ export function shortcutChanges(p: ShortcutProps, live: ShortcutLive): PropertyC
  */
 export const rdsShortcutHandler = defineHandler({
   contract: rdsShortcutType,
+  reachesGuests: true,
   locks: (r) => guestLocks(r.props.target),
   snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
 

@@ -70,6 +70,7 @@ function initialPassword(ctx: HandlerContext, path: string, ref: PlanSecret): st
  */
 export const rdsUserHandler = defineHandler({
   contract: rdsUserType,
+  reachesGuests: true,
   locks: (r) => guestLocks(r.props.target),
   snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
 
