@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cloneThroughput } from './clone-throughput.ts';
+import { coldStart } from './cold-start.ts';
 import { clusterResourcesLatency, requestThroughput } from './emulator.ts';
 import { deployCriticalPath } from './engine-deploy.ts';
 import { noOpRedeploy } from './engine-redeploy.ts';
@@ -17,6 +18,7 @@ const PARTS: Record<string, () => Promise<BenchPartResult>> = {
   'engine-deploy': deployCriticalPath,
   'engine-redeploy': noOpRedeploy,
   'clone-throughput': cloneThroughput,
+  'cold-start': coldStart,
 };
 const GROUPS: Record<string, string[]> = {
   engine: ['engine-deploy', 'engine-redeploy'],

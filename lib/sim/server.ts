@@ -200,18 +200,20 @@ async function serveOwned(
       else respond();
     };
     const head = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+    // Decided from the head, as pveproxy does: a caller that fails to authenticate, or a body
+    // too large, is answered without reading the body (the connection then closes).
+    const refused = head.url.startsWith('/pvecdk-sim/') ? undefined : emulator.admit(head);
+    if (refused) {
+      const send = () => {
+        res.writeHead(refused.status, refused.reason, { connection: 'close' });
+        res.end(refused.body);
+      };
+      if (refused.delayMs) setTimeout(send, refused.delayMs);
+      else send();
+      return;
+    }
     if ((head.method === 'POST' || head.method === 'PUT') && isMultipart(req.headers['content-type'])) {
-      // Streamed and hashed, never buffered: uploads are GBs. pveproxy refuses chunked bodies.
-      const te = req.headers['transfer-encoding'];
-      if (te) {
-        const reason =
-          te.toLowerCase() === 'chunked'
-            ? 'chunked transfer encoding not supported'
-            : `Unknown transfer encoding '${te}'`;
-        res.writeHead(501, reason, { connection: 'close' });
-        res.end();
-        return;
-      }
+      // Streamed and hashed, never buffered: uploads are GBs.
       void readUpload(req).then((upload) => serve({ ...head, body: '', upload }));
       return;
     }

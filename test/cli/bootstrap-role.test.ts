@@ -6,10 +6,8 @@ const bootstrapRole = (args: readonly string[]) => runCli(['bootstrap-role', ...
 describe('pvecdk bootstrap-role', () => {
   it('GIVEN stacks/acme.ts WHEN run THEN it prints the pveum commands for the role, user, token and ACLs', () => {
     const run = bootstrapRole(['stacks/acme.ts']);
-    // The guest resources have no handler yet: said once, and the role covers the rest.
-    expect(run.stderr).toBe(
-      'note: pvecdk_pfsense_config, pvecdk_vpn_user resources stay pending in this version (no handler applies them yet), so this role grants nothing for them; run bootstrap-role again after upgrading\n',
-    );
+    // Every type has a handler: no note about types the role leaves out.
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const commands = run.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(commands.every((l) => l.startsWith('pveum '))).toBe(true);
@@ -52,7 +50,7 @@ describe('pvecdk bootstrap-role', () => {
       user: 'ci@pve',
       token: 'ci@pve!main',
       privsep: true,
-      pendingTypes: ['pvecdk_pfsense_config', 'pvecdk_vpn_user'],
+      pendingTypes: [],
     });
     expect(json.roles.map((r: { id: string }) => r.id)).toEqual(['PvecdkDeploy']);
     expect(json.acl.find((a: { path: string }) => a.path === '/sdn/zones/localnetwork/vmbr1')).toMatchObject({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/sim/index.ts';
+import { setUserPassword } from '../../lib/sim/shadow.ts';
 import type { StorageIoOptions } from '../../lib/sim/storage-io.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
@@ -241,7 +242,8 @@ describe('emulator over HTTPS', () => {
 
   it('GIVEN ticket auth WHEN a write lacks the CSRF token THEN 401 invalid csrf token; with it, it works', async () => {
     const s = await serve();
-    const password = s.emulator.state.users['root@pam']!.password!;
+    const password = 'root password for this test';
+    setUserPassword(s.emulator.state, 'root@pam', password);
     const login = (await clientFor(s).c.post('/access/ticket', { username: 'root@pam', password })) as {
       ticket: string;
       CSRFPreventionToken: string;
