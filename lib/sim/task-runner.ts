@@ -186,7 +186,7 @@ export class TaskRunner {
    */
   retime(upid: string, endsAtMs: number): void {
     const task = this.state.tasks?.[upid];
-    if (!task || task.status !== 'running' || this.stopped) return;
+    if (task?.status !== 'running' || this.stopped) return;
     task.endsAtMs = Math.max(task.startedAtMs, Math.round(endsAtMs));
     task.latencyMs = task.endsAtMs - task.startedAtMs;
     clearTimeout(this.timers.get(upid));
