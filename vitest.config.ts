@@ -44,6 +44,8 @@ export const INTEGRATION_TESTS = [
   'test/sim/faults.test.ts',
   'test/sim/upload.test.ts',
   'test/sim/answers.test.ts',
+  'test/sim/request-hardening.test.ts',
+  'test/sim/secrets-at-rest.test.ts',
   'test/sim/guests/guest-auth.test.ts',
   'test/sim/guests/guest-endpoints.test.ts',
   'test/sim/guests/linux-guest.test.ts',
@@ -60,6 +62,10 @@ export const INTEGRATION_TESTS = [
   'test/ssh/session.test.ts',
   'test/ssh/upload.test.ts',
   'test/stacks/examples.test.ts',
+  // ssh2 and a real bash as oracles.
+  'test/core/openssh-ed25519.test.ts',
+  'test/sim/guests/sh-dialect.test.ts',
+  'test/package/*.test.ts',
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
   'test/vpn/openvpn-real.test.ts',
@@ -67,7 +73,11 @@ export const INTEGRATION_TESTS = [
 
 const ALL_TESTS = 'test/**/*.test.ts';
 
+/** package.json maps `pvecdk` to lib/*.ts under this condition (to dist/ otherwise): tests run the sources. */
+const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'import', 'module', 'default'];
+
 export default defineConfig({
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     // No include here: a project that extends this config would add to it, not replace it.
     testTimeout: 20_000,

@@ -268,7 +268,7 @@ function printBreakdown(label: string, run: TracedDeploy, a: ReturnType<typeof a
  * Why this bound: an action's own time (its requests and the Proxmox tasks it
  * waits for) is spent whatever the engine does, and actions must respect
  * their dependencies, the stack order (stacks deploy one after another) and
- * the walker's concurrency and keyed limits (one clone per template, four
+ * the walker's concurrency and keyed limits (four
  * actions per node), which exist to protect Proxmox. So the walk cannot end
  * before the zero-overhead list schedule of the measured action durations
  * over that graph, itself at least the longest dependency chain. Whatever

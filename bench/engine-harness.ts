@@ -7,10 +7,11 @@ import { ENGINE_LIMITS } from '../lib/engine/deploy.ts';
 import type { WalkEvent } from '../lib/engine/graph-walker.ts';
 import { PveApi, PveClient, type PveRequestEvent } from '../lib/pve/index.ts';
 import { type RunningEmulator, startEmulator } from '../lib/sim/index.ts';
+import type { StorageIoOptions } from '../lib/sim/storage-io.ts';
 
 /** The CLI's default `--concurrency`: it sizes both the walker and the client, as `pvecdk deploy` does. */
 export const ENGINE_CONCURRENCY = 4;
-/** The keyed limits deploy.ts gives the walker. */
+/** The fixed keyed limits deploy.ts gives the walker (the per-storage clone limit is learnt at run time). */
 export const WALK_LIMITS: Readonly<Record<string, number>> = ENGINE_LIMITS;
 /** Task polling of the CLI's embedded emulator (remote-target.ts): the engine's real waits on tasks. */
 const TASK_POLL = { pollMs: 20, maxPollMs: 200 };
@@ -27,11 +28,13 @@ export interface BenchEmulator {
 export async function startBenchEmulator(
   latencyScale: number,
   onRequest?: (event: PveRequestEvent) => void,
+  storage?: StorageIoOptions,
 ): Promise<BenchEmulator> {
   const server = await startEmulator({
     port: 0,
     dataDir: mkdtempSync(join(tmpdir(), 'pvecdk-bench-emulator-')),
     latencyScale,
+    ...(storage ? { storage } : {}),
   });
   const client = new PveClient({
     hosts: [server.url],

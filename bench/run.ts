@@ -1,4 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cloneThroughput } from './clone-throughput.ts';
+import { coldStart } from './cold-start.ts';
 import { clusterResourcesLatency, requestThroughput } from './emulator.ts';
 import { deployCriticalPath } from './engine-deploy.ts';
 import { noOpRedeploy } from './engine-redeploy.ts';
@@ -15,8 +17,13 @@ const PARTS: Record<string, () => Promise<BenchPartResult>> = {
   emulator: async () => ({ results: [clusterResourcesLatency(), await requestThroughput()] }),
   'engine-deploy': deployCriticalPath,
   'engine-redeploy': noOpRedeploy,
+  'clone-throughput': cloneThroughput,
+  'cold-start': coldStart,
 };
-const GROUPS: Record<string, string[]> = { engine: ['engine-deploy', 'engine-redeploy'] };
+const GROUPS: Record<string, string[]> = {
+  engine: ['engine-deploy', 'engine-redeploy'],
+  onboarding: ['clone-throughput'],
+};
 
 const asked = process.argv.slice(2).flatMap((a) => GROUPS[a] ?? [a]);
 const unknown = asked.filter((a) => !(a in PARTS));

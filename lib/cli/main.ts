@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RemoteCommandOptions } from './commands/remote-command.ts';
-import { formatSynthResult, synthStackFile } from './commands/synth.ts';
-import { loadProjectConfig, type ProjectConfig } from './config.ts';
+import type { ProjectConfig } from './config.ts';
 import { CliError } from './errors.ts';
-import { stopOnInterrupt } from './interrupt.ts';
+import { COMMAND_HELP, formatCommandHelp, parseSpecOf } from './help/command-help.ts';
+import { closest, wantsHelpAfterCheck } from './help/option-check.ts';
 import { lockTimeoutOf } from './lock-wait.ts';
-import { errorAsJson, exitCodeOf, formatError } from './output/error-output.ts';
-import { allStackFiles, loadStackFile } from './stack-file.ts';
 import { USAGE } from './usage.ts';
+
+// Only what every command needs is imported up front: `--version` and `--help` load nothing
+// else, and each command loads its own modules (the library, zod, the engine) when it runs.
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   try {
     return await dispatch(argv, io);
   } catch (e) {
+    const { errorAsJson, exitCodeOf, formatError } = await import('./output/error-output.ts');
     // With --json a pipeline reads the error as data: code, message and hint apart.
     io.err(argv.includes('--json') ? JSON.stringify(errorAsJson(e)) : formatError(e, debug));
     return exitCodeOf(e);
@@ -57,15 +59,34 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
       io.out(USAGE);
       return command === undefined ? 2 : 0;
+    case 'help':
+      return helpCommand(rest, io);
     case 'version':
     case '--version':
       io.out(packageVersion());
       return 0;
+  }
+  if (!(command in COMMAND_HELP)) {
+    const near = closest(command, [...Object.keys(COMMAND_HELP), 'help', 'version']);
+    throw new CliError(
+      'CLI_USAGE',
+      `unknown command '${command}'`,
+      near
+        ? `did you mean \`pvecdk ${near}\`? run \`pvecdk help\` for the commands`
+        : 'run `pvecdk help` for the commands',
+    );
+  }
+  if (wantsHelpAfterCheck(command, rest)) {
+    io.out(formatCommandHelp(command));
+    return 0;
+  }
+  switch (command) {
+    case 'init':
+      return initCommand(rest, io);
     case 'synth':
       return synthCommand(rest, io);
     case 'deploy':
@@ -85,34 +106,56 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
     }
-    case 'sim': {
+    default: {
       const { runEmulatorCli } = await import('../sim/cli.ts');
       try {
         return await runEmulatorCli(rest);
       } catch (e) {
-        // Node's parseArgs throws a plain TypeError (ERR_PARSE_ARGS_*) for an unknown option.
+        // Node's parseArgs throws a plain TypeError (ERR_PARSE_ARGS_*) for what the check above let through.
         if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-          throw new CliError('CLI_USAGE', (e as Error).message, 'run `pvecdk help` for the options of sim');
+          throw new CliError('CLI_USAGE', (e as Error).message, 'see `pvecdk sim --help`');
         }
         throw e;
       }
     }
-    default:
-      throw new CliError('CLI_USAGE', `unknown command '${command}'`, 'run `pvecdk help` for the commands');
   }
 }
 
+/** `pvecdk help [command]`: the overview, or one command's help. */
+function helpCommand(args: readonly string[], io: CliIo): number {
+  const [topic] = args;
+  if (topic === undefined) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!(topic in COMMAND_HELP)) {
+    const near = closest(topic, Object.keys(COMMAND_HELP));
+    throw new CliError(
+      'CLI_USAGE',
+      `no command '${topic}'`,
+      `${near ? `did you mean \`pvecdk help ${near}\`? ` : ''}commands: ${Object.keys(COMMAND_HELP).join(', ')}`,
+    );
+  }
+  io.out(formatCommandHelp(topic));
+  return 0;
+}
+
+async function initCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals } = parse('init', args);
+  if (positionals.length > 1) {
+    throw new CliError('CLI_USAGE', 'init takes at most one folder', 'pvecdk init my-platform');
+  }
+  const { initCommand: run } = await import('./commands/init.ts');
+  return run({ dir: positionals[0] ?? '.', cwd: io.cwd, out: io.out });
+}
+
 async function synthCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    out: { type: 'string' },
-    context: { type: 'string', multiple: true },
-    frozen: { type: 'boolean' },
-    all: { type: 'boolean' },
-    json: { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
+  const { values, positionals } = parse('synth', args);
   if (values.frozen) process.env.PVECDK_FROZEN = '1';
-  const files = stackFiles('synth', positionals, values.all, io.cwd);
+  const files = await stackFiles('synth', positionals, values.all, io.cwd);
+  const { loadProjectConfig } = await import('./config.ts');
+  const { formatSynthResult, synthStackFile } = await import('./commands/synth.ts');
+  const { loadStackFile } = await import('./stack-file.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   const context = { ...config.context, ...parseContext((values.context as string[] | undefined) ?? []) };
@@ -136,19 +179,6 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   return 0;
 }
 
-const REMOTE_OPTIONS = {
-  out: { type: 'string' },
-  remote: { type: 'string' },
-  concurrency: { type: 'string' },
-  json: { type: 'boolean' },
-  yes: { type: 'boolean' },
-  'allow-destroy-data': { type: 'boolean' },
-  'force-unlock': { type: 'boolean' },
-  'lock-timeout': { type: 'string' },
-  takeover: { type: 'boolean' },
-  debug: { type: 'boolean' },
-} as const;
-
 function concurrencyOf(value: unknown): number {
   const concurrency = value === undefined ? 4 : Number(value);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
@@ -164,10 +194,16 @@ function concurrencyOf(value: unknown): number {
  * The stack files a command runs: the files given (a shell glob such as
  * `stacks/*.ts` arrives as several), or with `--all` every file of stacks/.
  */
-function stackFiles(command: string, positionals: readonly string[], all: unknown, cwd: string): string[] {
+async function stackFiles(
+  command: string,
+  positionals: readonly string[],
+  all: unknown,
+  cwd: string,
+): Promise<string[]> {
   if (all) {
     if (positionals.length)
       throw new CliError('CLI_USAGE', `${command} --all takes no stack file`, `pvecdk ${command} --all`);
+    const { allStackFiles } = await import('./stack-file.ts');
     return allStackFiles(cwd);
   }
   if (!positionals.length)
@@ -221,21 +257,17 @@ function confirmer(io: CliIo, values: { yes?: boolean; json?: boolean }) {
 }
 
 async function deployLike(command: 'deploy' | 'diff', args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    ...REMOTE_OPTIONS,
-    fail: { type: 'boolean' },
-    frozen: { type: 'boolean' },
-    all: { type: 'boolean' },
-    replace: { type: 'string', multiple: true },
-  });
+  const { values, positionals } = parse(command, args);
   if (values.frozen) process.env.PVECDK_FROZEN = '1';
-  const file = stackFiles(command, positionals, values.all, io.cwd);
+  const file = await stackFiles(command, positionals, values.all, io.cwd);
   const concurrency = concurrencyOf(values.concurrency);
+  const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   process.env.PVECDK_OUTDIR = outdir;
   const { deployCommand } = await import('./commands/deploy.ts');
+  const { stopOnInterrupt } = await import('./interrupt.ts');
   const interrupts = stopOnInterrupt(io.err);
   const code = await deployCommand({
     ...remoteCommandOptions(file, config, concurrency, values, io),
@@ -250,12 +282,14 @@ async function deployLike(command: 'deploy' | 'diff', args: readonly string[], i
 }
 
 async function destroyCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, REMOTE_OPTIONS);
+  const { values, positionals } = parse('destroy', args);
   const file = oneStackFile('destroy', positionals);
   const concurrency = concurrencyOf(values.concurrency);
+  const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
   const { destroyCommand: run } = await import('./commands/destroy.ts');
+  const { stopOnInterrupt } = await import('./interrupt.ts');
   const interrupts = stopOnInterrupt(io.err);
   return run({
     ...remoteCommandOptions(file, config, concurrency, values, io),
@@ -264,14 +298,9 @@ async function destroyCommand(args: readonly string[], io: CliIo): Promise<numbe
 }
 
 async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    out: { type: 'string' },
-    remote: { type: 'string' },
-    all: { type: 'boolean' },
-    json: { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
-  const file = stackFiles('ls', positionals, values.all, io.cwd);
+  const { values, positionals } = parse('ls', args);
+  const file = await stackFiles('ls', positionals, values.all, io.cwd);
+  const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
@@ -293,13 +322,9 @@ async function lsCommand(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function doctorCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    out: { type: 'string' },
-    remote: { type: 'string' },
-    json: { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
+  const { values, positionals } = parse('doctor', args);
   const file = oneStackFile('doctor', positionals);
+  const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
@@ -324,18 +349,14 @@ async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
       sub === undefined ? 'vpn needs a subcommand' : `unknown vpn subcommand '${sub}'`,
       'pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout]',
     );
-  const { values, positionals } = parse(rest, {
-    out: { type: 'string' },
-    remote: { type: 'string' },
-    stdout: { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
+  const { values, positionals } = parse('vpn', rest);
   if (positionals.length !== 2)
     throw new CliError(
       'CLI_USAGE',
       'vpn profile takes a stack file and a user name',
       'pvecdk vpn profile stacks/acme.ts alice --out alice.ovpn',
     );
+  const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
@@ -362,19 +383,14 @@ async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
  * file, a CI log) only with --stdout, so it does not land in logs by accident.
  */
 async function credentialsCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(args, {
-    out: { type: 'string' },
-    remote: { type: 'string' },
-    stdout: { type: 'boolean' },
-    json: { type: 'boolean' },
-    debug: { type: 'boolean' },
-  });
+  const { values, positionals } = parse('credentials', args);
   if (positionals.length !== 2)
     throw new CliError(
       'CLI_USAGE',
       'credentials takes a stack file and a user name',
       'pvecdk credentials stacks/acme.ts acme.alice',
     );
+  const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
   process.env.PVECDK_CONTEXT = JSON.stringify(config.context);
@@ -405,13 +421,17 @@ async function credentialsCommand(args: readonly string[], io: CliIo): Promise<n
   return 0;
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
-
-function parse(args: readonly string[], options: OptionSpec) {
+/** A command's arguments, checked by wantsHelpAfterCheck already: Node's parser finds no surprise left. */
+function parse(command: string, args: readonly string[]) {
   try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: parseSpecOf(command),
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
-    throw new CliError('CLI_USAGE', (e as Error).message, 'run `pvecdk help` for the options');
+    throw new CliError('CLI_USAGE', (e as Error).message, `see \`pvecdk ${command} --help\``);
   }
 }
 

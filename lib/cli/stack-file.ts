@@ -6,6 +6,7 @@ import { PvecdkError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
 import { CliError, StackFileError } from './errors.ts';
 import { useIdentityRecord } from './identity-record.ts';
+import { ensureTypeScriptLoader } from './typescript-loader.ts';
 
 /** What running a stack file produced. */
 export interface LoadedStackFile {
@@ -21,7 +22,10 @@ export interface LoadedStackFile {
   readonly cwd: string;
 }
 
-const LIB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The package root: the library runs from lib/ (sources) or dist/ (compiled, source-mapped to lib/). */
+const PACKAGE_ROOT = realpathSync(resolve(dirname(fileURLToPath(import.meta.url)), '../..'));
+const LIBRARY_DIRS = [join(PACKAGE_ROOT, 'lib'), join(PACKAGE_ROOT, 'dist')];
+const inLibrary = (file: string) => LIBRARY_DIRS.some((dir) => file.startsWith(dir + sep));
 
 /**
  * Runs TypeScript stack files (the CLI itself runs under tsx, so a dynamic
@@ -43,6 +47,7 @@ export async function loadStackFile(
       'pass a stack file, e.g. stacks/acme.ts, or --all',
     );
   useIdentityRecord(cwd);
+  await ensureTypeScriptLoader();
   const before = new Set(App.instances);
   const known = new Set<Stack>();
   const targets = new Set<Stack>();
@@ -125,12 +130,10 @@ export function allStackFiles(cwd: string, folder = 'stacks'): string[] {
   return files;
 }
 
-/** pvecdk's own sources: frames in them are never where a user declared something. */
-const LIBRARY = realpathSync(fileURLToPath(new URL('../', import.meta.url)));
-
 /** The innermost file of a call stack that is the user's (not pvecdk's, not a dependency's), project-relative. */
 function declaringFile(files: readonly string[], cwd: string): string | undefined {
-  const user = files.find((f) => !f.startsWith(`${LIBRARY}/`) && !f.includes('/node_modules/'));
+  // pvecdk's own files are never where a user declared something.
+  const user = files.find((f) => !inLibrary(f) && !f.includes('/node_modules/'));
   return user ? relative(cwd, user).split(sep).join('/') : undefined;
 }
 
@@ -190,7 +193,7 @@ function userFrame(error: Error, cwd: string): string | undefined {
     const m = /(?:\(|\s|file:\/\/)(\/[^():]+):(\d+):\d+\)?$/.exec(line.trim());
     if (!m) continue;
     const file = m[1]!;
-    if (file.startsWith(LIB_DIR + sep) || file.includes(`${sep}node_modules${sep}`)) continue;
+    if (inLibrary(file) || file.includes(`${sep}node_modules${sep}`)) continue;
     return `${relative(cwd, file) || basename(file)}:${m[2]}`;
   }
   return undefined;

@@ -2,6 +2,7 @@
 export const USAGE = `pvecdk: infrastructure as code for Proxmox VE hosting platforms
 
 Usage:
+  pvecdk init [dir]
   pvecdk synth <stackfile>... | --all [--out DIR] [--context KEY=VALUE]... [--frozen] [--json] [--debug]
   pvecdk ls <stackfile>... | --all [--remote NAME] [--json]
   pvecdk diff <stackfile>... | --all [--remote NAME] [--replace PATH]... [--fail] [--frozen] [--json] [--debug]
@@ -17,10 +18,12 @@ Usage:
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
   pvecdk sim --stop [--data-dir DIR] [--json]
-  pvecdk help | --help
+  pvecdk help [command] | pvecdk <command> --help | -h
   pvecdk version | --version
 
 Commands:
+  init    make a new project in dir (default .): package.json, tsconfig.json, cdk.json,
+          stacks/platform.ts, an example customer and its test, .gitignore
   synth   run a stack file and write one plan per stack (the file's stacks and the
           stacks they depend on) plus manifest.json into the output folder
   ls      list the file's stacks (and those they depend on) with their local state and locks
@@ -48,7 +51,7 @@ Options:
                         credentials: print the password also when the output is not a terminal
   --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)
   --remote NAME         deploy to this remote of cdk.json instead of the stacks' own
-  --concurrency N       changes in flight at once (default 4; per node and per template less)
+  --concurrency N       changes in flight at once (default 4; per node and per storage less)
   --allow-destroy-data  accept deleting or replacing VMs and disks
   --replace PATH        replace this VM or file (a path as diff shows it; repeatable): needed
                         for what cannot change in place, such as a disk made smaller

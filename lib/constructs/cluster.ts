@@ -74,6 +74,26 @@ export interface ClusterProps {
   readonly managementSource: string;
   /** The SSH private key the engine logs in to guests with, as a secret reference. */
   readonly guestSshKey: SecretValue;
+  /**
+   * How customer VMs (the customers' 4D database servers) are cloned from their template.
+   *
+   * - `full`: every disk is copied onto `defaultStorage`. The VM stands alone: the template can
+   *   be updated or deleted, the disk moved, and its I/O never touches the template's volumes.
+   *   Onboarding is bound by the storage: each clone copies the whole template disk, and clones
+   *   running together share the storage's bandwidth.
+   * - `linked`: the system disk is a thin copy-on-write child of the template's base volume,
+   *   made in a second whatever its size, on the template's own storage (which must support
+   *   linked clones: LVM-thin, ZFS, Ceph RBD, or qcow2 files; `defaultStorage` is not used for
+   *   it). The VM depends on the template for good: Proxmox refuses to delete a template with
+   *   linked clones, every read of unchanged blocks goes to the shared base volume, and moving
+   *   the disk later means a full copy. Data disks and the cloud-init drive stay on
+   *   `defaultStorage` either way.
+   *
+   * Full clones are the default because a database server outlives its template and should not
+   * share its I/O with every other customer's server.
+   * @default 'full'
+   */
+  readonly customerVmClones?: 'full' | 'linked';
 }
 
 /** Proxmox's highest VM id (pve-guest-common: 100 to 999999999). */
@@ -105,6 +125,7 @@ const ClusterPropsSchema = z
       .default({ start: 1000, blockSize: 100, blocks: 9000 }),
     managementSource: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/, 'an IPv4 address or CIDR'),
     guestSshKey: zSecret(),
+    customerVmClones: z.enum(['full', 'linked']).default('full'),
   })
   .superRefine((p, ctx) => {
     if (p.defaultNode && !p.nodes.includes(p.defaultNode)) {
@@ -153,6 +174,8 @@ export class Cluster extends Construct {
   readonly templates: TemplateCatalogue;
   readonly managementSource: string;
   readonly guestSshKey: SecretValue;
+  /** How customer VMs are cloned: see ClusterProps.customerVmClones. */
+  readonly customerVmClones: 'full' | 'linked';
   readonly identities: IdentityRegistry;
   private readonly platformVmIds: VmIdRange;
   private readonly customerVmIds: { start: number; blockSize: number; blocks: number };
@@ -167,6 +190,7 @@ export class Cluster extends Construct {
     this.templates = p.templates;
     this.managementSource = p.managementSource;
     this.guestSshKey = p.guestSshKey;
+    this.customerVmClones = p.customerVmClones;
     this.platformVmIds = p.platformVmIds;
     this.customerVmIds = p.customerVmIds;
     this.identities = new IdentityRegistry(recordedSection(this.node.path));

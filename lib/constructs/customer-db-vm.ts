@@ -211,6 +211,7 @@ export class CustomerDbVm extends Construct {
       vmId: p.vmId,
       ...(p.node ? { node: p.node } : {}),
       template: p.os === 'windows' ? cluster.templates.windowsServer : cluster.templates.debian,
+      clone: cluster.customerVmClones,
       cores: p.cores,
       memoryMiB: p.memoryMiB,
       dataDisks: [

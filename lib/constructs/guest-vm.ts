@@ -48,8 +48,15 @@ export interface GuestVmProps {
    * @default - the cluster's `defaultNode`
    */
   readonly node?: string;
-  /** VM id of the template to clone (a full clone onto the cluster's default storage). */
+  /** VM id of the template to clone. */
   readonly template: number;
+  /**
+   * `full` copies the template's disks onto the cluster's default storage; `linked` makes thin
+   * copy-on-write children of the template's base volumes on the template's storage (see
+   * ClusterProps.customerVmClones for the trade-off).
+   * @default 'full'
+   */
+  readonly clone?: 'full' | 'linked';
   /** Virtual CPU cores (CPU type `x86-64-v2-AES`). */
   readonly cores: number;
   /** Memory in MiB. */
@@ -122,7 +129,7 @@ export interface GuestVmProps {
 
 /**
  * A VM cloned from the cluster's template catalogue, the way every platform
- * guest is made: full clone onto the default storage, pinned NIC order and
+ * guest is made: full clone onto the default storage (or linked), pinned NIC order and
  * MACs, guest agent on, ownership tags, start on boot. Claims its VM id and
  * MACs in the cluster's identity registry.
  */
@@ -172,7 +179,11 @@ export class GuestVm extends Construct {
       ...(props.poolId !== undefined ? { poolId: props.poolId } : {}),
       onBoot: true,
       started: true,
-      clone: { vmId: props.template, full: true, datastoreId: cluster.defaultStorage },
+      // A linked clone stays on the template's storage: Proxmox takes no target storage for it.
+      clone:
+        props.clone === 'linked'
+          ? { vmId: props.template, full: false }
+          : { vmId: props.template, full: true, datastoreId: cluster.defaultStorage },
       cpu: { cores: props.cores, type: 'x86-64-v2-AES' },
       memory: { dedicated: props.memoryMiB },
       agent: { enabled: true },

@@ -23,7 +23,8 @@ import {
   stackWrites,
 } from './stack-deploy.ts';
 import { type StackOrigin, StateStore } from './state-store.ts';
-import { WalkLimiter } from './walk-limiter.ts';
+import { isStorageLockTimeout } from './transient.ts';
+import { type AdaptiveLimits, WalkLimiter } from './walk-limiter.ts';
 
 export type { DeployReport, ResourceReport } from './deploy-report.ts';
 
@@ -107,19 +108,28 @@ export interface DeployOptions {
 }
 
 /**
- * Keyed limits of the walk: one clone per template, two full clones per
- * target storage (each holds the storage lock for the whole copy, and more
- * in parallel fail with `can't lock file ... got timeout`), a few changes
- * per node, one network edit per node at a time, one change inside a guest
- * at a time.
+ * Fixed keyed limits of the walk: a few changes per node, one network edit
+ * per node at a time, one change inside a guest at a time. Templates have
+ * none: Proxmox clones a template under a shared lock, any number at once.
  */
 export const ENGINE_LIMITS: Readonly<Record<string, number>> = {
-  'template:*': 1,
   // Changes inside one guest (critical ones snapshot and may roll back the VM) never interleave.
   'vm:*': 1,
-  'storage:*': 2,
   'node:*': 4,
   'network:*': 1,
+};
+
+/**
+ * Full clones per target storage, learnt from the cluster: Proxmox holds a
+ * storage's lock only while it allocates a volume and the copies share the
+ * storage's bandwidth, so how many can run at once depends on the storage.
+ * Start at 2, grow by one with each clone that succeeds, halve when one
+ * fails on `can't lock file '...pve-storage-...' - got timeout` (the clone
+ * is then retried).
+ */
+export const ENGINE_ADAPTIVE_LIMITS: AdaptiveLimits = {
+  limits: { 'storage:*': { initial: 2, max: 16 } },
+  isContention: isStorageLockTimeout,
 };
 
 /** A target's plan in destroy mode: nothing, so everything its state holds goes. */
@@ -162,7 +172,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   const states = new Map<string, StateStore>();
   const dependsOn = (stack: string) =>
     options.assembly.plans.get(stack)!.dependsOn.filter((d) => order.includes(d));
-  const limiter = new WalkLimiter(options.concurrency, ENGINE_LIMITS);
+  const limiter = new WalkLimiter(options.concurrency, ENGINE_LIMITS, ENGINE_ADAPTIVE_LIMITS);
   // Once, before the first write of any stack: what the whole run needs (what it creates, changes and deletes).
   let permissionCheck: Promise<void> | undefined;
   const checkPermissions = () => {

@@ -4,8 +4,8 @@ import { WalkLimiter } from './walk-limiter.ts';
 
 /**
  * A generic walk over a dependency graph: each node runs once all it depends
- * on succeeded, under a global concurrency limit and keyed limits (one clone
- * per template, a few per node...). A failure skips everything that depends
+ * on succeeded, under a global concurrency limit and keyed limits (a few per
+ * node, clones per storage as the cluster allows...). A failure skips everything that depends
  * on it, directly or not, while independent branches go on. Outcomes are
  * values, never thrown.
  */
@@ -13,7 +13,7 @@ export interface WalkNode<T> {
   readonly id: string;
   readonly dependsOn: readonly string[];
   /**
-   * Semaphore keys held while the node runs, e.g. `template:9001`,
+   * Semaphore keys held while the node runs, e.g. `storage:local-lvm`,
    * `node:pve1`; a function is asked once the node's dependencies are done
    * (when what the keys depend on is known).
    */
@@ -50,7 +50,7 @@ export type WalkEvent =
 
 export interface WalkOptions {
   readonly concurrency: number;
-  /** Limits by key or key prefix pattern: `{ 'template:*': 1, 'node:*': 4 }`. */
+  /** Limits by key or key prefix pattern: `{ 'node:*': 4, 'network:*': 1 }`. */
   readonly limits?: Readonly<Record<string, number>>;
   /** Slots shared with other walks running at the same time; `concurrency` and `limits` are then its own. */
   readonly limiter?: WalkLimiter;
@@ -159,7 +159,7 @@ export async function walk<T>(
         if (!limiter.tryTake(keys)) continue;
         pending.delete(n.id);
         running += 1;
-        void run(n).then(() => {
+        void run(n, keys).then(() => {
           running -= 1;
           // Giving the slot back wakes every walk sharing the limiter, this one too.
           limiter.give(keys);
@@ -175,17 +175,20 @@ export async function walk<T>(
       }
     };
 
-    const run = async (n: WalkNode<T>): Promise<void> => {
+    const run = async (n: WalkNode<T>, keys: readonly string[]): Promise<void> => {
       const t0 = now();
       emit({ type: 'running', id: n.id, elapsedMs: 0 });
       const attempts = options.retry?.attempts ?? 1;
       for (let attempt = 1; ; attempt++) {
         try {
           await visit(n);
+          limiter.observe(keys);
           outcomes.set(n.id, { id: n.id, status: 'done', attempts: attempt, elapsedMs: now() - t0 });
           emit({ type: 'done', id: n.id, elapsedMs: now() - t0 });
           return;
         } catch (error) {
+          // Contention (a storage lock timeout) lowers the limits of the keys held, before any retry.
+          limiter.observe(keys, error);
           const retry = options.retry;
           if (retry && attempt < attempts && retry.isRetryable(error) && !options.signal?.aborted) {
             emit({ type: 'retrying', id: n.id, attempt, error, elapsedMs: now() - t0 });

@@ -19,3 +19,21 @@ export function isTransient(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A task that waited past Proxmox's 10 s on a storage's lock (pve-storage's
+ * cluster_lock_storage around volume allocation): the storage is taking more
+ * allocations at once than it can, a reason to run fewer clones on it.
+ */
+export function isStorageLockTimeout(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (!(e instanceof PveError)) continue;
+    return (
+      e.code === 'PVE_TASK_FAILED' &&
+      /pve-storage-[^']*' - got timeout|cfs-lock 'storage-[^']*' error: got lock request timeout/.test(
+        e.message,
+      )
+    );
+  }
+  return false;
+}

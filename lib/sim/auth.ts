@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { EmulatorHttpError } from './emulator-error.ts';
+import { percentDecode } from './percent-decoding.ts';
 import type { EmulatorState } from './state.ts';
 
 /** Who is calling, and how. */
@@ -78,7 +79,7 @@ export function authenticate(
     /(?:^|;\s*)PVEAuthCookie=([^;]+)/.exec(headers.cookie ?? '')?.[1] ??
     /^PVEAuthCookie=(.+)$/.exec(authz)?.[1];
   if (!cookie) throw new EmulatorHttpError(401, 'No ticket');
-  const userid = tickets.verify(decodeURIComponent(cookie));
+  const userid = tickets.verify(percentDecode(cookie));
   if (!userid || !state.users[userid]?.enable) throw new EmulatorHttpError(401, 'Authentication failed!');
   const csrf = headers.csrfpreventiontoken;
   return {

@@ -12,10 +12,13 @@ import {
   type HandlerTable,
 } from './handler.ts';
 import { type EmulatorUpload, uploadParams } from './multipart.ts';
-import { type RawValue, validateParams } from './param-validator.ts';
+import { type RawValue, setOwn, validateParams } from './param-validator.ts';
 import { checkPermission } from './permission-check.ts';
+import { admitRequest, type RequestHead } from './request-admission.ts';
 import { SchemaIndex, type SchemaReturns } from './schema-index.ts';
+import { hashClearPasswords } from './shadow.ts';
 import type { EmulatorState } from './state.ts';
+import { StorageIo, type StorageIoOptions } from './storage-io.ts';
 import { TaskRunner } from './task-runner.ts';
 
 export interface EmulatorRequest {
@@ -45,6 +48,8 @@ export type RequestFault =
 export interface EmulatorOptions {
   readonly latencyScale?: number;
   readonly latency?: Partial<EmulatorLatency>;
+  /** Storage bandwidth shared by full-clone copies, and the time an allocation holds a storage's lock. */
+  readonly storage?: StorageIoOptions;
   readonly onChange?: () => void;
   /** The PEM of the served certificate: Proxmox hands its cluster CA to console clients. */
   readonly certificate?: string;
@@ -84,6 +89,8 @@ export class Emulator {
   readonly tasks: TaskRunner;
   readonly tickets = new TicketAuthority();
   readonly latency: EmulatorLatency;
+  /** Storage locks and bandwidth of clones. */
+  readonly storageIo: StorageIo;
   private readonly latencyScale: number;
   /** Counters, e.g. how many writes a deploy made; `byMethod` counts every request by its HTTP method. */
   readonly stats = { requests: 0, writes: 0, byMethod: {} as Record<string, number> };
@@ -100,12 +107,26 @@ export class Emulator {
     this.latencyScale = options.latencyScale ?? 1;
     this.tasks = new TaskRunner(state, this.latencyScale, () => this.options.onChange?.());
     this.tasks.register(ALL_TASK_KINDS);
+    this.storageIo = new StorageIo(this.latencyScale, options.storage);
+    this.tasks.onStop(() => this.storageIo.stop());
     this.latency = { ...DEFAULT_LATENCY, ...options.latency };
     this.registerAll(ALL_HANDLERS);
+    // Passwords a seed or an older state holds in clear are kept hashed from now on.
+    if (hashClearPasswords(state)) options.onChange?.();
   }
 
   registerAll(table: HandlerTable): void {
     for (const [method, template, handler] of table) this.handlers.set(`${method} ${template}`, handler);
+  }
+
+  /** What pveproxy answers from a request's head, before its body is read (see request-admission.ts). */
+  admit(head: RequestHead): EmulatorResponse | undefined {
+    return admitRequest(head, {
+      schema: this.schema,
+      state: this.state,
+      tickets: this.tickets,
+      latencyScale: this.latencyScale,
+    });
   }
 
   /** Handles one request; never throws (errors become Proxmox error answers). */
@@ -184,7 +205,7 @@ export class Emulator {
     if (req.body.length > 0) {
       if (contentType.startsWith('application/json')) {
         fromJson = true;
-        Object.assign(raw, JSON.parse(req.body) as Record<string, RawValue>);
+        for (const [k, v] of Object.entries(parseJsonBody(req.body))) setOwn(raw, k, v);
       } else if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded')) {
         addForm(raw, new URLSearchParams(req.body));
       } else {
@@ -227,6 +248,7 @@ export class Emulator {
       tickets: this.tickets,
       certificate: this.options.certificate ?? '',
       latency: this.latency,
+      storageIo: this.storageIo,
       changed: () => this.options.onChange?.(),
       actor: auth.tokenid ?? auth.userid,
       can: (privilege, at) =>
@@ -253,6 +275,24 @@ export class Emulator {
 function addForm(raw: Record<string, RawValue>, form: URLSearchParams): void {
   for (const key of new Set(form.keys())) {
     const all = form.getAll(key);
-    raw[key] = all.length > 1 ? all : all[0]!;
+    setOwn(raw, key, all.length > 1 ? all : all[0]!);
   }
+}
+
+/**
+ * A JSON body as pveproxy reads it (AnyEvent.pm extract_params): text that is
+ * not JSON, or JSON that is not an object, fails in the request handler, a
+ * 500 with the parser's words. Keys such as `__proto__` stay plain keys.
+ */
+function parseJsonBody(body: string): Record<string, RawValue> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (e) {
+    const at = /position (\d+)/.exec((e as Error).message)?.[1] ?? '0';
+    throw dieError(`malformed JSON string, at character offset ${at}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw dieError('Not a HASH reference');
+  return parsed as Record<string, RawValue>;
 }

@@ -1,5 +1,6 @@
 import type { EmulatorAuth, TicketAuthority } from './auth.ts';
 import type { EmulatorState, EmulatorVm } from './state.ts';
+import type { StorageIo } from './storage-io.ts';
 import type { TaskRunner } from './task-runner.ts';
 
 /** What a handler gets: the validated parameters, the caller, and the cluster. */
@@ -15,6 +16,8 @@ export interface EmulatorContext {
   readonly certificate: string;
   /** Latencies in ms at scale 1 (before the latency scale). */
   readonly latency: EmulatorLatency;
+  /** Storage locks and bandwidth: where clones allocate and copy. */
+  readonly storageIo: StorageIo;
   /** Marks the state dirty so it is persisted. */
   changed(): void;
   /** The acting user as UPIDs show it (`root@pam!pvecdk` for a token). */
@@ -50,7 +53,8 @@ export interface EmulatorLatency {
 
 /** Realistic defaults at scale 1; tests scale them down. */
 export const DEFAULT_LATENCY: EmulatorLatency = {
-  clone: 3_000,
+  // A clone's own work (configs, volume activation, qemu-img start); allocation and copy come from StorageIo.
+  clone: 1_000,
   create: 1_500,
   config: 300,
   power: 1_000,

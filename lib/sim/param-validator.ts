@@ -56,9 +56,15 @@ export interface ValidationResult {
 
 /** The schema entry for `key`: exact, or an indexed one (`net[n]` for `net0`). */
 export function findParam<T>(properties: Readonly<Record<string, T>>, key: string): T | undefined {
-  if (properties[key]) return properties[key];
+  // Own keys only: `__proto__` or `constructor` must not find Object.prototype's members.
+  if (Object.hasOwn(properties, key)) return properties[key];
   const m = /^([a-z_-]+?)(\d+)$/i.exec(key);
-  return m ? properties[`${m[1]}[n]`] : undefined;
+  return m && Object.hasOwn(properties, `${m[1]}[n]`) ? properties[`${m[1]}[n]`] : undefined;
+}
+
+/** Sets a key as an own property, whatever its name (`__proto__` included), never a prototype. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -77,13 +83,13 @@ export function validateParams(
   for (const [key, value] of Object.entries(raw)) {
     const schema = findParam(properties, key);
     if (!schema) {
-      if (method.parameters?.additionalProperties === 1) params[key] = value;
-      else errors[key] = MSG.unknown;
+      if (method.parameters?.additionalProperties === 1) setOwn(params, key, value);
+      else setOwn(errors, key, MSG.unknown);
       continue;
     }
     const checked = checkValue(schema, value, fromJson);
-    if (checked instanceof Invalid) errors[key] = checked.error;
-    else params[key] = checked;
+    if (checked instanceof Invalid) setOwn(errors, key, checked.error);
+    else setOwn(params, key, checked);
   }
   for (const [key, schema] of Object.entries(properties)) {
     if (key.endsWith('[n]') || schema.optional) continue;

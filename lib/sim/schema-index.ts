@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { percentDecode } from './percent-decoding.ts';
 
 /** One parameter of a method, as the PVE schema describes it. */
 export interface SchemaParam {
@@ -58,6 +59,8 @@ export interface Route {
   readonly names: readonly string[];
 }
 
+const VOLUME_TAIL = /\/storage\/\{storage\}\/content\/\{volume\}$/;
+
 export interface RouteMatch {
   readonly route: Route;
   readonly pathParams: Record<string, string>;
@@ -84,7 +87,9 @@ export class SchemaIndex {
             .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
             .replace(/\{([^}]+)\}/g, (_m, name: string) => {
               names.push(name);
-              return '([^/]+)';
+              // A volume id may hold a slash (`local:iso/x.iso`): pve-storage mounts its content
+              // handler with an empty fragmentDelimiter, so `{volume}` takes the rest of the path.
+              return VOLUME_TAIL.test(n.path) && name === 'volume' ? '(.+)' : '([^/]+)';
             });
           routes.push({ template: n.path, methods: n.info, pattern: new RegExp(`^${source}$`), names });
         }
@@ -102,7 +107,7 @@ export class SchemaIndex {
       if (!m) continue;
       const pathParams: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        pathParams[name] = decodeURIComponent(m[i + 1]!);
+        pathParams[name] = percentDecode(m[i + 1]!);
       });
       return { route, pathParams };
     }

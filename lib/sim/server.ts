@@ -16,6 +16,7 @@ import type { EmulatorLatency } from './handler.ts';
 import { isMultipart, readUpload } from './multipart.ts';
 import { type SeedOptions, seedState } from './seed.ts';
 import { loadState, StatePersister } from './state.ts';
+import type { StorageIoOptions } from './storage-io.ts';
 
 export interface StartEmulatorOptions extends SeedOptions {
   /** Default 8006; 0 picks a free port. */
@@ -28,6 +29,8 @@ export interface StartEmulatorOptions extends SeedOptions {
   /** Multiplies every task latency (1 is realistic; tests use 0.01 or less). */
   readonly latencyScale?: number;
   readonly latency?: Partial<EmulatorLatency>;
+  /** Storage bandwidth and allocation time of clones (see StorageIoOptions). */
+  readonly storage?: StorageIoOptions;
   /** Faults to inject from the start; also settable at run time through PUT /pvecdk-sim/faults. */
   readonly faults?: Partial<FaultPlan>;
   /**
@@ -131,6 +134,7 @@ async function serveOwned(
     certificate: cert.cert,
     latencyScale: options.latencyScale ?? 1,
     ...(options.latency ? { latency: options.latency } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
     onChange: () => {
       persister.changed();
       // Guests follow the VMs: a start boots one, a stop, delete or rollback takes it down.
@@ -196,18 +200,20 @@ async function serveOwned(
       else respond();
     };
     const head = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+    // Decided from the head, as pveproxy does: a caller that fails to authenticate, or a body
+    // too large, is answered without reading the body (the connection then closes).
+    const refused = head.url.startsWith('/pvecdk-sim/') ? undefined : emulator.admit(head);
+    if (refused) {
+      const send = () => {
+        res.writeHead(refused.status, refused.reason, { connection: 'close' });
+        res.end(refused.body);
+      };
+      if (refused.delayMs) setTimeout(send, refused.delayMs);
+      else send();
+      return;
+    }
     if ((head.method === 'POST' || head.method === 'PUT') && isMultipart(req.headers['content-type'])) {
-      // Streamed and hashed, never buffered: uploads are GBs. pveproxy refuses chunked bodies.
-      const te = req.headers['transfer-encoding'];
-      if (te) {
-        const reason =
-          te.toLowerCase() === 'chunked'
-            ? 'chunked transfer encoding not supported'
-            : `Unknown transfer encoding '${te}'`;
-        res.writeHead(501, reason, { connection: 'close' });
-        res.end();
-        return;
-      }
+      // Streamed and hashed, never buffered: uploads are GBs.
       void readUpload(req).then((upload) => serve({ ...head, body: '', upload }));
       return;
     }

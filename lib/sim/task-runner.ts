@@ -16,10 +16,10 @@ export interface EmulatorTask {
   readonly pstart: number;
   readonly starttime: number;
   /** How long the work takes, after the latency scale: what a perfect client would wait for. */
-  readonly latencyMs: number;
-  /** Epoch ms when the worker started and when its work is done. */
+  latencyMs: number;
+  /** Epoch ms when the worker started and when its work is done (moved by `retime` while it runs). */
   readonly startedAtMs: number;
-  readonly endsAtMs: number;
+  endsAtMs: number;
   /** The task kind's name and its arguments, as JSON: a restarted emulator finishes the task from these. */
   readonly work: { readonly kind: string; readonly args: unknown };
   status: 'running' | 'stopped';
@@ -102,6 +102,8 @@ export class TaskRunner {
   private readonly kinds = new Map<string, AnyTaskKind>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private nextPid: number;
+  private stopped = false;
+  private readonly stopHooks: Array<() => void> = [];
   taskFault: ((task: EmulatorTask) => string | undefined) | undefined;
 
   constructor(
@@ -168,6 +170,31 @@ export class TaskRunner {
     }
   }
 
+  /** `ms` at latency scale 1 in wall-clock ms, as tasks take it. */
+  scaled(ms: number): number {
+    return ms * this.latencyScale;
+  }
+
+  /** Runs `hook` when the runner stops (timers of work its tasks wait for). */
+  onStop(hook: () => void): void {
+    this.stopHooks.push(hook);
+  }
+
+  /**
+   * Moves the end of a running task (a copy whose share of the storage
+   * changed): its work is then done at `endsAtMs`, which the state keeps.
+   */
+  retime(upid: string, endsAtMs: number): void {
+    const task = this.state.tasks?.[upid];
+    if (task?.status !== 'running' || this.stopped) return;
+    task.endsAtMs = Math.max(task.startedAtMs, Math.round(endsAtMs));
+    task.latencyMs = task.endsAtMs - task.startedAtMs;
+    clearTimeout(this.timers.get(upid));
+    this.timers.delete(upid);
+    this.schedule(task, Math.max(0, task.endsAtMs - Date.now()));
+    this.changed();
+  }
+
   get(upid: string): EmulatorTask | undefined {
     return this.state.tasks?.[upid];
   }
@@ -190,6 +217,8 @@ export class TaskRunner {
 
   /** Cancels the timers; running tasks stay running in the state, for the next emulator to finish. */
   stop(): void {
+    this.stopped = true;
+    for (const hook of this.stopHooks) hook();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }

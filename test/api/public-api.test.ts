@@ -24,7 +24,11 @@ function exportedNames(program: ts.Program, entry: string): string[] {
  * Internals live in `private/` folders and are never exported here.
  */
 describe('public API', () => {
-  const entries = { pvecdk: 'lib/index.ts', 'pvecdk/assertions': 'lib/assertions/index.ts' };
+  const entries = {
+    pvecdk: 'lib/index.ts',
+    'pvecdk/assertions': 'lib/assertions/index.ts',
+    'pvecdk/testing': 'lib/testing.ts',
+  };
   const program = projectProgram(Object.values(entries).map((e) => join(ROOT, e)));
 
   it.each(Object.entries(entries))(

@@ -83,7 +83,8 @@ describe('pvecdk credentials', () => {
     });
     expect(code).toBe(0);
     expect(out.join('\n')).toContain(`  initial password    ${password}`);
-  });
+    // Four CLI runs, each synthesizing the example stacks: seconds each on a loaded machine.
+  }, 90_000);
 
   it('GIVEN a name no stack of the file has WHEN asked THEN exit 2 listing the users it has', () => {
     const run = runCli(['credentials', GLOBEX, 'globex.dave'], { cwd: project() });

@@ -177,7 +177,7 @@ describe('pvecdk synth', () => {
     );
     const bad = runCli(['synth', fixture('ok/acme.ts'), '--bogus']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("error CLI_USAGE: Unknown option '--bogus'");
+    expect(bad.stderr).toContain("error CLI_USAGE: unknown option '--bogus' for synth");
   });
 
   it('GIVEN a cdk.json with a literal token secret WHEN synthesized THEN exit 2 naming the key', () => {

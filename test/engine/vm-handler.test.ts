@@ -108,10 +108,9 @@ describe('VM handler against the emulator', () => {
     );
     await vmHandler.delete(await ctx(), applied(vmHandler, 'acme/acme-main/Vm', attributes));
     expect(server.emulator.state.vms[1042]).toBeUndefined();
-    // A clone holds the template and the target storage; an update only its node.
+    // A full clone holds the target storage (a template takes any number of clones); an update only its node.
     expect(vmHandler.locks(dbVm(), { action: 'create', changes: [], destroysData: false })).toEqual([
       'node:pve1',
-      'template:9001',
       'storage:local-lvm',
     ]);
     expect(vmHandler.locks(dbVm(), { action: 'update', changes: [], destroysData: false })).toEqual([

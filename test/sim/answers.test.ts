@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_HANDLERS } from '../../lib/sim/api/index.ts';
 import { Emulator, seedState, startTestEmulator } from '../../lib/sim/index.ts';
+import { setUserPassword } from '../../lib/sim/shadow.ts';
 
 /** Endpoints this walk leaves to their own tests, and why. */
 const ELSEWHERE: Record<string, string> = {
@@ -32,7 +33,8 @@ function setup() {
 }
 
 async function walkAccess({ emulator, call }: ReturnType<typeof setup>) {
-  const password = emulator.state.users['root@pam']!.password!;
+  const password = 'root password for this test';
+  setUserPassword(emulator.state, 'root@pam', password);
   call('POST', '/access/ticket', { username: 'root@pam', password });
   call('GET', '/access/permissions');
   call('POST', '/access/groups', { groupid: 'admins', comment: 'administrators' });
@@ -83,6 +85,12 @@ async function walkDatacenter({ call }: ReturnType<typeof setup>) {
   call('DELETE', '/cluster/ha/groups/pair');
   call('GET', '/storage');
   call('GET', '/nodes/pve1/storage');
+  call('GET', '/storage', { type: 'dir' });
+  call('GET', '/storage/local-lvm');
+  call('GET', '/nodes/pve1/storage', { content: 'images', enabled: 1 });
+  call('GET', '/nodes/pve1/lxc');
+  call('GET', '/access/domains');
+  call('GET', '/cluster/tasks');
   call('GET', '/nodes/pve1/storage/local/content');
   call('GET', '/version');
   call('GET', '/nodes');
@@ -146,6 +154,9 @@ async function walkQemu({ call, settle }: ReturnType<typeof setup>) {
   call('PUT', '/nodes/pve1/qemu/301/config', { cores: 4 });
   call('POST', '/nodes/pve1/qemu/301/config', { memory: '4096' });
   call('PUT', '/nodes/pve1/qemu/301/resize', { disk: 'scsi0', size: '+2G' });
+  call('POST', '/nodes/pve1/qemu/301/move_disk', { disk: 'scsi0', storage: 'ceph-vm' });
+  await settle();
+  call('PUT', '/nodes/pve1/qemu/301/unlink', { idlist: 'unused0' });
   call('POST', '/nodes/pve1/qemu/301/status/start');
   await settle();
   call('PUT', '/nodes/pve1/qemu/301/config', { cores: 6 });

@@ -4,14 +4,25 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
 import { type RunningEmulator, startEmulator } from '../../lib/sim/index.ts';
+import { setUserPassword } from '../../lib/sim/shadow.ts';
+import type { StorageIoOptions } from '../../lib/sim/storage-io.ts';
 
 const running: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (running.length) await running.pop()!.close();
 });
 
-async function serve(dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-emulator-'))): Promise<RunningEmulator> {
-  const s = await startEmulator({ port: 0, dataDir, latencyScale: 0.001, checkAnswers: true });
+async function serve(
+  dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-emulator-')),
+  storage?: StorageIoOptions,
+): Promise<RunningEmulator> {
+  const s = await startEmulator({
+    port: 0,
+    dataDir,
+    latencyScale: 0.001,
+    checkAnswers: true,
+    ...(storage ? { storage } : {}),
+  });
   running.push(s);
   return s;
 }
@@ -181,17 +192,15 @@ describe('emulator over HTTPS', () => {
     ).toBe('running');
   });
 
-  it("GIVEN more full clones on one storage than its lock allows WHEN they run THEN the extra one fails with can't lock file", async () => {
-    const s = await serve();
+  it("GIVEN allocations on one storage that queue past Proxmox's 10 s lock wait WHEN two full clones start THEN the second fails with can't lock file and leaves no VM", async () => {
+    // An allocation holding local-lvm's lock 2,000 s (2 s at this scale): the second clone would wait past 10 s.
+    const s = await serve(undefined, { allocateMs: 2_000_000 });
     const { c, api } = clientFor(s);
-    Object.assign(s.emulator.latency, { clone: 200_000 });
     const upids = [];
-    for (const id of [500, 501, 502])
+    for (const id of [500, 502])
       upids.push((await c.post('/nodes/pve1/qemu/9001/clone', { newid: id, full: 1 })) as string);
     const { waitForTask } = await import('../../lib/pve/index.ts');
-    await waitForTask(c, upids[0]!, { pollMs: 2 });
-    await waitForTask(c, upids[1]!, { pollMs: 2 });
-    const third = await failure(waitForTask(c, upids[2]!, { pollMs: 2 }));
+    const third = await failure(waitForTask(c, upids[1]!, { pollMs: 2 }));
     expect(third.code).toBe('PVE_TASK_FAILED');
     expect(third.message).toContain(
       "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
@@ -200,6 +209,7 @@ describe('emulator over HTTPS', () => {
       "TASK ERROR: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
     );
     expect((await api.clusterResources('vm')).map((r) => r.id)).not.toContain('qemu/502');
+    await waitForTask(c, upids[0]!, { pollMs: 2 });
   });
 
   it('GIVEN snapshots WHEN created, rolled back and deleted THEN the config follows and current shows the parent', async () => {
@@ -232,7 +242,8 @@ describe('emulator over HTTPS', () => {
 
   it('GIVEN ticket auth WHEN a write lacks the CSRF token THEN 401 invalid csrf token; with it, it works', async () => {
     const s = await serve();
-    const password = s.emulator.state.users['root@pam']!.password!;
+    const password = 'root password for this test';
+    setUserPassword(s.emulator.state, 'root@pam', password);
     const login = (await clientFor(s).c.post('/access/ticket', { username: 'root@pam', password })) as {
       ticket: string;
       CSRFPreventionToken: string;

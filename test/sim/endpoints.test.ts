@@ -130,7 +130,7 @@ describe('emulated datacenter objects', () => {
       value: string;
     };
     expect(token['full-tokenid']).toBe('deploy@pve!ci');
-    expect(call('GET', '/access/users/deploy@pve/token')).toEqual([{ tokenid: 'ci', privsep: 1 }]);
+    expect(call('GET', '/access/users/deploy@pve/token')).toEqual([{ tokenid: 'ci', privsep: 1, expire: 0 }]);
     call('POST', '/access/roles', { roleid: 'PvecdkDeploy', privs: 'VM.Audit,VM.Allocate,VM.Clone' });
     call('PUT', '/access/acl', { path: '/', roles: 'PvecdkDeploy', users: 'deploy@pve' });
     call('PUT', '/access/acl', { path: '/', roles: 'PvecdkDeploy', tokens: 'deploy@pve!ci' });

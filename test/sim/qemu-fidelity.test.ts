@@ -17,7 +17,7 @@ describe('emulated volumes', () => {
     expect(state.vms[300]!.config).toMatchObject({
       scsi0: 'local-lvm:vm-300-disk-0,size=4G',
       efidisk0: 'local-lvm:vm-300-disk-1,efitype=4m,pre-enrolled-keys=1,size=4M',
-      tpmstate0: 'local-lvm:vm-300-disk-2,version=v2.0,size=4M',
+      tpmstate0: 'local-lvm:vm-300-disk-2,size=4M,version=v2.0',
       scsi1: 'ceph-vm:vm-300-disk-0,size=2G',
     });
   });
@@ -78,13 +78,15 @@ describe('emulated running-VM changes', () => {
     });
     call('PUT', '/nodes/pve1/qemu/303/config', { scsi0: `${disk},iops_rd=100,cache=writeback` });
     const vm = state.vms[303]!;
-    expect(vm.config).toMatchObject({ name: 'hot', scsi0: `${disk},iops_rd=100` });
+    // Written back as print_drive does: the volume, then the options sorted.
+    const volume = disk.split(',')[0]!;
+    expect(vm.config).toMatchObject({ name: 'hot', scsi0: `${volume},iops_rd=100,size=1G` });
     expect(String(vm.config.net0)).toMatch(/^e1000=/);
     expect(vm.config.scsi1).toBeDefined();
     expect(vm.pending).toEqual({
       cores: 4,
       boot: 'order=scsi0',
-      scsi0: `${disk},iops_rd=100,cache=writeback`,
+      scsi0: `${volume},cache=writeback,iops_rd=100,size=1G`,
     });
     // A change back to the current value is no change.
     call('PUT', '/nodes/pve1/qemu/303/config', { scsi0: `${disk},iops_rd=100` });

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PveApi, PveClient, PveError } from '../../lib/pve/index.ts';
+import { PveApi, PveClient } from '../../lib/pve/index.ts';
 import { startEmulator } from '../../lib/sim/index.ts';
 import { ROOT, startChild } from './fixtures/child.ts';
 
@@ -16,13 +16,16 @@ interface TaskAnswer {
 
 const sleepUntil = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
 
-/** Latency scale of the killed emulator: a clone takes 1.5 s, a wait on the storage lock 5 s. */
-const SCALE = 0.5;
-const CLONE_MS = 3_000 * SCALE;
-const LOCK_WAIT_MS = 10_000 * SCALE;
+/**
+ * Latency scale of the killed emulator: three full clones of the 8 GiB
+ * template share local-lvm's 1 GiB/s, so each copy takes 24 s at scale 1,
+ * 1.2 s here, plus the allocations and the worker's own second.
+ */
+const SCALE = 0.05;
+const CLONES_MS = (3 * 8_000 + 3 * 150 + 1_000) * SCALE;
 
 describe('an emulator process killed while its tasks run', () => {
-  it('GIVEN full clones running in a `pvecdk sim` that is SIGKILLed WHEN a new emulator starts on its data dir after their end THEN the finished clones exist unlocked with OK tasks ending at their own time, and the clone whose worker failed on the storage lock is cleaned up', async () => {
+  it('GIVEN full clones sharing a storage in a `pvecdk sim` that is SIGKILLed WHEN a new emulator starts on its data dir after their end THEN the clones exist unlocked, in their pool, with OK tasks ending at their own time', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pvecdk-recovery-'));
     const sim = startChild([
       `${ROOT}bin/pvecdk.mjs`,
@@ -42,7 +45,6 @@ describe('an emulator process killed while its tasks run', () => {
       tls: { fingerprint: info.fingerprint },
     });
     await before.post('/pools', { poolid: 'crash' });
-    // local-lvm copies two full clones at once: the third waits on the storage lock and times out.
     const upids: string[] = [];
     for (const newid of [201, 202, 203])
       upids.push(await before.post<string>('/nodes/pve1/qemu/9002/clone', { newid, full: 1, pool: 'crash' }));
@@ -54,7 +56,7 @@ describe('an emulator process killed while its tasks run', () => {
     await sim.finish();
 
     // A second past the last end, so an end time taken at restart would show.
-    await sleepUntil(acceptedAt + LOCK_WAIT_MS + 1_500);
+    await sleepUntil(acceptedAt + CLONES_MS + 1_500);
     const restartedAt = Date.now();
     const after = await startEmulator({ port: 0, dataDir, latencyScale: SCALE, checkAnswers: true });
     const client = new PveClient({
@@ -63,34 +65,24 @@ describe('an emulator process killed while its tasks run', () => {
       tls: { fingerprint: after.fingerprint },
     });
     try {
-      for (const vmid of [201, 202]) {
+      for (const vmid of [201, 202, 203]) {
         const config = await client.get<Record<string, unknown>>(`/nodes/pve1/qemu/${vmid}/config`);
         expect(config.lock).toBeUndefined();
       }
-      const gone = await client.get('/nodes/pve1/qemu/203/config').catch((e: unknown) => e);
-      expect(gone).toBeInstanceOf(PveError);
-      expect((gone as PveError).code).toBe('PVE_NOT_FOUND');
       const pool = await new PveApi(client).pools.get('crash');
-      expect(pool.members.map((m) => m.vmid).sort()).toEqual([201, 202]);
+      expect(pool.members.map((m) => m.vmid).sort()).toEqual([201, 202, 203]);
 
       const listed = await client.get<TaskAnswer[]>('/nodes/pve1/tasks');
       const task = (upid: string) => listed.find((t) => t.upid === upid)!;
-      for (const upid of upids.slice(0, 2)) {
+      for (const upid of upids) {
         expect(task(upid).status).toBe('OK');
         // Ended when the copy was done, while no emulator ran: not when the new one started.
-        expect(task(upid).endtime).toBeGreaterThanOrEqual(task(upid).starttime + 1);
-        expect(task(upid).endtime).toBeLessThanOrEqual(Math.floor((acceptedAt + CLONE_MS) / 1000));
+        expect(task(upid).endtime).toBeGreaterThanOrEqual(task(upid).starttime);
+        expect(task(upid).endtime).toBeLessThanOrEqual(Math.floor((acceptedAt + CLONES_MS) / 1000));
         expect(task(upid).endtime).toBeLessThan(Math.floor(restartedAt / 1000));
         const status = await client.get<TaskAnswer>(`/nodes/pve1/tasks/${encodeURIComponent(upid)}/status`);
         expect(status).toMatchObject({ status: 'stopped', exitstatus: 'OK' });
       }
-      const lockError = "can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout";
-      expect(task(upids[2]!).status).toBe(lockError);
-      expect(task(upids[2]!).endtime).toBeLessThanOrEqual(Math.floor((acceptedAt + LOCK_WAIT_MS) / 1000));
-      const log = await client.get<Array<{ t: string }>>(
-        `/nodes/pve1/tasks/${encodeURIComponent(upids[2]!)}/log`,
-      );
-      expect(log.at(-1)?.t).toBe(`TASK ERROR: ${lockError}`);
     } finally {
       await client.close();
       await after.close();

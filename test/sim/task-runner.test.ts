@@ -4,6 +4,7 @@ import { ALL_TASK_KINDS } from '../../lib/sim/api/index.ts';
 import { placeUnreferencedVolume } from '../../lib/sim/api/storage-files.ts';
 import {
   Emulator,
+  type EmulatorOptions,
   type EmulatorState,
   type EmulatorTask,
   logTask,
@@ -50,8 +51,8 @@ function caller(emulator: Emulator) {
 const saved = (state: EmulatorState): EmulatorState => JSON.parse(JSON.stringify(state)) as EmulatorState;
 
 const running: Emulator[] = [];
-function emulatorOn(state: EmulatorState): Emulator {
-  const emulator = new Emulator(state, { latencyScale: 1 });
+function emulatorOn(state: EmulatorState, options: EmulatorOptions = {}): Emulator {
+  const emulator = new Emulator(state, { latencyScale: 1, ...options });
   running.push(emulator);
   return emulator;
 }
@@ -89,9 +90,9 @@ describe('tasks that outlive the emulator process', () => {
   });
 
   it('GIVEN a full clone that waits past the storage lock WHEN finished by a later emulator THEN it fails as qm clone does: the half-made VM and its pool membership are gone, the source is unlocked', () => {
-    const first = emulatorOn(clusterWithVms());
+    // Each allocation holds local-lvm's lock 6 s: the third clone would wait 12 s and times out.
+    const first = emulatorOn(clusterWithVms(), { storage: { allocateMs: 6_000 } });
     const call = caller(first);
-    // local-lvm runs two full clones at once; the third waits on its lock and times out.
     const upids = [150, 151, 152].map(
       (src, i) =>
         call('POST', `/nodes/pve1/qemu/${src}/clone`, { newid: 201 + i, pool: 'crash', storage: 'local-lvm' })

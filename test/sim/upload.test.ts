@@ -69,7 +69,11 @@ async function raw(
       dispatcher: agent,
     });
     const text = await res.body.text();
-    return { status: res.statusCode, reason: res.statusText, json: text ? JSON.parse(text) : undefined };
+    return {
+      status: res.statusCode,
+      reason: res.statusText,
+      json: text.startsWith('{') ? JSON.parse(text) : undefined,
+    };
   } finally {
     await agent.close();
   }

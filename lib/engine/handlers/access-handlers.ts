@@ -276,6 +276,14 @@ function tokenAttributes(userid: string, name: string): Record<string, unknown> 
  * (`value` is a reference to it); comment, expiry and privilege separation
  * change in place.
  */
+/** Whether Proxmox lists the user (the list shows every user the caller may see, and root's token sees all). */
+async function userExists(
+  ctx: { api: { access: { users(): Promise<Array<{ userid: string }>> } } },
+  userid: string,
+) {
+  return (await ctx.api.access.users()).some((u) => u.userid === userid);
+}
+
 export const userTokenHandler = defineHandler({
   contract: userTokenType,
   proxmoxKey: (path) => TOKEN_KEYS.apiOf(path),
@@ -290,8 +298,11 @@ export const userTokenHandler = defineHandler({
     try {
       tokens = await sharedRead(ctx, `access:tokens:${userid}`, () => ctx.api.access.tokens(userid));
     } catch (e) {
-      // No such user: so no token either.
+      // No such user: so no token either. A token caller gets 403 for a user that does not exist
+      // (the 'self' and group checks both fail), so the user list decides.
       if (e instanceof PveError && e.code === 'PVE_NOT_FOUND') return undefined;
+      if (e instanceof PveError && e.code === 'PVE_PERMISSION' && !(await userExists(ctx, userid)))
+        return undefined;
       throw e;
     }
     const token = tokens.find((t) => t.tokenid === name);
@@ -318,7 +329,9 @@ export const userTokenHandler = defineHandler({
         `${resource.path}: Proxmox shows a new token's secret only once, and this run has no secret store to keep it; nothing was created`,
         'deploy with the CLI, which opens the secret store',
       );
-    const created = await ctx.api.access.createToken(userid, name, params).catch((e) => {
+    const created = await ctx.api.access.createToken(userid, name, params).catch(async (e) => {
+      if (e instanceof PveError && e.code === 'PVE_PERMISSION' && !(await userExists(ctx, userid)))
+        e = new PveError('PVE_NOT_FOUND', `no such user ('${userid}')`);
       throw atResource(
         resource.path,
         e,

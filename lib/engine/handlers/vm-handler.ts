@@ -40,8 +40,7 @@ export const vmHandler = defineHandler({
     const copies = planned === undefined || planned.action === 'create' || planned.action === 'replace';
     return [
       `node:${node}`,
-      ...(clone && copies ? [`template:${clone.vm_id}`] : []),
-      // A full clone holds the target storage's lock for the whole copy.
+      // A full clone allocates on and copies to the target storage: how many at once is learnt per storage.
       ...(clone && copies && clone.full !== false ? [`storage:${clone.datastore_id ?? 'local-lvm'}`] : []),
     ];
   },

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { dieError } from '../emulator-error.ts';
+import { dieError, paramError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import { PermissionChecker } from '../permission-check.ts';
 import { BUILTIN_ROLES } from '../privileges.ts';
+import { forgetUserPassword, setUserPassword } from '../shadow.ts';
 import type { EmulatorUser } from '../state.ts';
 import { groupsOf, removeFromGroups, setUserGroups } from './access-groups.ts';
 
@@ -15,14 +17,15 @@ export const USER_FIELDS = ['expire', 'firstname', 'lastname', 'email', 'comment
 
 /** A user as the API shows it; `full` adds the groups it is in (and its tokens). */
 function userData(ctx: EmulatorContext, userid: string, u: EmulatorUser, full: boolean) {
-  const out: Record<string, unknown> = { enable: u.enable };
+  // user.cfg always has an expire column: parse_user_config reads an empty one as 0.
+  const out: Record<string, unknown> = { enable: u.enable, expire: 0 };
   for (const k of USER_FIELDS) if (u[k] !== undefined) out[k] = u[k];
   if (!full) return out;
   // By token id, as user.cfg keeps them; the list turns them into an array.
   const tokens = Object.fromEntries(
     Object.entries(ctx.state.tokens)
       .filter(([id]) => id.startsWith(`${userid}!`))
-      .map(([id, { secret: _s, ...info }]) => [id.split('!')[1]!, info]),
+      .map(([id, { secret: _s, ...info }]) => [id.split('!')[1]!, { expire: 0, ...info }]),
   );
   return { ...out, groups: groupsOf(ctx.state, userid), tokens };
 }
@@ -32,8 +35,18 @@ export const accessAdminHandlers: HandlerTable = [
   [
     'GET',
     '/access/users',
-    (ctx) =>
-      Object.entries(ctx.state.users)
+    // User.pm index: only the users the caller may see (User.Modify or Sys.Audit on
+    // /access/groups or on a group of the user), and always the caller itself.
+    (ctx) => {
+      const checker = new PermissionChecker(ctx.auth, ctx.state);
+      const visible = (userid: string) =>
+        userid === ctx.actor || checker.reachesUser(userid, ['User.Modify', 'Sys.Audit']);
+      return Object.entries(ctx.state.users)
+        .filter(
+          ([userid, u]) =>
+            visible(userid) &&
+            (ctx.params.enabled === undefined || Boolean(u.enable) === (ctx.params.enabled === 1)),
+        )
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([userid, u]) => {
           const data = userData(ctx, userid, u, ctx.params.full === 1);
@@ -45,7 +58,8 @@ export const accessAdminHandlers: HandlerTable = [
             ...t,
           }));
           return { ...data, groups: groups || undefined, tokens, userid };
-        }),
+        });
+    },
   ],
   [
     'POST',
@@ -55,7 +69,6 @@ export const accessAdminHandlers: HandlerTable = [
       if (ctx.state.users[id]) throw dieError(`create user failed: user '${id}' already exists`);
       const user: EmulatorUser = {
         enable: ctx.params.enable === 0 ? 0 : 1,
-        ...(ctx.params.password !== undefined ? { password: String(ctx.params.password) } : {}),
       };
       // Proxmox keeps only the fields given non-empty at creation.
       for (const k of USER_FIELDS) {
@@ -68,6 +81,8 @@ export const accessAdminHandlers: HandlerTable = [
         throw dieError(`create user failed: ${(e as Error).message}`);
       }
       ctx.state.users[id] = user;
+      // domain_set_password: into the shadow, hashed.
+      if (ctx.params.password !== undefined) setUserPassword(ctx.state, id, String(ctx.params.password));
       ctx.changed();
       return null;
     },
@@ -89,6 +104,7 @@ export const accessAdminHandlers: HandlerTable = [
       const id = String(ctx.params.userid);
       if (!ctx.state.users[id]) throw dieError(`delete user failed: no such user '${id}'`);
       delete ctx.state.users[id];
+      forgetUserPassword(ctx.state, id);
       removeFromGroups(ctx.state, id);
       for (const t of Object.keys(ctx.state.tokens)) if (t.startsWith(`${id}!`)) delete ctx.state.tokens[t];
       ctx.state.acl = ctx.state.acl.filter((a) => a.ugid !== id && !a.ugid.startsWith(`${id}!`));
@@ -105,7 +121,7 @@ export const accessAdminHandlers: HandlerTable = [
         .map(([id, t]) => ({
           tokenid: id.split('!')[1],
           privsep: t.privsep,
-          ...(t.expire !== undefined ? { expire: t.expire } : {}),
+          expire: t.expire ?? 0,
           ...(t.comment ? { comment: t.comment } : {}),
         })),
   ],
@@ -171,15 +187,21 @@ export const accessAdminHandlers: HandlerTable = [
   [
     'GET',
     '/access/acl',
-    (ctx) =>
-      ctx.state.acl.map((a) => ({
-        path: a.path,
-        // Groups are kept as `@name` (user.cfg's form) and listed by their name.
-        ugid: a.ugid.replace(/^@/, ''),
-        roleid: a.roleid,
-        propagate: a.propagate ? 1 : 0,
-        type: a.ugid.includes('!') ? 'token' : a.ugid.startsWith('@') ? 'group' : 'user',
-      })),
+    // ACL.pm read_acl: every entry with Sys.Audit on /access, else those whose permissions the caller may modify.
+    (ctx) => {
+      const checker = new PermissionChecker(ctx.auth, ctx.state);
+      const audit = checker.all('/access', ['Sys.Audit']) === undefined;
+      return ctx.state.acl
+        .filter((a) => audit || checker.permModify(a.path) === undefined)
+        .map((a) => ({
+          path: a.path,
+          // Groups are kept as `@name` (user.cfg's form) and listed by their name.
+          ugid: a.ugid.replace(/^@/, ''),
+          roleid: a.roleid,
+          propagate: a.propagate ? 1 : 0,
+          type: a.ugid.includes('!') ? 'token' : a.ugid.startsWith('@') ? 'group' : 'user',
+        }));
+    },
   ],
   [
     'PUT',
@@ -190,8 +212,21 @@ export const accessAdminHandlers: HandlerTable = [
         ...list(ctx.params.tokens),
         ...list(ctx.params.groups).map((g) => `@${g}`),
       ];
+      const mine = new PermissionChecker(ctx.auth, ctx.state).privileges(String(ctx.params.path));
       for (const role of list(ctx.params.roles)) {
         if (!BUILTIN_ROLES[role] && !ctx.state.roles[role]) throw dieError(`role '${role}' does not exist`);
+        // ACL.pm update_acl: without Permissions.Modify (perm-modify let VM.Allocate and the like
+        // through), a caller hands out only privileges it holds itself, and never NoAccess.
+        if (!mine.has('Permissions.Modify')) {
+          const verb = ctx.params.delete ? 'remove' : 'add';
+          const privs = BUILTIN_ROLES[role] ?? ctx.state.roles[role] ?? [];
+          if (privs.some((p) => !mine.has(p)))
+            throw paramError({
+              role: `Cannot ${verb} role '${role}' - requires 'Permissions.Modify' or superset of privileges.`,
+            });
+          if (role === 'NoAccess')
+            throw paramError({ role: `Cannot ${verb} role '${role}' - requires 'Permissions.Modify'` });
+        }
         for (const ugid of subjects) {
           if (ugid.startsWith('@') && !ctx.state.groups[ugid.slice(1)])
             throw dieError(`group '${ugid.slice(1)}' does not exist`);

@@ -1,5 +1,6 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
+import { PermissionChecker } from '../permission-check.ts';
 import type { EmulatorState } from '../state.ts';
 
 declare module '../state.ts' {
@@ -50,8 +51,17 @@ export const accessGroupHandlers: HandlerTable = [
   [
     'GET',
     '/access/groups',
+    // Group.pm index: the groups the caller holds User.Modify, Sys.Audit or Group.Allocate on.
     (ctx) =>
       Object.entries(ctx.state.groups)
+        .filter(
+          ([g]) =>
+            new PermissionChecker(ctx.auth, ctx.state).any(`/access/groups/${g}`, [
+              'User.Modify',
+              'Sys.Audit',
+              'Group.Allocate',
+            ]) === undefined,
+        )
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([groupid, members]) => ({
           groupid,

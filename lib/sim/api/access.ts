@@ -1,6 +1,7 @@
 import { effectivePrivileges } from '../acl.ts';
 import { EmulatorHttpError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
+import { checkUserPassword } from '../shadow.ts';
 
 /** Tickets and the caller's effective permissions. */
 export const accessHandlers: HandlerTable = [
@@ -14,7 +15,7 @@ export const accessHandlers: HandlerTable = [
       const password = String(ctx.params.password);
       // Renewal: the old ticket is posted as the password.
       const renewed = password.startsWith('PVE:') ? ctx.tickets.verify(password) : undefined;
-      if (!user?.enable || (renewed !== userid && user.password !== password)) {
+      if (!user?.enable || (renewed !== userid && !checkUserPassword(ctx.state, userid, password))) {
         throw new EmulatorHttpError(401, 'authentication failure');
       }
       const { ticket, csrf } = ctx.tickets.issue(userid);

@@ -249,34 +249,6 @@ export const datacenterHandlers: HandlerTable = [
   ],
   [
     'GET',
-    '/storage',
-    (ctx) =>
-      Object.values(ctx.state.storages).map((s) => ({
-        storage: s.storage,
-        type: s.type,
-        shared: s.shared,
-        content: s.content,
-        digest: 'x',
-      })),
-  ],
-  [
-    'GET',
-    '/nodes/{node}/storage',
-    (ctx) =>
-      Object.values(ctx.state.storages).map((s) => ({
-        storage: s.storage,
-        type: s.type,
-        shared: s.shared,
-        content: s.content,
-        active: 1,
-        enabled: 1,
-        total: 1_099_511_627_776,
-        used: 107_374_182_400,
-        avail: 992_137_445_376,
-      })),
-  ],
-  [
-    'GET',
     '/nodes/{node}/storage/{storage}/content',
     (ctx) => {
       const storage = String(ctx.params.storage);

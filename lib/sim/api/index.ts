@@ -12,8 +12,10 @@ import { networkHandlers, networkTaskKinds } from './network.ts';
 import { qemuHandlers, qemuTaskKinds } from './qemu.ts';
 import { qemuCloneHandlers, qemuCloneTaskKinds } from './qemu-clone.ts';
 import { qemuExtraHandlers, qemuExtraTaskKinds } from './qemu-extra.ts';
+import { qemuMoveDiskHandlers, qemuMoveDiskTaskKinds } from './qemu-move-disk.ts';
 import { qemuSnapshotHandlers, qemuSnapshotTaskKinds } from './qemu-snapshot.ts';
 import { qemuStatusHandlers, qemuStatusTaskKinds } from './qemu-status.ts';
+import { storageConfigHandlers } from './storage-config.ts';
 import { storageFileHandlers, storageFileTaskKinds } from './storage-files.ts';
 import { taskHandlers } from './tasks.ts';
 
@@ -33,7 +35,9 @@ export const ALL_HANDLERS: HandlerTable = [
   ...qemuCloneHandlers,
   ...qemuExtraHandlers,
   ...qemuSnapshotHandlers,
+  ...qemuMoveDiskHandlers,
   ...taskHandlers,
+  ...storageConfigHandlers,
   // After datacenterHandlers: its storage content listing, extended with files, replaces theirs.
   ...storageFileHandlers,
 ];
@@ -46,5 +50,6 @@ export const ALL_TASK_KINDS: readonly AnyTaskKind[] = [
   ...qemuCloneTaskKinds,
   ...qemuExtraTaskKinds,
   ...qemuSnapshotTaskKinds,
+  ...qemuMoveDiskTaskKinds,
   ...storageFileTaskKinds,
 ];

@@ -1,15 +1,11 @@
 import { dieError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import type { EmulatorState, EmulatorVm, QemuConfig } from '../state.ts';
+import { STORAGE_LOCK_WAIT_MS } from '../storage-io.ts';
 import { logTask, type TaskKind, workerDie } from '../task-runner.ts';
 import { addToPool, removeFromPools, vmOnNode } from './qemu.ts';
 import { assertUnlocked, normaliseValue } from './qemu-config-store.ts';
-import { copyDrive, linkedCloneVolume } from './qemu-volumes.ts';
-
-/** How many full clones one storage runs at once before the next waits on its lock. */
-export const STORAGE_CLONE_LIMIT = 2;
-/** Proxmox's lock wait before "got timeout", in ms at latency scale 1. */
-const LOCK_WAIT_MS = 10_000;
+import { copyDrive, linkedCloneVolume, sizeBytes } from './qemu-volumes.ts';
 
 const DISK_KEY = /^(scsi|virtio|sata|ide)\d+$|^efidisk0$|^tpmstate0$/;
 
@@ -49,10 +45,8 @@ type CloneArgs = {
   /** Source is a template: it was not locked. */
   isTemplate: boolean;
   full: boolean;
-  /** The storage the copy is allocated on. */
-  store: string;
-  /** More full clones than the storage runs at once were in flight: this one times out on its lock. */
-  overLimit: boolean;
+  /** Proxmox's error when the wait for a storage's lock timed out: the task fails with it. */
+  lockTimeout?: string;
   drive: string;
 };
 
@@ -72,8 +66,7 @@ function releaseClone(state: EmulatorState, { source, newid, isTemplate }: Clone
 const cloneTask: TaskKind<CloneArgs> = {
   name: 'qmclone',
   run: (env, args) => {
-    if (args.overLimit)
-      throw workerDie(`can't lock file '/var/lock/pve-manager/pve-storage-${args.store}' - got timeout`);
+    if (args.lockTimeout) throw workerDie(args.lockTimeout);
     releaseClone(env.state, args);
     env.changed();
     return [`create ${args.full ? 'full' : 'linked'} clone of drive scsi0 (${args.drive})`];
@@ -86,13 +79,86 @@ const cloneTask: TaskKind<CloneArgs> = {
   },
 };
 
-/** Full clones still copying onto `store`: Proxmox serialises their allocations on the storage lock. */
-function fullClonesOn(ctx: EmulatorContext, store: string): number {
-  return Object.values(ctx.state.tasks ?? {}).filter((t) => {
-    if (t.status !== 'running' || t.work.kind !== cloneTask.name) return false;
-    const args = t.work.args as CloneArgs;
-    return args.full && args.store === store;
-  }).length;
+/** What each storage a clone writes to does: how many volumes it allocates there, how many bytes it copies. */
+function storageWork(
+  sourceConfig: QemuConfig,
+  storage: string | undefined,
+  full: boolean,
+): Map<string, { volumes: number; bytes: number }> {
+  const work = new Map<string, { volumes: number; bytes: number }>();
+  for (const [key, value] of Object.entries(sourceConfig)) {
+    const text = String(value);
+    if (!DISK_KEY.test(key) || text.includes('media=cdrom')) continue;
+    const from = text.split(':')[0]!;
+    // A full clone allocates on the target storage; a linked clone's thin copy stays beside its base.
+    const store = full ? (storage ?? from) : from;
+    const entry = work.get(store) ?? { volumes: 0, bytes: 0 };
+    entry.volumes += 1;
+    // A cloud-init drive is allocated and written anew, not copied.
+    if (full && !/cloudinit/.test(text)) entry.bytes += sizeBytes(text) || 8 * 1024 ** 3;
+    work.set(store, entry);
+  }
+  return work;
+}
+
+/**
+ * The `qmclone` worker: it queues on each target storage's lock for its
+ * allocations (failing as Proxmox does when the wait passes 10 s), then
+ * copies a full clone's disks sharing the storage's bandwidth, then does its
+ * own work (`latency.clone`). Its end moves while other copies come and go.
+ */
+function startCloneTask(
+  ctx: EmulatorContext,
+  sourceConfig: QemuConfig,
+  args: Omit<CloneArgs, 'lockTimeout'>,
+  storage: string | undefined,
+): string {
+  const now = Date.now();
+  const work = storageWork(sourceConfig, storage, args.full);
+  let lockedUntil = now;
+  let lockTimeout: { error: string; failsAtMs: number } | undefined;
+  // The worker runs on the source's node: a local target storage is that node's.
+  const node = ctx.state.vms[String(args.source)]?.node ?? String(ctx.params.node);
+  const at = (storage: string) => ({ storage, node, shared: Boolean(ctx.state.storages[storage]?.shared) });
+  for (const [store, { volumes }] of work) {
+    const allocation = ctx.storageIo.allocate(at(store), volumes, lockedUntil);
+    if (!allocation.ok) {
+      lockTimeout = { error: allocation.error, failsAtMs: allocation.failsAtMs };
+      break;
+    }
+    lockedUntil = allocation.doneAtMs;
+  }
+  const upid = ctx.tasks.start(
+    {
+      node,
+      type: 'qmclone',
+      id: String(args.source),
+      user: ctx.actor,
+      latencyMs: lockTimeout ? STORAGE_LOCK_WAIT_MS : ctx.latency.clone,
+    },
+    cloneTask,
+    { ...args, ...(lockTimeout ? { lockTimeout: lockTimeout.error } : {}) },
+  );
+  if (lockTimeout) {
+    ctx.tasks.retime(upid, lockTimeout.failsAtMs);
+    return upid;
+  }
+  // The worker's own work, scaled as the task runner scaled it.
+  const ownMs = ctx.tasks.get(upid)!.latencyMs;
+  const copyEnds = new Map<string, number>();
+  const retime = () => ctx.tasks.retime(upid, Math.max(lockedUntil, ...copyEnds.values()) + ownMs);
+  for (const [store, { bytes }] of work) {
+    if (bytes === 0) continue;
+    copyEnds.set(
+      store,
+      ctx.storageIo.copy(at(store), bytes, lockedUntil, (endsAtMs) => {
+        copyEnds.set(store, endsAtMs);
+        retime();
+      }),
+    );
+  }
+  retime();
+  return upid;
 }
 
 export const qemuCloneTaskKinds = [cloneTask];
@@ -136,26 +202,17 @@ export const qemuCloneHandlers: HandlerTable = [
       if (!isTemplate) source.lock = 'clone';
       ctx.changed();
 
-      const store = storage ?? String(source.config.scsi0 ?? 'local-lvm:').split(':')[0]!;
-      const overLimit = full && fullClonesOn(ctx, store) >= STORAGE_CLONE_LIMIT;
-      return ctx.tasks.start(
-        {
-          node: source.node,
-          type: 'qmclone',
-          id: String(source.vmid),
-          user: ctx.actor,
-          latencyMs: overLimit ? LOCK_WAIT_MS : ctx.latency.clone,
-        },
-        cloneTask,
+      return startCloneTask(
+        ctx,
+        source.config,
         {
           source: source.vmid,
           newid,
           isTemplate,
           full,
-          store,
-          overLimit,
           drive: String(source.config.scsi0 ?? ''),
         },
+        storage,
       );
     },
   ],

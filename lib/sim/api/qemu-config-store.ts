@@ -59,7 +59,7 @@ export function normaliseValue(
   if (/^net\d+$/.test(key)) {
     const [first, ...rest] = text.split(',');
     const [model, mac] = (first ?? '').split('=');
-    return [`${model}=${(mac || randomMac()).toUpperCase()}`, ...rest].join(',');
+    return canonicalPropertyString([`${model}=${(mac || randomMac()).toUpperCase()}`, ...rest].join(','));
   }
   if (DISK_KEY.test(key)) {
     const [file, ...opts] = text.split(',');
@@ -72,7 +72,9 @@ export function normaliseValue(
       return `${storage}:${volume},media=cdrom`;
     }
     const alloc = /^([^:]+):(\d+(?:\.\d+)?)$/.exec(file ?? '');
-    if (alloc) return allocateDrive(state, vm.vmid, key, alloc[1]!, Number(alloc[2]), opts);
+    if (alloc)
+      return canonicalPropertyString(allocateDrive(state, vm.vmid, key, alloc[1]!, Number(alloc[2]), opts));
+    return canonicalPropertyString(text);
   }
   return typeof value === 'number' ? value : text;
 }
@@ -87,6 +89,36 @@ const CONTROL_PARAMS = new Set([
   'background_delay',
   'force',
 ]);
+
+/**
+ * A drive or NIC as qemu-server writes it back (print_drive, print_net:
+ * PVE::JSONSchema print_property_string): the default key's value first
+ * (a drive's volume, a NIC's `model=MAC`), then every other key sorted.
+ */
+export function canonicalPropertyString(text: string): string {
+  const [first, ...rest] = text.split(',');
+  const keyed = rest.filter(Boolean).sort((a, b) => {
+    const ka = a.split('=')[0]!;
+    const kb = b.split('=')[0]!;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+  return [first, ...keyed].join(',');
+}
+
+/**
+ * pve-guest-common AbstractConfig cleanup_pending: a pending value equal
+ * (as text) to the current one is no change, and a pending deletion of a key
+ * the config no longer has is dropped.
+ */
+export function cleanupPending(vm: EmulatorVm): void {
+  if (!vm.pending) return;
+  const kept = Object.entries(vm.pending).filter(([key, value]) =>
+    value === null
+      ? vm.config[key] !== undefined
+      : vm.config[key] === undefined || String(vm.config[key]) !== String(value),
+  );
+  vm.pending = kept.length ? Object.fromEntries(kept) : undefined;
+}
 
 /** Moves pending changes into the config (cold start, reboot). */
 export function applyPending(vm: EmulatorVm): void {
@@ -159,8 +191,14 @@ export function applyConfigUpdate(
     const old = vm.config[key];
     delete vm.config[key];
     dropPending(vm, key);
-    // Removing a disk detaches it as unusedN, as Proxmox does; a cloud-init drive or a CD-ROM just goes.
-    if (old !== undefined && DISK_KEY.test(key) && !String(old).includes('media=cdrom')) {
+    // Removing a disk detaches it as unusedN, as Proxmox does; a cloud-init drive or a CD-ROM just goes,
+    // and so does a disk deleted with `force` (its volume freed).
+    if (
+      old !== undefined &&
+      DISK_KEY.test(key) &&
+      !String(old).includes('media=cdrom') &&
+      params.force !== 1
+    ) {
       let n = 0;
       while (vm.config[`unused${n}`] !== undefined) n++;
       vm.config[`unused${n}`] = String(old).split(',')[0]!;
@@ -180,6 +218,7 @@ export function applyConfigUpdate(
     if (running) setPending(vm, 'boot', boot);
     else vm.config.boot = boot;
   }
+  cleanupPending(vm);
 }
 
 function dropPending(vm: EmulatorVm, key: string): void {

@@ -2,6 +2,7 @@ import { dieError, EmulatorHttpError } from '../emulator-error.ts';
 import type { EmulatorContext, HandlerTable } from '../handler.ts';
 import type { EmulatorState, EmulatorVm } from '../state.ts';
 import { type TaskKind, workerDie } from '../task-runner.ts';
+import { assertNotBeingCloned } from './clone-source-lock.ts';
 import {
   applyConfigUpdate,
   assertUnlocked,
@@ -195,6 +196,7 @@ export const qemuHandlers: HandlerTable = [
       const vm = vmOnNode(ctx);
       checkConfigPrivileges(vm.vmid, touchedKeys(ctx.params), ctx.params, ctx.can);
       checkStorageAccess(ctx.state, ctx.params);
+      assertNotBeingCloned(ctx, vm.vmid);
       applyConfigUpdate(vm, ctx.params, { state: ctx.state, actor: ctx.actor });
       ctx.changed();
       return null;
@@ -211,6 +213,7 @@ export const qemuHandlers: HandlerTable = [
         throw dieError('checksum mismatch (file change by other user?)');
       }
       assertUnlocked(vm);
+      assertNotBeingCloned(ctx, vm.vmid);
       checkStorageAccess(ctx.state, ctx.params);
       const params: Record<string, unknown> = { ...ctx.params, digest: undefined };
       return ctx.tasks.start(
@@ -249,6 +252,7 @@ export const qemuHandlers: HandlerTable = [
     (ctx) => {
       const vm = vmOnNode(ctx);
       assertUnlocked(vm);
+      assertNotBeingCloned(ctx, vm.vmid);
       if (vm.config.protection) throw dieError(`can't remove VM ${vm.vmid} - protection mode enabled`);
       if (vm.status === 'running') throw dieError(`VM ${vm.vmid} is running - destroy failed`);
       const purge = ctx.params.purge === 1;

@@ -1,6 +1,7 @@
 import { dieError, EmulatorHttpError, paramError } from '../emulator-error.ts';
 import type { EmulatorHandler, HandlerTable } from '../handler.ts';
 import { takeUpload, UPLOAD_ROUTE } from '../multipart.ts';
+import { permissionDenied } from '../permission-check.ts';
 import type { EmulatorState } from '../state.ts';
 import { type TaskKind, workerDie } from '../task-runner.ts';
 import { datacenterHandlers } from './datacenter.ts';
@@ -291,10 +292,17 @@ export const storageFileHandlers: HandlerTable = [
       const node = String(ctx.params.node);
       const volume = String(ctx.params.volume);
       const volid = volume.includes(':') ? volume : `${String(ctx.params.storage)}:${volume}`;
+      const storeid = volid.split(':')[0]!;
+      // Content.pm delete: Datastore.Allocate on the storage (the method's permissions say `all`).
+      if (!ctx.can('Datastore.Allocate', `/storage/${storeid}`))
+        throw permissionDenied(`/storage/${storeid}, Datastore.Allocate`);
       const key = fileKey(ctx.state, node, volid);
-      if (!ctx.state.storageFiles?.[key]) throw dieError(`volume '${volid}' does not exist`);
+      const file = ctx.state.storageFiles?.[key];
+      if (!file) throw dieError(`volume '${volid}' does not exist`);
+      // The task's id: the owning VM and the storage (`100@local-lvm`), or the storage.
+      const id = `${file.vmid !== undefined ? `${file.vmid}@` : ''}${storeid}`;
       return ctx.tasks.start(
-        { node, type: 'imgdel', id: '', user: ctx.actor, latencyMs: ctx.latency.config },
+        { node, type: 'imgdel', id, user: ctx.actor, latencyMs: ctx.latency.config },
         deleteVolumeTask,
         { key, volid },
       );
