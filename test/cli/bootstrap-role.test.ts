@@ -77,6 +77,6 @@ describe('pvecdk bootstrap-role', () => {
     expect(none.stderr).toContain('bootstrap-role takes exactly one stack file');
     const unknown = bootstrapRole(['stacks/acme.ts', '--privs', 'all']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("Unknown option '--privs'");
+    expect(unknown.stderr).toContain("error CLI_USAGE: unknown option '--privs' for bootstrap-role");
   });
 });
