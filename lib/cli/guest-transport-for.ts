@@ -7,7 +7,8 @@ import type { RemoteTarget } from './remote-target.ts';
  * their jump hosts) for a real cluster, to the loopback endpoints the
  * embedded emulator publishes for it (none when it emulates no guests, or
  * PVECDK_SIM_GUESTS=1 is not set). The engine never learns which.
- * PVECDK_GUEST_WAIT_S bounds the wait for a guest that does not answer yet.
+ * PVECDK_GUEST_WAIT_S bounds the wait for a guest that does not answer yet;
+ * PVECDK_GUESTS=off reaches no guest (their resources stay pending).
  */
 export function guestTransportFor(
   remote: RemoteTarget,
@@ -19,6 +20,8 @@ export function guestTransportFor(
   // Until the engine's key reaches the guests' cloud-init, the emulated guests are reached only when
   // asked (PVECDK_SIM_GUESTS=1): otherwise their logins as pvecdk would fail every guest resource.
   if (remote.emulator && (!remote.guestEndpoints || process.env.PVECDK_SIM_GUESTS !== '1')) return undefined;
+  // PVECDK_GUESTS=off: a run of the Proxmox half only; guest resources stay pending.
+  if (process.env.PVECDK_GUESTS === 'off') return undefined;
   const waitS = Number(process.env.PVECDK_GUEST_WAIT_S ?? '');
   return new SshGuestTransport({
     secrets,

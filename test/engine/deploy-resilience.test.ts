@@ -126,6 +126,8 @@ function deployInChild(
         PVECDK_TOKEN_ID: emulator.server.tokenId,
         PVECDK_TOKEN_SECRET: emulator.server.tokenSecret,
         PVECDK_FINGERPRINT: emulator.server.fingerprint,
+        // The API half is what is killed and resumed here; the guests' addresses are not reachable.
+        PVECDK_GUESTS: 'off',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
