@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Emulator, seedState } from '../../lib/sim/index.ts';
+import { emulatorWithCaller } from './emulator-call.ts';
 
-function setup() {
-  const emulator = new Emulator(seedState(), { latencyScale: 0, checkAnswers: true });
-  const auth = `PVEAPIToken=root@pam!pvecdk=${emulator.state.tokens['root@pam!pvecdk']!.secret}`;
-  const call = (method: string, path: string, params: Record<string, string | number> = {}) => {
-    const form = new URLSearchParams(
-      Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
-    ).toString();
-    const withQuery = method === 'GET' || method === 'DELETE';
-    const res = emulator.handle({
-      method,
-      url: `/api2/json${path}${withQuery && form ? `?${form}` : ''}`,
-      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
-      body: withQuery ? '' : form,
-    });
-    const json = res.body
-      ? (JSON.parse(res.body) as { data: unknown; errors?: Record<string, string> })
-      : { data: undefined };
-    if (res.status !== 200)
-      throw new Error(`${res.status} ${res.reason} ${JSON.stringify(json.errors ?? {})}`);
-    return json.data;
-  };
-  return { emulator, call };
-}
+const setup = emulatorWithCaller;
 
 describe('emulated firewall', () => {
   it('GIVEN VM firewall rules WHEN added, read and changed with digests THEN positions and digests behave like Proxmox', () => {
