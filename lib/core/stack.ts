@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import { SynthError } from './errors.ts';
 import { callerFiles } from './private/caller-files.ts';
+import { recordCreation } from './private/creation-trace.ts';
 import { logicalIdFromPath } from './private/logical-id.ts';
 import type { Resource } from './resource.ts';
 
@@ -51,6 +52,7 @@ export class Stack extends Construct {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id);
     Object.defineProperty(this, STACK_SYMBOL, { value: true });
+    recordCreation(this);
     if (!STACK_NAME.test(id)) {
       throw new SynthError(
         'SYNTH_INVALID_ID',
