@@ -155,6 +155,7 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   const files = await stackFiles('synth', positionals, values.all, io.cwd);
   const { loadProjectConfig } = await import('./config.ts');
   const { formatSynthResult, synthStackFile } = await import('./commands/synth.ts');
+  const { acknowledgedAsJson } = await import('./output/acknowledged.ts');
   const { loadStackFile } = await import('./stack-file.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
@@ -171,6 +172,7 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
         targets: loaded.targets.map((s) => s.stackName).sort(),
         files: result.files,
         warnings: result.assembly.warnings,
+        acknowledged: acknowledgedAsJson(result.assembly.acknowledged, io.cwd),
       }),
     );
   } else {

@@ -9,7 +9,7 @@ import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
 import type { Platform } from './platform.ts';
 import { checkProps, collecting, inConstruct } from './private/errors.ts';
 import { unknownServerHint } from './private/missing-import.ts';
-import { closestKey } from './private/prop-issues.ts';
+import { closestKey } from '../core/private/closest-name.ts';
 import { addressPool, numberPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
 import type { IdentityPool } from './private/identity/identity-registry.ts';
 import { formatCidr, type Ipv4Cidr } from './private/identity/ipv4.ts';
@@ -136,12 +136,14 @@ const PropsSchema = z
     ),
   })
   .superRefine((p, ctx) => {
+    // The second of two entries of one name is the one reported, at its own index.
     const dup = (names: string[], path: string) => {
       const seen = new Set<string>();
-      for (const n of names) {
-        if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [path], message: `${n} is listed twice` });
+      names.forEach((n, i) => {
+        if (seen.has(n))
+          ctx.addIssue({ code: 'custom', path: [path, i, 'name'], message: `${n} is listed twice` });
         seen.add(n);
-      }
+      });
     };
     dup(
       p.servers.map((s) => s.name),

@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
+import type { LocatedAcknowledgedFinding } from '../../core/synthesizer.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
@@ -7,6 +8,7 @@ import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { CliError } from '../errors.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
+import { acknowledgedAsJson, acknowledgedIn, acknowledgedLines } from '../output/acknowledged.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
@@ -84,7 +86,8 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
       const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
       remoteInfo = openedRemote(o.config, remote);
       try {
-        return await deployTo(remote, remoteInfo, assembly, loaded, started, o);
+        const acknowledged = acknowledgedIn(synthesized.assembly.acknowledged, targets);
+        return await deployTo(remote, remoteInfo, assembly, loaded, started, o, acknowledged);
       } finally {
         await remote.close();
       }
@@ -99,6 +102,7 @@ async function deployTo(
   loaded: LoadedStackFile,
   started: number,
   o: DeployCommandOptions,
+  acknowledged: readonly LocatedAcknowledgedFinding[],
 ): Promise<number> {
   const progress = o.dryRun
     ? undefined
@@ -155,16 +159,27 @@ async function deployTo(
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);
-  else printDiff(report, remoteInfo, o);
+  else printDiff(report, remoteInfo, o, acknowledged);
   // diff: 3 when something would change (main makes it 0, or 1 with --fail).
   if (o.dryRun && exitCode === 0 && report.resources.some(isActionable)) return 3;
   return exitCode;
 }
 
-function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOptions): void {
+function printDiff(
+  report: DeployReport,
+  remote: RemoteInfo,
+  o: DeployCommandOptions,
+  acknowledged: readonly LocatedAcknowledgedFinding[],
+): void {
   if (o.json) {
     o.out(
-      JSON.stringify({ type: 'diff', ok: report.ok, stacks: report.stacks, resources: report.resources }),
+      JSON.stringify({
+        type: 'diff',
+        ok: report.ok,
+        stacks: report.stacks,
+        resources: report.resources,
+        acknowledged: acknowledgedAsJson(acknowledged, o.cwd),
+      }),
     );
     o.out(
       JSON.stringify({
@@ -202,4 +217,5 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
       ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
       : 'no changes',
   );
+  for (const line of acknowledgedLines(acknowledged, o.cwd)) o.out(line);
 }

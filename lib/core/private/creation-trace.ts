@@ -7,7 +7,9 @@ import type { IConstruct } from 'constructs';
 export interface SourceLocation {
   /** Absolute path of the file. */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column. */
   readonly column: number;
 }
 
