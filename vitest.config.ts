@@ -15,6 +15,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/onboarding-e2e.test.ts',
   'test/cli/remote-target.test.ts',
   'test/cli/diff.test.ts',
+  'test/cli/errors-that-teach.test.ts',
   'test/cli/doctor.test.ts',
   'test/cli/sim.test.ts',
   'test/cli/synth.test.ts',

@@ -208,7 +208,7 @@ export class Customer extends Stack {
       for (const issue of checked.issues)
         Annotations.of(this).addError(issue.message, {
           code: 'SYNTH_INVALID_PROPS',
-          hint: issue.hint ?? 'fix this prop of the Customer (see docs/reference for each prop)',
+          hint: issue.hint ?? 'fix this prop of the Customer; CustomerProps documents each prop and its limits',
         });
       this.declareUnbuilt(props.servers);
       return;

@@ -86,7 +86,7 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
       const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
       remoteInfo = openedRemote(o.config, remote);
       try {
-        const acknowledged = acknowledgedIn(synthesized.assembly.acknowledged, targets);
+        const { acknowledged } = synthesized.assembly;
         return await deployTo(remote, remoteInfo, assembly, loaded, started, o, acknowledged);
       } finally {
         await remote.close();
@@ -169,8 +169,10 @@ function printDiff(
   report: DeployReport,
   remote: RemoteInfo,
   o: DeployCommandOptions,
-  acknowledged: readonly LocatedAcknowledgedFinding[],
+  all: readonly LocatedAcknowledgedFinding[],
 ): void {
+  // The findings of the stacks this diff covers (the targets and the stacks they need).
+  const acknowledged = acknowledgedIn(all, report.stacks);
   if (o.json) {
     o.out(
       JSON.stringify({
