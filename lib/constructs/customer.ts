@@ -211,6 +211,11 @@ export class Customer extends Stack {
           hint: issue.hint ?? 'fix this prop of the Customer; CustomerProps documents each prop and its limits',
         });
       this.declareUnbuilt(props.servers);
+      // The users' servers are still checked: a forgotten import shows with the props' mistakes.
+      if (Array.isArray(props.users))
+        props.users.forEach((u: Partial<CustomerUser> | null, i) => {
+          if (Array.isArray(u?.servers)) this.serversKnown(u.servers, `users[${i}] (${String(u.name)})`);
+        });
       return;
     }
     const p = checked.data;
@@ -288,7 +293,7 @@ export class Customer extends Stack {
    */
   private addUser(u: ParsedUser, where: string): void {
     const { platform } = this;
-    const { cluster, lan, rds, vpn } = platform;
+    const { lan, rds, vpn } = platform;
     if (!u.vpn && u.vpnAddress !== undefined) {
       Annotations.of(this).addError(
         `${where}.vpnAddress = '${u.vpnAddress}': set but vpn is false, so the address would never be used`,
@@ -296,25 +301,7 @@ export class Customer extends Stack {
       );
       return;
     }
-    let known = true;
-    u.servers.forEach((name, j) => {
-      if (platform.server(name) || platform.unbuiltServer(name)) return;
-      known = false;
-      const declared = cluster.identities.recordedDeclaration('server_name', name);
-      Annotations.of(this).addError(
-        `${where}.servers[${j}] = '${name}': no loaded customer defines this server (known: ${platform.serverNames.join(', ') || 'none'})`,
-        {
-          code: 'SYNTH_UNKNOWN_NAME',
-          hint: unknownServerHint(
-            name,
-            declared,
-            creationSiteOf(this)?.file,
-            closestKey(name, platform.serverNames),
-          ),
-        },
-      );
-    });
-    if (!known) return;
+    if (!this.serversKnown(u.servers, where)) return;
     // Servers of a customer that could not be built are left out: that customer's error says why.
     const servers = u.servers.flatMap((name) => platform.server(name) ?? []);
     collecting(
@@ -340,6 +327,35 @@ export class Customer extends Stack {
       },
       u.name,
     );
+  }
+
+  /**
+   * Whether every server a user names is defined by a loaded customer (or
+   * declared by one that could not be built, whose own error says why). Each
+   * unknown one is an error; when the identity record knows the stack file
+   * that declares it, the hint gives the import the user forgot.
+   */
+  private serversKnown(names: readonly unknown[], where: string): boolean {
+    const { platform } = this;
+    let known = true;
+    names.forEach((name, j) => {
+      if (typeof name !== 'string' || platform.server(name) || platform.unbuiltServer(name)) return;
+      known = false;
+      const declared = platform.cluster.identities.recordedDeclaration('server_name', name);
+      Annotations.of(this).addError(
+        `${where}.servers[${j}] = '${name}': no loaded customer defines this server (known: ${platform.serverNames.join(', ') || 'none'})`,
+        {
+          code: 'SYNTH_UNKNOWN_NAME',
+          hint: unknownServerHint(
+            name,
+            declared,
+            creationSiteOf(this)?.file,
+            closestKey(name, platform.serverNames),
+          ),
+        },
+      );
+    });
+    return known;
   }
 
   /** Servers declared in props that could not be checked: users naming them are not reported again. */

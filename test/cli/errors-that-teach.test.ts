@@ -41,7 +41,7 @@ describe('synth errors that teach', () => {
     ]);
   });
 
-  it('GIVEN acme in the identity record WHEN a file that uses acme-main without importing acme.ts is synthesized THEN the hint gives the import to add', () => {
+  it('GIVEN acme in the identity record WHEN a file with a misspelt prop uses acme-main without importing acme.ts THEN both are reported, the hint giving the import to add', () => {
     // GIVEN a project whose record holds acme (synthesized from stacks/acme.ts)
     const dir = tmp();
     const env = { PVECDK_IDENTITIES: join(dir, 'pvecdk.identities.json') };
@@ -50,6 +50,10 @@ describe('synth errors that teach', () => {
     const run = runCli(['synth', join(ROOT, fixture('forgot-import.ts')), '--out', tmp()], { cwd: dir, env });
     // THEN
     expect(run.code).toBe(2);
+    expect(run.stderr).toContain('synthesis failed with 2 errors:');
+    expect(run.stderr).toContain(
+      'forgot-import.ts:5: Customer umbrella [umbrella] servers[0].memoryMib: no such prop; did you mean memoryMiB? (SYNTH_INVALID_PROPS)',
+    );
     expect(run.stderr).toMatch(
       /forgot-import\.ts:5: Customer umbrella \[umbrella\] users\[0\] \(umbrella\.ann\)\.servers\[1\] = 'acme-main': no loaded customer defines this server .*\(SYNTH_UNKNOWN_NAME\)\n {6}hint: acme-main is declared by stack acme in [^\n]*stacks\/acme\.ts, which this run did not load: add import '\.\.\/\.\.\/\.\.\/\.\.\/stacks\/acme\.ts'; to [^\n]*forgot-import\.ts\n/,
     );
