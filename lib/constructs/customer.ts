@@ -2,17 +2,17 @@ import { Construct } from 'constructs';
 import { z } from 'zod';
 import { Annotations } from '../core/annotations.ts';
 import { SynthError } from '../core/errors.ts';
+import { closestKey } from '../core/private/closest-name.ts';
 import { creationSiteOf } from '../core/private/creation-trace.ts';
 import { Stack } from '../core/stack.ts';
 import { VirtualEnvironmentPool } from '../resources/index.ts';
 import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
 import type { Platform } from './platform.ts';
 import { checkProps, collecting, inConstruct } from './private/errors.ts';
-import { unknownServerHint } from './private/missing-import.ts';
-import { closestKey } from '../core/private/closest-name.ts';
 import { addressPool, numberPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
 import type { IdentityPool } from './private/identity/identity-registry.ts';
 import { formatCidr, type Ipv4Cidr } from './private/identity/ipv4.ts';
+import { unknownServerHint } from './private/missing-import.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /**
@@ -208,7 +208,8 @@ export class Customer extends Stack {
       for (const issue of checked.issues)
         Annotations.of(this).addError(issue.message, {
           code: 'SYNTH_INVALID_PROPS',
-          hint: issue.hint ?? 'fix this prop of the Customer; CustomerProps documents each prop and its limits',
+          hint:
+            issue.hint ?? 'fix this prop of the Customer; CustomerProps documents each prop and its limits',
         });
       this.declareUnbuilt(props.servers);
       // The users' servers are still checked: a forgotten import shows with the props' mistakes.
@@ -252,7 +253,7 @@ export class Customer extends Stack {
       if (db) servers.push(db);
       else platform.declareUnbuiltServer(s.name, id);
     });
-    p.users.forEach((u, i) => this.addUser(u, `users[${i}] (${u.name})`));
+    for (const [i, u] of p.users.entries()) this.addUser(u, `users[${i}] (${u.name})`);
   }
 
   /** One 4D server: its VM and everything around it, known to the platform once built. */
@@ -264,7 +265,9 @@ export class Customer extends Stack {
       lan,
       customer: id,
       serverName: s.name,
-      vmId: inConstruct(this, () => this.serverIdentity('vm_id', s.name, s.vmId, pools.vmIds, `vmid:${s.name}`)),
+      vmId: inConstruct(this, () =>
+        this.serverIdentity('vm_id', s.name, s.vmId, pools.vmIds, `vmid:${s.name}`),
+      ),
       address: inConstruct(this, () =>
         this.serverIdentity('ipv4_address', s.name, s.address, pools.addresses, `ip:${id}/${s.name}`),
       ),

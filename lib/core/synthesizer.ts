@@ -2,16 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IConstruct } from 'constructs';
 import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from '../contract/plan.ts';
-import { type AcknowledgedFinding, type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
+import {
+  type AcknowledgedFinding,
+  type Acknowledgement,
+  type Annotation,
+  Annotations,
+} from './annotations.ts';
 import { invokeAspects } from './aspects.ts';
 import { Output } from './output.ts';
 import { writeFileAtomic } from './private/atomic-file.ts';
+import { creationSiteOf, type SourceLocation } from './private/creation-trace.ts';
 import { findCycles } from './private/dag.ts';
 import { resolveValue } from './private/resolve.ts';
 import { stableStringify } from './private/stable-json.ts';
 import { Resource } from './resource.ts';
 import { Stack } from './stack.ts';
-import { creationSiteOf, type SourceLocation } from './private/creation-trace.ts';
 import { collectTreeIssues, locateIssues, ValidationError, type ValidationIssue } from './validation.ts';
 
 const LOGICAL_ID = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;

@@ -84,7 +84,13 @@ export function collectTreeIssues(root: IConstruct): ValidationIssue[] {
     for (const a of Annotations.of(c).all) {
       if (a.level !== 'error') continue;
       const code = a.code ?? (a.rule ? 'SYNTH_POLICY' : 'SYNTH_CONSTRUCT_ERROR');
-      issues.push({ path, message: a.message, code, ...(a.hint ? { hint: a.hint } : {}), ...(a.rule ? { rule: a.rule } : {}) });
+      issues.push({
+        path,
+        message: a.message,
+        code,
+        ...(a.hint ? { hint: a.hint } : {}),
+        ...(a.rule ? { rule: a.rule } : {}),
+      });
     }
     if (Resource.isResource(c)) {
       for (const issue of c.validateProperties()) {

@@ -1,9 +1,9 @@
 import type { IConstruct } from 'constructs';
 import { type Acknowledgement, Annotations } from '../core/annotations.ts';
 import type { IAspect } from '../core/aspects.ts';
+import { closestKey } from '../core/private/closest-name.ts';
 import { Resource } from '../core/resource.ts';
 import { Roles } from '../core/roles.ts';
-import { closestKey } from '../core/private/closest-name.ts';
 import type { PolicyContext, PolicyRule, PolicySubject } from './policy-rule.ts';
 import { criticalSnapshot } from './rules/critical-snapshot.ts';
 import { dbIsolation } from './rules/db-isolation.ts';

@@ -212,7 +212,9 @@ describe('Customer', () => {
         hint: 'write memoryMiB',
       }),
       expect.objectContaining({
-        message: expect.stringMatching(/^servers\[0\]\.colour: no such prop \(known: address, backup, cores, /),
+        message: expect.stringMatching(
+          /^servers\[0\]\.colour: no such prop \(known: address, backup, cores, /,
+        ),
       }),
     ]);
   });

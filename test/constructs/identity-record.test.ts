@@ -166,7 +166,8 @@ describe('identity record', () => {
       expect.objectContaining({
         code: 'SYNTH_INVALID_PROPS',
         path: 'acme',
-        message: "users[0] (ann).vpnAddress = '10.8.0.20': set but vpn is false, so the address would never be used",
+        message:
+          "users[0] (ann).vpnAddress = '10.8.0.20': set but vpn is false, so the address would never be used",
       }),
     ]);
   });

@@ -21,7 +21,11 @@ const issuesOf = (props: unknown) => {
 describe('construct props issues', () => {
   it('GIVEN a misspelt key WHEN checked THEN the closest known key is suggested, case slips counting half', () => {
     expect(issuesOf({ name: 'a', memoryMib: 2048 })).toEqual([
-      { field: 'memoryMib', message: 'memoryMib: no such prop; did you mean memoryMiB?', hint: 'write memoryMiB' },
+      {
+        field: 'memoryMib',
+        message: 'memoryMib: no such prop; did you mean memoryMiB?',
+        hint: 'write memoryMiB',
+      },
     ]);
     expect(issuesOf({ name: 'a', servers: [{ name: 'x', coers: 2 }] })[0]).toMatchObject({
       message: 'servers[0].coers: no such prop; did you mean cores?',
@@ -53,7 +57,9 @@ describe('construct props issues', () => {
   });
 
   it('GIVEN names near and far WHEN the closest is asked THEN only a slip is matched', () => {
-    expect(closestKey('PVECDK-NO-WAN-RPD', ['PVECDK-NO-WAN-RDP', 'PVECDK-RDS-VIA-VPN'])).toBe('PVECDK-NO-WAN-RDP');
+    expect(closestKey('PVECDK-NO-WAN-RPD', ['PVECDK-NO-WAN-RDP', 'PVECDK-RDS-VIA-VPN'])).toBe(
+      'PVECDK-NO-WAN-RDP',
+    );
     expect(closestKey('acme-mian', ['acme-main', 'globex-main'])).toBe('acme-main');
     expect(closestKey('cpus', ['cores', 'memoryMiB'])).toBeUndefined();
     expect(closestKey('x', [])).toBeUndefined();

@@ -72,10 +72,15 @@ describe('acknowledgements', () => {
       expect.objectContaining({
         path: 'platform/Router',
         code: 'SYNTH_UNKNOWN_RULE',
-        message: 'acknowledges PVECDK-NO-WAN-RPD, which is no policy rule of the platform; did you mean PVECDK-NO-WAN-RDP?',
+        message:
+          'acknowledges PVECDK-NO-WAN-RPD, which is no policy rule of the platform; did you mean PVECDK-NO-WAN-RDP?',
         hint: expect.stringContaining('PVECDK-NO-WAN-RDP, PVECDK-ISOLATED-BRIDGES'),
       }),
-      expect.objectContaining({ path: 'platform/Router/Config', code: 'SYNTH_POLICY', rule: 'PVECDK-NO-WAN-RDP' }),
+      expect.objectContaining({
+        path: 'platform/Router/Config',
+        code: 'SYNTH_POLICY',
+        rule: 'PVECDK-NO-WAN-RDP',
+      }),
     ]);
   });
 
@@ -87,7 +92,8 @@ describe('acknowledgements', () => {
       expect.objectContaining({
         path: 'platform/Elsewhere',
         code: 'SYNTH_UNUSED_ACKNOWLEDGEMENT',
-        message: 'acknowledges PVECDK-NO-WAN-RDP, but the rule finds nothing at or below platform/Elsewhere to accept',
+        message:
+          'acknowledges PVECDK-NO-WAN-RDP, but the rule finds nothing at or below platform/Elsewhere to accept',
       }),
       expect.objectContaining({ path: 'platform/Router/Config', rule: 'PVECDK-NO-WAN-RDP' }),
     ]);

@@ -1,6 +1,6 @@
 import { join, relative } from 'node:path';
-import { deployStacks } from '../../engine/deploy.ts';
 import type { LocatedAcknowledgedFinding } from '../../core/synthesizer.ts';
+import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';

@@ -1,7 +1,12 @@
+import { relative, sep } from 'node:path';
 import { type ExitCode, exitCodeOfCode, PvecdkError, summarizeThrown } from '../../core/error-family.ts';
 import { ConstructError } from '../../core/errors.ts';
-import { relative, sep } from 'node:path';
-import { formatIssue, type SourceLocation, ValidationError, type ValidationIssue } from '../../core/validation.ts';
+import {
+  formatIssue,
+  type SourceLocation,
+  ValidationError,
+  type ValidationIssue,
+} from '../../core/validation.ts';
 import { StackFileError } from '../errors.ts';
 
 /**

@@ -24,7 +24,8 @@ export function unknownServerHint(
     const where = userFile ? ` to ${relative(process.cwd(), userFile).split(sep).join('/')}` : '';
     return `${server} is declared by stack ${declared.stack} in ${declared.file}, which this run did not load: add import '${importSpecifier(userFile, target)}';${where}`;
   }
-  if (similar) return `did you mean ${similar}? Else import the stack file of the customer that defines ${server}`;
+  if (similar)
+    return `did you mean ${similar}? Else import the stack file of the customer that defines ${server}`;
   return `import the stack file of the customer that defines ${server} before this one, or fix the name`;
 }
 

@@ -25,7 +25,11 @@ const SHOWN_CHARS = 60;
  * value the user gave is shown (unless the field may hold a secret), and a key
  * the schema does not know gets the closest known key as a suggestion.
  */
-export function propIssues(schema: z.ZodType, props: unknown, issues: readonly z.core.$ZodIssue[]): PropIssue[] {
+export function propIssues(
+  schema: z.ZodType,
+  props: unknown,
+  issues: readonly z.core.$ZodIssue[],
+): PropIssue[] {
   return issues.flatMap((issue): PropIssue[] => {
     if (issue.code === 'unrecognized_keys') {
       const known = knownKeysAt(schema, issue.path);
@@ -43,7 +47,8 @@ export function propIssues(schema: z.ZodType, props: unknown, issues: readonly z
 function unknownKey(path: readonly PropertyKey[], key: string, known: readonly string[]): PropIssue {
   const field = fieldName(path);
   const close = closestKey(key, known);
-  if (close) return { field, message: `${field}: no such prop; did you mean ${close}?`, hint: `write ${close}` };
+  if (close)
+    return { field, message: `${field}: no such prop; did you mean ${close}?`, hint: `write ${close}` };
   const list = known.length ? ` (known: ${[...known].sort().join(', ')})` : '';
   return { field, message: `${field}: no such prop${list}`, hint: `remove ${key}` };
 }
@@ -106,7 +111,10 @@ function defOf(schema: unknown): Def | undefined {
 function unwrap(schema: unknown, depth = 0): unknown[] {
   const def = defOf(schema);
   if (!def || depth > 8) return [schema];
-  if (def.innerType && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type ?? ''))
+  if (
+    def.innerType &&
+    ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type ?? '')
+  )
     return unwrap(def.innerType, depth + 1);
   if (def.type === 'union' && def.options) return def.options.flatMap((o) => unwrap(o, depth + 1));
   if (def.type === 'pipe' && def.in) return unwrap(def.in, depth + 1);
