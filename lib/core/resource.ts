@@ -4,7 +4,7 @@ import { toPlanKeys, toUserPath, userKeyPath } from '../contract/plan-keys.ts';
 import type { PlanTypeDefinition } from '../contract/plan-type.ts';
 import { planTypeOf } from '../contract/registry.ts';
 import { valuesAt } from '../contract/schema-walk.ts';
-import { recordCreation } from './private/creation-trace.ts';
+import { recordCreation, TRACE_DEPTH } from './private/creation-trace.ts';
 import { Reference } from './reference.ts';
 import { SecretValue } from './secret.ts';
 import { Stack } from './stack.ts';
@@ -68,7 +68,7 @@ export class Resource extends Construct {
   constructor(scope: Construct, id: string, props: ResourceProps) {
     super(scope, id);
     Object.defineProperty(this, RESOURCE_SYMBOL, { value: true });
-    recordCreation(this);
+    recordCreation(this, TRACE_DEPTH.shallow);
     this.stack = Stack.of(this);
     this.resourceType = props.type;
     // cdktf configs carry `dependsOn` as a meta-argument next to the props.

@@ -25,14 +25,20 @@ const traces = new WeakMap<IConstruct, { stack?: string }>();
 const PACKAGE_ROOT = realpathSync(resolve(dirname(fileURLToPath(import.meta.url)), '../../..'));
 const LIBRARY_DIRS = [resolve(PACKAGE_ROOT, 'lib'), resolve(PACKAGE_ROOT, 'dist')];
 
-/** Deep enough for a user line under a Customer, a VM construct, a resource and their base classes. */
-const TRACE_DEPTH = 64;
+/**
+ * How many frames a trace keeps. A stack is made by few calls and a user line
+ * is always within reach: its trace goes deep. Resources are many, and a
+ * trace holds on to its frames: theirs is short, enough to see the user's line
+ * when the user made the resource (or a construct made it for them) directly;
+ * one made deep inside a Customer has its place from the Customer's trace.
+ */
+export const TRACE_DEPTH = { deep: 64, shallow: 6 } as const;
 
-/** Remembers the call stack that creates `construct`. */
-export function recordCreation(construct: IConstruct): void {
+/** Remembers the call stack that creates `construct`, `depth` frames of it. */
+export function recordCreation(construct: IConstruct, depth: number = TRACE_DEPTH.deep): void {
   const holder: { stack?: string } = {};
   const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = TRACE_DEPTH;
+  Error.stackTraceLimit = depth;
   Error.captureStackTrace(holder, recordCreation);
   Error.stackTraceLimit = saved;
   traces.set(construct, holder);
