@@ -52,8 +52,8 @@ export interface ValidationIssue {
 export class ValidationError extends SynthError {
   readonly issues: readonly ValidationIssue[];
 
-  constructor(issues: readonly ValidationIssue[]) {
-    super('SYNTH_VALIDATION', formatIssues(issues));
+  constructor(issues: readonly ValidationIssue[], hint?: string) {
+    super('SYNTH_VALIDATION', formatIssues(issues), hint);
     this.issues = issues;
   }
 }
@@ -104,6 +104,29 @@ export function collectTreeIssues(root: IConstruct): ValidationIssue[] {
     }
   }
   return issues;
+}
+
+/**
+ * The errors constructs recorded while they were built (not the checks synth
+ * runs), located: what explains a stack file that failed after a construct
+ * with a mistake came out incomplete.
+ */
+export function recordedErrors(root: IConstruct): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const c of root.node.findAll()) {
+    for (const a of Annotations.of(c).all) {
+      if (a.level !== 'error') continue;
+      const code = a.code ?? (a.rule ? 'SYNTH_POLICY' : 'SYNTH_CONSTRUCT_ERROR');
+      issues.push({
+        path: c.node.path,
+        message: a.message,
+        code,
+        ...(a.hint ? { hint: a.hint } : {}),
+        ...(a.rule ? { rule: a.rule } : {}),
+      });
+    }
+  }
+  return locateIssues(root, issues);
 }
 
 /**

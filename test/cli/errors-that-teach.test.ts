@@ -60,6 +60,18 @@ describe('synth errors that teach', () => {
     expect(run.stderr).not.toContain('CLI_STACK_FILE_THREW');
   });
 
+  it('GIVEN a file that uses what a broken Customer could not build WHEN synthesized THEN the mistake of the Customer is reported, and the throw it caused is named in the hint', () => {
+    const run = runCli(['synth', fixture('uses-broken.ts'), '--out', tmp()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'error SYNTH_VALIDATION: synthesis failed with 1 error:\n  test/cli/fixtures/teach/uses-broken.ts:4: Customer acme [acme] servers[0].cores = 0: ',
+    );
+    expect(run.stderr).toContain(
+      "  hint: fix these first: the stack file then failed, most likely because of them (test/cli/fixtures/teach/uses-broken.ts:11 threw TypeError: Cannot read properties of undefined (reading 'address'))",
+    );
+    expect(run.stderr).not.toContain('error CLI_STACK_FILE_THREW');
+  });
+
   it('GIVEN an acknowledged policy finding WHEN synthesized THEN synth lists it with file:line, rule and reason, in text and --json', () => {
     const env = { PVECDK_IDENTITIES: '' };
     const run = runCli(['synth', fixture('acknowledged.ts'), '--out', tmp()], { env });
