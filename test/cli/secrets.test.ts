@@ -125,6 +125,34 @@ describe('pvecdk secrets: a team store encrypted with age', { timeout: 180_000 }
     expect(teamStore(cwd, bob).stored('rds/acme.alice')).toBe(before['rds/acme.alice']);
   });
 
+  it('GIVEN recipients written into cdk.json by hand WHEN the store is used THEN the plain store must be migrated first, and a listed recipient not encrypted to yet is added by recipients add', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-age-by-hand-'));
+    const plain = new SecretStore(join(cwd, '.pvecdk/sim'), 'default', cwd);
+    const password = plain.resolve('generated:rds/acme.alice');
+    writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ secrets: { recipients: [alice.recipient] } }));
+    expect(() => teamStore(cwd, alice).stored('rds/acme.alice')).toThrow(
+      expect.objectContaining({ code: 'SECRET_STORE_NOT_MIGRATED' }),
+    );
+    const migrated = runCli(['secrets', 'migrate'], { cwd, env: alice.env });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stderr).toContain('moved 1 local secret(s)');
+    expect(teamStore(cwd, alice).stored('rds/acme.alice')).toBe(password);
+
+    writeFileSync(
+      join(cwd, 'cdk.json'),
+      JSON.stringify({ secrets: { recipients: [alice.recipient, bob.recipient] } }),
+    );
+    expect(() => teamStore(cwd, bob).stored('rds/acme.alice')).toThrow(
+      expect.objectContaining({
+        code: 'SECRET_IDENTITY_MISMATCH',
+        message: expect.stringContaining('cdk.json lists your recipient'),
+      }),
+    );
+    const added = runCli(['secrets', 'recipients', 'add', bob.recipient], { cwd, env: alice.env });
+    expect(added.code, added.stderr).toBe(0);
+    expect(teamStore(cwd, bob).stored('rds/acme.alice')).toBe(password);
+  });
+
   it('GIVEN two clones sharing the committed encrypted file WHEN each operator asks for a VPN profile THEN both get the same one, and a clone without an identity gets SECRET_NO_IDENTITY', () => {
     const a = mkdtempSync(join(tmpdir(), 'pvecdk-age-clone-a-'));
     writeFileSync(

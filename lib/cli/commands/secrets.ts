@@ -129,8 +129,16 @@ function moveIn(config: ProjectConfig, cwd: string, recipients: readonly string[
 export function recipientsAdd(config: ProjectConfig, cwd: string, recipient: string): SecretsOutcome {
   checkRecipient(recipient);
   const before = config.secrets.recipients;
-  if (before.includes(recipient))
-    throw new CliError('CLI_RECIPIENT_LISTED', `cdk.json already lists ${shortRecipient(recipient)}`);
+  const team = teamFile(config, cwd, before);
+  if (before.includes(recipient)) {
+    if (team.read()?.recipients.includes(recipient) ?? true)
+      throw new CliError('CLI_RECIPIENT_LISTED', `cdk.json already lists ${shortRecipient(recipient)}`);
+    // Listed by hand, not encrypted to yet: what this command is for, so it re-encrypts.
+    const moved = moveIn(config, cwd, before);
+    return {
+      message: `${TEAM_SECRETS_FILE} re-encrypted to the ${before.length} recipient(s) cdk.json lists, ${shortRecipient(recipient)} included${moved ? `; ${moved} local secret(s) moved in` : ''}; commit it`,
+    };
+  }
   const after = [...before, recipient];
   const moved = moveIn(config, cwd, after);
   writeRecipients(cwd, after);
