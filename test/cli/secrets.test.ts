@@ -241,5 +241,25 @@ describe('pvecdk secrets: a team store encrypted with age', { timeout: 180_000 }
       expect(emulator.server.emulator.stats.writes).toBe(writes);
       expect(existsSync(join(cwd, '.pvecdk/state'))).toBe(false);
     });
+
+    it('GIVEN an identity that is a recipient WHEN deployed THEN the generated secrets are in the encrypted file only, and no value reaches the output', async () => {
+      const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-age-deploy-'));
+      writeFileSync(join(cwd, 'cdk.json'), JSON.stringify({ secrets: { recipients: [alice.recipient] } }));
+      const env = { ...remoteEnv, ...alice.env, PVECDK_GUESTS: 'off' };
+      const deploy = await runCliAsync(['deploy', acme, '--yes'], cwd, env);
+      expect(deploy.code, deploy.stderr).toBe(0);
+      const store = teamStore(cwd, alice, 'default', join(cwd, '.pvecdk'));
+      expect(store.names.length).toBeGreaterThan(0);
+      expect(existsSync(join(cwd, '.pvecdk/secrets/default.json'))).toBe(false);
+      const file = readFileSync(join(cwd, 'pvecdk.secrets.json'), 'utf8');
+      for (const name of store.names) {
+        const value = store.stored(name)!;
+        expect(file).not.toContain(value);
+        expect(deploy.stdout + deploy.stderr).not.toContain(value);
+      }
+      const again = await runCliAsync(['deploy', acme, '--yes'], cwd, env);
+      expect(again.code, again.stderr).toBe(0);
+      expect(readFileSync(join(cwd, 'pvecdk.secrets.json'), 'utf8')).toBe(file);
+    });
   });
 });

@@ -8,7 +8,7 @@ export const SECRET_ERROR_CODES = {
   SECRET_STORE_CORRUPT:
     'the local secret store cannot be read, is not JSON, or is not an object of secret names to strings, or the team store (pvecdk.secrets.json) is damaged or truncated: an entry does not decrypt or holds another secret; its content is never quoted',
   SECRET_STORE_LOCKED:
-    "another process held the local secret store's file lock longer than a write waits for it (60 s)",
+    "another process held the secret store's file lock (local or team store) longer than a write waits for it (60 s)",
   SECRET_NOT_KEPT:
     'a value received from Proxmox (a new API token secret) cannot be kept: it is empty, or not named as a received value',
   SECRET_NO_IDENTITY:
