@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { recipientProblem } from '../engine/secrets/age-identity.ts';
+import { recipientProblems } from '../engine/secrets/age-identity.ts';
 import { CliError } from './errors.ts';
 
 /** A secret in cdk.json is a reference, never a literal: `env:NAME` or `file:path`. */
@@ -31,20 +31,21 @@ export const RemoteConfigSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
 });
 
-/** An age recipient (`age1…`), checked by the age package itself. */
-const AgeRecipient = z.string().superRefine((value, ctx) => {
-  const problem = recipientProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: `not an age recipient (age1…): ${problem}` });
-});
-
 export const SecretsConfigSchema = z.strictObject({
   /**
    * Who the team secret store is encrypted to: each operator's and CI job's
    * age recipient. None (or no `secrets` key): the plain local store.
    */
   recipients: z
-    .array(AgeRecipient)
-    .refine((list) => new Set(list).size === list.length, 'lists a recipient twice')
+    .array(z.string())
+    .superRefine((list, ctx) => {
+      // Parsed by the age package itself (loaded only when there are recipients).
+      for (const [i, problem] of recipientProblems(list).entries())
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: [i], message: `not an age recipient (age1…): ${problem}` });
+      if (new Set(list).size !== list.length)
+        ctx.addIssue({ code: 'custom', message: 'lists a recipient twice' });
+    })
     .default([]),
 });
 

@@ -102,8 +102,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return vpnCommand(rest, io);
     case 'credentials':
       return credentialsCommand(rest, io);
-    case 'secrets':
-      return secretsCommand(rest, io);
+    case 'secrets': {
+      const { values, positionals } = parse('secrets', rest);
+      const { secretsCommand } = await import('./commands/secrets.ts');
+      return secretsCommand(positionals, values.out as string | undefined, io);
+    }
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);
@@ -376,39 +379,6 @@ async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
   });
   if (result.stdout !== undefined) io.out(result.stdout.replace(/\n$/, ''));
   if (result.message) io.err(result.message);
-  return 0;
-}
-
-/** `pvecdk secrets identity new | recipients add|remove <age1…> | migrate`: the team secret store. */
-async function secretsCommand(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse('secrets', args);
-  const [group, verb, ...more] = positionals;
-  const run = await import('./commands/secrets.ts');
-  const usage = (problem: string): never => {
-    throw new CliError(
-      'CLI_USAGE',
-      problem,
-      'pvecdk secrets identity new [--out FILE] | recipients add|remove <age1…> | migrate',
-    );
-  };
-  const config = async () => (await import('./config.ts')).loadProjectConfig(io.cwd);
-  if (values.out !== undefined && !(group === 'identity' && verb === 'new'))
-    usage('--out is for secrets identity new');
-  let outcome: { stdout?: string; message: string };
-  if (group === 'identity' && verb === 'new' && more.length === 0)
-    outcome = run.identityNew(values.out as string | undefined, io.cwd);
-  else if (group === 'recipients' && (verb === 'add' || verb === 'remove') && more.length === 1)
-    outcome =
-      verb === 'add'
-        ? run.recipientsAdd(await config(), io.cwd, more[0]!)
-        : run.recipientsRemove(await config(), io.cwd, more[0]!);
-  else if (group === 'migrate' && verb === undefined) outcome = run.migrate(await config(), io.cwd);
-  else
-    return usage(
-      group === undefined ? 'secrets needs a subcommand' : `unknown: secrets ${positionals.join(' ')}`,
-    );
-  if (outcome.stdout !== undefined) io.out(outcome.stdout);
-  io.err(outcome.message);
   return 0;
 }
 

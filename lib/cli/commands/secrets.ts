@@ -2,12 +2,47 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/private/atomic-file.ts';
 import { newAgeIdentity } from '../../engine/secrets/age-bridge.ts';
-import { identityFilePath, recipientProblem, shortRecipient } from '../../engine/secrets/age-identity.ts';
+import { identityFilePath, recipientProblems, shortRecipient } from '../../engine/secrets/age-identity.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { TeamSecretFile, teamMutexPath } from '../../engine/secrets/team-secret-store.ts';
-import { type ProjectConfig, ProjectConfigSchema } from '../config.ts';
+import { loadProjectConfig, type ProjectConfig, ProjectConfigSchema } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { TEAM_SECRETS_FILE } from '../secret-store-for.ts';
+
+/**
+ * `pvecdk secrets identity new [--out FILE] | recipients add|remove <age1…> | migrate`:
+ * the team secret store. The result (a recipient) goes to stdout, what was done to stderr.
+ */
+export function secretsCommand(
+  positionals: readonly string[],
+  out: string | undefined,
+  io: { out(t: string): void; err(t: string): void; readonly cwd: string },
+): number {
+  const [group, verb, ...more] = positionals;
+  const usage = (problem: string): never => {
+    throw new CliError(
+      'CLI_USAGE',
+      problem,
+      'pvecdk secrets identity new [--out FILE] | recipients add|remove <age1…> | migrate',
+    );
+  };
+  const isIdentityNew = group === 'identity' && verb === 'new' && more.length === 0;
+  if (out !== undefined && !isIdentityNew) usage('--out is for secrets identity new');
+  let outcome: SecretsOutcome;
+  if (isIdentityNew) outcome = identityNew(out, io.cwd);
+  else if (group === 'recipients' && (verb === 'add' || verb === 'remove') && more.length === 1) {
+    const config = loadProjectConfig(io.cwd);
+    outcome =
+      verb === 'add' ? recipientsAdd(config, io.cwd, more[0]!) : recipientsRemove(config, io.cwd, more[0]!);
+  } else if (group === 'migrate' && verb === undefined) outcome = migrate(loadProjectConfig(io.cwd), io.cwd);
+  else
+    return usage(
+      group === undefined ? 'secrets needs a subcommand' : `unknown: secrets ${positionals.join(' ')}`,
+    );
+  if (outcome.stdout !== undefined) io.out(outcome.stdout);
+  io.err(outcome.message);
+  return 0;
+}
 
 /** What a `pvecdk secrets …` run prints: the result on stdout, what it did on stderr. */
 export interface SecretsOutcome {
@@ -90,7 +125,7 @@ function writeRecipients(cwd: string, recipients: readonly string[]): void {
 }
 
 function checkRecipient(recipient: string): void {
-  const problem = recipientProblem(recipient);
+  const [problem] = recipientProblems([recipient]);
   if (problem)
     throw new CliError(
       'CLI_USAGE',

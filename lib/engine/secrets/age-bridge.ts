@@ -17,6 +17,7 @@ import { SecretError } from './secret-errors.ts';
 type Request =
   | { readonly op: 'identity' }
   | { readonly op: 'recipient'; readonly identity: string }
+  | { readonly op: 'check'; readonly recipients: readonly string[]; readonly identities: readonly string[] }
   | { readonly op: 'encrypt'; readonly recipients: readonly string[]; readonly texts: readonly string[] }
   | { readonly op: 'decrypt'; readonly identities: readonly string[]; readonly files: readonly Uint8Array[] };
 
@@ -34,6 +35,13 @@ async function answer(age, req) {
     return { identity, recipient: await age.identityToRecipient(identity) };
   }
   if (req.op === 'recipient') return await age.identityToRecipient(req.identity);
+  if (req.op === 'check') {
+    const problem = (add) => { try { add(); return null; } catch (e) { return String((e && e.message) || e); } };
+    return {
+      recipients: req.recipients.map((r) => problem(() => new age.Encrypter().addRecipient(r))),
+      identities: req.identities.map((i) => problem(() => new age.Decrypter().addIdentity(i))),
+    };
+  }
   if (req.op === 'encrypt') {
     const e = new age.Encrypter();
     for (const r of req.recipients) e.addRecipient(r);
@@ -112,6 +120,20 @@ export function newAgeIdentity(): { identity: string; recipient: string } {
 /** The recipient (`age1…`) of an identity the caller has checked (see age-identity.ts). */
 export function recipientOfIdentity(identity: string): string {
   return call({ op: 'recipient', identity });
+}
+
+/**
+ * Why each recipient (`age1…`) and each identity (`AGE-SECRET-KEY-1…`) is
+ * not one, as the package parses them; null where it is. The package is
+ * loaded only here, in the worker: a process that never meets a recipient
+ * never loads it.
+ */
+export function checkAgeStrings(
+  recipients: readonly string[],
+  identities: readonly string[] = [],
+): { recipients: (string | null)[]; identities: (string | null)[] } {
+  if (recipients.length === 0 && identities.length === 0) return { recipients: [], identities: [] };
+  return call({ op: 'check', recipients, identities });
 }
 
 /** Each text encrypted to every recipient (binary age files; each with a fresh file key). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Decrypter, Encrypter } from 'age-encryption';
+import { checkAgeStrings } from './age-bridge.ts';
 import { SecretError } from './secret-errors.ts';
 
 /** The environment variable naming the file of a process's age identity. */
@@ -25,14 +25,9 @@ export function shortRecipient(recipient: string): string {
   return recipient.length > 20 ? `${recipient.slice(0, 10)}…${recipient.slice(-6)}` : recipient;
 }
 
-/** Why a string is not an age recipient, or undefined when it is one. */
-export function recipientProblem(recipient: string): string | undefined {
-  try {
-    new Encrypter().addRecipient(recipient);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
+/** Why each string is not an age recipient, or null where it is one. */
+export function recipientProblems(recipients: readonly string[]): (string | null)[] {
+  return checkAgeStrings(recipients).recipients;
 }
 
 const GET_ADDED =
@@ -60,21 +55,22 @@ export function readIdentities(file = identityFilePath()): string[] {
       );
     throw new SecretError('SECRET_IDENTITY_INVALID', `${file}: cannot be read (${code ?? 'error'})`);
   }
-  const identities: string[] = [];
-  for (const [index, raw] of text.split(/\r?\n/).entries()) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    try {
-      new Decrypter().addIdentity(line);
-    } catch {
-      throw new SecretError(
-        'SECRET_IDENTITY_INVALID',
-        `${file} line ${index + 1} is not an age identity (AGE-SECRET-KEY-1…)`,
-        'the file holds identities as `pvecdk secrets identity new` or `age-keygen` writes them',
-      );
-    }
-    identities.push(line);
-  }
+  const lines = text
+    .split(/\r?\n/)
+    .map((raw, index) => ({ line: raw.trim(), number: index + 1 }))
+    .filter(({ line }) => line && !line.startsWith('#'));
+  const problems = checkAgeStrings(
+    [],
+    lines.map((l) => l.line),
+  ).identities;
+  const bad = lines.find((_l, i) => problems[i] !== null);
+  if (bad)
+    throw new SecretError(
+      'SECRET_IDENTITY_INVALID',
+      `${file} line ${bad.number} is not an age identity (AGE-SECRET-KEY-1…)`,
+      'the file holds identities as `pvecdk secrets identity new` or `age-keygen` writes them',
+    );
+  const identities = lines.map((l) => l.line);
   if (identities.length === 0)
     throw new SecretError('SECRET_IDENTITY_INVALID', `${file} holds no age identity`, GET_ADDED);
   return identities;

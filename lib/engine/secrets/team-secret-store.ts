@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { withFileMutex } from '../file-mutex.ts';
 import { makePrivateDir } from '../private-dir.ts';
 import { decryptFiles, encryptTexts, recipientOfIdentity } from './age-bridge.ts';
@@ -82,8 +82,7 @@ export class TeamSecretFile {
   }
 
   /** Fails with the coded error a run without access would meet, before it changes anything. */
-  checkAccess(): void {
-    const doc = this.read();
+  checkAccess(doc = this.read()): void {
     const ours = this.ownRecipients();
     const readers = doc?.recipients ?? this.options.recipients;
     if (ours.some((r) => readers.includes(r))) return;
@@ -101,7 +100,7 @@ export class TeamSecretFile {
   values(remote: string, doc = this.read()): Secrets {
     const entries = doc?.remotes[remote] ?? {};
     if (Object.keys(entries).length === 0) return {};
-    this.checkAccess();
+    this.checkAccess(doc);
     const names = Object.keys(entries).sort();
     const key = (name: string) => `${remote}\u0000${name}\u0000${entries[name]}`;
     const closed = names.filter((n) => !this.#opened.has(key(n)));
@@ -180,12 +179,12 @@ export class TeamSecretFile {
           kept[name] = value;
         }
       }
-      this.write(doc, all, recipients, true);
+      this.write(doc, all, recipients);
     });
   }
 
   private locked<T>(body: () => T): T {
-    makePrivateDir(join(this.options.mutex, '..'));
+    makePrivateDir(dirname(this.options.mutex));
     const busy = (owner: { pid: number; hostname: string; since: string } | undefined) =>
       new SecretError(
         'SECRET_STORE_LOCKED',
@@ -200,13 +199,13 @@ export class TeamSecretFile {
   /**
    * Writes `changed` remotes' values (the others as they are), encrypted to
    * `recipients`. With the recipients unchanged, an entry whose value did not
-   * change keeps its ciphertext; otherwise every remote is re-encrypted.
+   * change keeps its ciphertext (a diff shows only what changed); otherwise
+   * every entry of every remote is re-encrypted.
    */
   private write(
     doc: TeamFile | undefined,
     changed: Readonly<Record<string, Secrets>>,
     recipients = this.options.recipients,
-    everything = false,
   ): void {
     if (recipients.length === 0)
       throw new SecretError(
@@ -221,7 +220,7 @@ export class TeamSecretFile {
           `no identity in ${this.identityFile} is among them, so this process could not read what it writes`,
         'add your own recipient too, or let an operator whose identity stays listed make the change',
       );
-    const reuse = doc !== undefined && !everything && sameRecipients(doc.recipients, recipients);
+    const reuse = doc !== undefined && sameRecipients(doc.recipients, recipients);
     const remotes: Record<string, Secrets> = { ...(doc?.remotes ?? {}) };
     const values: Record<string, Secrets> = { ...changed };
     if (!reuse) for (const remote of Object.keys(remotes)) values[remote] ??= this.values(remote, doc);
