@@ -125,6 +125,20 @@ describe('team secret store (age)', { timeout: 60_000 }, () => {
     expect(error?.hint).toContain('pvecdk secrets recipients add');
   });
 
+  it('GIVEN cdk.json no longer listing the recipient of a reader (the file not re-encrypted yet) WHEN a run checks its access THEN it may read but a deploy is refused before it could make what it cannot keep', () => {
+    const p = project();
+    p.store(alice, both).resolve('generated:rds/acme.alice');
+    const asBob = p.store(bob, [alice.recipient]);
+    expect(asBob.stored('rds/acme.alice')).toBeDefined();
+    expect(() => asBob.checkAccess()).toThrow(
+      expect.objectContaining({
+        code: 'SECRET_IDENTITY_MISMATCH',
+        message: expect.stringContaining('cdk.json no longer lists a recipient'),
+      }),
+    );
+    expect(() => p.store(alice, [alice.recipient]).checkAccess()).not.toThrow();
+  });
+
   it('GIVEN a truncated file, a damaged entry or an entry moved to another name WHEN read THEN SECRET_STORE_CORRUPT names the file (and the entry), never a value', () => {
     const p = project();
     p.store(alice, both).resolve('generated:rds/acme.alice');

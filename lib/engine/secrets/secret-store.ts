@@ -75,7 +75,7 @@ export class SecretStore {
   checkAccess(): void {
     if (!this.team) return;
     this.refuseUnmigrated();
-    this.team.checkAccess();
+    this.team.checkAccess(undefined, true);
   }
 
   resolve(reference: string): string {

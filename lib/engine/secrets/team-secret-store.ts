@@ -81,12 +81,27 @@ export class TeamSecretFile {
     return Object.keys(this.read()?.remotes[remote] ?? {}).sort();
   }
 
-  /** Fails with the coded error a run without access would meet, before it changes anything. */
-  checkAccess(doc = this.read()): void {
+  /**
+   * Fails with the coded error a run without access would meet, before it
+   * changes anything: this process must hold an identity the file is
+   * encrypted to, and, `forWriting`, one cdk.json lists (every write
+   * encrypts to cdk.json's recipients: a run that could not keep what it
+   * makes, such as a token secret Proxmox shows once, must not start).
+   */
+  checkAccess(doc = this.read(), forWriting = false): void {
     const ours = this.ownRecipients();
     const readers = doc?.recipients ?? this.options.recipients;
-    if (ours.some((r) => readers.includes(r))) return;
-    if (doc && ours.some((r) => this.options.recipients.includes(r)))
+    const canRead = ours.some((r) => readers.includes(r));
+    const listed = ours.some((r) => this.options.recipients.includes(r));
+    if (canRead && (listed || !forWriting)) return;
+    if (canRead)
+      throw new SecretError(
+        'SECRET_IDENTITY_MISMATCH',
+        `cdk.json no longer lists a recipient of the identities in ${this.identityFile}, so this run could ` +
+          `not keep the secrets it makes (writes encrypt to cdk.json's ${this.options.recipients.map(shortRecipient).join(', ')})`,
+        'run with an identity cdk.json lists, or have yours added back (`pvecdk secrets recipients add <your age1…>`)',
+      );
+    if (doc && listed)
       throw new SecretError(
         'SECRET_IDENTITY_MISMATCH',
         `cdk.json lists your recipient (${ours.map(shortRecipient).join(', ')}), but ${this.options.file} ` +
