@@ -243,7 +243,6 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         [...precomputed].map(([stack, p]) => [stack, { plan: planOf(stack), changes: p.computed.changes }]),
       ),
       options.secrets,
-      options.dryRun ? options.onWarning : undefined,
     );
     const lossy = [...precomputed].flatMap(([stack, p]) =>
       [...p.computed.changes.reports.values()].filter((r) => r.destroysData).map((r) => ({ stack, r })),

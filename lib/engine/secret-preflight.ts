@@ -20,15 +20,10 @@ function secretsIn(value: unknown, at = ''): Array<{ key: string; reference: str
  * or a file that cannot be read refuses the run (naming each resource, key
  * and reference, never a value) instead of failing half-way, or worse,
  * leaving the setting out. Generated secrets are made here if they are new.
- *
- * A dry run (diff) without a secret store (a process that cannot read the
- * team's encrypted store) gives `report` instead: the changes that need a
- * secret's value are named, and the diff goes on, since it writes nothing.
  */
 export function resolvePlannedSecrets(
   plans: ReadonlyMap<string, { readonly plan: Plan; readonly changes: StackChanges }>,
   secrets: HandlerContext['secrets'],
-  report?: (message: string) => void,
 ): void {
   const problems: Array<{ where: string; error: unknown }> = [];
   for (const { plan, changes } of plans.values()) {
@@ -50,12 +45,6 @@ export function resolvePlannedSecrets(
     }
   }
   if (problems.length === 0) return;
-  if (!secrets && report) {
-    report(
-      `these changes need secret values this run cannot read (deploy needs them): ${problems.map((p) => p.where).join('; ')}`,
-    );
-    return;
-  }
   if (!secrets)
     throw new EngineError(
       'ENGINE_NO_SECRET_STORE',
