@@ -118,14 +118,14 @@ export class Soak {
       `round ${round}: ${operations.map((o) => `${o.kind} ${o.customer} ${o.outcome}${o.note ? ` (${o.note})` : ''}`).join('; ')}`,
     );
 
-    const violations = await this.recover();
-    const unrecovered = operations.filter((o) => o.outcome !== 'ok');
-    if (violations.length === 0) this.tally.recovered(unrecovered.length);
-    for (const op of operations.filter((o) => o.outcome === 'hung'))
-      violations.push({
+    const violations: Violation[] = operations
+      .filter((o) => o.outcome === 'hung')
+      .map((o) => ({
         kind: 'not-converged',
-        detail: `${op.kind} ${op.customer} hung: killed after the soak's timeout`,
-      });
+        detail: `${o.kind} ${o.customer} hung: killed after the soak's timeout`,
+      }));
+    violations.push(...(await this.recover()));
+    if (violations.length === 0) this.tally.recovered(operations.filter((o) => o.outcome !== 'ok').length);
     this.tally.rounds = round;
     return violations;
   }
