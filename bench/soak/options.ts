@@ -12,6 +12,8 @@ export interface SoakOptions {
   readonly latencyScale: number;
   /** Live customers at most. */
   readonly maxCustomers: number;
+  /** Some rounds run their operations at once (separate CLI processes side by side). */
+  readonly parallel: boolean;
   /** Keep the temporary project even when nothing failed. */
   readonly keep: boolean;
 }
@@ -24,6 +26,7 @@ export const SOAK_USAGE = `npm run soak -- [--seconds N] [--seed S] [--rounds N]
   --rounds N          stop after N rounds (with --seed, replays a run up to its failing round)
   --latency-scale X   emulator task latencies (default 0.02; 1 is realistic)
   --max-customers N   live customers at most (default 5)
+  --parallel          run the operations of some rounds at once, as operators working side by side
   --keep              keep the temporary project (kept anyway when an invariant breaks)`;
 
 const OptionsSchema = z.strictObject({
@@ -37,6 +40,7 @@ const OptionsSchema = z.strictObject({
   rounds: z.coerce.number().int().min(1).max(100_000).optional(),
   'latency-scale': z.coerce.number().min(0).max(1).default(0.02),
   'max-customers': z.coerce.number().int().min(1).max(50).default(5),
+  parallel: z.boolean().default(false),
   keep: z.boolean().default(false),
   help: z.boolean().default(false),
 });
@@ -56,6 +60,7 @@ export function parseSoakOptions(
         rounds: { type: 'string' },
         'latency-scale': { type: 'string' },
         'max-customers': { type: 'string' },
+        parallel: { type: 'boolean' },
         keep: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -77,6 +82,7 @@ export function parseSoakOptions(
       rounds: o.rounds,
       latencyScale: o['latency-scale'],
       maxCustomers: o['max-customers'],
+      parallel: o.parallel,
       keep: o.keep,
     },
   };

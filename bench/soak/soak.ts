@@ -26,6 +26,9 @@ export function lastSayingLine(output: string): string {
   return lines.at(-1)?.trim() ?? output.trim().split('\n').at(-1)?.trim() ?? '';
 }
 
+/** Why a run failed, in one line; empty when it succeeded or was killed. */
+const failure = (run: CliRunResult): string => (run.code ? lastSayingLine(run.output) : '');
+
 function outcomeOf(run: CliRunResult): OperationOutcome {
   if (run.timedOut) return 'hung';
   if (run.killed) return 'killed';
@@ -105,18 +108,28 @@ export class Soak {
 
   private async round(round: number): Promise<Violation[]> {
     const count = 1 + Math.floor(this.random() * 3);
+    // With --parallel, some rounds run their operations at once: operators onboarding and changing
+    // customers side by side, sharing the platform stack (read under a shared lock) and the record.
+    const together = this.options.parallel && count > 1 && this.random() < 0.5;
     const operations: Operation[] = [];
-    for (let i = 0; i < count; i++) {
+    if (together) {
       this.emulator.faults.configure(randomFaultPlan(this.random));
-      // Half of the runs are killed, anywhere from start-up to the last state write.
-      const killAfterMs = this.random() < 0.5 ? 300 + Math.floor(this.random() * 7_000) : undefined;
-      operations.push(await this.operate(killAfterMs));
+      const busy = new Set<string>();
+      const started = Array.from({ length: count }, () => this.decide(busy, this.killPoint()));
+      operations.push(...(await Promise.all(started.flatMap((start) => (start ? [start()] : [])))));
+    } else {
+      for (let i = 0; i < count; i++) {
+        this.emulator.faults.configure(randomFaultPlan(this.random));
+        const start = this.decide(new Set(), this.killPoint());
+        if (start) operations.push(await start());
+      }
     }
     this.emulator.faults.configure(NO_FAULTS);
     for (const op of operations) this.tally.operation(op.kind, op.outcome);
-    this.say(
-      `round ${round}: ${operations.map((o) => `${o.kind} ${o.customer} ${o.outcome}${o.note ? ` (${o.note})` : ''}`).join('; ')}`,
+    const shown = operations.map(
+      (o) => `${o.kind} ${o.customer} ${o.outcome}${o.note ? ` (${o.note})` : ''}`,
     );
+    this.say(`round ${round}${together ? ' (at once)' : ''}: ${shown.join('; ')}`);
 
     const violations: Violation[] = operations
       .filter((o) => o.outcome === 'hung')
@@ -130,15 +143,29 @@ export class Soak {
     return violations;
   }
 
-  private async operate(killAfterMs: number | undefined): Promise<Operation> {
-    const live = [...this.customers.keys()].filter((c) => !this.destroying.has(c)).sort();
+  /** Half of the runs are killed, anywhere from start-up to the last state write. */
+  private killPoint(): number | undefined {
+    return this.random() < 0.5 ? 300 + Math.floor(this.random() * 7_000) : undefined;
+  }
+
+  /**
+   * Chooses the next operation and writes its stack file; the returned
+   * function runs it (none when every customer is taken and no new one may
+   * come). `busy` holds the customers other operations of the same batch
+   * use, which this one leaves alone.
+   */
+  private decide(busy: Set<string>, killAfterMs: number | undefined): (() => Promise<Operation>) | undefined {
+    const live = [...this.customers.keys()].filter((c) => !this.destroying.has(c) && !busy.has(c)).sort();
     const roll = this.random();
-    const kind: OperationKind =
-      live.length === 0 || (roll < 0.4 && live.length < this.options.maxCustomers)
+    const kind: OperationKind | 'none' =
+      this.customers.size < this.options.maxCustomers && (live.length === 0 || roll < 0.4)
         ? 'create'
-        : roll < 0.75 || live.length < 2
-          ? 'modify'
-          : 'destroy';
+        : live.length === 0
+          ? 'none'
+          : roll < 0.75 || live.length < 2
+            ? 'modify'
+            : 'destroy';
+    if (kind === 'none') return undefined;
     if (kind === 'create') {
       const used = new Set([...this.customers.values()].map((c) => c.number));
       let number = 1;
@@ -146,34 +173,42 @@ export class Soak {
       this.seq += 1;
       const customer = randomCustomer(this.random, this.seq, number);
       this.customers.set(customer.name, customer);
+      busy.add(customer.name);
       this.project.write(customer);
-      const run = await runSoakCli(
-        this.project,
-        ['deploy', this.project.fileOf(customer.name), '--yes'],
-        killAfterMs,
-      );
-      return {
-        kind,
-        customer: customer.name,
-        outcome: outcomeOf(run),
-        note: run.code ? lastSayingLine(run.output) : '',
+      return async () => {
+        const run = await runSoakCli(
+          this.project,
+          ['deploy', this.project.fileOf(customer.name), '--yes'],
+          killAfterMs,
+        );
+        return { kind, customer: customer.name, outcome: outcomeOf(run), note: failure(run) };
       };
     }
     const name = live[Math.floor(this.random() * live.length)]!;
+    busy.add(name);
     if (kind === 'modify') {
       const { customer, change } = modifyCustomer(this.random, this.customers.get(name)!);
       this.customers.set(name, customer);
       this.project.write(customer);
-      const run = await runSoakCli(this.project, ['deploy', this.project.fileOf(name), '--yes'], killAfterMs);
-      const failed = run.code ? `: ${lastSayingLine(run.output)}` : '';
-      return { kind, customer: name, outcome: outcomeOf(run), note: `${change}${failed}` };
+      return async () => {
+        const run = await runSoakCli(
+          this.project,
+          ['deploy', this.project.fileOf(name), '--yes'],
+          killAfterMs,
+        );
+        const failed = failure(run);
+        return {
+          kind,
+          customer: name,
+          outcome: outcomeOf(run),
+          note: failed ? `${change}: ${failed}` : change,
+        };
+      };
     }
-    const run = await this.destroy(name, killAfterMs);
-    return {
-      kind,
-      customer: name,
-      outcome: outcomeOf(run),
-      note: run.code ? lastSayingLine(run.output) : '',
+    this.destroying.add(name);
+    return async () => {
+      const run = await this.destroy(name, killAfterMs);
+      return { kind, customer: name, outcome: outcomeOf(run), note: failure(run) };
     };
   }
 

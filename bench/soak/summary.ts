@@ -37,7 +37,7 @@ export function formatSummary(s: SoakSummaryInput): string {
     lines.push(`  in round ${s.failedRound}:`);
     for (const v of s.violations) lines.push(`    ${v.kind}: ${v.detail}`);
     lines.push(
-      `  seed ${s.options.seed}; replay: npm run soak -- --seed ${s.options.seed} --rounds ${s.failedRound} --seconds 86400 --latency-scale ${s.options.latencyScale} --max-customers ${s.options.maxCustomers}`,
+      `  seed ${s.options.seed}; replay: npm run soak -- --seed ${s.options.seed} --rounds ${s.failedRound} --seconds 86400 --latency-scale ${s.options.latencyScale} --max-customers ${s.options.maxCustomers}${s.options.parallel ? ' --parallel' : ''}`,
       `  the project (stack files, state, logs/ with every CLI run's output) is kept in ${s.projectDir}`,
     );
   }

@@ -59,7 +59,15 @@ describe('soak inputs', () => {
   it('GIVEN soak arguments WHEN parsed THEN defaults apply, a given seed is kept, and bad values are refused naming the option', () => {
     const parsed = parseSoakOptions([], () => 77);
     expect(parsed).toEqual({
-      options: { seconds: 60, seed: 77, rounds: undefined, latencyScale: 0.02, maxCustomers: 5, keep: false },
+      options: {
+        seconds: 60,
+        seed: 77,
+        rounds: undefined,
+        latencyScale: 0.02,
+        maxCustomers: 5,
+        parallel: false,
+        keep: false,
+      },
     });
     expect(parseSoakOptions(['--seconds', '300', '--seed', '5', '--rounds', '2'], () => 77)).toMatchObject({
       options: { seconds: 300, seed: 5, rounds: 2 },
