@@ -18,7 +18,8 @@ export interface SoakOptions {
   readonly keep: boolean;
 }
 
-export const SOAK_USAGE = `npm run soak -- [--seconds N] [--seed S] [--rounds N] [--latency-scale X] [--max-customers N] [--keep]
+export const SOAK_USAGE = `npm run soak -- [--seconds N] [--seed S] [--rounds N] [--latency-scale X] [--max-customers N]
+                    [--parallel] [--keep]
 
   --seconds N         start rounds for N seconds (default 60)
   --seed S            the seed (default: a random one, printed); the same seed replays the same

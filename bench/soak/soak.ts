@@ -252,9 +252,14 @@ export class Soak {
     const redeployWrites = this.emulator.emulator.stats.writes - writes;
     const diff = await runSoakCli(this.project, ['diff', '--all', '--fail']);
     const vms = await observeVms(this.client);
+    const files = observeFiles(this.project, this.emulator.tokenSecret);
+    // What the checks looked at, so a run shows they had something to look at.
+    this.say(
+      `  checked ${vms.length} VMs, ${files.stateFiles.length} state files, ${files.locks.length} stack locks, ${files.secrets.length} secrets in ${files.texts.length} files`,
+    );
     return checkInvariants({
       vms,
-      ...observeFiles(this.project, this.emulator.tokenSecret),
+      ...files,
       convergence: {
         redeployExit: again.code,
         redeploySummary: lastSayingLine(again.output),
