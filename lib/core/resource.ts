@@ -5,6 +5,7 @@ import type { PlanTypeDefinition } from '../contract/plan-type.ts';
 import { planTypeOf } from '../contract/registry.ts';
 import { valuesAt } from '../contract/schema-walk.ts';
 import { recordCreation, TRACE_DEPTH } from './private/creation-trace.ts';
+import { shownAfterField, valueAt } from './private/shown-value.ts';
 import { Reference } from './reference.ts';
 import { SecretValue } from './secret.ts';
 import { Stack } from './stack.ts';
@@ -172,12 +173,14 @@ export class Resource extends Construct {
       ];
     const issues: PropertyIssue[] = [];
     const planForm = this.synthesizeProperties();
-    const parsed = contract.plan.safeParse(withTokensAsJson(planForm));
+    const input = withTokensAsJson(planForm);
+    const parsed = contract.plan.safeParse(input);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const field = issue.path.length ? toUserPath(issue.path, contract.plan) : '(props)';
+        const shown = shownAfterField(issue.path, valueAt(input, issue.path), issue.message);
         issues.push({
-          message: `${field}: ${issue.message}`,
+          message: `${field}${shown}: ${issue.message}`,
           hint: 'fix the props passed to this construct',
         });
       }

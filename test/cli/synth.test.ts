@@ -105,7 +105,7 @@ describe('pvecdk synth', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('error SYNTH_VALIDATION: synthesis failed with 2 errors');
     expect(run.stderr).toContain(
-      '[acme/Alice] proxmox_virtual_environment_user: userId: Invalid input: expected string',
+      '[acme/Alice] proxmox_virtual_environment_user: userId = 1: Invalid input: expected string',
     );
     expect(run.stderr).toContain(
       '[acme/Bob] proxmox_virtual_environment_user: password: expects a secret reference',

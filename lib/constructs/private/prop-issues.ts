@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { closestKey } from '../../core/private/closest-name.ts';
-import { SecretValue } from '../../core/secret.ts';
+import { shownAfterField, valueAt } from '../../core/private/shown-value.ts';
 
 /** One field of a construct's props that fails its schema, in the user's terms. */
 export interface PropIssue {
@@ -14,11 +14,6 @@ export interface PropIssue {
    */
   readonly hint?: string;
 }
-
-/** Field names whose values are never shown: they may hold a password or a key. */
-const SECRET_FIELD = /password|secret|token|passphrase|private|key$/i;
-/** Longest value shown; longer ones are cut, so one pasted blob does not flood the report. */
-const SHOWN_CHARS = 60;
 
 /**
  * The problems of `props` against a construct's zod schema, one per field: the
@@ -36,11 +31,8 @@ export function propIssues(
       return issue.keys.map((key) => unknownKey([...issue.path, key], key, known));
     }
     const field = fieldName(issue.path);
-    const value = valueAt(props, issue.path);
-    // A message that quotes the value already (a refinement's own words) needs it not twice.
-    const quoted = typeof value === 'string' && value.length > 1 && issue.message.includes(value);
-    const shown = quoted ? undefined : showValue(issue.path, value);
-    return [{ field, message: `${field}${shown === undefined ? '' : ` = ${shown}`}: ${issue.message}` }];
+    const shown = shownAfterField(issue.path, valueAt(props, issue.path), issue.message);
+    return [{ field, message: `${field}${shown}: ${issue.message}` }];
   });
 }
 
@@ -58,28 +50,6 @@ export function fieldName(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
   return out || '(props)';
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const p of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[p];
-  }
-  return value;
-}
-
-/** The value as the user would write it, or undefined when it is not shown (a secret, an object). */
-function showValue(path: readonly PropertyKey[], value: unknown): string | undefined {
-  if (path.some((p) => typeof p === 'string' && SECRET_FIELD.test(p))) return undefined;
-  if (SecretValue.isSecretValue(value)) return undefined;
-  if (typeof value === 'string') {
-    const text = JSON.stringify(value.length > SHOWN_CHARS ? `${value.slice(0, SHOWN_CHARS)}…` : value);
-    return text.replace(/^"|"$/g, "'");
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (value === undefined) return 'undefined';
-  return undefined;
 }
 
 /** The keys the object schema at `path` takes, looking through arrays, optionals, unions and pipes. */
