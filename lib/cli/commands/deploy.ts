@@ -1,25 +1,16 @@
-import { join, relative } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { CliError } from '../errors.ts';
-import { guestTransportFor } from '../guest-transport-for.ts';
-import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
-import { openRemote, type RemoteTarget } from '../remote-target.ts';
+import type { RemoteTarget } from '../remote-target.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
-import {
-  configuredRemote,
-  exitCodeOfReport,
-  openedRemote,
-  type RemoteInfo,
-  withJsonResult,
-} from './run-outcome.ts';
+import { onRemote, runOptions, startRun } from './remote-run.ts';
+import { configuredRemote, exitCodeOfReport, type RemoteInfo, withJsonResult } from './run-outcome.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface DeployCommandOptions extends RemoteCommandOptions {
@@ -27,30 +18,6 @@ export interface DeployCommandOptions extends RemoteCommandOptions {
   readonly dryRun: boolean;
   /** `--replace <path>`: resources to replace (repeatable). */
   readonly replace: readonly string[];
-}
-
-/** Says that the embedded emulator is in use, and how to use a real cluster instead. */
-export function emulatorBanner(remote: RemoteTarget, cwd: string): string | undefined {
-  const sim = remote.emulator;
-  if (!sim) return undefined;
-  const dir = relative(cwd, sim.dataDir) || '.';
-  const stop = `pvecdk sim --stop${dir === join('.pvecdk', 'sim') ? '' : ` --data-dir ${dir}`}`;
-  const lifetime =
-    sim.idleSeconds === undefined
-      ? `it serves until stopped (\`${stop}\`)`
-      : `it stops after ${formatSeconds(sim.idleSeconds)} without requests; \`${stop}\` stops it now`;
-  return [
-    '┌ No remote is configured: using the embedded Proxmox VE emulator',
-    sim.startedHere
-      ? `│ started the embedded emulator for ${dir} (pid ${sim.pid}) at ${sim.url}`
-      : `│ using the embedded emulator already running for ${dir} (pid ${sim.pid}) at ${sim.url}`,
-    `│ state kept in ${dir}/; ${lifetime}`,
-    '└ Configure a remote in cdk.json (or PVECDK_URL and a token) to deploy to a real cluster.',
-  ].join('\n');
-}
-
-function formatSeconds(seconds: number): string {
-  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 /**
@@ -79,15 +46,14 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
           `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
           `run once per remote with --remote NAME, or pass the files of one remote`,
         );
-      const name = o.remote ?? remotes[0]!;
-      remoteInfo = configuredRemote(o.config, name);
-      const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
-      remoteInfo = openedRemote(o.config, remote);
-      try {
-        return await deployTo(remote, remoteInfo, assembly, loaded, started, o);
-      } finally {
-        await remote.close();
-      }
+      return onRemote(
+        o,
+        o.remote ?? remotes[0]!,
+        (info) => {
+          remoteInfo = info;
+        },
+        (remote, info) => deployTo(remote, info, assembly, loaded, started, o),
+      );
     },
   );
 }
@@ -109,35 +75,17 @@ async function deployTo(
         verb: 'Deployed',
         remote: remoteInfo,
       });
-  const banner = emulatorBanner(remote, o.cwd);
-  if (banner && !o.json) o.out(banner);
-  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
-  const guests = guestTransportFor(remote, secrets);
+  const run = startRun(remote, o);
   let report: DeployReport;
   try {
     report = await deployStacks({
-      ...(o.signal ? { signal: o.signal } : {}),
-      assembly,
-      targets: loaded.targets.map((s) => s.stackName),
-      api: remote.api,
-      stateDir: remote.stateDir,
-      remote: remote.name,
-      secrets,
-      ...(guests ? { guests } : {}),
-      tokenId: remote.tokenId,
-      concurrency: o.concurrency,
+      ...runOptions(remote, assembly, loaded, run, o),
       dryRun: o.dryRun,
-      allowDestroyData: o.allowDestroyData,
-      forceUnlock: o.forceUnlock,
-      lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
-      origins: loaded.origins,
-      takeover: o.takeover,
       replace: o.replace,
       onChanges: async (stack, resources) => {
         await confirmDestructive(stack, resources, o.confirm, false);
         progress?.changes(stack, resources);
       },
-      onWarning: (message) => o.warn(message),
       onGuestNotice: (stack, message) =>
         progress ? progress.step(stack, 'guests', message) : o.tell(message),
       onEvent: (stack, event, r) => progress?.event(stack, event, r),
@@ -151,7 +99,7 @@ async function deployTo(
     }
     throw e;
   } finally {
-    await guests?.close();
+    await run.guests?.close();
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);

@@ -1,0 +1,105 @@
+import { join, relative } from 'node:path';
+import type { DeployOptions } from '../../engine/deploy.ts';
+import type { GuestTransport } from '../../engine/guest/guest-transport.ts';
+import type { LoadedAssembly } from '../../engine/plan-loader.ts';
+import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { guestTransportFor } from '../guest-transport-for.ts';
+import { lockWaitFor } from '../lock-wait.ts';
+import { openRemote, type RemoteTarget } from '../remote-target.ts';
+import type { LoadedStackFile } from '../stack-file.ts';
+import { Declined } from './confirm.ts';
+import type { RemoteCommandOptions } from './remote-command.ts';
+import { configuredRemote, openedRemote, type RemoteInfo } from './run-outcome.ts';
+
+/** What `deploy`, `diff` and `destroy` share once they know their stacks: the remote opened, the run's setup. */
+
+/**
+ * Opens the remote `name` for `run` and closes it after; `setInfo` learns
+ * what is known of the remote at each step (for the --json result of a run
+ * that fails on the way). An operator's "no" ends the run with status 1.
+ */
+export async function onRemote(
+  o: RemoteCommandOptions,
+  name: string,
+  setInfo: (info: RemoteInfo) => void,
+  run: (remote: RemoteTarget, info: RemoteInfo) => Promise<number>,
+): Promise<number> {
+  setInfo(configuredRemote(o.config, name));
+  const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
+  const info = openedRemote(o.config, remote);
+  setInfo(info);
+  try {
+    return await run(remote, info);
+  } catch (e) {
+    if (e instanceof Declined) {
+      o.out(e.message);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await remote.close();
+  }
+}
+
+/** The emulator banner (not with --json), and the run's secret store and guest transport. */
+export function startRun(
+  remote: RemoteTarget,
+  o: RemoteCommandOptions,
+): { secrets: SecretStore; guests: GuestTransport | undefined } {
+  const banner = emulatorBanner(remote, o.cwd);
+  if (banner && !o.json) o.out(banner);
+  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+  return { secrets, guests: guestTransportFor(remote, secrets) };
+}
+
+/** The deploy engine's options that come from the command line and the remote, alike for every mode. */
+export function runOptions(
+  remote: RemoteTarget,
+  assembly: LoadedAssembly,
+  loaded: LoadedStackFile,
+  run: { secrets: SecretStore; guests: GuestTransport | undefined },
+  o: RemoteCommandOptions,
+): Omit<DeployOptions, 'onChanges' | 'onGuestNotice' | 'onEvent'> {
+  return {
+    ...(o.signal ? { signal: o.signal } : {}),
+    assembly,
+    targets: loaded.targets.map((s) => s.stackName),
+    api: remote.api,
+    stateDir: remote.stateDir,
+    remote: remote.name,
+    secrets: run.secrets,
+    ...(run.guests ? { guests: run.guests } : {}),
+    tokenId: remote.tokenId,
+    concurrency: o.concurrency,
+    allowDestroyData: o.allowDestroyData,
+    forceUnlock: o.forceUnlock,
+    lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
+    origins: loaded.origins,
+    takeover: o.takeover,
+    onWarning: (message) => o.warn(message),
+  };
+}
+
+/** Says that the embedded emulator is in use, and how to use a real cluster instead. */
+export function emulatorBanner(remote: RemoteTarget, cwd: string): string | undefined {
+  const sim = remote.emulator;
+  if (!sim) return undefined;
+  const dir = relative(cwd, sim.dataDir) || '.';
+  const stop = `pvecdk sim --stop${dir === join('.pvecdk', 'sim') ? '' : ` --data-dir ${dir}`}`;
+  const lifetime =
+    sim.idleSeconds === undefined
+      ? `it serves until stopped (\`${stop}\`)`
+      : `it stops after ${formatSeconds(sim.idleSeconds)} without requests; \`${stop}\` stops it now`;
+  return [
+    '┌ No remote is configured: using the embedded Proxmox VE emulator',
+    sim.startedHere
+      ? `│ started the embedded emulator for ${dir} (pid ${sim.pid}) at ${sim.url}`
+      : `│ using the embedded emulator already running for ${dir} (pid ${sim.pid}) at ${sim.url}`,
+    `│ state kept in ${dir}/; ${lifetime}`,
+    '└ Configure a remote in cdk.json (or PVECDK_URL and a token) to deploy to a real cluster.',
+  ].join('\n');
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+}
