@@ -77,13 +77,17 @@ const ERROR_CLASSES_ALLOWED: Record<string, string> = {
   'sim/guests/powershell-parser.ts':
     "PsParseError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-dialect.ts':
-    "ShExit, BreakLoop, ExpansionError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+    "BreakLoop: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-expansion.ts':
+    "ExpansionError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-parser.ts':
     "ShSyntaxError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-builtins.ts':
     "TestError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-file-tools.ts':
     "CopyError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-process.ts':
+    "ShExit: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/shell-link.ts':
     "ShellLinkFormatError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/emulator-error.ts':

@@ -1,4 +1,4 @@
-import type { Proc } from './sh-dialect.ts';
+import type { Proc } from './sh-process.ts';
 import { builtinErr, fsOpts, write } from './sh-tool-kit.ts';
 
 /** bash's printing and testing builtins (`printf`, `echo`, `test`/`[`), run inside the shell itself. */

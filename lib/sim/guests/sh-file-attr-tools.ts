@@ -1,4 +1,4 @@
-import type { Proc } from './sh-dialect.ts';
+import type { Proc } from './sh-process.ts';
 import { bsd, err, fsError, fsOpts, gq, gqu, options, write } from './sh-tool-kit.ts';
 
 /** The tools that change or show a file's mode, owner and name: `chmod`, `chown`, `ls`, path tools and `which`. */

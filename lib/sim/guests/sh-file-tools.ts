@@ -1,6 +1,6 @@
 import { GuestFsError } from './guest-fs.ts';
-import type { Proc } from './sh-dialect.ts';
 import { parseMode } from './sh-file-attr-tools.ts';
+import type { Proc } from './sh-process.ts';
 import { bsd, err, fsError, fsOpts, gq, gqu, options, readInputs, write } from './sh-tool-kit.ts';
 
 /** The tools that read, create, move and remove files and directories (coreutils on Linux, FreeBSD's on pfSense). */

@@ -1,7 +1,7 @@
 import { echo, printf, test } from './sh-builtins.ts';
-import type { Proc } from './sh-dialect.ts';
 import { basename, chmod, chown, dirname, ls, readlink, realpath, which } from './sh-file-attr-tools.ts';
 import { cat, cp, ln, mkdir, mktemp, mv, rm, rmdir, touch } from './sh-file-tools.ts';
+import type { Proc } from './sh-process.ts';
 import { env, id, sh, sleep, sudo, uname } from './sh-system-tools.ts';
 import { base64, grep, head, seq, sha256, sha256sum, tail, tee, wc } from './sh-text-tools.ts';
 import { type Tool, write } from './sh-tool-kit.ts';

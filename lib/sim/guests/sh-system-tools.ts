@@ -1,4 +1,5 @@
-import { type Proc, Shell } from './sh-dialect.ts';
+import { Shell } from './sh-dialect.ts';
+import type { Proc } from './sh-process.ts';
 import { bsd, err, fsError, fsOpts, gq, gqu, options, write } from './sh-tool-kit.ts';
 
 /** The tools about the user, the system and running other programs: `id`, `uname`, `sudo`, `sh`, `sleep`, `env`. */

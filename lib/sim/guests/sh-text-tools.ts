@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Proc } from './sh-dialect.ts';
+import type { Proc } from './sh-process.ts';
 import { bsd, err, fsError, fsOpts, gq, gqu, options, readInputs, write } from './sh-tool-kit.ts';
 
 /** The tools that filter and digest text and bytes: checksums, `base64`, `tee`, `head`, `tail`, `grep`, `wc`, `seq`. */

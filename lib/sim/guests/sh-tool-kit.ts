@@ -1,5 +1,5 @@
 import { GuestFsError } from './guest-fs.ts';
-import type { Proc } from './sh-dialect.ts';
+import type { Proc } from './sh-process.ts';
 
 /**
  * What every emulated shell tool shares: its output and error streams, the
