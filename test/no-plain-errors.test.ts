@@ -70,7 +70,7 @@ const PLAIN_ERRORS_ALLOWED: Record<string, { count: number; reason: string }> = 
 /** Error classes not made with defineErrorFamily, and why. */
 const ERROR_CLASSES_ALLOWED: Record<string, string> = {
   'core/error-family.ts': 'PvecdkError, the base of every family',
-  'sim/guests/guest-fs.ts':
+  'sim/guests/guest-fs-records.ts':
     "GuestFsError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/powershell-interpreter.ts':
     "PsRuntimeError, DotNetException: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
