@@ -80,7 +80,7 @@ const ERROR_CLASSES_ALLOWED: Record<string, string> = {
     "BreakLoop: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-expansion.ts':
     "ExpansionError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
-  'sim/guests/sh-parser.ts':
+  'sim/guests/sh-ast.ts':
     "ShSyntaxError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-builtins.ts':
     "TestError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
