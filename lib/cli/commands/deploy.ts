@@ -6,11 +6,11 @@ import { CliError } from '../errors.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import type { RemoteTarget } from '../remote-target.ts';
-import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
+import type { LoadedStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
-import { onRemote, runOptions, startRun } from './remote-run.ts';
-import { configuredRemote, exitCodeOfReport, type RemoteInfo, withJsonResult } from './run-outcome.ts';
+import { remoteCommand, runOptions, startRun } from './remote-run.ts';
+import { exitCodeOfReport, type RemoteInfo } from './run-outcome.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface DeployCommandOptions extends RemoteCommandOptions {
@@ -26,36 +26,24 @@ export interface DeployCommandOptions extends RemoteCommandOptions {
  * (main maps it to 0, or 1 with --fail).
  */
 export async function deployCommand(o: DeployCommandOptions): Promise<number> {
-  let remoteInfo = configuredRemote(o.config, o.remote);
-  return withJsonResult(
-    o.json,
-    o.out,
-    () => remoteInfo,
-    async () => {
-      const started = Date.now();
-      const loaded = await loadStackFile(o.file, o.cwd);
-      const synthesized = synthStackFile(loaded, o.outdir);
-      if (synthesized.identities)
-        o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
-      const assembly = loadAssembly(o.outdir);
-      const targets = loaded.targets.map((s) => s.stackName);
-      const remotes = [...new Set(targets.map((t) => assembly.plans.get(t)!.remote))].sort();
-      if (!o.remote && remotes.length > 1)
-        throw new CliError(
-          'CLI_USAGE',
-          `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
-          `run once per remote with --remote NAME, or pass the files of one remote`,
-        );
-      return onRemote(
-        o,
-        o.remote ?? remotes[0]!,
-        (info) => {
-          remoteInfo = info;
-        },
-        (remote, info) => deployTo(remote, info, assembly, loaded, started, o),
+  return remoteCommand(o, (loaded) => {
+    const synthesized = synthStackFile(loaded, o.outdir);
+    if (synthesized.identities)
+      o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
+    const assembly = loadAssembly(o.outdir);
+    const targets = loaded.targets.map((s) => s.stackName);
+    const remotes = [...new Set(targets.map((t) => assembly.plans.get(t)!.remote))].sort();
+    if (!o.remote && remotes.length > 1)
+      throw new CliError(
+        'CLI_USAGE',
+        `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
+        `run once per remote with --remote NAME, or pass the files of one remote`,
       );
-    },
-  );
+    return {
+      remote: o.remote ?? remotes[0]!,
+      run: (remote, info, started) => deployTo(remote, info, assembly, loaded, started, o),
+    };
+  });
 }
 
 async function deployTo(

@@ -5,11 +5,11 @@ import { deployStacks } from '../../engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import type { RemoteTarget } from '../remote-target.ts';
-import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
+import type { LoadedStackFile } from '../stack-file.ts';
 import { confirmDestructive } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
-import { onRemote, runOptions, startRun } from './remote-run.ts';
-import { configuredRemote, exitCodeOfReport, type RemoteInfo, withJsonResult } from './run-outcome.ts';
+import { remoteCommand, runOptions, startRun } from './remote-run.ts';
+import { exitCodeOfReport, type RemoteInfo } from './run-outcome.ts';
 import { synthStackFile } from './synth.ts';
 
 export type DestroyCommandOptions = RemoteCommandOptions;
@@ -21,29 +21,17 @@ export type DestroyCommandOptions = RemoteCommandOptions;
  * refusals, limits and retries.
  */
 export async function destroyCommand(o: DestroyCommandOptions): Promise<number> {
-  let remoteInfo = configuredRemote(o.config, o.remote);
-  return withJsonResult(
-    o.json,
-    o.out,
-    () => remoteInfo,
-    async () => {
-      const started = Date.now();
-      const loaded = await loadStackFile(o.file, o.cwd);
-      // The plans give the stacks' remotes and dependencies; they go to a scratch folder, not cdk.out.
-      const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-destroy-'));
-      synthStackFile(loaded, outdir);
-      const assembly = loadAssembly(outdir);
-      rmSync(outdir, { recursive: true, force: true });
-      return onRemote(
-        o,
-        o.remote ?? loaded.targets[0]!.remote,
-        (info) => {
-          remoteInfo = info;
-        },
-        (remote, info) => destroyOn(remote, info, assembly, loaded, started, o),
-      );
-    },
-  );
+  return remoteCommand(o, (loaded) => {
+    // The plans give the stacks' remotes and dependencies; they go to a scratch folder, not cdk.out.
+    const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-destroy-'));
+    synthStackFile(loaded, outdir);
+    const assembly = loadAssembly(outdir);
+    rmSync(outdir, { recursive: true, force: true });
+    return {
+      remote: o.remote ?? loaded.targets[0]!.remote,
+      run: (remote, info, started) => destroyOn(remote, info, assembly, loaded, started, o),
+    };
+  });
 }
 
 async function destroyOn(

@@ -6,19 +6,52 @@ import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
-import type { LoadedStackFile } from '../stack-file.ts';
+import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
-import { configuredRemote, openedRemote, type RemoteInfo } from './run-outcome.ts';
+import { configuredRemote, openedRemote, type RemoteInfo, withJsonResult } from './run-outcome.ts';
 
 /** What `deploy`, `diff` and `destroy` share once they know their stacks: the remote opened, the run's setup. */
+
+/**
+ * A command against one remote, as `deploy`, `diff` and `destroy` run it:
+ * loads the stack file, lets `prepare` synthesize and name the remote, opens
+ * that remote for `run`; with --json, the result line says what was known of
+ * the remote even when the run fails on the way.
+ */
+export async function remoteCommand(
+  o: RemoteCommandOptions,
+  prepare: (loaded: LoadedStackFile) => {
+    readonly remote: string;
+    readonly run: (remote: RemoteTarget, info: RemoteInfo, started: number) => Promise<number>;
+  },
+): Promise<number> {
+  let remoteInfo = configuredRemote(o.config, o.remote);
+  return withJsonResult(
+    o.json,
+    o.out,
+    () => remoteInfo,
+    async () => {
+      const started = Date.now();
+      const prepared = prepare(await loadStackFile(o.file, o.cwd));
+      return onRemote(
+        o,
+        prepared.remote,
+        (info) => {
+          remoteInfo = info;
+        },
+        (remote, info) => prepared.run(remote, info, started),
+      );
+    },
+  );
+}
 
 /**
  * Opens the remote `name` for `run` and closes it after; `setInfo` learns
  * what is known of the remote at each step (for the --json result of a run
  * that fails on the way). An operator's "no" ends the run with status 1.
  */
-export async function onRemote(
+async function onRemote(
   o: RemoteCommandOptions,
   name: string,
   setInfo: (info: RemoteInfo) => void,
