@@ -6,6 +6,7 @@ import { CliError } from '../errors.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import type { RemoteTarget } from '../remote-target.ts';
+import { secretsReadable } from '../secret-store-for.ts';
 import type { LoadedStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
@@ -63,7 +64,9 @@ async function deployTo(
         verb: 'Deployed',
         remote: remoteInfo,
       });
-  const run = startRun(remote, o);
+  // Before the first write: a team store this process cannot read stops a deploy here. A diff
+  // goes on without secrets (values are masked there anyway) and names what would need them.
+  const run = startRun(remote, o, (secrets) => secretsReadable(secrets, o.dryRun, o.warn));
   let report: DeployReport;
   try {
     report = await deployStacks({

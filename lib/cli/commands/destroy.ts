@@ -49,7 +49,11 @@ async function destroyOn(
     verb: 'Destroyed',
     remote: remoteInfo,
   });
-  const run = startRun(remote, o);
+  // Before the first write: a team store this process cannot read stops here.
+  const run = startRun(remote, o, (secrets) => {
+    secrets.checkAccess();
+    return true;
+  });
   const report = await deployStacks({
     ...runOptions(remote, assembly, loaded, run, o),
     mode: 'destroy',

@@ -2,10 +2,11 @@ import { join, relative } from 'node:path';
 import type { DeployOptions } from '../../engine/deploy.ts';
 import type { GuestTransport } from '../../engine/guest/guest-transport.ts';
 import type { LoadedAssembly } from '../../engine/plan-loader.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import type { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
+import { secretStoreFor } from '../secret-store-for.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
@@ -74,15 +75,28 @@ async function onRemote(
   }
 }
 
-/** The emulator banner (not with --json), and the run's secret store and guest transport. */
+/**
+ * The emulator banner (not with --json), and the run's secret store and
+ * guest transport, as cdk.json configures the store. `access` checks, before
+ * the first write, that this process can read the store: it throws to stop
+ * the run, or returns false to go on without secrets and guests (a diff).
+ */
 export function startRun(
   remote: RemoteTarget,
   o: RemoteCommandOptions,
-): { secrets: SecretStore; guests: GuestTransport | undefined } {
+  access: (secrets: SecretStore) => boolean,
+): RunSetup {
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
-  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+  const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
+  if (!access(secrets)) return { secrets: undefined, guests: undefined };
   return { secrets, guests: guestTransportFor(remote, secrets) };
+}
+
+/** What a run reaches secrets and guests with; neither when the store cannot be read here. */
+export interface RunSetup {
+  readonly secrets: SecretStore | undefined;
+  readonly guests: GuestTransport | undefined;
 }
 
 /** The deploy engine's options that come from the command line and the remote, alike for every mode. */
@@ -90,7 +104,7 @@ export function runOptions(
   remote: RemoteTarget,
   assembly: LoadedAssembly,
   loaded: LoadedStackFile,
-  run: { secrets: SecretStore; guests: GuestTransport | undefined },
+  run: RunSetup,
   o: RemoteCommandOptions,
 ): Omit<DeployOptions, 'onChanges' | 'onGuestNotice' | 'onEvent'> {
   return {
@@ -100,7 +114,7 @@ export function runOptions(
     api: remote.api,
     stateDir: remote.stateDir,
     remote: remote.name,
-    secrets: run.secrets,
+    ...(run.secrets ? { secrets: run.secrets } : {}),
     ...(run.guests ? { guests: run.guests } : {}),
     tokenId: remote.tokenId,
     concurrency: o.concurrency,
