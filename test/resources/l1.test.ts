@@ -152,7 +152,7 @@ describe('VirtualEnvironmentVm', () => {
     expect(found.join('\n')).toMatch(/networkDevice\.0\.macAddress = 'BC:24:11:0A:0B': a MAC address/);
     expect(found.join('\n')).toMatch(/disk\.0\.interface = 'nvme0': scsi0-30, virtio0-15, sata0-5 or ide0-3/);
     expect(found.join('\n')).toMatch(/memory\.dedicated = 8: /);
-    expect(found.join('\n')).toMatch(/Unrecognized key: "cpus"/);
+    expect(found.join('\n')).toMatch(/cpus: no such prop; did you mean cpu\?/);
   });
 
   it('GIVEN a literal password for a cloud-init user WHEN synthesized THEN synth refuses it', () => {
