@@ -84,7 +84,10 @@ interface ReadSplit {
 }
 
 /** GETs split into VM-scoped reads (by owning stack) and bulk reads (by path). */
-function splitReads(sent: readonly { method: string; path: string }[], owners: Map<number, string>): ReadSplit {
+function splitReads(
+  sent: readonly { method: string; path: string }[],
+  owners: Map<number, string>,
+): ReadSplit {
   const byStack = new Map<string, string[]>();
   const bulk = new Map<string, number>();
   for (const r of sent) {

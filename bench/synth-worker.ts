@@ -65,4 +65,13 @@ if (mode === 'synth') {
   stacks = assembly.plans.size;
 }
 // maxRSS is the process's peak resident set, in KiB.
-console.log(JSON.stringify({ mode, buildMs, synthMs, writeMs, stacks, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
+console.log(
+  JSON.stringify({
+    mode,
+    buildMs,
+    synthMs,
+    writeMs,
+    stacks,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  }),
+);
