@@ -14,7 +14,7 @@ import type { BenchPartResult, BenchResult } from './result.ts';
  * the exit code is 1 when a stated goal is not met.
  */
 const PARTS: Record<string, () => Promise<BenchPartResult>> = {
-  emulator: async () => ({ results: [clusterResourcesLatency(), await requestThroughput()] }),
+  emulator: async () => ({ results: [clusterResourcesLatency(), ...(await requestThroughput())] }),
   'engine-deploy': deployCriticalPath,
   'engine-redeploy': noOpRedeploy,
   'clone-throughput': cloneThroughput,
