@@ -5,6 +5,7 @@ import { clusterResourcesLatency, requestThroughput } from './emulator.ts';
 import { deployCriticalPath } from './engine-deploy.ts';
 import { noOpRedeploy } from './engine-redeploy.ts';
 import type { BenchPartResult, BenchResult } from './result.ts';
+import { synthScale } from './synth.ts';
 
 /**
  * Benchmarks report ratios against a baseline measured in the same run on
@@ -19,6 +20,7 @@ const PARTS: Record<string, () => Promise<BenchPartResult>> = {
   'engine-redeploy': noOpRedeploy,
   'clone-throughput': cloneThroughput,
   'cold-start': coldStart,
+  synth: synthScale,
 };
 const GROUPS: Record<string, string[]> = {
   engine: ['engine-deploy', 'engine-redeploy'],

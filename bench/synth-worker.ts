@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Customer, Platform } from '../lib/constructs/index.ts';
 import { App, SecretValue } from '../lib/core/index.ts';
 import { writeAssembly } from '../lib/core/synthesizer.ts';
+import { CUSTOMERS } from './synth-scale.ts';
 
 /**
  * One measurement of the synth bench, in a process of its own so its peak
@@ -13,7 +14,6 @@ import { writeAssembly } from '../lib/core/synthesizer.ts';
  * `synth` makes the same tree, then synthesizes every stack and writes the
  * plans as `pvecdk synth` does. Prints one JSON line.
  */
-export const CUSTOMERS = 1_000;
 const NODES = ['pve1', 'pve2', 'pve3'];
 
 function buildTree(): App {
@@ -55,13 +55,17 @@ const buildMs = performance.now() - started;
 let synthMs = 0;
 let writeMs = 0;
 let stacks = 0;
+let synthCpuMs = 0;
 if (mode === 'synth') {
+  const cpu = process.cpuUsage();
   const s = performance.now();
   const assembly = app.synth({ write: false });
   synthMs = performance.now() - s;
   const w = performance.now();
   writeAssembly(assembly, app.outdir);
   writeMs = performance.now() - w;
+  const used = process.cpuUsage(cpu);
+  synthCpuMs = (used.user + used.system) / 1000;
   stacks = assembly.plans.size;
 }
 // maxRSS is the process's peak resident set, in KiB.
@@ -71,6 +75,7 @@ console.log(
     buildMs,
     synthMs,
     writeMs,
+    synthCpuMs,
     stacks,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   }),
