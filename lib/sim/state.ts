@@ -5,7 +5,7 @@ import type { AclEntry } from './acl.ts';
 import { EmulatorError } from './emulator-errors.ts';
 import type { SimGuest } from './guests/guest-state.ts';
 import type { EmulatorTask } from './task-runner.ts';
-import { readTokenSecrets, withoutTokenSecrets, writeTokenSecrets } from './token-secrets.ts';
+import { readTokenSecrets, tokenCfgText, withoutTokenSecrets, writeTokenSecrets } from './token-secrets.ts';
 
 export type QemuConfig = Record<string, string | number>;
 
@@ -151,6 +151,8 @@ export class StatePersister {
   private timer: NodeJS.Timeout | undefined;
   private refused = false;
   private dirty = false;
+  /** priv/token.cfg's text as this persister last wrote it. */
+  private tokensWritten: string | undefined;
 
   constructor(
     private readonly dataDir: string,
@@ -190,8 +192,13 @@ export class StatePersister {
     }
     this.dirty = false;
     const state = this.state();
-    // The secrets first: state.json never names a token whose secret is not saved.
-    writeTokenSecrets(this.dataDir, state);
+    // The secrets first: state.json never names a token whose secret is not saved. Most changes
+    // touch no token: the file is written again only when its text changes.
+    const tokens = tokenCfgText(state);
+    if (tokens !== this.tokensWritten) {
+      writeTokenSecrets(this.dataDir, tokens);
+      this.tokensWritten = tokens;
+    }
     writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(withoutTokenSecrets(state)), 0o600);
   }
 }

@@ -21,16 +21,21 @@ export function withoutTokenSecrets(state: EmulatorState): EmulatorState {
   return { ...state, tokens } as EmulatorState;
 }
 
-/** Writes every token's secret to priv/token.cfg (before state.json names the token). */
-export function writeTokenSecrets(dataDir: string, state: EmulatorState): void {
+/** priv/token.cfg's text for the state's tokens: one `<tokenid> <secret>` line each, sorted. */
+export function tokenCfgText(state: EmulatorState): string {
+  return Object.entries(state.tokens)
+    .filter(([, t]) => t.secret)
+    .map(([id, t]) => `${id} ${t.secret}\n`)
+    .sort()
+    .join('');
+}
+
+/** Writes priv/token.cfg (before state.json names the tokens), its folder owner-only. */
+export function writeTokenSecrets(dataDir: string, text: string): void {
   const dir = join(dataDir, 'priv');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
-  const lines = Object.entries(state.tokens)
-    .filter(([, t]) => t.secret)
-    .map(([id, t]) => `${id} ${t.secret}\n`)
-    .sort();
-  writeFileAtomic(join(dataDir, TOKEN_CFG), lines.join(''), 0o600);
+  writeFileAtomic(join(dataDir, TOKEN_CFG), text, 0o600);
 }
 
 const LINE = /^(\S+@\S+!\S+) (\S+)$/;
