@@ -102,6 +102,14 @@ export function asConnectionError(
   notSent: boolean,
 ): PveError {
   const code = (e as { code?: string }).code ?? 'unknown';
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    const when = code === 'CERT_HAS_EXPIRED' ? 'has expired' : 'is not valid yet';
+    return new PveError('PVE_TLS', `${host}: the certificate ${when} (${code})`, {
+      method,
+      path,
+      hint: "renew the node certificate (Proxmox GUI: node → System → Certificates); check this machine's clock",
+    });
+  }
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
     return new PveError('PVE_TLS', `${host}: certificate not trusted (${code})`, {
       method,
