@@ -25,7 +25,7 @@ export function closestKey(key: string, known: readonly string[]): string | unde
  * swap of two neighbours is one edit), where a change of letter case alone
  * costs half.
  */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
