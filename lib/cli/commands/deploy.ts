@@ -108,6 +108,7 @@ async function deployTo(
         out: o.out,
         verb: 'Deployed',
         remote: remoteInfo,
+        palette: o.palette,
       });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
@@ -134,7 +135,7 @@ async function deployTo(
       takeover: o.takeover,
       replace: o.replace,
       onChanges: async (stack, resources) => {
-        await confirmDestructive(stack, resources, o.confirm, false);
+        await confirmDestructive(stack, resources, o.confirm, false, o.palette);
         progress?.changes(stack, resources);
       },
       onWarning: (message) => o.warn(message),
@@ -190,8 +191,8 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
     for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b)))
       o.out(
         r.action === 'pending' && r.listsProperties
-          ? `${describeResource({ ...r, changes: [] })}\n      (${r.changes.length} planned properties; --json lists them)`
-          : describeResource(r),
+          ? `${describeResource({ ...r, changes: [] }, o.palette)}\n      (${r.changes.length} planned properties; --json lists them)`
+          : describeResource(r, o.palette),
       );
     if (shown.length === 0) o.out('  (no changes)');
   }
@@ -199,7 +200,7 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
   const lossy = report.resources.filter((r) => r.destroysData).length;
   o.out(
     changes
-      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
+      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${o.palette.danger(`${lossy} would destroy data`)} (needs --allow-destroy-data)` : ''}`
       : 'no changes',
   );
 }

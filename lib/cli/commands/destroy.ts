@@ -76,6 +76,7 @@ async function destroyOn(
     out: o.out,
     verb: 'Destroyed',
     remote: remoteInfo,
+    palette: o.palette,
   });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
@@ -99,7 +100,7 @@ async function destroyOn(
     origins: loaded.origins,
     takeover: o.takeover,
     onChanges: async (stack, resources) => {
-      if (resources.length) await confirmDestructive(stack, resources, o.confirm, true);
+      if (resources.length) await confirmDestructive(stack, resources, o.confirm, true, o.palette);
       progress.changes(stack, resources);
     },
     onWarning: (message) => o.warn(message),
