@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { SecretStore } from '../../engine/secrets/secret-store.ts';
+import { deployedUsersOf, type StackUser } from '../../engine/stack-uses.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { selectProgress } from '../output/select-progress.ts';
@@ -80,12 +81,14 @@ async function destroyOn(
   });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
+  const targets = loaded.targets.map((s) => s.stackName);
+  reportUsers(deployedUsersOf(remote.stateDir, remote.name, targets), o);
   const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
   const guests = guestTransportFor(remote, secrets);
   const report = await deployStacks({
     ...(o.signal ? { signal: o.signal } : {}),
     assembly,
-    targets: loaded.targets.map((s) => s.stackName),
+    targets,
     mode: 'destroy',
     api: remote.api,
     stateDir: remote.stateDir,
@@ -115,4 +118,40 @@ async function destroyOn(
   const exitCode = exitCodeOfReport(report);
   progress.finish(report, Date.now() - started, exitCode);
   return exitCode;
+}
+
+/**
+ * Deployed stacks that still use what this destroy deletes (globex's carol has a shortcut to
+ * acme-main): each named with its file, the resource and the property that holds the use, as a
+ * warning (stderr) or, with --json, one `referenced` line per using stack on stdout. The destroy
+ * goes on: the operator may mean it, and deploying the other stack without the use repairs it.
+ */
+function reportUsers(users: readonly StackUser[], o: DestroyCommandOptions): void {
+  for (const user of users) {
+    const used = [...new Set(user.uses.map((u) => u.stack))].sort();
+    if (o.json) {
+      for (const stack of used)
+        o.out(
+          JSON.stringify({
+            type: 'referenced',
+            stack,
+            by: user.stack,
+            ...(user.file ? { file: user.file } : {}),
+            uses: user.uses.filter((u) => u.stack === stack),
+          }),
+        );
+      continue;
+    }
+    const file = user.file ? ` (${user.file})` : '';
+    o.warn(
+      [
+        `stack ${user.stack}${file} still uses what destroying ${used.join(', ')} deletes:`,
+        ...user.uses.map(
+          (u) =>
+            `  ${u.by} [${u.type}] ${u.property} → ${u.path}${u.attr ? `.${u.attr}` : ''} (stack ${u.stack})`,
+        ),
+        `  hint: remove these from ${user.file ?? `stack ${user.stack}`} and deploy it, or they will point at nothing`,
+      ].join('\n'),
+    );
+  }
 }
