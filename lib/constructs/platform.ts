@@ -82,6 +82,7 @@ export interface PlatformServer {
   /**
    * The server's construct in its customer's stack: a user of another customer who opens it
    * records the use (Stack.recordUse), so destroying that customer warns about them.
+   * @default - none: uses of the server are not recorded
    */
   readonly construct?: Construct;
 }

@@ -20,7 +20,9 @@ describe('pvecdk destroy and ls: stacks that use each other', () => {
     expect(runCli(['deploy', globex], { cwd, env }).code).toBe(0);
     const ls = runCli(['ls', acme], { cwd, env });
     expect(ls.code).toBe(0);
-    expect(ls.stdout).toMatch(/^acme\s+default \(emulator\)\s+deployed\s+5 deployed \/ 12 planned\s+platform\s+globex\s/m);
+    expect(ls.stdout).toMatch(
+      /^acme\s+default \(emulator\)\s+deployed\s+5 deployed \/ 12 planned\s+platform\s+globex\s/m,
+    );
     const lsGlobex = JSON.parse(runCli(['ls', globex, '--json'], { cwd, env }).stdout);
     const globexRow = lsGlobex.stacks.find((s: { stack: string }) => s.stack === 'globex');
     expect(globexRow.dependsOn).toEqual(['acme', 'platform']);
@@ -67,7 +69,9 @@ describe('pvecdk destroy and ls: stacks that use each other', () => {
     expect(runCli(['deploy', globex], { cwd, env }).code).toBe(0);
     const run = runCli(['destroy', acme, '--allow-destroy-data'], { cwd, env });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/warning: stack globex \(\S*globex\.ts\) still uses what destroying acme deletes:/);
+    expect(run.stderr).toMatch(
+      /warning: stack globex \(\S*globex\.ts\) still uses what destroying acme deletes:/,
+    );
     expect(run.stderr).toContain(
       '  globex/globex.carol/Shortcut-acme-main [pvecdk_rds_shortcut] link_content → acme/acme-main (stack acme)',
     );
