@@ -324,3 +324,6 @@ function customerSlice(lan: Ipv4Cidr, n: number): Ipv4Cidr {
     );
   return { network: lan.network + n * 256, prefix: 24 };
 }
+
+/** The schema Customer checks its props with; scripts/props-reference.ts reads its limits for docs/props.md. */
+export { PropsSchema as CustomerPropsSchema };
