@@ -171,10 +171,14 @@ function translateLoadError(e: unknown, path: string, cwd: string): Error {
     // Code esbuild passed through untouched is parsed by Node, whose trace starts "<file>:<line>".
     const m = /^(?:file:\/\/)?(\/[^\s:]+):(\d+)\n/.exec(error.stack ?? '');
     if (m) {
+      // Node's own type stripping (PVECDK_TYPESCRIPT=node, see typescript-loader.ts) refuses what cannot just be erased.
+      const notErasable = (error as { code?: string }).code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX';
       return new CliError(
         'CLI_STACK_FILE_COMPILE',
         `${relative(cwd, m[1]!)}:${m[2]}: ${error.message}`,
-        'fix the syntax error; `npm run typecheck` reports type errors as well',
+        notErasable
+          ? "Node's type stripping loads TypeScript whose types can be erased: use a union of literals instead of an enum (or a plain object), or leave PVECDK_TYPESCRIPT unset to load it with tsx"
+          : 'fix the syntax error; `npm run typecheck` reports type errors as well',
       );
     }
   }

@@ -284,7 +284,9 @@ export class Customer extends Stack {
       ...(s.highAvailability !== undefined ? { highAvailability: s.highAvailability } : {}),
       ...(s.backup !== undefined ? { backup: s.backup } : {}),
     });
-    inConstruct(db, () => this.platform.registerServer({ name: s.name, customer: id, address: db.address }));
+    inConstruct(db, () =>
+      this.platform.registerServer({ name: s.name, customer: id, address: db.address, construct: db }),
+    );
     cluster.identities.claim('server_name', s.name, db);
     return db;
   }
@@ -325,7 +327,13 @@ export class Customer extends Stack {
           lan: lan.cidr!,
         });
         for (const server of servers) {
-          rds.addShortcut(scope, `Shortcut-${server.name}`, u.name, server).addDependency(account);
+          const shortcut = rds.addShortcut(scope, `Shortcut-${server.name}`, u.name, server);
+          shortcut.addDependency(account);
+          // Another customer's server, by address: its stack's destroy warns that these still point at it.
+          if (server.construct) {
+            this.recordUse(shortcut, 'link_content', server.construct);
+            this.recordUse(account, 'outbound_rules', server.construct);
+          }
         }
       },
       u.name,
@@ -411,3 +419,6 @@ function customerSlice(lan: Ipv4Cidr, n: number): Ipv4Cidr {
     );
   return { network: lan.network + n * 256, prefix: 24 };
 }
+
+/** The schema Customer checks its props with; scripts/props-reference.ts reads its limits for docs/props.md. */
+export { PropsSchema as CustomerPropsSchema };

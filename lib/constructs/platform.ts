@@ -79,6 +79,12 @@ export interface PlatformServer {
   readonly customer: string;
   /** Its LAN address (IPv4). */
   readonly address: string;
+  /**
+   * The server's construct in its customer's stack: a user of another customer who opens it
+   * records the use (Stack.recordUse), so destroying that customer warns about them.
+   * @default - none: uses of the server are not recorded
+   */
+  readonly construct?: Construct;
 }
 
 /**

@@ -48,6 +48,11 @@ export class Stack extends Construct {
   readonly creationFiles: readonly string[];
   private readonly stackDependencies = new Map<Stack, string>();
   private readonly logicalIds = new Map<Resource, string>();
+  private readonly valueUses: {
+    readonly by: Resource;
+    readonly property: string;
+    readonly used: IConstruct;
+  }[] = [];
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id);
@@ -74,6 +79,22 @@ export class Stack extends Construct {
   addDependency(other: Stack, reason = 'explicit'): void {
     if (other === this) return;
     if (!this.stackDependencies.has(other)) this.stackDependencies.set(other, reason);
+  }
+
+  /**
+   * Records that `by` (a resource of this stack) holds in `property` (its plan key) a value taken
+   * from `used`, a construct of another stack, without a reference: the plan lists it under
+   * `uses`, so destroying the other stack warns that this one still points at it. Uses inside
+   * this stack are not recorded.
+   */
+  recordUse(by: Resource, property: string, used: IConstruct): void {
+    if (Stack.of(used) === this) return;
+    this.valueUses.push({ by, property, used });
+  }
+
+  /** What `recordUse` recorded: the resource, its plan key, and the other stack's construct. */
+  get uses(): readonly { readonly by: Resource; readonly property: string; readonly used: IConstruct }[] {
+    return this.valueUses;
   }
 
   get dependencies(): readonly Stack[] {

@@ -174,6 +174,20 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
     .flatMap((c) => Annotations.of(c).acknowledgements)
     .sort((a, b) => (a.path + a.rule < b.path + b.rule ? -1 : 1));
 
+  const uses = [
+    ...new Map(
+      stack.uses.map((u) => {
+        const use = {
+          resource: stack.allocateLogicalId(u.by),
+          property: u.property,
+          stack: Stack.of(u.used).stackName,
+          path: u.used.node.path,
+        };
+        return [JSON.stringify(use), use] as const;
+      }),
+    ).values(),
+  ].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+
   const plan: Plan = {
     version: PLAN_VERSION,
     stack: stack.stackName,
@@ -183,6 +197,7 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
     resources,
     outputs,
     ...(acknowledgements.length ? { acknowledgements } : {}),
+    ...(uses.length ? { uses } : {}),
   };
   return { plan, issues };
 }

@@ -12,9 +12,11 @@ describe('pvecdk deploy options, ls and machine output', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-ls-'));
     const before = runCli(['ls', acme], { cwd, env });
     expect(before.code).toBe(0);
-    expect(before.stdout).toMatch(/^STACK\s+REMOTE\s+STATUS\s+RESOURCES\s+DEPENDS ON\s+LAST CHANGE$/m);
     expect(before.stdout).toMatch(
-      /^acme\s+default \(emulator\)\s+not deployed\s+0 deployed \/ 12 planned\s+platform\s+-$/m,
+      /^STACK\s+REMOTE\s+STATUS\s+RESOURCES\s+DEPENDS ON\s+USED BY\s+LAST CHANGE$/m,
+    );
+    expect(before.stdout).toMatch(
+      /^acme\s+default \(emulator\)\s+not deployed\s+0 deployed \/ 12 planned\s+platform\s+-\s+-$/m,
     );
     expect(before.stdout).toMatch(/^platform \(dependency\)\s+default \(emulator\)\s+not deployed/m);
 

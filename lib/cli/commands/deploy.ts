@@ -67,6 +67,7 @@ async function deployTo(
         out: o.out,
         verb: 'Deployed',
         remote: remoteInfo,
+        palette: o.palette,
       });
   // Before the first write: a team store this process cannot read stops a deploy here. A diff
   // goes on without secrets (values are masked there anyway) and names what would need them.
@@ -78,7 +79,7 @@ async function deployTo(
       dryRun: o.dryRun,
       replace: o.replace,
       onChanges: async (stack, resources) => {
-        await confirmDestructive(stack, resources, o.confirm, false);
+        await confirmDestructive(stack, resources, o.confirm, false, o.palette);
         progress?.changes(stack, resources);
       },
       onGuestNotice: (stack, message) =>
@@ -146,8 +147,8 @@ function printDiff(
     for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b)))
       o.out(
         r.action === 'pending' && r.listsProperties
-          ? `${describeResource({ ...r, changes: [] })}\n      (${r.changes.length} planned properties; --json lists them)`
-          : describeResource(r),
+          ? `${describeResource({ ...r, changes: [] }, o.palette)}\n      (${r.changes.length} planned properties; --json lists them)`
+          : describeResource(r, o.palette),
       );
     if (shown.length === 0) o.out('  (no changes)');
   }
@@ -155,7 +156,7 @@ function printDiff(
   const lossy = report.resources.filter((r) => r.destroysData).length;
   o.out(
     changes
-      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
+      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${o.palette.danger(`${lossy} would destroy data`)} (needs --allow-destroy-data)` : ''}`
       : 'no changes',
   );
   for (const line of acknowledgedLines(acknowledged, o.cwd)) o.out(line);

@@ -8,23 +8,24 @@ import {
   type ValidationIssue,
 } from '../../core/validation.ts';
 import { StackFileError } from '../errors.ts';
+import { type Palette, PLAIN } from './colour.ts';
 
 /**
  * How the CLI shows an error. Errors keep message, code and hint apart; this
  * is the one place where they are put together: the hint on its own line
  * under the message, each validation issue with its own hint.
  */
-export function formatError(e: unknown, debug: boolean): string {
+export function formatError(e: unknown, debug: boolean, palette: Palette = PLAIN): string {
   if (e instanceof PvecdkError) {
     const issues = issuesOf(e);
     const body = issues
       ? [e.message.split('\n')[0]!, ...issues.map(formatIssueWithHint)].join('\n')
       : e.message;
-    return `error ${e.code}: ${body}${hintLine(e.hint)}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
+    return `${palette.failed(`error ${e.code}:`)} ${body}${hintLine(e.hint)}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
   }
   const { message } = summarizeThrown(e);
   const stack = e instanceof Error ? e.stack : undefined;
-  return `internal error: ${message}\n  this is a bug in pvecdk; please report it with the output of --debug${
+  return `${palette.failed('internal error:')} ${message}\n  this is a bug in pvecdk; please report it with the output of --debug${
     debug && stack ? `\n\n${stack}` : ''
   }`;
 }
