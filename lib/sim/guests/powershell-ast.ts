@@ -30,7 +30,15 @@ export type PsArg =
 
 export type PsElement =
   | { k: 'expr'; expr: PsExpr; e: PsExtent }
-  | { k: 'command'; name: string; args: PsArg[]; nameExtent: PsExtent; e: PsExtent };
+  | {
+      k: 'command';
+      name: string;
+      args: PsArg[];
+      nameExtent: PsExtent;
+      e: PsExtent;
+      /** `& $block` or `. $block`: the command is what this expression gives (a script block), run in a child scope (`&`) or the current one (`.`). */
+      callee?: { expr: PsExpr; dot: boolean };
+    };
 
 export type PsStatement =
   | { k: 'pipeline'; elements: PsElement[]; e: PsExtent }

@@ -4,6 +4,7 @@ import {
   enumerate,
   PsObject,
   PsScriptBlock,
+  psCompare,
   psEquals,
   toBool,
   toStr,
@@ -150,6 +151,47 @@ export function coreCmdlets(c: CmdletContext): void {
         reason: 'WriteErrorException',
         errorId: toStr(call.params.ErrorId ?? 'Microsoft.PowerShell.Commands.WriteErrorException'),
       }),
+  });
+
+  def({
+    name: 'Sort-Object',
+    className: 'Microsoft.PowerShell.Commands.SortObjectCommand',
+    collectsPipeline: true,
+    params: [
+      { name: 'Property', type: 'object[]', position: 0 },
+      { name: 'InputObject', type: 'object', pipeline: true },
+      { name: 'Descending', type: 'switch' },
+      { name: 'Unique', type: 'switch' },
+      { name: 'CaseSensitive', type: 'switch' },
+    ],
+    run: (call) => {
+      // Piped objects are sorted together; an argument (-InputObject) is one object, as in 5.1.
+      const items = call.pipelined ? enumerate(call.params.InputObject) : [call.params.InputObject];
+      const caseSensitive = call.params.CaseSensitive === true;
+      const keys = call.bound.has('Property') ? enumerate(call.params.Property) : [];
+      const keyOf = (item: unknown, k: unknown): unknown =>
+        k instanceof PsScriptBlock
+          ? collapse(call.interp.invokeScriptBlock(k, item))
+          : call.interp.getMember(item, toStr(k), call.extent);
+      const compare = (a: unknown, b: unknown): number => {
+        for (const k of keys.length ? keys : [undefined]) {
+          const x = k === undefined ? a : keyOf(a, k);
+          const y = k === undefined ? b : keyOf(b, k);
+          const c = x === null ? (y === null ? 0 : -1) : y === null ? 1 : psCompare(x, y, caseSensitive);
+          if (c !== 0) return c;
+        }
+        return 0;
+      };
+      // A stable sort, as Sort-Object keeps the input order of equal objects.
+      const sorted = items.map((v, i) => ({ v, i })).sort((a, b) => compare(a.v, b.v) || a.i - b.i);
+      if (call.params.Descending) sorted.sort((a, b) => compare(b.v, a.v) || a.i - b.i);
+      const out: unknown[] = [];
+      for (const { v } of sorted) {
+        if (call.params.Unique && out.some((o) => compare(o, v) === 0)) continue;
+        out.push(v);
+      }
+      for (const v of out) call.output(v);
+    },
   });
 
   def({

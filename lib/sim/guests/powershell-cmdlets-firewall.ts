@@ -6,6 +6,13 @@ import type { WindowsFirewallRule } from './windows-state.ts';
 
 const NET_SECURITY = 'NetSecurity';
 
+/**
+ * The SDDL a rule's local-user condition takes: a DACL of allow entries
+ * (`D:(A;;CC;;;<SID>)`, one per account or group), as New-NetFirewallRule
+ * -LocalUser accepts it and Get-NetFirewallSecurityFilter gives it back.
+ */
+export const LOCAL_USER_SDDL = /^D:(\(A;;CC;;;S-1-\d+(-\d+)+\))+$/;
+
 /** Windows Defender Firewall rules (NetSecurity, CDXML cmdlets: the class is the cmdlet name). */
 export function firewallCmdlets(c: CmdletContext): void {
   const { w, def } = c;
@@ -37,8 +44,6 @@ export function firewallCmdlets(c: CmdletContext): void {
       },
       () => `MSFT_NetFirewallRule (Name = "${r.name}")`,
     );
-
-  const scalarOrArray = (v: string[]) => (v.length === 1 ? v[0] : [...v]);
 
   /** Windows stores a /32 as the bare address and other prefixes as address/mask. */
   const normaliseAddress = (a: string): string | undefined => {
@@ -84,6 +89,14 @@ export function firewallCmdlets(c: CmdletContext): void {
       category: 'InvalidArgument',
       reason: 'CimException',
       errorId: 'HRESULT 0x80070057',
+    });
+
+  const invalidSecurityDescriptor = (call: CmdletCall) =>
+    call.fail({
+      message: 'The security descriptor structure is invalid.',
+      category: 'InvalidArgument',
+      reason: 'CimException',
+      errorId: 'Windows System Error 1338',
     });
 
   const checkPorts = (call: CmdletCall, ports: string[], protocol: string) => {
@@ -153,8 +166,14 @@ export function firewallCmdlets(c: CmdletContext): void {
       return selectRules(call, 'DisplayName', call.params.DisplayName as string[]);
     if (call.bound.has('Name')) return selectRules(call, 'Name', call.params.Name as string[]);
     if (call.bound.has('Group')) {
-      const groups = (call.params.Group as string[]).map((g) => wildcard(g));
-      return w.firewallRules.filter((r) => groups.some((g) => g.test(r.group)));
+      const out: WindowsFirewallRule[] = [];
+      for (const g of call.params.Group as string[]) {
+        const re = wildcard(g);
+        const hits = w.firewallRules.filter((r) => re.test(r.group));
+        if (!hits.length && !/[*?[]/.test(g)) firewallNotFound(call, 'Group', g);
+        out.push(...hits.filter((h) => !out.includes(h)));
+      }
+      return out;
     }
     return [...w.firewallRules];
   };
@@ -176,6 +195,12 @@ export function firewallCmdlets(c: CmdletContext): void {
       const values = (p[key] as string[]).map(normaliseAddress);
       if (values.some((v) => v === undefined)) invalidAddress(call);
       r[key === 'LocalAddress' ? 'localAddress' : 'remoteAddress'] = values as string[];
+    }
+    if (call.bound.has('LocalUser')) {
+      const sddl = toStr(p.LocalUser);
+      if (sddl.toLowerCase() === 'any') delete r.localUser;
+      else if (!LOCAL_USER_SDDL.test(sddl)) invalidSecurityDescriptor(call);
+      else r.localUser = sddl;
     }
     checkPorts(call, [...r.localPort, ...r.remotePort], r.protocol);
   };
@@ -202,6 +227,7 @@ export function firewallCmdlets(c: CmdletContext): void {
     { name: 'LocalAddress', type: 'string[]' },
     { name: 'RemoteAddress', type: 'string[]' },
     { name: 'Program', type: 'string' },
+    { name: 'LocalUser', type: 'string' },
   ];
 
   // ---- firewall (NetSecurity, CDXML cmdlets: the class is the cmdlet name) ----------------
@@ -314,60 +340,6 @@ export function firewallCmdlets(c: CmdletContext): void {
           if (change === 'remove') w.firewallRules.splice(w.firewallRules.indexOf(r), 1);
           else r.enabled = change === 'enable';
         }
-      },
-    });
-  }
-
-  for (const [name, build] of [
-    [
-      'Get-NetFirewallAddressFilter',
-      (r: WindowsFirewallRule) =>
-        new PsObject(
-          'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetAddressFilter',
-          {
-            LocalAddress: scalarOrArray(r.localAddress),
-            RemoteAddress: scalarOrArray(r.remoteAddress),
-            LocalIP: scalarOrArray(r.localAddress),
-            RemoteIP: scalarOrArray(r.remoteAddress),
-          },
-        ),
-    ],
-    [
-      'Get-NetFirewallPortFilter',
-      (r: WindowsFirewallRule) =>
-        new PsObject(
-          'Microsoft.Management.Infrastructure.CimInstance#root/standardcimv2/MSFT_NetProtocolPortFilter',
-          {
-            Protocol: r.protocol,
-            LocalPort: scalarOrArray(r.localPort),
-            RemotePort: scalarOrArray(r.remotePort),
-            IcmpType: 'Any',
-            DynamicTarget: 'Any',
-          },
-        ),
-    ],
-  ] as const) {
-    def({
-      name,
-      module: NET_SECURITY,
-      className: name,
-      perItem: true,
-      params: [
-        { name: 'AssociatedNetFirewallRule', type: 'object', pipeline: true },
-        { name: 'All', type: 'switch' },
-      ],
-      run: (call) => {
-        const target = call.params.AssociatedNetFirewallRule;
-        const rules = target
-          ? enumerate(target)
-              .map((o) =>
-                o instanceof PsObject
-                  ? w.firewallRules.find((r) => r.name === toStr(o.get('Name').value))
-                  : undefined,
-              )
-              .filter((r): r is WindowsFirewallRule => r !== undefined)
-          : w.firewallRules;
-        for (const r of rules) call.output(build(r));
       },
     });
   }

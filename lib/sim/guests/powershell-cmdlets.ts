@@ -1,10 +1,13 @@
 import { cmdletContext, type WindowsSession } from './powershell-cmdlet-context.ts';
 import { accountCmdlets } from './powershell-cmdlets-accounts.ts';
+import { cimCmdlets } from './powershell-cmdlets-cim.ts';
 import { contentCmdlets } from './powershell-cmdlets-content.ts';
 import { coreCmdlets } from './powershell-cmdlets-core.ts';
 import { firewallCmdlets } from './powershell-cmdlets-firewall.ts';
+import { firewallFilterCmdlets } from './powershell-cmdlets-firewall-filters.ts';
 import { itemCmdlets } from './powershell-cmdlets-items.ts';
 import { newObjectCmdlets } from './powershell-cmdlets-new-object.ts';
+import { objectCmdlets } from './powershell-cmdlets-objects.ts';
 import { securityCmdlets } from './powershell-cmdlets-security.ts';
 import type { CmdletDef } from './powershell-interpreter.ts';
 
@@ -30,7 +33,6 @@ export const NOT_EMULATED = new Set(
     'Stop-Process',
     'Start-Process',
     'Get-WmiObject',
-    'Get-CimInstance',
     'Invoke-WebRequest',
     'Invoke-RestMethod',
     'Invoke-Expression',
@@ -51,13 +53,10 @@ export const NOT_EMULATED = new Set(
     'Rename-Computer',
     'Select-String',
     'Select-Object',
-    'Sort-Object',
     'Measure-Object',
     'Group-Object',
     'Export-Csv',
     'Import-Csv',
-    'ConvertTo-Json',
-    'ConvertFrom-Json',
     'Get-Date',
     'Get-Member',
     'Get-Command',
@@ -112,6 +111,9 @@ export function windowsCmdlets(s: WindowsSession): Map<string, CmdletDef> {
     itemCmdlets,
     contentCmdlets,
     firewallCmdlets,
+    firewallFilterCmdlets,
+    objectCmdlets,
+    cimCmdlets,
   ])
     area(c);
   return new Map(defs.map((d) => [d.name.toLowerCase(), d]));

@@ -8,8 +8,8 @@ import {
   type PsInterpreter,
   PsRuntimeError,
 } from './powershell-interpreter.ts';
-import type { PsElement } from './powershell-parser.ts';
-import { shortTypeName, toStr } from './powershell-values.ts';
+import type { PsElement, PsExpr } from './powershell-parser.ts';
+import { PsScriptBlock, shortTypeName, toStr } from './powershell-values.ts';
 
 /**
  * Running one command of a pipeline: finding the cmdlet (or saying it is not
@@ -25,6 +25,7 @@ export function command(
   el: Extract<PsElement, { k: 'command' }>,
   input: unknown[] | undefined,
 ): unknown[] {
+  if (el.callee) return invokeCallee(ip, el, el.callee, input);
   const key = el.name.toLowerCase().replace(/\.exe$/, '');
   const def = ip.host.cmdlets.get(el.name.toLowerCase()) ?? ip.host.cmdlets.get(key);
   if (!def) {
@@ -66,13 +67,14 @@ export function command(
   const bound = bind(ip, def, el);
   const out: unknown[] = [];
   const pipelineParam = def.params.find((p) => p.pipeline);
-  const runOnce = (params: Record<string, unknown>, boundSet: Set<string>) => {
+  const runOnce = (params: Record<string, unknown>, boundSet: Set<string>, pipelined = false) => {
     checkMandatory(ip, def, params, boundSet, el);
     const action = toStr(params.ErrorAction ?? ip.errorActionPreference);
     const call: CmdletCall = {
       interp: ip,
       params,
       bound: boundSet,
+      pipelined,
       extent: el.e,
       output: (v) => out.push(v),
       writeError: (spec) => {
@@ -106,7 +108,7 @@ export function command(
     } else {
       const params = { ...bound.params };
       params[pipelineParam.name] = input.map((v) => convertParam(ip, def, pipelineParam, v, el));
-      runOnce(params, new Set([...bound.set, pipelineParam.name]));
+      runOnce(params, new Set([...bound.set, pipelineParam.name]), true);
     }
   } else if (input?.length && !pipelineParam) {
     throw new PsRuntimeError(
@@ -125,6 +127,13 @@ export function command(
         el,
       ),
     );
+  } else if (
+    input !== undefined &&
+    pipelineParam &&
+    def.collectsPipeline &&
+    !bound.set.has(pipelineParam.name)
+  ) {
+    // An end block that collects its input: nothing came down the pipeline, so nothing to do.
   } else runOnce(bound.params, bound.set);
   return out;
 }
@@ -172,4 +181,43 @@ export function cmdletRecord(
     commandName: def.name,
     extent: el.e,
   };
+}
+
+/**
+ * `& <expr>` and `. <expr>`: a script block runs in a child scope (`&`: its
+ * assignments vanish with it) or in the caller's (`.`, dot-sourcing); a
+ * string names a command. Positional arguments are the block's `$args`.
+ */
+function invokeCallee(
+  ip: PsInterpreter,
+  el: Extract<PsElement, { k: 'command' }>,
+  callee: { expr: PsExpr; dot: boolean },
+  input: unknown[] | undefined,
+): unknown[] {
+  const target = expr(ip, callee.expr);
+  if (typeof target === 'string') return command(ip, { ...el, name: target, callee: undefined }, input);
+  if (!(target instanceof PsScriptBlock))
+    throw ip.runtimeError(
+      "The expression after '" +
+        (callee.dot ? '.' : '&') +
+        "' in a pipeline element produced an object that was not valid. It must result in a command name, a script block, or a CommandInfo object.",
+      'InvalidOperation',
+      'RuntimeException',
+      'BadExpression',
+      el.nameExtent,
+    );
+  const args = el.args.map((a) => (a.k === 'param' ? `-${a.name}` : expr(ip, a.expr)));
+  if (callee.dot) {
+    ip.setVar('args', args);
+    return ip.block(target.body);
+  }
+  const saved = new Map(ip.vars);
+  ip.setVar('args', args);
+  if (input !== undefined) ip.setVar('input', input);
+  try {
+    return ip.block(target.body);
+  } finally {
+    ip.vars.clear();
+    for (const [k, v] of saved) ip.vars.set(k, v);
+  }
 }

@@ -41,27 +41,25 @@ export function expr(ip: PsInterpreter, e: PsExpr): unknown {
         return expr(ip, e.stmt.elements[0]!.expr);
       return collapse(ip.statement(e.stmt));
     }
-    case 'hash': {
-      const h = new PsHashtable();
-      for (const [k, v] of e.entries) {
-        const key = expr(ip, k);
-        if (h.has(key))
-          throw ip.runtimeError(
-            `Duplicate keys '${toStr(key)}' are not allowed in hash literals.`,
-            'InvalidOperation',
-            'RuntimeException',
-            'DuplicateKeyInHashLiteral',
-            k.e,
-          );
-        h.set(key, collapse(ip.statement(v)));
-      }
-      return h;
-    }
+    case 'hash':
+      return hashLiteral(ip, e, false);
     case 'scriptblock':
       return new PsScriptBlock(e.body, e.text);
     case 'type':
       return new PsType(e.name);
     case 'cast':
+      if (e.type.toLowerCase() === 'ordered') {
+        // [ordered] is not a type: it makes an OrderedDictionary of a hash literal, and only of one.
+        if (e.expr.k !== 'hash')
+          throw ip.runtimeError(
+            'The ordered attribute can be specified only on a hash literal node.',
+            'ParserError',
+            'ParentContainsErrorRecordException',
+            'OrderedAttributeOnlyOnHashLiteralNode',
+            e.e,
+          );
+        return hashLiteral(ip, e.expr, true);
+      }
       return cast(ip, e.type, expr(ip, e.expr), e.e);
     case 'member':
       return member(ip, e);
@@ -144,6 +142,8 @@ export function getMember(ip: PsInterpreter, target: unknown, name: string, exte
     if (ip.strictVersion >= 2) throw propertyNotFound(ip, name, extent);
     return null;
   }
+  // Every object has the intrinsic PSObject member: a view of its properties (`.PSObject.Properties`).
+  if (lower === 'psobject') return psObjectView(target);
   if (typeof target === 'string') {
     if (lower === 'length') return target.length;
   } else if (Array.isArray(target)) {
@@ -296,4 +296,75 @@ export function assign(ip: PsInterpreter, target: PsExpr, op: '=' | '+=', valueI
         target.e,
       );
   }
+}
+
+/** `@{...}` (an OrderedDictionary when `[ordered]`): keys in order, a duplicate key refused. */
+function hashLiteral(ip: PsInterpreter, e: Extract<PsExpr, { k: 'hash' }>, ordered: boolean): PsHashtable {
+  const h = new PsHashtable(ordered);
+  for (const [k, v] of e.entries) {
+    const key = expr(ip, k);
+    if (h.has(key))
+      throw ip.runtimeError(
+        `Duplicate keys '${toStr(key)}' are not allowed in hash literals.`,
+        'InvalidOperation',
+        'RuntimeException',
+        'DuplicateKeyInHashLiteral',
+        k.e,
+      );
+    // A value that is one expression keeps its value as it is (an array stays an array, even of one or none).
+    const only = v.k === 'pipeline' && v.elements.length === 1 ? v.elements[0] : undefined;
+    h.set(key, only?.k === 'expr' ? expr(ip, only.expr) : collapse(ip.statement(v)));
+  }
+  return h;
+}
+
+/** `$x.PSObject`: the base object, its type names and its properties (Name, Value, MemberType), as a snapshot. */
+function psObjectView(target: unknown): PsObject {
+  const entries: Array<[string, unknown, string]> = [];
+  if (target instanceof PsObject) {
+    const note = target.typeName === 'System.Management.Automation.PSCustomObject';
+    for (const p of target.props.values())
+      entries.push([p.name, p.value, note ? 'NoteProperty' : 'Property']);
+  } else if (target instanceof PsHashtable) {
+    entries.push(
+      ['IsReadOnly', false, 'Property'],
+      ['IsFixedSize', false, 'Property'],
+      ['IsSynchronized', false, 'Property'],
+      ['Keys', target.entries().map(([k]) => k), 'Property'],
+      ['Values', target.entries().map(([, v]) => v), 'Property'],
+      ['SyncRoot', target, 'Property'],
+      ['Count', target.size, 'Property'],
+    );
+  } else if (typeof target === 'string') entries.push(['Length', target.length, 'Property']);
+  else if (Array.isArray(target))
+    entries.push(
+      ['Length', target.length, 'Property'],
+      ['LongLength', target.length, 'Property'],
+      ['Rank', 1, 'Property'],
+      ['IsReadOnly', false, 'Property'],
+      ['IsFixedSize', true, 'Property'],
+      ['IsSynchronized', false, 'Property'],
+      ['Count', target.length, 'Property'],
+    );
+  const properties = entries.map(
+    ([name, value, memberType]) =>
+      new PsObject(
+        `System.Management.Automation.PS${memberType}`,
+        {
+          Name: name,
+          Value: value,
+          MemberType: memberType,
+          IsGettable: true,
+          IsSettable: memberType === 'NoteProperty',
+          TypeNameOfValue: typeNameOf(value),
+        },
+        () => `${typeNameOf(value).replace(/^System\./, '')} ${name}=${toStr(value)}`,
+      ),
+  );
+  const type = typeNameOf(target);
+  return new PsObject(
+    'System.Management.Automation.PSObject',
+    { BaseObject: target, Properties: properties, TypeNames: [type, 'System.Object'] },
+    () => toStr(target),
+  );
 }

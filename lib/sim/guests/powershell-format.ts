@@ -5,8 +5,10 @@ import { PsHashtable, PsObject, toStr } from './powershell-values.ts';
 /** Formats an ErrorRecord the way Windows PowerShell 5.1 writes it to a redirected stderr. */
 export function formatErrorRecord(script: string, record: PsErrorRecord): string[] {
   const lines: string[] = [];
+  // A script that does not parse shows where first; a cmdlet's ParserError (ConvertFrom-Json) is a cmdlet error.
+  const parse = record.category === 'ParserError' && !record.commandName;
   const head = record.commandName ? `${record.commandName} : ${record.message}` : record.message;
-  if (record.category !== 'ParserError') lines.push(...head.split('\n'));
+  if (!parse) lines.push(...head.split('\n'));
   if (record.extent) {
     const pos = positionOf(script, record.extent.start);
     const lineEnd = record.extent.start - pos.col + 1 + pos.text.length;
@@ -15,7 +17,7 @@ export function formatErrorRecord(script: string, record: PsErrorRecord): string
     lines.push(`+ ${pos.text}`);
     lines.push(`+ ${' '.repeat(pos.col - 1)}${'~'.repeat(length)}`);
   }
-  if (record.category === 'ParserError') lines.push(...head.split('\n'));
+  if (parse) lines.push(...head.split('\n'));
   lines.push(
     `    + CategoryInfo          : ${record.category}: (${record.targetName}:${record.targetType}) [${record.activity}], ${record.reason}`,
   );

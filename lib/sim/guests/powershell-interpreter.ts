@@ -13,7 +13,7 @@ import {
   collapse,
   enumerate,
   PsObject,
-  type PsScriptBlock,
+  PsScriptBlock,
   shortTypeName,
   toBool,
   toNumber,
@@ -131,6 +131,13 @@ export class PsInterpreter {
   statementTop(stmt: PsStatement): void {
     this.lastOk = true;
     try {
+      const dotted = this.dotSourcedBlock(stmt);
+      if (dotted) {
+        // A script dot-sourced at script level is part of the script: its statements stream their output as they run.
+        this.setVar('args', []);
+        for (const s of dotted.body) this.statementTop(s);
+        return;
+      }
       const out = this.statement(stmt);
       for (const v of out) this.emit(v);
     } catch (e) {
@@ -142,6 +149,15 @@ export class PsInterpreter {
       }
       throw e;
     }
+  }
+
+  /** `. $block` alone in a statement, with no arguments or pipes: the block it runs. */
+  dotSourcedBlock(stmt: PsStatement): PsScriptBlock | undefined {
+    if (stmt.k !== 'pipeline' || stmt.elements.length !== 1) return undefined;
+    const el = stmt.elements[0]!;
+    if (el.k !== 'command' || !el.callee?.dot || el.args.length) return undefined;
+    const target = expr(this, el.callee.expr);
+    return target instanceof PsScriptBlock ? target : undefined;
   }
 
   recordError(record: PsErrorRecord): void {

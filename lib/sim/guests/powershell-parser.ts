@@ -308,16 +308,28 @@ class PsParser extends PsExpressionParser {
     if (c === '&' || c === '.') {
       this.pos++;
       this.skipSpace(false);
+      const next = this.ch();
+      // `& $block`, `. $block`, `& { ... }`, `& (expr)`: the command is an expression's value.
+      if (next === '$' || next === '{' || next === '(') {
+        const calleeStart = this.pos;
+        const target = this.postfix(this.primary());
+        return this.command(start, { expr: target, dot: c === '.' }, { start: calleeStart, end: this.pos });
+      }
     }
     return this.command(start);
   }
 
   // ---- commands (argument mode) ---------------------------------------------
 
-  protected command(start: number): PsElement {
+  protected command(
+    start: number,
+    callee?: { expr: PsExpr; dot: boolean },
+    calleeExtent?: { start: number; end: number },
+  ): PsElement {
     const nameStart = this.pos;
     let name: string;
-    if (isSq(this.ch()) || isDq(this.ch())) {
+    if (callee && calleeExtent) name = this.src.slice(calleeExtent.start, calleeExtent.end);
+    else if (isSq(this.ch()) || isDq(this.ch())) {
       const s = this.stringLiteral();
       name = s.k === 'const' ? String(s.value) : '';
     } else name = this.genericToken();
@@ -326,7 +338,7 @@ class PsParser extends PsExpressionParser {
         `Unexpected token '${this.peekToken()}' in expression or statement.`,
         'UnexpectedToken',
       );
-    const nameExtent = { start: nameStart, end: this.pos };
+    const nameExtent = calleeExtent ?? { start: nameStart, end: this.pos };
     const args: PsArg[] = [];
     for (;;) {
       this.skipSpace(false);
@@ -347,7 +359,14 @@ class PsParser extends PsExpressionParser {
       const expr = this.argumentValue();
       args.push({ k: 'value', expr, e: { start: argStart, end: this.pos } });
     }
-    return { k: 'command', name, args, nameExtent, e: { start, end: this.pos } };
+    return {
+      k: 'command',
+      name,
+      args,
+      nameExtent,
+      e: { start, end: this.pos },
+      ...(callee ? { callee } : {}),
+    };
   }
 
   /** A command argument: an expression-like value or a bareword, with `,` making an array. */

@@ -54,6 +54,8 @@ export interface CmdletCall {
   /** Bound parameters by canonical name; switches are true/false. */
   readonly params: Record<string, unknown>;
   readonly bound: ReadonlySet<string>;
+  /** The pipeline parameter holds every object that came down the pipeline (a list), not an argument. */
+  readonly pipelined: boolean;
   readonly extent: PsExtent;
   output(value: unknown): void;
   /** A non-terminating error (honours -ErrorAction). */
@@ -80,6 +82,8 @@ export interface CmdletDef {
   readonly params: readonly ParamDef[];
   /** Run once per pipeline input object (the `process` block) instead of once. */
   readonly perItem?: boolean;
+  /** Collects pipeline input and works in its end block (ConvertTo-Json): an empty pipeline runs nothing. */
+  readonly collectsPipeline?: boolean;
   run(call: CmdletCall): void;
 }
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DotNetException, type PsInterpreter, PsRuntimeError } from './powershell-interpreter.ts';
 import type { PsExtent } from './powershell-parser.ts';
+import { PsParseError, parsePowerShell } from './powershell-parser.ts';
 import {
   enumerate,
   PsHashtable,
   PsObject,
+  PsScriptBlock,
   PsType,
   resolveTypeName,
   toNumber,
@@ -97,6 +99,16 @@ export function staticMember(
       return encodingObject('utf16le');
     case 'System.Text.Encoding::ascii':
       return encodingObject('ascii');
+    case 'System.Management.Automation.ScriptBlock::create':
+      return call(() => {
+        const text = toStr(args?.[0]);
+        try {
+          return new PsScriptBlock(parsePowerShell(text), text);
+        } catch (e) {
+          if (e instanceof PsParseError) throw new DotNetException(e.message, 'ParseException');
+          throw e;
+        }
+      });
     case 'System.Guid::newguid': {
       const g = randomUUID();
       return new PsObject('System.Guid', { Guid: g }, () => g);
