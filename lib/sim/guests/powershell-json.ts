@@ -1,4 +1,4 @@
-import { PsHashtable, PsObject, PsScriptBlock, PsSecureString, PsType, toStr } from './powershell-values.ts';
+import { PsHashtable, PsObject, toStr } from './powershell-values.ts';
 
 /**
  * JSON as Windows PowerShell 5.1 reads and writes it (ConvertFrom-Json,
@@ -52,7 +52,7 @@ function toTree(v: unknown, level: number, depth: number): JsonTree {
     for (const p of v.props.values()) m.set(p.name, toTree(p.value, level + 1, depth));
     return m;
   }
-  // Script blocks, types and secure strings have no properties worth writing: their string form.
+  // Script blocks, types and secure strings: their string form.
   return toStr(v);
 }
 
