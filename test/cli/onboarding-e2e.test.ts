@@ -131,8 +131,14 @@ describe('customer onboarding end to end on the emulated guests', () => {
     expect(commands.every((c) => c.exitCode === 0)).toBe(true);
     // ... and none of them changed a guest.
     expect(commands.filter((c) => c.changed)).toEqual([]);
+    const perGuest = Object.entries(
+      commands.reduce<Record<number, number>>((n, c) => ({ ...n, [c.vmid]: (n[c.vmid] ?? 0) + 1 }), {}),
+    )
+      .map(([vmid, n]) => `VM ${vmid}: ${n}`)
+      .join(', ');
+    const gets = (requestsAfter.GET ?? 0) - (requestsBefore.GET ?? 0);
     console.info(
-      `second deploy of acme: ${commands.length} guest commands, 0 changing; API: ${(requestsAfter.GET ?? 0) - (requestsBefore.GET ?? 0)} GET, 0 writes`,
+      `second deploy of acme: ${commands.length} guest commands (${perGuest}), 0 changing; ${gets} API GETs, 0 writes`,
     );
   }, 180_000);
 
