@@ -20,6 +20,10 @@ export const CLI_ERROR_CODES = {
     "the RDS user is not deployed yet (or this secret store does not hold the account's initial password)",
   CLI_INIT_CONFLICT:
     'pvecdk init would overwrite a file, or the folder holds a package.json it cannot extend',
+  CLI_IDENTITY_EXISTS:
+    'secrets identity new would overwrite a file (an identity lost is a store nobody can read)',
+  CLI_RECIPIENT_LISTED:
+    'secrets recipients add names a recipient cdk.json already lists, or remove one it does not list',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
