@@ -155,7 +155,9 @@ export class PsInterpreter {
   dotSourcedBlock(stmt: PsStatement): PsScriptBlock | undefined {
     if (stmt.k !== 'pipeline' || stmt.elements.length !== 1) return undefined;
     const el = stmt.elements[0]!;
-    if (el.k !== 'command' || !el.callee?.dot || el.args.length) return undefined;
+    // Only `. $variable`: reading a variable twice (here, then by the statement) has no side effect.
+    if (el.k !== 'command' || !el.callee?.dot || el.args.length || el.callee.expr.k !== 'var')
+      return undefined;
     const target = expr(this, el.callee.expr);
     return target instanceof PsScriptBlock ? target : undefined;
   }
