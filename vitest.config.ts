@@ -26,6 +26,7 @@ export const INTEGRATION_TESTS = [
   'test/engine/*-handler.test.ts',
   'test/engine/*-handlers.test.ts',
   'test/engine/critical-change.test.ts',
+  'test/engine/rds/rds-user-critical.test.ts',
   'test/engine/guest/pfsense-config-handler.test.ts',
   'test/engine/guest/pfsense-config-emulated.test.ts',
   'test/engine/deploy*.test.ts',
