@@ -134,6 +134,9 @@ describe('every key of every plan type is applied or refused', () => {
             path: 'refusal/Subject',
             message: `${type}: not supported by the engine yet: ${userKeyPath(refused)}`,
             hint: coverage.contract.notApplied[refused],
+            code: 'SYNTH_INVALID_PROPS',
+            construct: 'Stack refusal',
+            location: expect.objectContaining({ file: expect.stringMatching(/every-key\.test\.ts$/) }),
           },
         ]);
       });
