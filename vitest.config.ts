@@ -74,7 +74,7 @@ export const INTEGRATION_TESTS = [
 const ALL_TESTS = 'test/**/*.test.ts';
 
 /** package.json maps `pvecdk` to lib/*.ts under this condition (to dist/ otherwise): tests run the sources. */
-const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'import', 'module', 'default'];
+const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'module', 'default'];
 
 export default defineConfig({
   ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
