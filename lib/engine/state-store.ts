@@ -186,7 +186,13 @@ export class StateStore {
     const next = this.chain.then(async () => {
       const previous = this.current;
       const updated = { ...change(previous), serial: previous.serial + 1 };
-      await this.persist(updated, previous);
+      try {
+        await this.persist(updated, previous);
+      } catch (e) {
+        // Kept in a recovery file instead: the action did complete, so the next write builds on it.
+        if (e instanceof EngineError && e.code === 'ENGINE_STATE_UNRECORDED') this.current = updated;
+        throw e;
+      }
       this.current = updated;
     });
     // A failed write is reported to its caller; later writes still run.
