@@ -111,16 +111,15 @@ export class StateStore {
   static open(stateDir: string, remote: string, stack: string): StateStore {
     const file = localStateFile(stateDir, remote, stack);
     const read = readJsonQuietly(file);
-    if (!read) return new StateStore(file, emptyStackState(remote, stack), (next) => writeLocalState(file, next));
+    if (!read)
+      return new StateStore(file, emptyStackState(remote, stack), (next) => writeLocalState(file, next));
     if (!read.ok)
       throw new EngineError(
         'ENGINE_STATE_CORRUPT',
         `${file} ${read.reason}`,
         'restore the file from a backup or version control; a deploy with lost state adopts its tagged resources',
       );
-    return new StateStore(file, parseStackState(read.value, file), (next) =>
-      writeLocalState(file, next),
-    );
+    return new StateStore(file, parseStackState(read.value, file), (next) => writeLocalState(file, next));
   }
 
   /** A store whose writes go through `persist` (a backend's row); `where` names it in messages. */

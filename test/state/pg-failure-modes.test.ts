@@ -33,7 +33,12 @@ function tempDir(): string {
 }
 
 async function backendOn(url: string, recoveryDir = tempDir()): Promise<PgBackend> {
-  const b = new PgBackend({ url, recoveryDir, retry: { attempts: 3, baseMs: 20, maxMs: 50 }, connectTimeoutMs: 2000 });
+  const b = new PgBackend({
+    url,
+    recoveryDir,
+    retry: { attempts: 3, baseMs: 20, maxMs: 50 },
+    connectTimeoutMs: 2000,
+  });
   backends.push(b);
   return b;
 }
@@ -64,7 +69,9 @@ describe('pg state backend: failure modes', () => {
     await first.put('A', vm(101));
     await expect(second.put('B', vm(102))).rejects.toMatchObject({
       code: 'ENGINE_STATE_CONFLICT',
-      message: expect.stringContaining('stack acme on lab: the state in PostgreSQL is at version 1, this run read version 0'),
+      message: expect.stringContaining(
+        'stack acme on lab: the state in PostgreSQL is at version 1, this run read version 0',
+      ),
     });
     expect(Object.keys((await b.open('lab', 'acme')).state.resources)).toEqual(['A']);
   });
@@ -83,11 +90,15 @@ describe('pg state backend: failure modes', () => {
   it('GIVEN a database a newer pvecdk wrote (schema version above this one) WHEN a backend uses it THEN it is refused with ENGINE_BACKEND_SCHEMA and nothing is written', async () => {
     const url = await postgres.newDatabase();
     await (await backendOn(url)).list();
-    await sql(url, "UPDATE pvecdk_meta SET value = $1 WHERE key = 'schema_version'", [String(PG_SCHEMA_VERSION + 1)]);
+    await sql(url, "UPDATE pvecdk_meta SET value = $1 WHERE key = 'schema_version'", [
+      String(PG_SCHEMA_VERSION + 1),
+    ]);
     const b = await backendOn(url);
     await expect(b.open('lab', 'acme')).rejects.toMatchObject({
       code: 'ENGINE_BACKEND_SCHEMA',
-      message: expect.stringContaining(`schema version ${PG_SCHEMA_VERSION + 1}; this pvecdk knows version ${PG_SCHEMA_VERSION}`),
+      message: expect.stringContaining(
+        `schema version ${PG_SCHEMA_VERSION + 1}; this pvecdk knows version ${PG_SCHEMA_VERSION}`,
+      ),
     });
     await expect(b.acquireLock('lab', 'acme', 'pvecdk deploy acme', {})).rejects.toMatchObject({
       code: 'ENGINE_BACKEND_SCHEMA',
@@ -124,7 +135,9 @@ describe('pg state backend: failure modes', () => {
     }
     expect(error?.code).toBe('ENGINE_STATE_UNRECORDED');
     const file = join(recoveryDir, 'state', 'lab', 'acme.json');
-    expect(error?.message).toContain('stack acme on lab: PostgreSQL did not take the state after resources B changed');
+    expect(error?.message).toContain(
+      'stack acme on lab: PostgreSQL did not take the state after resources B changed',
+    );
     expect(error?.message).toContain(file);
     expect(error?.hint).toContain('pvecdk state migrate --to pg');
     expect(`${error?.message}${error?.hint}`).not.toContain(postgres.password);
@@ -140,10 +153,14 @@ describe('pg state backend: failure modes', () => {
     const url = await postgres.newDatabase();
     const b = await backendOn(url);
     await b.list();
-    const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, url, 'lab', 'acme', 'pvecdk deploy stacks/acme.ts'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', HOLDER, url, 'lab', 'acme', 'pvecdk deploy stacks/acme.ts'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -158,14 +175,20 @@ describe('pg state backend: failure modes', () => {
         message: expect.stringContaining(`'pvecdk deploy stacks/acme.ts' (pid ${child.pid} on `),
       });
       expect(await b.lockHolders('lab', 'acme')).toEqual([
-        expect.objectContaining({ mode: 'exclusive', pid: child.pid, command: 'pvecdk deploy stacks/acme.ts' }),
+        expect.objectContaining({
+          mode: 'exclusive',
+          pid: child.pid,
+          command: 'pvecdk deploy stacks/acme.ts',
+        }),
       ]);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
       // PostgreSQL ends the session when its socket closes: the lock goes with it, within the wait.
       const lock = await b.acquireLock('lab', 'acme', 'pvecdk deploy other', { wait: { timeoutMs: 10_000 } });
-      expect(lock.removed).toEqual([expect.objectContaining({ pid: child.pid, command: 'pvecdk deploy stacks/acme.ts' })]);
+      expect(lock.removed).toEqual([
+        expect.objectContaining({ pid: child.pid, command: 'pvecdk deploy stacks/acme.ts' }),
+      ]);
       expect(await b.lockHolders('lab', 'acme')).toEqual([
         expect.objectContaining({ pid: process.pid, command: 'pvecdk deploy other' }),
       ]);

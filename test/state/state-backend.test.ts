@@ -31,10 +31,7 @@ function tempDir(): string {
 
 const implementations: readonly [string, () => Promise<StateBackend>][] = [
   ['local', async () => new LocalBackend(tempDir())],
-  [
-    'pg',
-    async () => new PgBackend({ url: await postgres.newDatabase(), recoveryDir: tempDir() }),
-  ],
+  ['pg', async () => new PgBackend({ url: await postgres.newDatabase(), recoveryDir: tempDir() })],
 ];
 
 const vm: ResourceState = {
@@ -157,7 +154,10 @@ describe.each(implementations)('state backend %s', (_name, make) => {
     const held = await backend.acquireLock('lab', 'lock5', 'pvecdk deploy first', {});
     await expect(
       backend.acquireLock('lab', 'lock5', 'pvecdk deploy second', { wait: { timeoutMs: 300 } }),
-    ).rejects.toMatchObject({ code: 'ENGINE_LOCKED', message: expect.stringContaining('still after waiting') });
+    ).rejects.toMatchObject({
+      code: 'ENGINE_LOCKED',
+      message: expect.stringContaining('still after waiting'),
+    });
     await held.release();
   });
 
@@ -179,7 +179,16 @@ describe.each(implementations)('state backend %s', (_name, make) => {
     expect(await backend.importState({ ...held, outputs: { other: 1 } })).toBe('newer');
     expect(await backend.importState({ ...held, serial: 5, outputs: { x: 1 } })).toBe('written');
     expect((await backend.open('lab', 'imp')).state).toMatchObject({ serial: 5, outputs: { x: 1 } });
-    expect(await backend.importState({ version: 1, stack: 'fresh', remote: 'lab', serial: 3, resources: {}, outputs: {} })).toBe('written');
+    expect(
+      await backend.importState({
+        version: 1,
+        stack: 'fresh',
+        remote: 'lab',
+        serial: 3,
+        resources: {},
+        outputs: {},
+      }),
+    ).toBe('written');
     expect((await backend.open('lab', 'fresh')).state.serial).toBe(3);
   });
 });

@@ -121,6 +121,7 @@ async function deployTo(
       targets: loaded.targets.map((s) => s.stackName),
       api: remote.api,
       stateDir: remote.stateDir,
+      backend: remote.backend,
       remote: remote.name,
       secrets,
       ...(guests ? { guests } : {}),

@@ -88,6 +88,7 @@ async function destroyOn(
     mode: 'destroy',
     api: remote.api,
     stateDir: remote.stateDir,
+    backend: remote.backend,
     remote: remote.name,
     secrets,
     ...(guests ? { guests } : {}),

@@ -12,13 +12,7 @@ import {
   writeLocalState,
 } from '../state-store.ts';
 import { HistoryEntrySchema } from './history.ts';
-import type {
-  BackendLock,
-  HistoryEntry,
-  ImportOutcome,
-  StateBackend,
-  StoredStack,
-} from './state-backend.ts';
+import type { BackendLock, HistoryEntry, ImportOutcome, StateBackend, StoredStack } from './state-backend.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 

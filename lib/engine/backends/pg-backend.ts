@@ -14,13 +14,7 @@ import { HistoryEntrySchema } from './history.ts';
 import { compareStates } from './local-backend.ts';
 import { acquirePgLock, pgLockHolders } from './pg-lock.ts';
 import { ensureSchema } from './pg-schema.ts';
-import type {
-  BackendLock,
-  HistoryEntry,
-  ImportOutcome,
-  StateBackend,
-  StoredStack,
-} from './state-backend.ts';
+import type { BackendLock, HistoryEntry, ImportOutcome, StateBackend, StoredStack } from './state-backend.ts';
 
 export interface PgBackendOptions {
   /** The connection URL (a secret: it holds the password); never printed. */
@@ -126,7 +120,9 @@ export class PgBackend implements StateBackend {
     const changed = Object.keys({ ...next.resources, ...previous.resources }).filter(
       (id) => JSON.stringify(next.resources[id]) !== JSON.stringify(previous.resources[id]),
     );
-    const what = changed.length ? `resources ${changed.join(', ')}` : 'the stack’s outputs, origin or host keys';
+    const what = changed.length
+      ? `resources ${changed.join(', ')}`
+      : 'the stack’s outputs, origin or host keys';
     const reason = cause instanceof Error ? cause.message : String(cause);
     return new EngineError(
       'ENGINE_STATE_UNRECORDED',

@@ -60,7 +60,11 @@ function holderOf(row: HolderRow): LockHolder {
 }
 
 /** Who holds a stack's lock now (live holders only), the exclusive one first. */
-export async function pgLockHolders(client: pg.ClientBase, remote: string, stack: string): Promise<LockHolder[]> {
+export async function pgLockHolders(
+  client: pg.ClientBase,
+  remote: string,
+  stack: string,
+): Promise<LockHolder[]> {
   return (await holderRows(client, remote, stack)).filter((r) => r.live).map(holderOf);
 }
 

@@ -49,9 +49,7 @@ export async function ensureSchema(client: pg.ClientBase): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [SCHEMA_LOCK_KEY]);
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS pvecdk_meta (key text PRIMARY KEY, value text NOT NULL)',
-    );
+    await client.query('CREATE TABLE IF NOT EXISTS pvecdk_meta (key text PRIMARY KEY, value text NOT NULL)');
     const row = await client.query<{ value: string }>(
       "SELECT value FROM pvecdk_meta WHERE key = 'schema_version'",
     );
