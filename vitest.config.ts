@@ -69,6 +69,8 @@ export const INTEGRATION_TESTS = [
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
   'test/vpn/openvpn-real.test.ts',
+  // A real PostgreSQL (test/state/pg-fixture.ts), and the CLI against it.
+  'test/state/*.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';

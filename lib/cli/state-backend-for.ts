@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { LocalBackend } from '../engine/backends/local-backend.ts';
 import { PgBackend } from '../engine/backends/pg-backend.ts';
@@ -14,7 +14,16 @@ import { isRemoteConfigured, stateDirFor } from './remote-state.ts';
  * each operator's emulator is their own).
  */
 export function stateBackendFor(config: ProjectConfig, remote: string, cwd: string): StateBackend {
-  if (config.backend.type === 'pg' && isRemoteConfigured(config, remote)) return pgBackendOf(config, cwd);
+  if (config.backend.type === 'pg' && isRemoteConfigured(config, remote)) {
+    const left = unmigratedStates(join(cwd, config.stateDir), remote);
+    if (left.length)
+      throw new CliError(
+        'CLI_STATE_NOT_MIGRATED',
+        `cdk.json's backend is pg, and local state of remote ${remote} is not in it: ${left.join(', ')}`,
+        'run `pvecdk state migrate --to pg` (it moves these files into PostgreSQL, recovery files of unrecorded writes included, and renames them)',
+      );
+    return pgBackendOf(config, cwd);
+  }
   return new LocalBackend(stateDirFor(config, remote, cwd));
 }
 
@@ -74,4 +83,14 @@ export async function withStateBackend<T>(
   } finally {
     await backend.close();
   }
+}
+
+/** Local state files of a remote that the pg backend would not read (never migrated, or recovery files). */
+export function unmigratedStates(stateDir: string, remote: string): string[] {
+  const dir = join(stateDir, 'state', remote);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => join(dir, n))
+    .sort();
 }

@@ -47,6 +47,8 @@ export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
 export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES, {
   whileRunning: [
+    'ENGINE_STATE_CONFLICT',
+    'ENGINE_STATE_UNRECORDED',
     'ENGINE_CRITICAL_SNAPSHOT_FAILED',
     'ENGINE_CRITICAL_ROLLED_BACK',
     'ENGINE_CRITICAL_ROLLBACK_FAILED',
