@@ -407,7 +407,10 @@ async function stateCommand(args: readonly string[], io: CliIo): Promise<number>
   if (sub !== 'migrate' && values.to !== undefined)
     throw new CliError('CLI_USAGE', `--to is an option of state migrate, not of state ${sub}`);
   if ((sub === 'list' || sub === 'migrate') && values.remote !== undefined)
-    throw new CliError('CLI_USAGE', `--remote is an option of state show and state history, not of state ${sub}`);
+    throw new CliError(
+      'CLI_USAGE',
+      `--remote is an option of state show and state history, not of state ${sub}`,
+    );
   const { loadProjectConfig } = await import('./config.ts');
   const config = loadProjectConfig(io.cwd);
   const state = await import('./commands/state.ts');

@@ -53,7 +53,13 @@ export async function stateList(o: StateCommandOptions): Promise<number> {
   }
   const table = [['REMOTE', 'STACK', 'SERIAL', 'RESOURCES', 'BACKEND'], ...rows.map(cells)];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of table) o.out(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of table)
+    o.out(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   return 0;
 }
 
@@ -130,7 +136,11 @@ export interface MigrateOutcome {
  */
 export async function stateMigrate(o: StateCommandOptions & { readonly to: string }): Promise<number> {
   if (o.to !== 'pg')
-    throw new CliError('CLI_USAGE', `state migrate --to ${o.to}: the only target is pg`, 'pvecdk state migrate --to pg');
+    throw new CliError(
+      'CLI_USAGE',
+      `state migrate --to ${o.to}: the only target is pg`,
+      'pvecdk state migrate --to pg',
+    );
   const stateDir = join(o.cwd, o.config.stateDir);
   const local = new LocalBackend(stateDir);
   const pg = pgBackendOf(o.config, o.cwd);
@@ -175,7 +185,10 @@ export async function stateMigrate(o: StateCommandOptions & { readonly to: strin
     throw new EngineError(
       'ENGINE_STATE_NEWER',
       `not migrated: ${refused
-        .map((r) => `${r.remote}/${r.stack} (${r.outcome === 'locked' ? 'locked by a local deploy' : 'PostgreSQL holds a newer state'})`)
+        .map(
+          (r) =>
+            `${r.remote}/${r.stack} (${r.outcome === 'locked' ? 'locked by a local deploy' : 'PostgreSQL holds a newer state'})`,
+        )
         .join(', ')}`,
       'a newer state in PostgreSQL wins: compare with `pvecdk state show`, and remove the local file if it is stale; a locked stack: run again once its deploy ended',
     );

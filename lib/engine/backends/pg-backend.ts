@@ -167,8 +167,8 @@ export class PgBackend implements StateBackend {
     return this.withClient(async (c) => {
       const result = await c.query<{ remote: string; stack: string; version: string; resources: string }>(
         `SELECT remote, stack, version,
-                (SELECT count(*) FROM jsonb_object_keys(CASE WHEN jsonb_typeof(state->'resources') = 'object'
-                                                             THEN state->'resources' ELSE '{}'::jsonb END)) AS resources
+                (SELECT count(*) FROM json_object_keys(CASE WHEN json_typeof(state->'resources') = 'object'
+                                                            THEN state->'resources' ELSE '{}'::json END)) AS resources
            FROM pvecdk_stack_state ORDER BY remote, stack`,
       );
       return result.rows.map((r) => ({

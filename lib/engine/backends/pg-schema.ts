@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS pvecdk_stack_state (
   remote text NOT NULL,
   stack text NOT NULL,
   version bigint NOT NULL,
-  state jsonb NOT NULL,
+  -- json, not jsonb: the state is kept as written, its keys in their order (jsonb reorders them).
+  state json NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (remote, stack)
 );
