@@ -50,7 +50,7 @@ describe('PostgreSQL unreachable in the middle of a deploy', () => {
     for (const r of failed)
       expect(r.error).toMatch(/ENGINE_STATE_UNRECORDED|PostgreSQL did not take the state/);
     // Only the platform ran: acme depends on it.
-    expect(report.resources.filter((r) => r.stack === 'acme' && r.status === 'succeeded')).toEqual([]);
+    expect(report.resources.filter((r) => r.stack === 'acme' && r.status === 'done')).toEqual([]);
 
     const file = join(recoveryDir, 'state', 'default', 'platform.json');
     expect(existsSync(file)).toBe(true);

@@ -80,7 +80,10 @@ export async function listStacks(o: {
         planned,
         deployed,
         status: lock ? 'locked' : deployed === 0 ? 'not deployed' : 'deployed',
-        lastChange: existsSync(state.file) ? statSync(state.file).mtime.toISOString() : undefined,
+        // A local file's time; a backend's row has none of its own, its last applied plan does.
+        lastChange: existsSync(state.file)
+          ? statSync(state.file).mtime.toISOString()
+          : (await backend.history(remote, plan.stack)).at(-1)?.appliedAt,
         lockedBy: lock ? describeHolder(lock) : undefined,
         readBy: holders.filter((h) => h.mode === 'shared').map(describeHolder),
       } satisfies StackListing;
