@@ -203,10 +203,8 @@ describe('pg state backend: failure modes', () => {
     const a = await backendOn(url);
     const b = await backendOn(url);
     await a.acquireLock('lab', 'acme', 'pvecdk deploy stuck', {});
-    const forced = await b.acquireLock('lab', 'acme', 'pvecdk deploy rescue', {
-      force: true,
-      wait: { timeoutMs: 10_000 },
-    });
+    // No wait asked: the forced take waits (bounded) for the ended session to let go.
+    const forced = await b.acquireLock('lab', 'acme', 'pvecdk deploy rescue', { force: true });
     expect(forced.removed).toEqual([expect.objectContaining({ command: 'pvecdk deploy stuck' })]);
     expect((await b.lockHolders('lab', 'acme')).map((h) => h.command)).toEqual(['pvecdk deploy rescue']);
     await forced.release();

@@ -154,16 +154,17 @@ async function attempt(
     }
   }
   const fn = mode === 'exclusive' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
-  const got = await session.query<{ ok: boolean }>(`SELECT ${fn}(hashtextextended($1, 0)) AS ok`, [key]);
-  if (!got.rows[0]?.ok) {
-    if (force) {
-      // The ended sessions let go as they exit: try again on the next round.
-      return { blockedBy: removed.length ? removed : await pgLockHolders(session, remote, stack) };
-    }
-    return { blockedBy: inTheWay.map(holderOf) };
+  const tryLock = async () =>
+    (await session.query<{ ok: boolean }>(`SELECT ${fn}(hashtextextended($1, 0)) AS ok`, [key])).rows[0]?.ok;
+  let got = await tryLock();
+  // Ended sessions let go of their locks as their backends exit, within moments: bounded polling.
+  for (let i = 0; !got && removed.length > 0 && i < 50; i++) {
+    await sleep(100);
+    got = await tryLock();
   }
+  if (!got) return { blockedBy: removed.length ? removed : inTheWay.map(holderOf) };
   // Rows of sessions that no longer hold the lock are holders that died: theirs is taken over.
-  for (const row of rows) if (!row.live && !removed.length) removed.push(holderOf(row));
+  removed.push(...rows.filter((r) => !r.live).map(holderOf));
   await session.query(
     `DELETE FROM pvecdk_lock_holder h
       WHERE (h.remote = $1 AND h.stack = $2 AND NOT EXISTS (
