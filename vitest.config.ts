@@ -19,6 +19,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/sim.test.ts',
   'test/cli/synth.test.ts',
   'test/cli/vpn-profile.test.ts',
+  'test/cli/secrets.test.ts',
   'test/engine/*-handler.test.ts',
   'test/engine/*-handlers.test.ts',
   'test/engine/critical-change.test.ts',

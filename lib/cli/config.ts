@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { recipientProblems } from '../engine/secrets/age-identity.ts';
 import { CliError } from './errors.ts';
 
 /** A secret in cdk.json is a reference, never a literal: `env:NAME` or `file:path`. */
@@ -40,6 +41,24 @@ export const BackendConfigSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('pg'), url: SecretRef }),
 ]);
 
+export const SecretsConfigSchema = z.strictObject({
+  /**
+   * Who the team secret store is encrypted to: each operator's and CI job's
+   * age recipient. None (or no `secrets` key): the plain local store.
+   */
+  recipients: z
+    .array(z.string())
+    .superRefine((list, ctx) => {
+      // Parsed by the age package itself (loaded only when there are recipients).
+      for (const [i, problem] of recipientProblems(list).entries())
+        if (problem)
+          ctx.addIssue({ code: 'custom', path: [i], message: `not an age recipient (age1…): ${problem}` });
+      if (new Set(list).size !== list.length)
+        ctx.addIssue({ code: 'custom', message: 'lists a recipient twice' });
+    })
+    .default([]),
+});
+
 export const ProjectConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Where plans are written. */
@@ -50,6 +69,8 @@ export const ProjectConfigSchema = z.strictObject({
   remotes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/), RemoteConfigSchema).default({}),
   /** Context values stacks read with `node.tryGetContext(key)`. */
   context: z.record(z.string(), z.unknown()).default({}),
+  /** The generated secrets' store: encrypted to these age recipients when there are any. */
+  secrets: SecretsConfigSchema.default({ recipients: [] }),
 });
 
 export type RemoteConfig = z.infer<typeof RemoteConfigSchema>;

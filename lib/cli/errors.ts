@@ -22,6 +22,10 @@ export const CLI_ERROR_CODES = {
     "cdk.json's backend is pg and local state files of the remote are not in it (never migrated, or recovery files of unrecorded writes)",
   CLI_INIT_CONFLICT:
     'pvecdk init would overwrite a file, or the folder holds a package.json it cannot extend',
+  CLI_IDENTITY_EXISTS:
+    'secrets identity new would overwrite a file (an identity lost is a store nobody can read)',
+  CLI_RECIPIENT_LISTED:
+    'secrets recipients add names a recipient cdk.json already lists, or remove one it does not list',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;

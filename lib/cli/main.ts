@@ -104,6 +104,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return credentialsCommand(rest, io);
     case 'state':
       return stateCommand(rest, io);
+    case 'secrets': {
+      const { values, positionals } = parse('secrets', rest);
+      const { secretsCommand } = await import('./commands/secrets.ts');
+      return secretsCommand(positionals, values.out as string | undefined, io);
+    }
     case 'bootstrap-role': {
       const { bootstrapRoleCommand } = await import('./commands/bootstrap-role.ts');
       return bootstrapRoleCommand(rest, io);

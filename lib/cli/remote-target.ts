@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { StateBackend } from '../engine/backends/state-backend.ts';
 import type { GuestEndpointResolver } from '../engine/guest/guest-endpoint.ts';
-import { SecretStore } from '../engine/secrets/secret-store.ts';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
 import { DEFAULT_IDLE_SECONDS, openSharedEmulator } from '../sim/shared-emulator.ts';
@@ -9,6 +8,7 @@ import type { ProjectConfig } from './config.ts';
 import { emulatorGuestEndpoints, emulatorPublishesGuests } from './emulator-guest-endpoints.ts';
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
+import { secretStoreFor } from './secret-store-for.ts';
 import { stateBackendFor } from './state-backend-for.ts';
 
 export interface RemoteTarget {
@@ -61,7 +61,7 @@ export async function openRemote(
   const fromConfig = config.remotes[name];
   const url = process.env.PVECDK_URL;
   if (fromConfig || url) {
-    const secrets = new SecretStore(join(cwd, config.stateDir), name, cwd);
+    const secrets = secretStoreFor(config, join(cwd, config.stateDir), name, cwd);
     const hosts = fromConfig ? fromConfig.hosts : [url!];
     const tokenId = fromConfig?.tokenId ?? process.env.PVECDK_TOKEN_ID;
     const tokenSecret = fromConfig

@@ -17,6 +17,7 @@ Usage:
   pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout] [--remote NAME]
   pvecdk state list|show <stack>|history <stack> [--remote NAME] [--json]
   pvecdk state migrate --to pg [--json]
+  pvecdk secrets identity new [--out FILE] | recipients add|remove <age1…> | migrate
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
   pvecdk sim --stop [--data-dir DIR] [--json]
@@ -46,12 +47,17 @@ Commands:
   state   the state of configured remotes in cdk.json's backend (local files or PostgreSQL):
           list the stacks, show one's state, or history of the plans applied to it;
           migrate --to pg moves local state (and its history) into PostgreSQL
+  secrets the team secret store: identity new writes an age identity (mode 0600) and prints its
+          recipient; recipients add|remove edits cdk.json and re-encrypts pvecdk.secrets.json;
+          migrate moves the local store into it
   sim     serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir;
           --stop stops the one serving it, e.g. the embedded emulator a deploy started)
 
 Options:
   --out DIR             output folder (default: cdk.json "output", else cdk.out)
-  --out FILE            vpn profile: the file to write (default: the profile's name, e.g. alice.ovpn)
+  --out FILE            vpn profile: the file to write (default: the profile's name, e.g. alice.ovpn);
+                        secrets identity new: the identity file (default: PVECDK_AGE_IDENTITY_FILE,
+                        else ~/.config/pvecdk/age-identity.txt)
   --stdout              vpn profile: print the profile, key included, on stdout (never by default);
                         credentials: print the password also when the output is not a terminal
   --context KEY=VALUE   a context value for the stacks (repeatable; JSON values are parsed)

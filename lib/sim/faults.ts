@@ -25,6 +25,7 @@ export const FaultPlanSchema = z.strictObject({
 });
 
 export type FaultPlan = z.infer<typeof FaultPlanSchema>;
+export type FaultRule = z.infer<typeof FaultRuleSchema>;
 
 /** mulberry32: a small, fast, seedable generator, enough for reproducible fault sequences. */
 export function seededRandom(seed: number): () => number {
@@ -46,7 +47,12 @@ export function seededRandom(seed: number): () => number {
 export class FaultInjector {
   private plan: FaultPlan;
   private random: () => number;
-  readonly injected = { requests: 0, tasks: 0 };
+  /** What was injected so far: requests and tasks, and requests by fault kind (for a soak's summary). */
+  readonly injected: { requests: number; tasks: number; byKind: Record<FaultRule['fault'], number> } = {
+    requests: 0,
+    tasks: 0,
+    byKind: { 'server-error': 0, reset: 0, slow: 0, 'lock-timeout': 0 },
+  };
 
   constructor(plan: Partial<FaultPlan> = {}) {
     this.plan = FaultPlanSchema.parse(plan);
@@ -71,6 +77,7 @@ export class FaultInjector {
       if (rule.path && !new RegExp(rule.path).test(path)) continue;
       if (this.random() >= rule.rate) continue;
       this.injected.requests += 1;
+      this.injected.byKind[rule.fault] += 1;
       switch (rule.fault) {
         case 'server-error':
           return { kind: 'status', status: 500, reason: 'emulated server error (pvecdk fault injection)' };

@@ -1,8 +1,8 @@
 import { loadAssembly } from '../../engine/plan-loader.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { stateDirFor } from '../remote-state.ts';
+import { secretStoreFor } from '../secret-store-for.ts';
 import { loadStackFile } from '../stack-file.ts';
 import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
@@ -119,7 +119,7 @@ export async function rdsCredentials(o: {
 function initialPassword(
   stateDir: string,
   remote: string,
-  o: { readonly cwd: string; readonly file: string; readonly user: string },
+  o: { readonly cwd: string; readonly file: string; readonly user: string; readonly config: ProjectConfig },
   ref: unknown,
 ): string {
   const reference = (ref as { secret?: unknown } | undefined)?.secret;
@@ -128,7 +128,7 @@ function initialPassword(
       'CLI_RDS_USER_NOT_DEPLOYED',
       `RDS user ${o.user}: the state records no password reference`,
     );
-  const store = new SecretStore(stateDir, remote, o.cwd);
+  const store = secretStoreFor(o.config, stateDir, remote, o.cwd);
   // Resolving a generated secret that is missing would make a new one, which is not the account's.
   if (reference.startsWith('generated:') && !store.names.includes(reference.slice('generated:'.length)))
     throw new CliError(

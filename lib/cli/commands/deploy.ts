@@ -3,13 +3,13 @@ import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { CliError } from '../errors.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
+import { secretStoreFor, secretsReadable } from '../secret-store-for.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
@@ -111,8 +111,11 @@ async function deployTo(
       });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
-  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
-  const guests = guestTransportFor(remote, secrets);
+  const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
+  // Before the first write: a team store this process cannot read stops a deploy here. A diff
+  // goes on without secrets (values are masked there anyway) and names what would need them.
+  const readable = secretsReadable(secrets, o.dryRun, o.warn);
+  const guests = readable ? guestTransportFor(remote, secrets) : undefined;
   let report: DeployReport;
   try {
     report = await deployStacks({
@@ -123,7 +126,7 @@ async function deployTo(
       stateDir: remote.stateDir,
       backend: remote.backend,
       remote: remote.name,
-      secrets,
+      ...(readable ? { secrets } : {}),
       ...(guests ? { guests } : {}),
       tokenId: remote.tokenId,
       concurrency: o.concurrency,

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { lockWaitFor } from '../lock-wait.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import { openRemote, type RemoteTarget } from '../remote-target.ts';
+import { secretStoreFor } from '../secret-store-for.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import { emulatorBanner } from './deploy.ts';
@@ -79,7 +79,9 @@ async function destroyOn(
   });
   const banner = emulatorBanner(remote, o.cwd);
   if (banner && !o.json) o.out(banner);
-  const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+  const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
+  // Before the first write: a team store this process cannot read stops here.
+  secrets.checkAccess();
   const guests = guestTransportFor(remote, secrets);
   const report = await deployStacks({
     ...(o.signal ? { signal: o.signal } : {}),

@@ -6,13 +6,13 @@ import type { GuestAddress, GuestTransport } from '../../engine/guest/guest-tran
 import { stateHostKeyTrust } from '../../engine/guest/state-host-keys.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { resolveReferences } from '../../engine/references.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import type { StateStore } from '../../engine/state-store.ts';
 import type { PveApi } from '../../pve/api/pve-api.ts';
 import { powerShellDialect, shDialect } from '../../ssh/dialects.ts';
 import type { ProjectConfig } from '../config.ts';
 import { guestTransportFor } from '../guest-transport-for.ts';
 import { openRemote } from '../remote-target.ts';
+import { secretStoreFor } from '../secret-store-for.ts';
 import { loadStackFile } from '../stack-file.ts';
 import { synthStackFile } from './synth.ts';
 
@@ -176,7 +176,7 @@ export async function doctorCommand(o: {
   const name = o.remote ?? plans.find((p) => p.stack === loaded.targets[0]?.stackName)!.remote;
   const remote = await openRemote(o.config, name, o.cwd, 4);
   try {
-    const secrets = new SecretStore(remote.stateDir, remote.name, o.cwd);
+    const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
     const transport = guestTransportFor(remote, secrets, { waitMs: 15_000 });
     const states = new Map(
       await Promise.all(

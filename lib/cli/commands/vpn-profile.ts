@@ -5,10 +5,10 @@ import { vpnUserType } from '../../contract/types/guest.ts';
 import { writeFileAtomic } from '../../core/private/atomic-file.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { fillSecrets } from '../../engine/secrets/secret-markers.ts';
-import { SecretStore } from '../../engine/secrets/secret-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { stateDirFor } from '../remote-state.ts';
+import { secretStoreFor } from '../secret-store-for.ts';
 import { loadStackFile } from '../stack-file.ts';
 import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
@@ -66,7 +66,7 @@ export async function readVpnProfile(o: VpnProfileOptions): Promise<VpnProfile> 
         );
       continue;
     }
-    const store = new SecretStore(stateDir, remote, o.cwd);
+    const store = secretStoreFor(o.config, stateDir, remote, o.cwd);
     const text = fillSecrets(String(entry.properties.profile), (reference) => {
       // Only what the deploy kept: a missing key is never made up here (it would not match the router).
       const value = reference.startsWith('generated:')

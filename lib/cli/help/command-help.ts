@@ -240,6 +240,31 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       'PVECDK_PG_URL=postgresql://... npx pvecdk state migrate --to pg',
     ],
   },
+  secrets: {
+    summary:
+      'the team secret store (pvecdk.secrets.json, age-encrypted to the recipients cdk.json lists): make an ' +
+      'identity, add or remove a recipient (re-encrypts), move the local store in',
+    usage: [
+      'pvecdk secrets identity new [--out FILE]',
+      'pvecdk secrets recipients add <age1…>',
+      'pvecdk secrets recipients remove <age1…>',
+      'pvecdk secrets migrate',
+    ],
+    options: [
+      opt(
+        'out',
+        'identity new: the file to write (mode 0600, never overwritten; default: PVECDK_AGE_IDENTITY_FILE, ' +
+          'else ~/.config/pvecdk/age-identity.txt)',
+        'FILE',
+      ),
+      DEBUG,
+    ],
+    examples: [
+      'npx pvecdk secrets identity new',
+      'npx pvecdk secrets recipients add "$(npx pvecdk secrets identity new --out ci-age-identity.txt)"',
+      'npx pvecdk secrets migrate',
+    ],
+  },
   sim: {
     summary:
       'serve the embedded Proxmox VE emulator over HTTPS on 127.0.0.1 (one per data dir; --stop stops the ' +

@@ -1,103 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../core/private/atomic-file.ts';
-import { generateOpenSshEd25519KeyPair } from '../../core/private/openssh-ed25519.ts';
 import { withFileMutex } from '../file-mutex.ts';
 import { makePrivateDir } from '../private-dir.ts';
 import { jsonKind, readJsonQuietly, valueAt } from '../quiet-json.ts';
-import {
-  createCertificateAuthority,
-  createOpenVpnStaticKey,
-  createPassword,
-  createWireGuardKeyPair,
-  issueCertificate,
-} from './certificates.ts';
 import { SecretError } from './secret-errors.ts';
-import { initialRevocations } from './vpn-revocations.ts';
+import { generate, RECEIVED_PREFIX } from './secret-generators.ts';
+import type { TeamSecretFile } from './team-secret-store.ts';
 
-type Generated = Record<string, string>;
+export { RECEIVED_PREFIX } from './secret-generators.ts';
 
 /** What an `edit` of the store changes: values to set, names to drop, and what the edit returns. */
 export interface KeptEdit<T> {
   readonly set?: Readonly<Record<string, string>>;
   readonly drop?: readonly string[];
   readonly result: T;
-}
-
-/** Where values the engine received rather than made live (an API token's secret), kept by `remember`. */
-export const RECEIVED_PREFIX = 'received/';
-
-/**
- * Generators by secret name. Some make several related secrets at once (a
- * key and its certificate, a key pair); all of them are stored together.
- */
-function generate(name: string, get: (name: string) => string): Generated {
-  if (name.startsWith(RECEIVED_PREFIX)) {
-    // Proxmox showed this value once; making up another would only look like it.
-    throw new SecretError(
-      'SECRET_UNKNOWN_GENERATOR',
-      `secret '${name}' was received from Proxmox when it was created, and this store does not hold it`,
-      'it was created from another machine, or the store was lost: delete the object in Proxmox and deploy again to create it anew',
-    );
-  }
-  const ca = () => ({ cert: get('vpn/ca.crt'), key: get('vpn/ca.key') });
-  const rules: Array<[RegExp, (m: RegExpExecArray) => Generated]> = [
-    [
-      /^vpn\/ca\.(crt|key)$/,
-      () => {
-        const c = createCertificateAuthority('pvecdk VPN CA');
-        return { 'vpn/ca.crt': c.cert, 'vpn/ca.key': c.key };
-      },
-    ],
-    [
-      /^vpn\/server\.(crt|key)$/,
-      () => {
-        const c = issueCertificate(ca(), 'pvecdk-vpn-server', 'server');
-        return { 'vpn/server.crt': c.cert, 'vpn/server.key': c.key };
-      },
-    ],
-    [
-      /^vpn\/users\/([a-z0-9][a-z0-9._-]*)\.(crt|key)$/,
-      (m) => {
-        const c = issueCertificate(ca(), m[1]!, 'client');
-        return { [`vpn/users/${m[1]}.crt`]: c.cert, [`vpn/users/${m[1]}.key`]: c.key };
-      },
-    ],
-    // The CA's revocation record and CRL start empty; lib/engine/secrets/vpn-revocations.ts grows them.
-    [/^vpn\/ca\.(crl|revocations)$/, () => initialRevocations(ca())],
-    [/^vpn\/tls-crypt\.key$/, () => ({ [name]: createOpenVpnStaticKey() })],
-    [
-      /^(wg\/(?:users\/)?[a-z0-9._-]+?)\.(key|pub)$/,
-      (m) => {
-        const pair = createWireGuardKeyPair();
-        return { [`${m[1]}.key`]: pair.privateKey, [`${m[1]}.pub`]: pair.publicKey };
-      },
-    ],
-    [/^wg\/.+\.psk$/, () => ({ [name]: randomBytes(32).toString('base64') })],
-    [
-      /^(ssh\/[a-z0-9._-]+?)(\.pub)?$/,
-      (m) => {
-        // Not ssh2's generator: it writes one key in 256 malformed (see openssh-ed25519.ts).
-        const pair = generateOpenSshEd25519KeyPair('pvecdk');
-        return { [m[1]!]: pair.private, [`${m[1]}.pub`]: pair.public };
-      },
-    ],
-  ];
-  for (const [pattern, make] of rules) {
-    const m = pattern.exec(name);
-    if (m) return make(m);
-  }
-  if (/\.(crt|key|pub|psk|pem)$/.test(name)) {
-    throw new SecretError(
-      'SECRET_UNKNOWN_GENERATOR',
-      `no generator for secret '${name}'`,
-      'key material is generated for vpn/, wg/ and ssh/ names; use SecretValue.file() for others',
-    );
-  }
-  // Anything else is a password.
-  return { [name]: createPassword() };
 }
 
 /** The store's file: secret names to values, nothing else. */
@@ -123,6 +41,12 @@ const RESTORE_HINT = 'restore it from a backup; regenerating would change every 
  * under the mutex, find it and use it. Reads need no mutex (the file is
  * always replaced whole) and are made afresh at each resolve, so a value
  * another process replaced is seen.
+ *
+ * Given a `team` store (cdk.json lists age recipients), values are kept
+ * there instead, encrypted, with the same re-read-and-merge under a mutex
+ * (lib/engine/secrets/team-secret-store.ts); the local file must then be
+ * empty or absent (`pvecdk secrets migrate` moves it in), so a secret is
+ * never made anew while an older one lies in the other store.
  */
 export class SecretStore {
   private readonly file: string;
@@ -132,13 +56,26 @@ export class SecretStore {
 
   constructor(
     stateDir: string,
-    remote: string,
+    private readonly remote: string,
     private readonly projectDir = process.cwd(),
+    private readonly team?: TeamSecretFile,
   ) {
     this.file = join(stateDir, 'secrets', `${remote}.json`);
     this.mutex = join(stateDir, 'secrets', `${remote}.lock-mutex`);
-    // Read now, so a damaged store stops a run before it changes anything.
-    this.seen = this.load();
+    // Read now, so a damaged store stops a run before it changes anything (the team file: its
+    // structure only; values are decrypted when first wanted, so a run without an identity can diff).
+    this.seen = team ? {} : this.load();
+  }
+
+  /**
+   * Fails, with the coded error, where values could not be read or kept: a
+   * team store without a matching identity, or a local store not migrated
+   * into it. Commands that need secrets call it before their first change.
+   */
+  checkAccess(): void {
+    if (!this.team) return;
+    this.refuseUnmigrated();
+    this.team.checkAccess(undefined, true);
   }
 
   resolve(reference: string): string {
@@ -218,7 +155,7 @@ export class SecretStore {
 
   /** Drops a remembered value once the object behind it is gone (a deleted API token). */
   forget(name: string): void {
-    if (!name.startsWith(RECEIVED_PREFIX) || !(name in this.load())) return;
+    if (!name.startsWith(RECEIVED_PREFIX) || !this.names.includes(name)) return;
     this.update((current) => {
       if (!(name in current)) return { next: undefined, result: undefined };
       const { [name]: _gone, ...rest } = current;
@@ -250,15 +187,35 @@ export class SecretStore {
 
   /** Names (never values) of the generated and remembered secrets held. */
   get names(): string[] {
-    return Object.keys(this.load()).sort();
+    return this.team ? this.team.names(this.remote) : Object.keys(this.load()).sort();
   }
 
   toString(): string {
-    return `SecretStore(${this.file}, ${Object.keys(this.seen).length} secrets)`;
+    return `SecretStore(${this.team?.options.file ?? this.file}, ${Object.keys(this.seen).length} secrets)`;
   }
 
-  /** The store as the file holds it now; an absent file is an empty store. */
+  /** The store as it holds it now; an absent file is an empty store. */
   private load(): StoredSecrets {
+    if (this.team) {
+      this.refuseUnmigrated();
+      this.seen = this.team.values(this.remote);
+      return this.seen;
+    }
+    return this.loadLocal();
+  }
+
+  /** With a team store, the local file must hold nothing: its values would be shadowed and made anew. */
+  private refuseUnmigrated(): void {
+    if (!existsSync(this.file) || Object.keys(this.loadLocal()).length === 0) return;
+    throw new SecretError(
+      'SECRET_STORE_NOT_MIGRATED',
+      `cdk.json lists age recipients, and the local secret store ${this.file} still holds secrets of remote ${this.remote}`,
+      'run `pvecdk secrets migrate` to move them into the team store (nothing is lost), then commit pvecdk.secrets.json',
+    );
+  }
+
+  /** The local file as it is now; an absent file is an empty store. */
+  loadLocal(): StoredSecrets {
     const read = readJsonQuietly(this.file);
     if (!read) return {};
     if (!read.ok) throw new SecretError('SECRET_STORE_CORRUPT', `${this.file} ${read.reason}`, RESTORE_HINT);
@@ -288,6 +245,14 @@ export class SecretStore {
    * the mutex; `next` undefined leaves the file as it is.
    */
   private update<T>(change: (current: StoredSecrets) => { next: StoredSecrets | undefined; result: T }): T {
+    if (this.team) {
+      this.refuseUnmigrated();
+      return this.team.update(this.remote, (current) => {
+        const outcome = change(current);
+        if (outcome.next) this.seen = outcome.next;
+        return outcome;
+      });
+    }
     makePrivateDir(dirname(this.file));
     const busy = (owner: { pid: number; hostname: string; since: string } | undefined) =>
       new SecretError(
@@ -298,7 +263,7 @@ export class SecretStore {
         `wait for the other pvecdk to finish; if it died on another machine, remove ${this.mutex}`,
       );
     return withFileMutex(this.mutex, { timeoutMs: MUTEX_WAIT_MS, busy }, () => {
-      const { next, result } = change(this.load());
+      const { next, result } = change(this.loadLocal());
       if (next) {
         writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`, 0o600);
         this.seen = next;

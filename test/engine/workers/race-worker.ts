@@ -4,6 +4,8 @@
  *   count <file> <times>                add 1 to the counter file `<file>-<round>` `times` times, each inside its file mutex
  *   remember <stateDir> <prefix> <n>    remember n token secrets in the secret store
  *   generate <stateDir> <name>          resolve one generated secret
+ *   team-remember <dir> <identityFile> <recipient> <prefix> <n>
+ *                                       remember n token secrets in dir's team store (age, to recipient)
  * Prints `ready`; at each `go` on stdin does one round and prints its result
  * (one JSON line) and `done`; exits when stdin closes, holding what it took until then.
  */
@@ -12,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { acquireDeployLock, type LockMode } from '../../../lib/engine/deploy-lock.ts';
 import { withFileMutex } from '../../../lib/engine/file-mutex.ts';
 import { SecretStore } from '../../../lib/engine/secrets/secret-store.ts';
+import { TeamSecretFile, teamMutexPath } from '../../../lib/engine/secrets/team-secret-store.ts';
 
 const [task, ...args] = process.argv.slice(2);
 const say = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -52,6 +55,18 @@ function work(round: number): void {
   } else if (task === 'generate') {
     const [stateDir, name] = args as [string, string];
     say({ value: new SecretStore(stateDir, 'prod').resolve(`generated:${name}`) });
+  } else if (task === 'team-remember') {
+    const [dir, identityFile, recipient, prefix, n] = args as [string, string, string, string, string];
+    const team = new TeamSecretFile({
+      file: `${dir}/pvecdk.secrets.json`,
+      recipients: [recipient],
+      mutex: teamMutexPath(`${dir}/.pvecdk`),
+      identityFile,
+    });
+    const store = new SecretStore(`${dir}/.pvecdk`, 'prod', dir, team);
+    for (let i = 0; i < Number(n); i++)
+      store.remember(`received/pve-tokens/${prefix}-${i}@pve!deploy`, `${prefix}-secret-${i}`);
+    say({ remembered: Number(n) });
   } else throw new Error(`unknown task ${task}`);
 }
 

@@ -1,0 +1,148 @@
+/**
+ * Random customers of the example platform, as an operator would write them:
+ * one stack file per customer, importing stacks/platform.ts. Everything is
+ * drawn from the soak's seeded generator, so a seed replays the same files.
+ */
+
+export interface SoakServer {
+  readonly name: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly dataDiskGb: number;
+}
+
+export interface SoakUser {
+  readonly name: string;
+  /** The RDS account's full name. */
+  readonly fullName: string;
+  /** Names of the customer's servers the user may use. */
+  readonly servers: readonly string[];
+}
+
+export interface SoakCustomer {
+  readonly name: string;
+  readonly number: number;
+  readonly servers: readonly SoakServer[];
+  readonly users: readonly SoakUser[];
+}
+
+/** What a modification changed, for the soak's log. */
+export type Modification =
+  | 'cores'
+  | 'memory'
+  | 'disk-grown'
+  | 'user-added'
+  | 'user-removed'
+  | 'full-name-changed'
+  | 'access-changed';
+
+const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+
+const CORES = [1, 2, 4] as const;
+const MEMORY_MIB = [2048, 4096, 8192] as const;
+const DISK_GB = [8, 16, 32] as const;
+
+/** A new customer: one or two servers, one to three users. `seq` makes the name unique in the run. */
+export function randomCustomer(random: () => number, seq: number, number: number): SoakCustomer {
+  const name = `soak${seq}`;
+  const servers = Array.from({ length: 1 + Math.floor(random() * 2) }, (_, i) => ({
+    name: `${name}-s${i + 1}`,
+    cores: pick(random, CORES),
+    memoryMiB: pick(random, MEMORY_MIB),
+    dataDiskGb: pick(random, DISK_GB),
+  }));
+  const users = Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) =>
+    randomUser(random, name, i + 1, servers),
+  );
+  return { name, number, servers, users };
+}
+
+function randomUser(
+  random: () => number,
+  customer: string,
+  n: number,
+  servers: readonly SoakServer[],
+): SoakUser {
+  const allowed = servers.filter((_, i) => i === 0 || random() < 0.5).map((s) => s.name);
+  return { name: `${customer}.u${n}`, fullName: `User ${n} of ${customer}`, servers: allowed };
+}
+
+/**
+ * One change an operator makes to a live customer; disks only grow (a smaller
+ * one needs --replace). Every user keeps the VPN: the platform's policy
+ * refuses an RDS user without it (PVECDK-RDS-VIA-VPN).
+ */
+export function modifyCustomer(
+  random: () => number,
+  customer: SoakCustomer,
+): { customer: SoakCustomer; change: Modification } {
+  const choices: Modification[] = ['cores', 'memory', 'disk-grown', 'user-added', 'full-name-changed'];
+  if (customer.servers.length > 1) choices.push('access-changed');
+  if (customer.users.length > 1) choices.push('user-removed');
+  const change = pick(random, choices);
+  const s = Math.floor(random() * customer.servers.length);
+  const servers = customer.servers.map((server, i) => {
+    if (i !== s) return server;
+    if (change === 'cores') return { ...server, cores: server.cores === 4 ? 2 : server.cores * 2 };
+    if (change === 'memory')
+      return { ...server, memoryMiB: server.memoryMiB === 8192 ? 4096 : server.memoryMiB * 2 };
+    if (change === 'disk-grown') return { ...server, dataDiskGb: server.dataDiskGb + 8 };
+    return server;
+  });
+  let users = customer.users;
+  if (change === 'user-added') {
+    const next = Math.max(0, ...users.map((u) => Number(u.name.split('.u')[1]))) + 1;
+    users = [...users, randomUser(random, customer.name, next, customer.servers)];
+  } else if (change === 'user-removed') {
+    const gone = Math.floor(random() * users.length);
+    users = users.filter((_, i) => i !== gone);
+  } else if (change === 'full-name-changed') {
+    const u = Math.floor(random() * users.length);
+    users = users.map((user, i) => (i === u ? { ...user, fullName: `${user.fullName} (renamed)` } : user));
+  } else if (change === 'access-changed') {
+    // The first server stays: every user may use at least one.
+    const u = Math.floor(random() * users.length);
+    const second = customer.servers[1]!.name;
+    users = users.map((user, i) =>
+      i !== u
+        ? user
+        : {
+            ...user,
+            servers: user.servers.includes(second)
+              ? user.servers.filter((s) => s !== second)
+              : [...user.servers, second],
+          },
+    );
+  }
+  return { customer: { ...customer, servers, users }, change };
+}
+
+/** The stack file's text: what an operator would commit for this customer. */
+export function customerStackFile(c: SoakCustomer): string {
+  const servers = c.servers
+    .map(
+      (s) =>
+        `    { name: '${s.name}', cores: ${s.cores}, memoryMiB: ${s.memoryMiB}, dataDiskGb: ${s.dataDiskGb} },`,
+    )
+    .join('\n');
+  const users = c.users
+    .map(
+      (u) =>
+        `    { name: '${u.name}', fullName: '${u.fullName}', vpn: true, servers: [${u.servers.map((s) => `'${s}'`).join(', ')}] },`,
+    )
+    .join('\n');
+  return `// Generated by the fault soak (bench/soak): one customer of the example platform.
+import { Customer } from 'pvecdk';
+import { platform } from './platform.ts';
+
+export const ${c.name} = new Customer(platform, '${c.name}', {
+  number: ${c.number},
+  servers: [
+${servers}
+  ],
+  users: [
+${users}
+  ],
+});
+`;
+}
