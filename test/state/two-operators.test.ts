@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { startPostgres, type TestPostgres } from './pg-fixture.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOLDER = fileURLToPath(new URL('./workers/pg-lock-holder.ts', import.meta.url));
 const ACME = join(ROOT, 'stacks/acme.ts');
+const GLOBEX = join(ROOT, 'stacks/globex.ts');
 
 interface Run {
   readonly code: number;
@@ -44,6 +45,20 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+function tempDirOf(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** An operator's age identity, made with the CLI as an operator makes theirs. */
+async function identity(keys: string, name: string) {
+  const file = join(keys, `${name}.txt`);
+  const made = await cli(['secrets', 'identity', 'new', '--out', file], keys, {});
+  expect(made.code, made.stderr).toBe(0);
+  return { recipient: made.stdout.trim(), env: { PVECDK_AGE_IDENTITY_FILE: file } };
+}
+
 /** A project folder of its own (its own .pvecdk/) whose cdk.json names the pg backend. */
 function project(backend: 'pg' | 'local'): string {
   const dir = mkdtempSync(join(tmpdir(), 'pvecdk-operator-'));
@@ -68,29 +83,43 @@ function envFor(url: string): Record<string, string> {
 }
 
 describe('two operators, one PostgreSQL, one cluster', () => {
-  it('GIVEN operator A deployed acme from one folder WHEN operator B, from another folder with no state of its own, runs diff --fail THEN it exits 0; B sees A’s state and history; a deploy while A holds the lock is refused naming A', async () => {
+  it('GIVEN operator A deployed acme from one clone WHEN operator B, from another clone with no .pvecdk/, runs diff --fail THEN it exits 0 and B deploys globex; B sees the state and history; a deploy while A holds the lock is refused naming A', async () => {
     const env = envFor(await postgres.newDatabase());
+    const keys = tempDirOf('pvecdk-keys-');
+    const alice = await identity(keys, 'alice');
+    const bob = await identity(keys, 'bob');
     const a = project('pg');
     const b = project('pg');
-    const deployed = await cli(['deploy', ACME, '--yes'], a, env);
+    // The team's cdk.json: the pg backend and both operators' age recipients; the encrypted
+    // secret store (pvecdk.secrets.json) travels with the repository, as a clone brings it.
+    const cdk = JSON.stringify({
+      backend: { type: 'pg', url: 'env:PVECDK_PG_URL' },
+      secrets: { recipients: [alice.recipient, bob.recipient] },
+    });
+    writeFileSync(join(a, 'cdk.json'), cdk);
+    writeFileSync(join(b, 'cdk.json'), cdk);
+    const deployed = await cli(['deploy', ACME, '--yes'], a, { ...env, ...alice.env });
     expect(deployed.stderr).not.toContain('error');
     expect(deployed.code).toBe(0);
     // A keeps no state file: state and locks are in PostgreSQL.
     expect(existsSync(join(a, '.pvecdk', 'state'))).toBe(false);
-    // B shares A's generated secrets explicitly (the team's encrypted secret store is another branch's work).
-    mkdirSync(join(b, '.pvecdk'), { recursive: true });
-    if (existsSync(join(a, '.pvecdk', 'secrets')))
-      symlinkSync(join(a, '.pvecdk', 'secrets'), join(b, '.pvecdk', 'secrets'));
+    cpSync(join(a, 'pvecdk.secrets.json'), join(b, 'pvecdk.secrets.json'));
+    expect(existsSync(join(b, '.pvecdk'))).toBe(false);
 
-    const diff = await cli(['diff', ACME, '--fail'], b, env);
+    const diff = await cli(['diff', ACME, '--fail'], b, { ...env, ...bob.env });
     expect(diff.stderr).toBe('');
     expect(diff.code).toBe(0);
+    const globex = await cli(['deploy', GLOBEX, '--yes'], b, { ...env, ...bob.env });
+    expect(globex.stderr).not.toContain('error');
+    expect(globex.code).toBe(0);
+    expect(globex.stdout).toMatch(/Deployed: .*globex/);
 
     const list = await cli(['state', 'list', '--json'], b, env);
     expect(list.code).toBe(0);
     const stacks = JSON.parse(list.stdout).stacks as { remote: string; stack: string; backend: string }[];
     expect(stacks.map((s) => `${s.remote}/${s.stack} ${s.backend}`)).toEqual([
       'default/acme pg',
+      'default/globex pg',
       'default/platform pg',
     ]);
     const history = await cli(['state', 'history', 'acme', '--json'], b, env);
@@ -117,7 +146,7 @@ describe('two operators, one PostgreSQL, one cluster', () => {
         holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
-      const refused = await cli(['deploy', ACME, '--yes', '--lock-timeout', '0'], b, env);
+      const refused = await cli(['deploy', ACME, '--yes', '--lock-timeout', '0'], b, { ...env, ...bob.env });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toContain(
         `error ENGINE_LOCKED: stack acme on default is being changed by 'pvecdk deploy acme' (pid ${holder.pid} on `,
@@ -126,7 +155,7 @@ describe('two operators, one PostgreSQL, one cluster', () => {
       holder.kill('SIGKILL');
       await exited;
       // Killed: its lock went with its session; B deploys (nothing to change) and is told it took the lock over.
-      const after = await cli(['deploy', ACME, '--yes', '--lock-timeout', '10'], b, env);
+      const after = await cli(['deploy', ACME, '--yes', '--lock-timeout', '10'], b, { ...env, ...bob.env });
       expect(after.code).toBe(0);
       expect(after.stderr).toContain(
         `took over the lock of stack acme from 'pvecdk deploy acme' (pid ${holder.pid}`,
