@@ -12,6 +12,7 @@ export const INTEGRATION_TESTS = [
   'test/cli/credentials.test.ts',
   'test/cli/deploy-options.test.ts',
   'test/cli/deploy.test.ts',
+  'test/cli/secret-scan.test.ts',
   'test/cli/onboarding-e2e.test.ts',
   'test/cli/remote-target.test.ts',
   'test/cli/diff.test.ts',

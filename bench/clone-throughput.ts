@@ -122,6 +122,7 @@ export async function cloneThroughput(): Promise<BenchPartResult> {
       assembly,
       api: emulator.api,
       stateDir: emulator.stateDir,
+      secrets: emulator.secrets,
       remote: REMOTE,
       concurrency: ENGINE_CONCURRENCY,
     };

@@ -71,6 +71,7 @@ async function tracedDeploy(
       targets,
       api: emulator.api,
       stateDir: emulator.stateDir,
+      secrets: emulator.secrets,
       remote: REMOTE,
       concurrency: ENGINE_CONCURRENCY,
       onEvent: (stack, event) => tracer.onEvent(stack, event),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ENGINE_LIMITS } from '../lib/engine/deploy.ts';
 import type { WalkEvent } from '../lib/engine/graph-walker.ts';
+import { SecretStore } from '../lib/engine/secrets/secret-store.ts';
 import { PveApi, PveClient, type PveRequestEvent } from '../lib/pve/index.ts';
 import { type RunningEmulator, startEmulator } from '../lib/sim/index.ts';
 import type { StorageIoOptions } from '../lib/sim/storage-io.ts';
@@ -21,6 +22,8 @@ export interface BenchEmulator {
   readonly client: PveClient;
   readonly api: PveApi;
   readonly stateDir: string;
+  /** The secret store the CLI would open for this state folder (the stacks reference generated secrets). */
+  readonly secrets: SecretStore;
   close(): Promise<void>;
 }
 
@@ -43,11 +46,13 @@ export async function startBenchEmulator(
     concurrency: ENGINE_CONCURRENCY,
     ...(onRequest ? { onRequest } : {}),
   });
+  const stateDir = mkdtempSync(join(tmpdir(), 'pvecdk-bench-state-'));
   return {
     server,
     client,
     api: new PveApi(client, TASK_POLL),
-    stateDir: mkdtempSync(join(tmpdir(), 'pvecdk-bench-state-')),
+    stateDir,
+    secrets: new SecretStore(stateDir, 'default', stateDir),
     close: async () => {
       await client.close();
       await server.close();

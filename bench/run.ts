@@ -5,6 +5,7 @@ import { clusterResourcesLatency, requestThroughput } from './emulator.ts';
 import { deployCriticalPath } from './engine-deploy.ts';
 import { noOpRedeploy } from './engine-redeploy.ts';
 import type { BenchPartResult, BenchResult } from './result.ts';
+import { synthScale } from './synth.ts';
 
 /**
  * Benchmarks report ratios against a baseline measured in the same run on
@@ -14,11 +15,12 @@ import type { BenchPartResult, BenchResult } from './result.ts';
  * the exit code is 1 when a stated goal is not met.
  */
 const PARTS: Record<string, () => Promise<BenchPartResult>> = {
-  emulator: async () => ({ results: [clusterResourcesLatency(), await requestThroughput()] }),
+  emulator: async () => ({ results: [clusterResourcesLatency(), ...(await requestThroughput())] }),
   'engine-deploy': deployCriticalPath,
   'engine-redeploy': noOpRedeploy,
   'clone-throughput': cloneThroughput,
   'cold-start': coldStart,
+  synth: synthScale,
 };
 const GROUPS: Record<string, string[]> = {
   engine: ['engine-deploy', 'engine-redeploy'],

@@ -70,18 +70,24 @@ const PLAIN_ERRORS_ALLOWED: Record<string, { count: number; reason: string }> = 
 /** Error classes not made with defineErrorFamily, and why. */
 const ERROR_CLASSES_ALLOWED: Record<string, string> = {
   'core/error-family.ts': 'PvecdkError, the base of every family',
-  'sim/guests/guest-fs.ts':
+  'sim/guests/guest-fs-records.ts':
     "GuestFsError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/powershell-interpreter.ts':
     "PsRuntimeError, DotNetException: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/powershell-parser.ts':
     "PsParseError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/sh-dialect.ts':
-    "ShExit, BreakLoop, ExpansionError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
-  'sim/guests/sh-parser.ts':
+    "BreakLoop: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-expansion.ts':
+    "ExpansionError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-ast.ts':
     "ShSyntaxError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
-  'sim/guests/sh-programs.ts':
-    "TestError, CopyError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-builtins.ts':
+    "TestError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-file-tools.ts':
+    "CopyError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
+  'sim/guests/sh-process.ts':
+    "ShExit: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/guests/shell-link.ts':
     "ShellLinkFormatError: an emulated guest's own failure signal (errno, exit, parse or runtime error) that its shell turns into the guest's stderr and exit code, never a pvecdk error",
   'sim/emulator-error.ts':

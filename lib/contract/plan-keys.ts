@@ -11,11 +11,11 @@ import { type SchemaShape, shapeOf, unwrap } from './schema-walk.ts';
  */
 export function toPlanKeys(value: unknown, schema: z.ZodType | undefined): unknown {
   if (Array.isArray(value)) {
-    const shape = schema ? shapeOf(unwrap(schema).schema) : undefined;
+    const shape = shapeOfSchema(schema);
     return value.map((v) => toPlanKeys(v, shape?.kind === 'array' ? shape.element : undefined));
   }
   if (!isPlainObject(value)) return value;
-  const shape = schema ? shapeOf(unwrap(schema).schema) : undefined;
+  const shape = shapeOfSchema(schema);
   const out: Record<string, unknown> = {};
   if (shape?.kind === 'record') {
     for (const [k, v] of Object.entries(value)) out[k] = toPlanKeys(v, shape.value);
@@ -27,6 +27,19 @@ export function toPlanKeys(value: unknown, schema: z.ZodType | undefined): unkno
     out[key] = toPlanKeys(v, shape?.kind === 'object' ? shape.shape[key] : undefined);
   }
   return out;
+}
+
+/** Schemas are walked once: every resource of a type converts its props through the same schemas. */
+const shapes = new WeakMap<z.ZodType, SchemaShape>();
+
+function shapeOfSchema(schema: z.ZodType | undefined): SchemaShape | undefined {
+  if (!schema) return undefined;
+  let shape = shapes.get(schema);
+  if (!shape) {
+    shape = shapeOf(unwrap(schema).schema);
+    shapes.set(schema, shape);
+  }
+  return shape;
 }
 
 /** A path into plan properties (as zod reports it) in the construct's own terms: `cpu.cores` → `cpu.cores`, `user_account` → `userAccount`. */

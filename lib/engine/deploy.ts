@@ -10,7 +10,7 @@ import type { LockHolder, LockMode } from './deploy-lock.ts';
 import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { reverseGraph, type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
 import type { GuestTransport } from './guest/guest-transport.ts';
-import type { HandlerContext } from './handlers/handler.ts';
+import type { HandlerContext, ReadCache } from './handlers/handler.ts';
 import { deploymentOrder, type LoadedAssembly } from './plan-loader.ts';
 import { describeMissing } from './preflight/check-permissions.ts';
 import { assertPermissions, preflightPermissions } from './preflight/preflight.ts';
@@ -209,9 +209,10 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     shown = next.catch(() => undefined);
     return next;
   };
-  // The inventory a stack read stays current while no stack writes: the next stack reuses it.
+  // The inventory and bulk lists a stack read stay current while no stack writes: the next stack reuses them.
   let writes = 0;
-  let shared: { inventory: readonly ClusterResource[]; writes: number } | undefined;
+  let shared: { inventory: readonly ClusterResource[]; reads: ReadCache; writes: number } | undefined;
+  const stillShared = () => (shared && shared.writes === writes ? shared : undefined);
   const outcomes = new Map<string, StackOutcome>();
 
   // Before anything is written: every stack's changes as things are now, so a refusal (data loss, a
@@ -226,17 +227,20 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       ]),
     );
     let inventory: readonly ClusterResource[] | undefined;
+    let reads: ReadCache | undefined;
     for (const stack of order) {
       if (options.signal?.aborted) break;
       const computed = await computeStack(planOf(stack), current.get(stack)!, current, {
         api: options.api,
         inventory,
+        reads,
         guests: options.guests,
         secrets: options.secrets,
         destroying: destroy,
         replace,
       });
       inventory = computed.inventory;
+      reads = computed.reads;
       const state = current.get(stack)!;
       precomputed.set(stack, {
         computed,
@@ -244,7 +248,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         writes: claims.get(stack) !== undefined || stackWrites(state, computed),
       });
     }
-    shared = inventory ? { inventory, writes: 0 } : undefined;
+    shared = inventory && reads ? { inventory, reads, writes: 0 } : undefined;
     // Every secret the changes need is read now: a missing one refuses the run, not its middle.
     resolvePlannedSecrets(
       new Map(
@@ -330,7 +334,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
           api: options.api,
           guests: options.guests,
           secrets: options.secrets,
-          inventory: shared && shared.writes === writes ? shared.inventory : undefined,
+          inventory: stillShared()?.inventory,
+          reads: stillShared()?.reads,
           destroying: destroy,
           replace,
         });
@@ -350,7 +355,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
           `stack ${stack} moves from ${state.state.origin.file} to ${claim.file} (--takeover)`,
         );
       if (claim && !options.dryRun) await state.setOrigin(claim);
-      const known = shared && shared.writes === writes ? shared.inventory : undefined;
+      const known = stillShared();
       const outcome = await deployStack(planOf(stack), state, states, {
         precomputed: current,
         ...(options.signal ? { signal: options.signal } : {}),
@@ -367,13 +372,15 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         concurrency: options.concurrency,
         limiter,
         retry: options.retry ?? { attempts: 3, baseMs: 2000, maxMs: 15000 },
-        knownInventory: known,
+        knownInventory: known?.inventory,
+        knownReads: known?.reads,
         checkPermissions,
         onChanges,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.onCriticalStep ? { onCriticalStep: options.onCriticalStep } : {}),
       });
       if (outcome.wrote) writes += 1;
+      else if (!known) shared = { inventory: outcome.inventory, reads: outcome.reads, writes };
       if (outcome.wrote && !options.dryRun && lock?.mode === 'exclusive')
         await backend
           .appendHistory(
@@ -389,7 +396,6 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
           .catch((e: Error) =>
             options.onWarning?.(`the history of stack ${stack} did not record this run: ${e.message}`),
           );
-      else if (!known) shared = { inventory: outcome.inventory, writes };
       outcomes.set(stack, outcome);
       if (!outcome.ok) throw new Error(`stack ${stack} did not deploy`);
       if (lock && dependedOn.has(stack)) {

@@ -14,6 +14,7 @@ import type {
   DesiredResource,
   HandlerContext,
   Observed,
+  ReadCache,
   ResourceChange,
   ResourceHandler,
 } from './handlers/handler.ts';
@@ -42,6 +43,8 @@ export interface StackRun {
   readonly retry: { readonly attempts: number; readonly baseMs: number; readonly maxMs: number };
   /** The inventory another stack read, still current because nothing was written since. */
   readonly knownInventory: readonly ClusterResource[] | undefined;
+  /** The bulk lists another stack read with that inventory (see `HandlerContext.readCache`), as current. */
+  readonly knownReads?: ReadCache | undefined;
   /** Stops scheduling new actions; what runs finishes and is recorded. */
   readonly signal?: AbortSignal;
   /** Paths of resources the operator asked to replace (`--replace`). */
@@ -58,9 +61,10 @@ export interface StackRun {
 export interface StackOutcome {
   readonly ok: boolean;
   readonly reports: ResourceReport[];
-  /** Whether anything was sent to the remote: if not, its inventory is still current. */
+  /** Whether anything was sent to the remote: if not, its inventory and bulk lists are still current. */
   readonly wrote: boolean;
   readonly inventory: readonly ClusterResource[];
+  readonly reads: ReadCache;
 }
 
 /** Refuses, before any write, a change that would destroy data without `--allow-destroy-data`. */
@@ -78,6 +82,8 @@ export interface ComputedStack {
   readonly changes: StackChanges;
   readonly observedAttributes: Map<string, Record<string, unknown>>;
   readonly inventory: readonly ClusterResource[];
+  /** The bulk lists read with that inventory: current as long as it is. */
+  readonly reads: ReadCache;
 }
 
 /**
@@ -123,6 +129,11 @@ export async function computeStack(
   options: {
     readonly api: HandlerContext['api'];
     readonly inventory?: readonly ClusterResource[] | undefined;
+    /**
+     * Bulk lists read with that inventory (backup jobs, pools, users, ...): another stack's reads of the
+     * same remote, shared while nothing is written, so each list is read once per remote and run.
+     */
+    readonly reads?: ReadCache | undefined;
     /** Guest resources are read through it (read-only: a host key seen first is trusted for the run). */
     readonly guests?: GuestTransport | undefined;
     /** Resolves the public keys plans name by secret reference. */
@@ -137,6 +148,8 @@ export async function computeStack(
   const observedAttributes = new Map<string, Record<string, unknown>>();
   const resolve = referenceResolver(plan, state, states, observedAttributes, options.secrets);
   const inventory = options.inventory ?? (await options.api.clusterResources());
+  // Lists read with another inventory are as old as it: they go along with it, or not at all.
+  const reads: ReadCache = (options.inventory && options.reads) || new Map();
   const changes = await diffStack(
     plan,
     state,
@@ -144,7 +157,7 @@ export async function computeStack(
       api: options.api,
       inventory,
       stack: plan.stack,
-      readCache: new Map(),
+      readCache: reads,
       ...guestsFor(options.guests, state, options.api, { readOnly: true, notify: options.onNotice }),
     },
     (id) => resolve(id, false),
@@ -154,7 +167,7 @@ export async function computeStack(
       ...(options.replace ? { replace: options.replace } : {}),
     },
   );
-  return { changes, observedAttributes, inventory };
+  return { changes, observedAttributes, inventory, reads };
 }
 
 /**
@@ -175,6 +188,7 @@ export async function deployStack(
     (await computeStack(plan, state, states, {
       api: run.api,
       inventory: run.knownInventory,
+      reads: run.knownReads,
       guests: run.guests,
       secrets: run.secrets,
       onNotice: run.dryRun ? run.onNotice : undefined,
@@ -199,7 +213,7 @@ export async function deployStack(
   // Only a stack that would change something costs the permission reads: a no-op re-deploy stays a few reads.
   if (all.some((r) => r.action !== 'no-op' && r.action !== 'pending')) await run.checkPermissions();
   await run.onChanges(stack, all);
-  const unwritten = { wrote: false, inventory: ctx.inventory };
+  const unwritten = { wrote: false, inventory: ctx.inventory, reads: known.reads };
   if (run.dryRun || computed.failures > 0) return { ok: computed.failures === 0, reports: all, ...unwritten };
   const lossy = all.filter((r) => r.destroysData);
   if (lossy.length)
@@ -329,6 +343,7 @@ export async function deployStack(
     reports: [...computed.reports.values()],
     wrote: nodes.length > 0,
     inventory: ctx.inventory,
+    reads: known.reads,
   };
 }
 

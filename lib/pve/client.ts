@@ -1,76 +1,29 @@
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { z } from 'zod';
+import { PveAuth, type PveCredentials } from './auth.ts';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, sleep as realSleep } from './backoff.ts';
 import { PveError } from './errors.ts';
 import { type MultipartBody, multipartBody, type PveUploadFile } from './multipart.ts';
+import type { PveMethod, PveParams } from './params.ts';
 import { type ClassifiedAnswer, classifyResponse } from './response.ts';
 import { Semaphore } from './semaphore.ts';
 import { type PveTlsOptions, tlsConnector } from './tls.ts';
+import {
+  asConnectionError,
+  NOT_SENT,
+  type RawAnswer,
+  type Sender,
+  sendForm,
+  sendMultipart,
+} from './transport.ts';
+import { type PveUploadOptions, placeUploadFields, UPLOAD_TIMEOUT_MS } from './upload-fields.ts';
 
-/** An API token: `tokenId` is `user@realm!name`, `tokenSecret` the UUID Proxmox showed once. */
-export interface PveToken {
-  readonly tokenId: string;
-  readonly tokenSecret: string;
-}
-
-export type PveCredentials =
-  | PveToken
-  /** Several tokens of one remote (e.g. one per privilege set): `use` picks one by id, else the first. */
-  | { readonly tokens: readonly PveToken[]; readonly use?: string }
-  | { readonly username: string; readonly password: string };
-
-type ResolvedAuth =
-  | { readonly kind: 'token'; readonly token: PveToken }
-  | { readonly kind: 'ticket'; readonly username: string; readonly password: string };
-
-function resolveAuth(credentials: PveCredentials): ResolvedAuth {
-  if ('username' in credentials) return { kind: 'ticket', ...credentials };
-  if ('tokenId' in credentials) return { kind: 'token', token: credentials };
-  const token = credentials.use
-    ? credentials.tokens.find((t) => t.tokenId === credentials.use)
-    : credentials.tokens[0];
-  if (!token) {
-    const known = credentials.tokens.map((t) => t.tokenId).join(', ') || 'none';
-    throw new PveError(
-      'PVE_AUTH',
-      `no API token${credentials.use ? ` '${credentials.use}'` : ''} among the remote's tokens (${known})`,
-      {
-        hint: 'list the token under the remote in cdk.json, or pick one of those configured',
-      },
-    );
-  }
-  return { kind: 'token', token };
-}
-
-export type PveMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export type PveParamValue = string | number | boolean | undefined | readonly (string | number)[];
-export type PveParams = Readonly<Record<string, PveParamValue>>;
-
+export type { PveCredentials, PveToken } from './auth.ts';
 export type { PveUploadFile } from './multipart.ts';
-
-export interface PveUploadOptions<T> {
-  readonly schema?: z.ZodType<T>;
-  /**
-   * How long an upload may take until Proxmox answers (undici starts the
-   * count again whenever the connection was congested); default 30 minutes,
-   * the provider's `timeout_upload`.
-   */
-  readonly timeoutMs?: number;
-  /** The form field of the file; Proxmox's upload takes it only as `filename`. */
-  readonly fileField?: string;
-}
-
-/**
- * The fields Proxmox's upload reader takes from a multipart body, in the
- * only order it reads them (pve-http-server `file_upload_multipart`); any
- * other field would stop it, so those go in the query string, which it
- * merges with them.
- */
-const UPLOAD_BODY_FIELDS = ['content', 'checksum-algorithm', 'checksum'];
-const UPLOAD_TIMEOUT_MS = 30 * 60 * 1000;
+export { encodeParams, type PveMethod, type PveParams, type PveParamValue } from './params.ts';
+export type { PveUploadOptions } from './upload-fields.ts';
 
 export interface PveRequestEvent {
   readonly method: PveMethod;
@@ -95,23 +48,6 @@ export interface PveClientOptions {
   readonly onRequest?: (event: PveRequestEvent) => void;
 }
 
-/** Errors raised before a byte of the request left: safe to send elsewhere or again, whatever the method. */
-const NOT_SENT = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-const TICKET_RENEW_MS = 90 * 60 * 1000; // tickets live 2 h; renew well before.
-
-interface Ticket {
-  readonly ticket: string;
-  readonly csrf: string;
-  readonly at: number;
-}
-
 /**
  * One Proxmox VE remote: fallback hosts, API token or ticket auth, pinned
  * TLS, a concurrency limit, and retries that never repeat a write that may
@@ -119,7 +55,7 @@ interface Ticket {
  */
 export class PveClient {
   readonly hosts: readonly string[];
-  readonly #auth: ResolvedAuth;
+  readonly #auth: PveAuth;
   readonly #agent: Agent;
   readonly #semaphore: Semaphore;
   readonly #backoff: BackoffOptions;
@@ -128,13 +64,23 @@ export class PveClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #onRequest: ((event: PveRequestEvent) => void) | undefined;
   #preferred = 0;
-  #ticket: Ticket | undefined;
-  #login: Promise<Ticket> | undefined;
 
   constructor(options: PveClientOptions) {
     if (options.hosts.length === 0) throw new PveError('PVE_CONNECTION', 'a remote needs at least one host');
     this.hosts = options.hosts.map((h) => h.replace(/\/+$/, '').replace(/\/api2\/json$/, ''));
-    this.#auth = resolveAuth(options.credentials);
+    this.#auth = new PveAuth(
+      options.credentials,
+      async (login) =>
+        (
+          await this.#once(
+            'POST',
+            '/access/ticket',
+            1,
+            (host) => this.send(host, 'POST', '/access/ticket', login),
+            () => true,
+          )
+        ).data,
+    );
     this.#agent = new Agent({
       connect: tlsConnector(options.tls),
       keepAliveTimeout: 30_000,
@@ -150,7 +96,7 @@ export class PveClient {
 
   /** Who this client acts as, without any secret. */
   get identity(): string {
-    return this.#auth.kind === 'token' ? this.#auth.token.tokenId : this.#auth.username;
+    return this.#auth.identity;
   }
 
   get inFlight(): number {
@@ -230,15 +176,7 @@ export class PveClient {
   ): Promise<T> {
     const size =
       'path' in file ? (await stat(file.path)).size : 'data' in file ? file.data.byteLength : file.size;
-    const inBody: Array<[string, string]> = [];
-    const inQuery: Record<string, PveParamValue> = {};
-    for (const [key, value] of Object.entries(fields)) {
-      if (value === undefined) continue;
-      if (!UPLOAD_BODY_FIELDS.includes(key)) inQuery[key] = value;
-      else if (Array.isArray(value)) inBody.push([key, value.join(',')]);
-      else inBody.push([key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value)]);
-    }
-    inBody.sort(([a], [b]) => UPLOAD_BODY_FIELDS.indexOf(a) - UPLOAD_BODY_FIELDS.indexOf(b));
+    const { inBody, inQuery } = placeUploadFields(fields);
     const body = multipartBody(inBody, options.fileField ?? 'filename', file, size);
     const timeoutMs = options.timeoutMs ?? UPLOAD_TIMEOUT_MS;
     return this.#call(
@@ -302,9 +240,9 @@ export class PveClient {
         });
       } catch (e) {
         if (!(e instanceof PveError)) throw e;
-        if (e.code === 'PVE_AUTH' && this.#auth.kind === 'ticket' && !reloggedIn && canResend()) {
+        if (e.code === 'PVE_AUTH' && this.#auth.usesTicket && !reloggedIn && canResend()) {
           reloggedIn = true;
-          this.#ticket = undefined;
+          this.#auth.forgetTicket();
           continue;
         }
         const retryable =
@@ -359,104 +297,22 @@ export class PveClient {
     );
   }
 
-  private async send(host: string, method: PveMethod, path: string, params: PveParams): Promise<RawAnswer> {
-    const url = new URL(`${host}/api2/json${path}`);
-    const headers = await this.#authHeaders(method, path);
-    let body: string | undefined;
-    const encoded = encodeParams(params);
-    if (method === 'GET' || method === 'DELETE') url.search = encoded;
-    else if (encoded) {
-      body = encoded;
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    }
-    const res = await request(url, {
-      method,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      dispatcher: this.#agent,
-      headersTimeout: this.#timeout,
-      bodyTimeout: this.#timeout,
-    });
-    return { status: res.statusCode, statusText: res.statusText, body: await res.body.text() };
+  private send(host: string, method: PveMethod, path: string, params: PveParams): Promise<RawAnswer> {
+    return sendForm(this.#agent, this.#timeout, host, method, path, params, () =>
+      this.#auth.headers(method, path),
+    );
   }
 
-  /**
-   * One multipart POST. The headers timeout (undici restarts it whenever the
-   * socket drains) is the upload timeout; the answer's body, once it
-   * started, has the usual one.
-   */
-  async #sendUpload(
+  #sendUpload(
     host: string,
     path: string,
     query: PveParams,
     body: MultipartBody,
     timeoutMs: number,
   ): Promise<RawAnswer> {
-    const url = new URL(`${host}/api2/json${path}`);
-    url.search = encodeParams(query);
-    const headers = await this.#authHeaders('POST', path);
-    headers['content-type'] = body.contentType;
-    headers['content-length'] = String(body.length);
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        headers,
-        body: Readable.from(body.chunks(), { objectMode: false }),
-        dispatcher: this.#agent,
-        headersTimeout: timeoutMs,
-        bodyTimeout: this.#timeout,
-      });
-      return { status: res.statusCode, statusText: res.statusText, body: await res.body.text() };
-    } catch (e) {
-      // The source failing is said as such, not as a lost connection.
-      throw body.failure ?? e;
-    }
-  }
-
-  /** The token header, or the ticket cookie plus the CSRF token for writes. */
-  async #authHeaders(method: PveMethod, path: string): Promise<Record<string, string>> {
-    const headers: Record<string, string> = {};
-    if (this.#auth.kind === 'token') {
-      headers.authorization = `PVEAPIToken=${this.#auth.token.tokenId}=${this.#auth.token.tokenSecret}`;
-    } else if (path !== '/access/ticket') {
-      const ticket = await this.#currentTicket();
-      headers.cookie = `PVEAuthCookie=${ticket.ticket}`;
-      if (method !== 'GET') headers.csrfpreventiontoken = ticket.csrf;
-    }
-    return headers;
-  }
-
-  async #currentTicket(): Promise<Ticket> {
-    if (this.#ticket && Date.now() - this.#ticket.at < TICKET_RENEW_MS) return this.#ticket;
-    this.#login ??= this.#doLogin().finally(() => {
-      this.#login = undefined;
-    });
-    return this.#login;
-  }
-
-  async #doLogin(): Promise<Ticket> {
-    const creds = this.#auth as { username: string; password: string };
-    const login = { username: creds.username, password: creds.password };
-    const data = (
-      await this.#once(
-        'POST',
-        '/access/ticket',
-        1,
-        (host) => this.send(host, 'POST', '/access/ticket', login),
-        () => true,
-      )
-    ).data as {
-      ticket?: unknown;
-      CSRFPreventionToken?: unknown;
-    };
-    if (typeof data?.ticket !== 'string' || typeof data.CSRFPreventionToken !== 'string') {
-      throw new PveError('PVE_BAD_RESPONSE', 'the ticket answer has no ticket or CSRFPreventionToken', {
-        method: 'POST',
-        path: '/access/ticket',
-      });
-    }
-    this.#ticket = { ticket: data.ticket, csrf: data.CSRFPreventionToken, at: Date.now() };
-    return this.#ticket;
+    return sendMultipart(this.#agent, this.#timeout, host, path, query, body, timeoutMs, () =>
+      this.#auth.headers('POST', path),
+    );
   }
 
   async close(): Promise<void> {
@@ -474,54 +330,4 @@ export class PveClient {
 
 interface RetryInfo {
   notSent?: boolean;
-}
-
-interface RawAnswer {
-  readonly status: number;
-  readonly statusText: string;
-  readonly body: string;
-}
-
-/** Sends one attempt of a call to one host. */
-type Sender = (host: string) => Promise<RawAnswer>;
-
-function asConnectionError(
-  e: unknown,
-  method: PveMethod,
-  path: string,
-  host: string,
-  notSent: boolean,
-): PveError {
-  const code = (e as { code?: string }).code ?? 'unknown';
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return new PveError('PVE_TLS', `${host}: certificate not trusted (${code})`, {
-      method,
-      path,
-      hint: 'pin the certificate fingerprint shown in the Proxmox GUI, or give the cluster CA file',
-    });
-  }
-  return Object.assign(
-    new PveError(
-      'PVE_CONNECTION',
-      `${host}: connection failed (${code}); the request may have reached the server`,
-      {
-        method,
-        path,
-        hint: 'a read is retried; a write is not repeated blindly: check its effect first',
-      },
-    ),
-    { notSent },
-  );
-}
-
-/** Form/query encoding as Proxmox reads it: booleans as 0/1, lists as repeated keys, undefined left out. */
-export function encodeParams(params: PveParams): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) search.append(key, String(v));
-    else if (typeof value === 'boolean') search.append(key, value ? '1' : '0');
-    else search.append(key, String(value));
-  }
-  return search.toString();
 }

@@ -1,5 +1,5 @@
-import type { PveMethod } from './client.ts';
 import { PveError } from './errors.ts';
+import type { PveMethod } from './params.ts';
 
 /** Lock refusals: Proxmox answers these before it changes anything (pve-behaviour.md §4.3). */
 const LOCKED = /\b(?:VM|CT)(?: \d+)? is locked\b|can't lock file|got lock request timeout/;

@@ -22,6 +22,18 @@ export function normaliseFingerprint(text: string): string {
   return hex.match(/../g)!.join(':');
 }
 
+/** Why a certificate is not valid now (`expired on ...`, `is not valid before ...`), or undefined. */
+export function outsideValidity(
+  cert: { readonly valid_from?: string; readonly valid_to?: string } | undefined,
+  now: number,
+): string | undefined {
+  const from = Date.parse(cert?.valid_from ?? '');
+  const to = Date.parse(cert?.valid_to ?? '');
+  if (Number.isFinite(to) && now > to) return `expired on ${new Date(to).toISOString()}`;
+  if (Number.isFinite(from) && now < from) return `is not valid before ${new Date(from).toISOString()}`;
+  return undefined;
+}
+
 /**
  * The undici connector for a remote. System CAs by default, a CA file when
  * given; with a fingerprint, chain verification is replaced by comparing the
@@ -49,6 +61,17 @@ export function tlsConnector(options: PveTlsOptions = {}): buildConnector.connec
               `certificate of ${opts.hostname}:${opts.port} does not match the pinned fingerprint: expected ${pinned}, got ${actual ?? 'no certificate'}`,
               { hint: "if the certificate was renewed, update the remote's fingerprint" },
             ),
+            null,
+          );
+        }
+        // A pin replaces the chain, not the dates: an expired certificate is refused like an unpinned one.
+        const outdated = outsideValidity((socket as TLSSocket).getPeerCertificate?.(), Date.now());
+        if (outdated) {
+          socket.destroy();
+          return callback(
+            new PveError('PVE_TLS', `certificate of ${opts.hostname}:${opts.port} ${outdated}`, {
+              hint: 'renew the node certificate (Proxmox GUI: node → System → Certificates), then pin its new fingerprint',
+            }),
             null,
           );
         }

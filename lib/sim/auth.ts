@@ -70,7 +70,8 @@ export function authenticate(
     const tokenid = `${token[1]}!${token[2]}`;
     const entry = state.tokens[tokenid];
     const user = state.users[token[1]!];
-    if (!entry || !user?.enable || !safeEqual(entry.secret, token[3]!)) {
+    // A token whose secret was not saved (no priv/token.cfg line) has none, and never authenticates.
+    if (!entry?.secret || !user?.enable || !safeEqual(entry.secret, token[3]!)) {
       throw new EmulatorHttpError(401, 'Authentication failed!');
     }
     return { userid: token[1]!, tokenid, privsep: entry.privsep === 1, viaTicket: false, csrfOk: true };

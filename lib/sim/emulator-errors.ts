@@ -8,7 +8,8 @@ import { defineErrorFamily } from '../core/error-family.ts';
 export const EMULATOR_ERROR_CODES = {
   EMULATOR_USAGE:
     'an option of pvecdk sim is invalid (a number below its minimum, a fault plan that is not JSON)',
-  EMULATOR_STATE: "the emulator's saved state has a version this emulator cannot read",
+  EMULATOR_STATE:
+    "the emulator's saved state cannot be read (a version it does not know, a malformed token.cfg line)",
   EMULATOR_BUSY: 'another emulator process serves the data dir (one emulator per data dir)',
   EMULATOR_START:
     'the background emulator of a data dir did not start, answer or stop in time; its log is named',

@@ -5,6 +5,7 @@ import type { AclEntry } from './acl.ts';
 import { EmulatorError } from './emulator-errors.ts';
 import type { SimGuest } from './guests/guest-state.ts';
 import type { EmulatorTask } from './task-runner.ts';
+import { readTokenSecrets, tokenCfgText, withoutTokenSecrets, writeTokenSecrets } from './token-secrets.ts';
 
 export type QemuConfig = Record<string, string | number>;
 
@@ -136,6 +137,7 @@ export function loadState(dataDir: string, seed: () => EmulatorState): EmulatorS
       `${file}: unknown emulator state version ${String(parsed.version)}`,
       'start the emulator with --reset (its state is then seeded anew), or use the pvecdk version that wrote it',
     );
+  readTokenSecrets(dataDir, parsed);
   return parsed;
 }
 
@@ -149,6 +151,8 @@ export class StatePersister {
   private timer: NodeJS.Timeout | undefined;
   private refused = false;
   private dirty = false;
+  /** priv/token.cfg's text as this persister last wrote it. */
+  private tokensWritten: string | undefined;
 
   constructor(
     private readonly dataDir: string,
@@ -187,6 +191,14 @@ export class StatePersister {
       return;
     }
     this.dirty = false;
-    writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(this.state()), 0o600);
+    const state = this.state();
+    // The secrets first: state.json never names a token whose secret is not saved. Most changes
+    // touch no token: the file is written again only when its text changes.
+    const tokens = tokenCfgText(state);
+    if (tokens !== this.tokensWritten) {
+      writeTokenSecrets(this.dataDir, tokens);
+      this.tokensWritten = tokens;
+    }
+    writeFileAtomic(join(this.dataDir, 'state.json'), JSON.stringify(withoutTokenSecrets(state)), 0o600);
   }
 }

@@ -456,6 +456,36 @@ describe('permission check against the emulator', () => {
     expect(emu.server.emulator.stats.writes).toBe(writes);
   }, 60_000);
 
+  it('GIVEN a token with only PVEAuditor WHEN diffing THEN it reads and shows the changes; WHEN deploying THEN it is refused before the first write, naming the missing privileges and paths', async () => {
+    const api = await tokenFor('auditor@pve', 'ci');
+    await grant('/', 'PVEAuditor', 'auditor@pve', 'auditor@pve!ci');
+    const writes = emu.server.emulator.stats.writes;
+    const options = {
+      assembly: loadAssembly(outdir),
+      targets: ['platform', 'acme'],
+      api,
+      tokenId: 'auditor@pve!ci',
+      stateDir: mkdtempSync(join(tmpdir(), 'pvecdk-auditor-state-')),
+      remote: 'default',
+      concurrency: 4,
+      secrets: secretStore(),
+    };
+    const warnings: string[] = [];
+    const diff = await deployStacks({ ...options, dryRun: true, onWarning: (w) => warnings.push(w) });
+    expect(diff.ok).toBe(true);
+    expect(diff.resources.find((r) => r.path === 'acme/acme-main/Guest/Vm')?.action).toBe('create');
+    // The diff says what a deploy with this token would lack, without refusing to show the changes.
+    expect(warnings.some((w) => /the API token lacks .*VM\.Clone on \/vms\/9001/.test(w))).toBe(true);
+    await expect(deployStacks(options)).rejects.toMatchObject({
+      code: 'ENGINE_PERMISSION_MISSING',
+      message: expect.stringMatching(
+        /^the API token auditor@pve!ci lacks \d+ privileges this deploy needs \(Proxmox VE 8\):\n[\s\S]*\n {2}Pool\.Allocate on \/pool\/customer-acme, needed by acme\/Pool, [\s\S]*\n {2}VM\.Clone on \/vms\/9001, needed by acme\/acme-main\/Guest\/Vm/,
+      ),
+      hint: expect.stringContaining('pvecdk bootstrap-role'),
+    });
+    expect(emu.server.emulator.stats.writes).toBe(writes);
+  }, 60_000);
+
   it('GIVEN a token whose user has the role but the token does not THEN the privilege-separated token has nothing', async () => {
     const api = await tokenFor('halfway@pve', 'ci');
     await emu.api.access.setAcl({ path: '/', roles: ['Administrator'], users: ['halfway@pve'] });

@@ -10,8 +10,14 @@ export interface FixtureCert {
   readonly fingerprint: string;
 }
 
-/** A self-signed certificate for 127.0.0.1, made once per test file. */
-export function makeCert(commonName = '127.0.0.1'): FixtureCert {
+/** A self-signed certificate for 127.0.0.1 (valid from a minute ago for a day unless told), made once per test file. */
+export function makeCert(
+  commonName = '127.0.0.1',
+  validity: { readonly notBefore: Date; readonly notAfter: Date } = {
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+  },
+): FixtureCert {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -20,8 +26,8 @@ export function makeCert(commonName = '127.0.0.1'): FixtureCert {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = '01';
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 86_400_000);
+  cert.validity.notBefore = validity.notBefore;
+  cert.validity.notAfter = validity.notAfter;
   const attrs = [{ name: 'commonName', value: commonName }];
   cert.setSubject(attrs);
   cert.setIssuer(attrs);

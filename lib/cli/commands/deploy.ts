@@ -1,25 +1,17 @@
-import { join, relative } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { CliError } from '../errors.ts';
-import { guestTransportFor } from '../guest-transport-for.ts';
-import { lockWaitFor } from '../lock-wait.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
-import { openRemote, type RemoteTarget } from '../remote-target.ts';
-import { secretStoreFor, secretsReadable } from '../secret-store-for.ts';
-import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
+import type { RemoteTarget } from '../remote-target.ts';
+import { secretsReadable } from '../secret-store-for.ts';
+import type { LoadedStackFile } from '../stack-file.ts';
 import { confirmDestructive, Declined } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
-import {
-  configuredRemote,
-  exitCodeOfReport,
-  openedRemote,
-  type RemoteInfo,
-  withJsonResult,
-} from './run-outcome.ts';
+import { remoteCommand, runOptions, startRun } from './remote-run.ts';
+import { exitCodeOfReport, type RemoteInfo } from './run-outcome.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface DeployCommandOptions extends RemoteCommandOptions {
@@ -29,67 +21,30 @@ export interface DeployCommandOptions extends RemoteCommandOptions {
   readonly replace: readonly string[];
 }
 
-/** Says that the embedded emulator is in use, and how to use a real cluster instead. */
-export function emulatorBanner(remote: RemoteTarget, cwd: string): string | undefined {
-  const sim = remote.emulator;
-  if (!sim) return undefined;
-  const dir = relative(cwd, sim.dataDir) || '.';
-  const stop = `pvecdk sim --stop${dir === join('.pvecdk', 'sim') ? '' : ` --data-dir ${dir}`}`;
-  const lifetime =
-    sim.idleSeconds === undefined
-      ? `it serves until stopped (\`${stop}\`)`
-      : `it stops after ${formatSeconds(sim.idleSeconds)} without requests; \`${stop}\` stops it now`;
-  return [
-    '┌ No remote is configured: using the embedded Proxmox VE emulator',
-    sim.startedHere
-      ? `│ started the embedded emulator for ${dir} (pid ${sim.pid}) at ${sim.url}`
-      : `│ using the embedded emulator already running for ${dir} (pid ${sim.pid}) at ${sim.url}`,
-    `│ state kept in ${dir}/; ${lifetime}`,
-    '└ Configure a remote in cdk.json (or PVECDK_URL and a token) to deploy to a real cluster.',
-  ].join('\n');
-}
-
-function formatSeconds(seconds: number): string {
-  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
-}
-
 /**
  * `pvecdk deploy` and `pvecdk diff`: synth, then plan (and apply) against the
  * remote. Returns the exit code; a diff returns 3 when something would change
  * (main maps it to 0, or 1 with --fail).
  */
 export async function deployCommand(o: DeployCommandOptions): Promise<number> {
-  let remoteInfo = configuredRemote(o.config, o.remote);
-  return withJsonResult(
-    o.json,
-    o.out,
-    () => remoteInfo,
-    async () => {
-      const started = Date.now();
-      const loaded = await loadStackFile(o.file, o.cwd);
-      const synthesized = synthStackFile(loaded, o.outdir);
-      if (synthesized.identities)
-        o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
-      const assembly = loadAssembly(o.outdir);
-      const targets = loaded.targets.map((s) => s.stackName);
-      const remotes = [...new Set(targets.map((t) => assembly.plans.get(t)!.remote))].sort();
-      if (!o.remote && remotes.length > 1)
-        throw new CliError(
-          'CLI_USAGE',
-          `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
-          `run once per remote with --remote NAME, or pass the files of one remote`,
-        );
-      const name = o.remote ?? remotes[0]!;
-      remoteInfo = configuredRemote(o.config, name);
-      const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
-      remoteInfo = openedRemote(o.config, remote);
-      try {
-        return await deployTo(remote, remoteInfo, assembly, loaded, started, o);
-      } finally {
-        await remote.close();
-      }
-    },
-  );
+  return remoteCommand(o, (loaded) => {
+    const synthesized = synthStackFile(loaded, o.outdir);
+    if (synthesized.identities)
+      o.tell(`updated ${synthesized.identities.path} with new identities (commit it)`);
+    const assembly = loadAssembly(o.outdir);
+    const targets = loaded.targets.map((s) => s.stackName);
+    const remotes = [...new Set(targets.map((t) => assembly.plans.get(t)!.remote))].sort();
+    if (!o.remote && remotes.length > 1)
+      throw new CliError(
+        'CLI_USAGE',
+        `the stacks given deploy to ${remotes.length} remotes (${remotes.join(', ')}); one run talks to one remote`,
+        `run once per remote with --remote NAME, or pass the files of one remote`,
+      );
+    return {
+      remote: o.remote ?? remotes[0]!,
+      run: (remote, info, started) => deployTo(remote, info, assembly, loaded, started, o),
+    };
+  });
 }
 
 async function deployTo(
@@ -109,39 +64,19 @@ async function deployTo(
         verb: 'Deployed',
         remote: remoteInfo,
       });
-  const banner = emulatorBanner(remote, o.cwd);
-  if (banner && !o.json) o.out(banner);
-  const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
   // Before the first write: a team store this process cannot read stops a deploy here. A diff
   // goes on without secrets (values are masked there anyway) and names what would need them.
-  const readable = secretsReadable(secrets, o.dryRun, o.warn);
-  const guests = readable ? guestTransportFor(remote, secrets) : undefined;
+  const run = startRun(remote, o, (secrets) => secretsReadable(secrets, o.dryRun, o.warn));
   let report: DeployReport;
   try {
     report = await deployStacks({
-      ...(o.signal ? { signal: o.signal } : {}),
-      assembly,
-      targets: loaded.targets.map((s) => s.stackName),
-      api: remote.api,
-      stateDir: remote.stateDir,
-      backend: remote.backend,
-      remote: remote.name,
-      ...(readable ? { secrets } : {}),
-      ...(guests ? { guests } : {}),
-      tokenId: remote.tokenId,
-      concurrency: o.concurrency,
+      ...runOptions(remote, assembly, loaded, run, o),
       dryRun: o.dryRun,
-      allowDestroyData: o.allowDestroyData,
-      forceUnlock: o.forceUnlock,
-      lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
-      origins: loaded.origins,
-      takeover: o.takeover,
       replace: o.replace,
       onChanges: async (stack, resources) => {
         await confirmDestructive(stack, resources, o.confirm, false);
         progress?.changes(stack, resources);
       },
-      onWarning: (message) => o.warn(message),
       onGuestNotice: (stack, message) =>
         progress ? progress.step(stack, 'guests', message) : o.tell(message),
       onEvent: (stack, event, r) => progress?.event(stack, event, r),
@@ -155,7 +90,7 @@ async function deployTo(
     }
     throw e;
   } finally {
-    await guests?.close();
+    await run.guests?.close();
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);

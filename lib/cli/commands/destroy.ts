@@ -3,22 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployStacks } from '../../engine/deploy.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
-import { guestTransportFor } from '../guest-transport-for.ts';
-import { lockWaitFor } from '../lock-wait.ts';
 import { selectProgress } from '../output/select-progress.ts';
-import { openRemote, type RemoteTarget } from '../remote-target.ts';
-import { secretStoreFor } from '../secret-store-for.ts';
-import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
-import { confirmDestructive, Declined } from './confirm.ts';
-import { emulatorBanner } from './deploy.ts';
+import type { RemoteTarget } from '../remote-target.ts';
+import type { LoadedStackFile } from '../stack-file.ts';
+import { confirmDestructive } from './confirm.ts';
 import type { RemoteCommandOptions } from './remote-command.ts';
-import {
-  configuredRemote,
-  exitCodeOfReport,
-  openedRemote,
-  type RemoteInfo,
-  withJsonResult,
-} from './run-outcome.ts';
+import { remoteCommand, runOptions, startRun } from './remote-run.ts';
+import { exitCodeOfReport, type RemoteInfo } from './run-outcome.ts';
 import { synthStackFile } from './synth.ts';
 
 export type DestroyCommandOptions = RemoteCommandOptions;
@@ -30,36 +21,17 @@ export type DestroyCommandOptions = RemoteCommandOptions;
  * refusals, limits and retries.
  */
 export async function destroyCommand(o: DestroyCommandOptions): Promise<number> {
-  let remoteInfo = configuredRemote(o.config, o.remote);
-  return withJsonResult(
-    o.json,
-    o.out,
-    () => remoteInfo,
-    async () => {
-      const started = Date.now();
-      const loaded = await loadStackFile(o.file, o.cwd);
-      // The plans give the stacks' remotes and dependencies; they go to a scratch folder, not cdk.out.
-      const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-destroy-'));
-      synthStackFile(loaded, outdir);
-      const assembly = loadAssembly(outdir);
-      rmSync(outdir, { recursive: true, force: true });
-      const name = o.remote ?? loaded.targets[0]!.remote;
-      remoteInfo = configuredRemote(o.config, name);
-      const remote = await openRemote(o.config, name, o.cwd, o.concurrency);
-      remoteInfo = openedRemote(o.config, remote);
-      try {
-        return await destroyOn(remote, remoteInfo, assembly, loaded, started, o);
-      } catch (e) {
-        if (e instanceof Declined) {
-          o.out(e.message);
-          return 1;
-        }
-        throw e;
-      } finally {
-        await remote.close();
-      }
-    },
-  );
+  return remoteCommand(o, (loaded) => {
+    // The plans give the stacks' remotes and dependencies; they go to a scratch folder, not cdk.out.
+    const outdir = mkdtempSync(join(tmpdir(), 'pvecdk-destroy-'));
+    synthStackFile(loaded, outdir);
+    const assembly = loadAssembly(outdir);
+    rmSync(outdir, { recursive: true, force: true });
+    return {
+      remote: o.remote ?? loaded.targets[0]!.remote,
+      run: (remote, info, started) => destroyOn(remote, info, assembly, loaded, started, o),
+    };
+  });
 }
 
 async function destroyOn(
@@ -77,35 +49,18 @@ async function destroyOn(
     verb: 'Destroyed',
     remote: remoteInfo,
   });
-  const banner = emulatorBanner(remote, o.cwd);
-  if (banner && !o.json) o.out(banner);
-  const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
   // Before the first write: a team store this process cannot read stops here.
-  secrets.checkAccess();
-  const guests = guestTransportFor(remote, secrets);
+  const run = startRun(remote, o, (secrets) => {
+    secrets.checkAccess();
+    return true;
+  });
   const report = await deployStacks({
-    ...(o.signal ? { signal: o.signal } : {}),
-    assembly,
-    targets: loaded.targets.map((s) => s.stackName),
+    ...runOptions(remote, assembly, loaded, run, o),
     mode: 'destroy',
-    api: remote.api,
-    stateDir: remote.stateDir,
-    backend: remote.backend,
-    remote: remote.name,
-    secrets,
-    ...(guests ? { guests } : {}),
-    tokenId: remote.tokenId,
-    concurrency: o.concurrency,
-    allowDestroyData: o.allowDestroyData,
-    forceUnlock: o.forceUnlock,
-    lockWait: lockWaitFor(o.lockTimeoutS, o.tell),
-    origins: loaded.origins,
-    takeover: o.takeover,
     onChanges: async (stack, resources) => {
       if (resources.length) await confirmDestructive(stack, resources, o.confirm, true);
       progress.changes(stack, resources);
     },
-    onWarning: (message) => o.warn(message),
     onGuestNotice: (stack, message) => progress.step(stack, 'guests', message),
     onEvent: (stack, event, r) => progress.event(stack, event, r),
   })
@@ -113,7 +68,7 @@ async function destroyOn(
       progress.abort();
       throw e;
     })
-    .finally(() => guests?.close());
+    .finally(() => run.guests?.close());
   const exitCode = exitCodeOfReport(report);
   progress.finish(report, Date.now() - started, exitCode);
   return exitCode;

@@ -3,15 +3,7 @@ import type { ExecResult } from '../../ssh/exec-command.ts';
 import { EngineError } from '../engine-errors.ts';
 import { describeGuestVm, type PlanGuestTarget } from '../guest/guest-address.ts';
 import type { GuestSession } from '../guest/guest-transport.ts';
-import {
-  dialectOf,
-  guestLocks,
-  guestRequirements,
-  guestSession,
-  guestSnapshotTarget,
-  targetUnresolved,
-  vmRunning,
-} from './guest-support.ts';
+import { dialectOf, GUEST_TARGET_HOOKS, guestSession, targetUnresolved, vmRunning } from './guest-support.ts';
 import {
   CREATE,
   defineHandler,
@@ -62,9 +54,7 @@ function triggerChanges(
  */
 export const guestCommandHandler = defineHandler({
   contract: guestCommandType,
-  reachesGuests: true,
-  locks: (r) => guestLocks(r.props.target),
-  snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
+  ...GUEST_TARGET_HOOKS,
 
   async read(ctx, r): Promise<Observed | undefined> {
     const { target, check } = r.props;
@@ -125,6 +115,4 @@ export const guestCommandHandler = defineHandler({
       `${applied.path}: removed from the plan; what its command did inside ${target ? describeGuestVm(target) : 'the guest'} stays (a command cannot be undone): undo it with another command if needed`,
     );
   },
-
-  requirements: (r, call) => guestRequirements(r.props.target, r.critical, call),
 });

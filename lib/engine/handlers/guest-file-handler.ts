@@ -6,10 +6,8 @@ import { describeGuestVm } from '../guest/guest-address.ts';
 import type { GuestSession } from '../guest/guest-transport.ts';
 import {
   dialectOf,
-  guestLocks,
-  guestRequirements,
+  GUEST_TARGET_HOOKS,
   guestSession,
-  guestSnapshotTarget,
   sftpPath,
   targetUnresolved,
   vmExists,
@@ -42,9 +40,7 @@ const hasModes = (target: PlanGuestTarget) => target.dialect !== 'powershell';
  */
 export const guestFileHandler = defineHandler({
   contract: guestFileType,
-  reachesGuests: true,
-  locks: (r) => guestLocks(r.props.target),
-  snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
+  ...GUEST_TARGET_HOOKS,
 
   async read(ctx, r): Promise<Observed | undefined> {
     const { target } = r.props;
@@ -137,8 +133,6 @@ export const guestFileHandler = defineHandler({
       throw atResource(applied.path, e);
     }
   },
-
-  requirements: (r, call) => guestRequirements(r.props.target, r.critical, call),
 });
 
 /** The file's folder, made when missing (sh dialects; Windows folders come with the software). */

@@ -97,6 +97,25 @@ export function guestRequirements(
   ];
 }
 
+type TargetFields = { readonly vm_id: unknown; readonly node_name: unknown };
+
+/**
+ * The hooks every guest handler declares alike, spread into its definition:
+ * it reaches guests, locks and snapshots the VM its `target` names, and
+ * needs that VM's privileges.
+ */
+export const GUEST_TARGET_HOOKS = {
+  reachesGuests: true,
+  locks: (resource: { readonly props: { readonly target: TargetFields } }) =>
+    guestLocks(resource.props.target),
+  snapshotTarget: (resource: { readonly props: { readonly target: TargetFields } }) =>
+    guestSnapshotTarget(resource.props.target),
+  requirements: (
+    resource: { readonly props: { readonly target?: Partial<TargetFields> }; readonly critical: boolean },
+    call: EndpointCall,
+  ) => guestRequirements(resource.props.target, resource.critical, call),
+} as const;
+
 /**
  * A Windows path as Win32-OpenSSH's SFTP server names it (`C:\dir\f` →
  * `/C:/dir/f`); POSIX paths stay as they are.

@@ -94,6 +94,9 @@ export interface Observed {
   readonly live: Record<string, unknown>;
 }
 
+/** Bulk reads by what they list (`cluster:backup`, `network:pve1`): see `HandlerContext.readCache`. */
+export type ReadCache = Map<string, Promise<unknown>>;
+
 export interface HandlerContext {
   readonly api: PveApi;
   /** `/cluster/resources`, read once per deploy: handlers look things up here before reading more. */
@@ -105,7 +108,7 @@ export interface HandlerContext {
    * node's network, the cluster's backup jobs) are made once. Absent while
    * applying, where every read must see what the walk has changed so far.
    */
-  readonly readCache?: Map<string, Promise<unknown>>;
+  readonly readCache?: ReadCache;
   /**
    * Resolves the plan's secret references (`env:X`, `file:p`, `generated:n`)
    * and keeps values Proxmox shows only once (a new API token's secret); the

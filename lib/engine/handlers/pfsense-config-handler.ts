@@ -15,15 +15,7 @@ import {
 import { kindName, kindNamed } from '../guest/pfsense/pfsense-entry-kinds.ts';
 import { PfsenseError } from '../guest/pfsense/pfsense-errors.ts';
 import { ownedEntriesOf } from '../guest/pfsense/section-entries.ts';
-import {
-  guestLocks,
-  guestRequirements,
-  guestSession,
-  guestSnapshotTarget,
-  targetUnresolved,
-  vmExists,
-  vmRunning,
-} from './guest-support.ts';
+import { GUEST_TARGET_HOOKS, guestSession, targetUnresolved, vmExists, vmRunning } from './guest-support.ts';
 import {
   type AppliedResource,
   CREATE,
@@ -121,9 +113,7 @@ function withRemovals(sets: readonly OwnedEntries[], removals: readonly OwnedEnt
 
 export const pfsenseConfigHandler = defineHandler({
   contract: pfsenseConfigType,
-  reachesGuests: true,
-  locks: (resource) => guestLocks(resource.props.target),
-  snapshotTarget: (resource) => guestSnapshotTarget(resource.props.target),
+  ...GUEST_TARGET_HOOKS,
 
   async read(ctx, resource) {
     const { target } = resource.props;
@@ -199,9 +189,5 @@ export const pfsenseConfigHandler = defineHandler({
       reload: props.reload ?? 'all',
       why: `${where} (delete)`,
     });
-  },
-
-  requirements(resource, call) {
-    return guestRequirements(resource.props.target, resource.critical, call);
   },
 });

@@ -1,5 +1,5 @@
 import { poolType } from '../../contract/types/datacenter.ts';
-import { CREATE, defineHandler, updateOrNoOp } from './handler.ts';
+import { CREATE, defineHandler, sharedRead, updateOrNoOp } from './handler.ts';
 
 /** `proxmox_virtual_environment_pool`: a pool and its comment (members join through the VMs' pool_id). */
 export const poolHandler = defineHandler({
@@ -10,11 +10,13 @@ export const poolHandler = defineHandler({
     return ['pools'];
   },
 
+  // `GET /pools` lists every pool with its comment, which is all a pool's diff compares: one read
+  // per remote serves every customer's pool (the pool's own read would add its members, never compared).
   async read(ctx, resource) {
     const id = resource.props.pool_id;
-    if (!ctx.inventory.some((r) => r.type === 'pool' && r.pool === id)) return undefined;
-    const pool = await ctx.api.pools.get(id);
-    return { attributes: { pool_id: id }, live: { ...pool } };
+    const pools = await sharedRead(ctx, 'pools', () => ctx.api.pools.list());
+    const pool = pools.find((p) => p.poolid === id);
+    return pool ? { attributes: { pool_id: id }, live: { comment: pool.comment ?? '' } } : undefined;
   },
 
   diff(resource, observed) {
@@ -40,6 +42,7 @@ export const poolHandler = defineHandler({
   requirements(resource, call) {
     const at = { poolid: resource.props.pool_id };
     return [
+      // `GET /pools` lists only the pools the token holds Pool.Audit on: what reading the pool itself needs.
       ...call('GET', '/pools/{poolid}', at),
       ...call('POST', '/pools', at),
       ...call('PUT', '/pools/{poolid}', at),

@@ -11,15 +11,7 @@ import {
 } from '../guest/rds-guest-scripts.ts';
 import { WindowsGuestError } from '../guest/windows-guest-errors.ts';
 import { readWindowsJson } from '../guest/windows-read.ts';
-import {
-  guestLocks,
-  guestRequirements,
-  guestSession,
-  guestSnapshotTarget,
-  targetUnresolved,
-  vmExists,
-  vmRunning,
-} from './guest-support.ts';
+import { GUEST_TARGET_HOOKS, guestSession, targetUnresolved, vmExists, vmRunning } from './guest-support.ts';
 import {
   CREATE,
   defineHandler,
@@ -92,9 +84,7 @@ export function shortcutChanges(p: ShortcutProps, live: ShortcutLive): PropertyC
  */
 export const rdsShortcutHandler = defineHandler({
   contract: rdsShortcutType,
-  reachesGuests: true,
-  locks: (r) => guestLocks(r.props.target),
-  snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
+  ...GUEST_TARGET_HOOKS,
 
   async read(ctx, r): Promise<Observed | undefined> {
     const { target } = r.props;
@@ -150,6 +140,4 @@ export const rdsShortcutHandler = defineHandler({
       throw atResource(applied.path, e);
     }
   },
-
-  requirements: (r, call) => guestRequirements(r.props.target, r.critical, call),
 });

@@ -8,15 +8,7 @@ import { renderRdsUserReadScript, renderRdsUserRetireScript } from '../guest/rds
 import { type RdsUserLive, RdsUserReadSchema, rdsUserChanges } from '../guest/rds-user-observed.ts';
 import { WindowsGuestError } from '../guest/windows-guest-errors.ts';
 import { readWindowsJson } from '../guest/windows-read.ts';
-import {
-  guestLocks,
-  guestRequirements,
-  guestSession,
-  guestSnapshotTarget,
-  targetUnresolved,
-  vmExists,
-  vmRunning,
-} from './guest-support.ts';
+import { GUEST_TARGET_HOOKS, guestSession, targetUnresolved, vmExists, vmRunning } from './guest-support.ts';
 import { CREATE, defineHandler, type HandlerContext, type Observed, updateOrNoOp } from './handler.ts';
 import { atResource } from './handler-errors.ts';
 
@@ -70,9 +62,7 @@ function initialPassword(ctx: HandlerContext, path: string, ref: PlanSecret): st
  */
 export const rdsUserHandler = defineHandler({
   contract: rdsUserType,
-  reachesGuests: true,
-  locks: (r) => guestLocks(r.props.target),
-  snapshotTarget: (r) => guestSnapshotTarget(r.props.target),
+  ...GUEST_TARGET_HOOKS,
 
   async read(ctx, r): Promise<Observed | undefined> {
     const { target } = r.props;
@@ -156,6 +146,4 @@ export const rdsUserHandler = defineHandler({
         : `${applied.path}: account ${userName} disabled on ${describeGuestVm(target)}, its fence rules and shortcut folders removed; its profile (the user's files) is kept: delete the account and its profile by hand, or remove the user with --allow-destroy-data`,
     );
   },
-
-  requirements: (r, call) => guestRequirements(r.props.target, r.critical, call),
 });

@@ -28,15 +28,7 @@ import {
   revokeUserCertificate,
   userCertificateNames,
 } from '../secrets/vpn-revocations.ts';
-import {
-  guestLocks,
-  guestRequirements,
-  guestSession,
-  guestSnapshotTarget,
-  targetUnresolved,
-  vmExists,
-  vmRunning,
-} from './guest-support.ts';
+import { GUEST_TARGET_HOOKS, guestSession, targetUnresolved, vmExists, vmRunning } from './guest-support.ts';
 import {
   type AppliedResource,
   CREATE,
@@ -194,9 +186,7 @@ const sessionFor = (ctx: HandlerContext, p: Props, where: string) => guestSessio
 
 export const vpnUserHandler = defineHandler({
   contract: vpnUserType,
-  reachesGuests: true,
-  locks: (resource) => guestLocks(resource.props.target),
-  snapshotTarget: (resource) => guestSnapshotTarget(resource.props.target),
+  ...GUEST_TARGET_HOOKS,
 
   async read(ctx, resource) {
     const target = targetOf(resource.props);
@@ -280,9 +270,5 @@ export const vpnUserHandler = defineHandler({
     }
     const sets = vpnUserEntrySets({ name: props.user_name }, currentRevocationList(pki));
     await writeEntries(session, sets, { where, why, kind: props.kind, removedCommonName: props.user_name });
-  },
-
-  requirements(resource, call) {
-    return guestRequirements(resource.props.target, resource.critical, call);
   },
 });

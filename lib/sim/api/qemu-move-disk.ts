@@ -1,4 +1,4 @@
-import { dieError, EmulatorHttpError, paramError } from '../emulator-error.ts';
+import { dieError, paramError } from '../emulator-error.ts';
 import type { HandlerTable } from '../handler.ts';
 import { permissionDenied } from '../permission-check.ts';
 import type { TaskKind } from '../task-runner.ts';
@@ -10,6 +10,7 @@ import {
   checkConfigPrivileges,
   configDigest,
 } from './qemu-config-store.ts';
+import { reassignDiskTask, startReassign } from './qemu-disk-reassign.ts';
 import { copyDrive, volumeFormat } from './qemu-volumes.ts';
 
 interface MoveArgs {
@@ -75,7 +76,7 @@ const moveDiskTask: TaskKind<MoveArgs> = {
   },
 };
 
-export const qemuMoveDiskTaskKinds = [moveDiskTask];
+export const qemuMoveDiskTaskKinds = [moveDiskTask, reassignDiskTask];
 
 /** Disk moves between storages, and disk unlinking (qemu-server API2/Qemu.pm move_vm_disk, unlink). */
 export const qemuMoveDiskHandlers: HandlerTable = [
@@ -90,11 +91,7 @@ export const qemuMoveDiskHandlers: HandlerTable = [
         const msg = "either set 'storage' or 'target-vmid', but not both";
         throw paramError({ 'target-vmid': msg, storage: msg });
       }
-      if (targetVmid !== undefined)
-        throw new EmulatorHttpError(
-          501,
-          'Reassigning a disk to another VM (target-vmid) is not emulated by the pvecdk emulator',
-        );
+      if (targetVmid !== undefined) return startReassign(ctx, vm, Number(targetVmid));
       if (storage === undefined) {
         const msg = "both 'storage' and 'target-vmid' missing, either needs to be set";
         throw paramError({ 'target-vmid': msg, storage: msg });

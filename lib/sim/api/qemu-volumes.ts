@@ -73,7 +73,7 @@ function volumesOn(state: EmulatorState, storage: string): string[] {
 }
 
 /** `get_next_vm_diskname`: the first free `vm-<vmid>-disk-N` on the storage. */
-function nextDiskName(state: EmulatorState, storage: string, vmid: number, suffix: string): string {
+export function nextDiskName(state: EmulatorState, storage: string, vmid: number, suffix: string): string {
   const taken = new Set(
     volumesOn(state, storage)
       .map((name) => new RegExp(`(?:^|/)vm-${vmid}-disk-(\\d+)(?:\\.\\w+)?$`).exec(name)?.[1])

@@ -1,3 +1,16 @@
+import {
+  type GuestCredential,
+  type GuestFileRecord,
+  type GuestFsData,
+  GuestFsError,
+  type GuestFsFlavour,
+  type GuestStat,
+  ROOT,
+} from './guest-fs-records.ts';
+import { baseName, joinPath, normalisePosix, normaliseWindows, parentPath } from './guest-paths.ts';
+
+export * from './guest-fs-records.ts';
+
 /**
  * An emulated guest's disk: an in-memory file tree kept as plain JSON
  * (contents base64), so it persists with the emulator's state.json and a
@@ -6,84 +19,6 @@
  * non-root callers, symlinks) and `windows` (drive letters, `\`,
  * case-insensitive but case-preserving, no POSIX permission checks).
  */
-
-export type GuestFsFlavour = 'posix' | 'windows';
-
-export interface GuestFileRecord {
-  type: 'file' | 'dir' | 'symlink';
-  /** Permission bits (and the sticky bit 0o1000 on directories). */
-  mode: number;
-  uid: number;
-  gid: number;
-  /** Seconds since the epoch. */
-  mtime: number;
-  /** File contents, base64. */
-  data?: string;
-  /** Symlink target as written. */
-  target?: string;
-  /** Windows: the path with its case as created (keys are lower-cased). */
-  name?: string;
-}
-
-/** The JSON form, stored in the VM's guest state. */
-export interface GuestFsData {
-  flavour: GuestFsFlavour;
-  entries: Record<string, GuestFileRecord>;
-}
-
-export type GuestFsErrorCode =
-  | 'ENOENT'
-  | 'EEXIST'
-  | 'ENOTDIR'
-  | 'EISDIR'
-  | 'EACCES'
-  | 'ENOTEMPTY'
-  | 'EINVAL'
-  | 'ELOOP';
-
-const STRERROR: Record<GuestFsErrorCode, string> = {
-  ENOENT: 'No such file or directory',
-  EEXIST: 'File exists',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  EACCES: 'Permission denied',
-  ENOTEMPTY: 'Directory not empty',
-  EINVAL: 'Invalid argument',
-  ELOOP: 'Too many levels of symbolic links',
-};
-
-export class GuestFsError extends Error {
-  constructor(
-    readonly code: GuestFsErrorCode,
-    readonly path: string,
-  ) {
-    super(STRERROR[code]);
-    this.name = 'GuestFsError';
-  }
-  /** The C library's text, as tools print it after the path. */
-  get strerror(): string {
-    return STRERROR[this.code];
-  }
-}
-
-/** Who performs an operation: root (uid 0) passes every permission check. */
-export interface GuestCredential {
-  readonly uid: number;
-  readonly gid: number;
-}
-
-export const ROOT: GuestCredential = { uid: 0, gid: 0 };
-
-export interface GuestStat {
-  readonly type: 'file' | 'dir' | 'symlink';
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly size: number;
-  readonly mtime: number;
-  /** The canonical path (Windows: as displayed, `C:\...`). */
-  readonly path: string;
-}
 
 const now = () => Math.floor(Date.now() / 1000);
 const MAX_LINKS = 40;
@@ -110,16 +45,7 @@ export class GuestFs {
    * followed here.
    */
   normalise(path: string, cwd?: string): string {
-    if (this.windows) return normaliseWindows(path, cwd);
-    if (path === '') throw new GuestFsError('ENOENT', path);
-    const base = path.startsWith('/') ? '' : (cwd ?? '/');
-    const parts: string[] = [];
-    for (const part of `${base}/${path}`.split('/')) {
-      if (part === '' || part === '.') continue;
-      if (part === '..') parts.pop();
-      else parts.push(part);
-    }
-    return `/${parts.join('/')}`;
+    return this.windows ? normaliseWindows(path, cwd) : normalisePosix(path, cwd);
   }
 
   /** The key an entry is stored under. */
@@ -128,24 +54,15 @@ export class GuestFs {
   }
 
   private parentOf(normalised: string): string | undefined {
-    if (this.windows) {
-      const i = normalised.lastIndexOf('\\');
-      if (i < 0 || normalised.length <= 3) return undefined;
-      return i === 2 ? normalised.slice(0, 3) : normalised.slice(0, i);
-    }
-    if (normalised === '/') return undefined;
-    const i = normalised.lastIndexOf('/');
-    return i === 0 ? '/' : normalised.slice(0, i);
+    return parentPath(normalised, this.windows);
   }
 
   basename(normalised: string): string {
-    const sep = this.windows ? '\\' : '/';
-    return normalised.slice(normalised.lastIndexOf(sep) + 1);
+    return baseName(normalised, this.windows);
   }
 
   join(dir: string, name: string): string {
-    const sep = this.windows ? '\\' : '/';
-    return dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`;
+    return joinPath(dir, name, this.windows);
   }
 
   /**
@@ -494,33 +411,4 @@ export class GuestFs {
 
 function dirRecord(mode: number, uid: number, gid: number): GuestFileRecord {
   return { type: 'dir', mode, uid, gid, mtime: now() };
-}
-
-/**
- * `C:\a\b` from `C:\a\b`, `C:/a/b`, `/C:/a/b` (as Win32-OpenSSH's sftp-server
- * shows paths) or a path relative to `cwd`; `..` and `.` removed.
- */
-function normaliseWindows(path: string, cwd?: string): string {
-  let p = path.replace(/\//g, '\\');
-  if (/^\\[A-Za-z]:/.test(p)) p = p.slice(1);
-  if (p === '') throw new GuestFsError('ENOENT', path);
-  let drive: string;
-  let rest: string;
-  const abs = /^([A-Za-z]):(.*)$/.exec(p);
-  if (abs) {
-    drive = abs[1]!.toUpperCase();
-    rest = abs[2]!;
-    if (!rest.startsWith('\\')) rest = `\\${rest}`;
-  } else {
-    const base = cwd ? normaliseWindows(cwd) : 'C:\\';
-    drive = base[0]!;
-    rest = p.startsWith('\\') ? p : `${base.slice(2)}\\${p}`;
-  }
-  const parts: string[] = [];
-  for (const part of rest.split('\\')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return `${drive}:\\${parts.join('\\')}`;
 }

@@ -10,68 +10,20 @@
  * something else.
  */
 
-export type WordPart =
-  | { kind: 'lit'; text: string; quoted: boolean }
-  | {
-      kind: 'param';
-      name: string;
-      quoted: boolean;
-      op?: { op: '-' | '=' | '+' | '?'; colon: boolean; word: Word };
-      length?: boolean;
-    }
-  | { kind: 'cmdsub'; script: ShList; quoted: boolean };
+import {
+  type AndOr,
+  type Pipeline,
+  type Redirect,
+  type ShCommand,
+  type ShList,
+  ShSyntaxError,
+  type SimpleCommand,
+  type Word,
+} from './sh-ast.ts';
+import { ShLexer, type Substitutions, type Token } from './sh-lexer.ts';
 
-export type Word = WordPart[];
+export * from './sh-ast.ts';
 
-export interface Redirect {
-  fd: number;
-  op: '>' | '>>' | '<' | '>&' | '<&' | '<<';
-  target?: Word;
-  /** Here-document body; `expand` unless the delimiter was quoted. */
-  heredoc?: { body: string; expand: boolean; word?: Word };
-}
-
-export interface SimpleCommand {
-  type: 'simple';
-  assigns: Array<{ name: string; value: Word }>;
-  words: Word[];
-  redirects: Redirect[];
-  line: number;
-}
-
-export type ShCommand =
-  | SimpleCommand
-  | { type: 'if'; clauses: Array<{ cond: ShList; body: ShList }>; otherwise?: ShList; redirects: Redirect[] }
-  | { type: 'group'; body: ShList; redirects: Redirect[] }
-  | { type: 'subshell'; body: ShList; redirects: Redirect[] }
-  | { type: 'for'; name: string; items?: Word[]; body: ShList; redirects: Redirect[] }
-  | { type: 'loop'; until: boolean; cond: ShList; body: ShList; redirects: Redirect[] };
-
-export interface Pipeline {
-  negate: boolean;
-  commands: ShCommand[];
-}
-
-export interface AndOr {
-  first: Pipeline;
-  rest: Array<{ op: '&&' | '||'; pipeline: Pipeline }>;
-}
-
-export type ShList = AndOr[];
-
-export class ShSyntaxError extends Error {
-  constructor(
-    message: string,
-    readonly line: number,
-    /** The unexpected token, when there is one (bash quotes it). */
-    readonly token?: string,
-  ) {
-    super(message);
-    this.name = 'ShSyntaxError';
-  }
-}
-
-const META = new Set([' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')']);
 const RESERVED = new Set([
   'if',
   'then',
@@ -93,24 +45,21 @@ const RESERVED = new Set([
 ]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-type Token =
-  | { t: 'word'; word: Word; raw: string; line: number }
-  | { t: 'op'; op: string; line: number }
-  | { t: 'nl'; line: number }
-  | { t: 'eof'; line: number };
-
 /** Parses a script; throws ShSyntaxError with the line and the offending token. */
 export function parseSh(source: string): ShList {
-  return new Parser(source).script();
+  return new Parser(new ShLexer(source, SUBSTITUTIONS)).script();
 }
 
 class Parser {
-  private pos = 0;
-  private line = 1;
-  private peeked: Token | undefined;
-  private pendingHeredocs: Redirect[] = [];
+  constructor(private readonly lexer: ShLexer) {}
 
-  constructor(private readonly src: string) {}
+  private peek(): Token {
+    return this.lexer.peek();
+  }
+
+  private next(): Token {
+    return this.lexer.next();
+  }
 
   script(): ShList {
     const list = this.list(new Set());
@@ -122,7 +71,7 @@ class Parser {
   // ---- grammar --------------------------------------------------------------
 
   /** A list up to one of the reserved words in `stop` (not consumed) or `)` or EOF. */
-  private list(stop: Set<string>): ShList {
+  list(stop: Set<string>): ShList {
     const out: ShList = [];
     for (;;) {
       this.skipNewlines();
@@ -235,7 +184,7 @@ class Parser {
       throw this.unexpected(t);
     }
     for (const c of clauses)
-      if (!c.cond.length) throw new ShSyntaxError('empty condition', this.line, 'then');
+      if (!c.cond.length) throw new ShSyntaxError('empty condition', this.lexer.line, 'then');
     return { type: 'if', clauses, ...(otherwise ? { otherwise } : {}), redirects: this.redirects() };
   }
 
@@ -304,7 +253,7 @@ class Parser {
       const quoted = /["'\\]/.test(target.raw);
       const delimiter = target.raw.replace(/["'\\]/g, '');
       const r: Redirect = { fd, op: '<<', heredoc: { body: '', expand: !quoted } };
-      this.pendingHeredocs.push(r);
+      this.lexer.pendingHeredocs.push(r);
       (r as Redirect & { delimiter?: string; stripTabs?: boolean }).delimiter = delimiter;
       (r as Redirect & { stripTabs?: boolean }).stripTabs = opText === '<<-';
       return r;
@@ -344,252 +293,6 @@ class Parser {
     const text = t.t === 'nl' ? 'newline' : t.t === 'op' ? t.op : t.raw;
     return new ShSyntaxError(`syntax error near unexpected token \`${text}'`, t.line, text);
   }
-
-  private peek(): Token {
-    this.peeked ??= this.lex();
-    return this.peeked;
-  }
-
-  private next(): Token {
-    const t = this.peek();
-    this.peeked = undefined;
-    return t;
-  }
-
-  private lex(): Token {
-    for (;;) {
-      const c = this.src[this.pos];
-      if (c === ' ' || c === '\t') this.pos++;
-      else if (c === '\\' && this.src[this.pos + 1] === '\n') {
-        this.pos += 2;
-        this.line++;
-      } else if (c === '#') {
-        while (this.pos < this.src.length && this.src[this.pos] !== '\n') this.pos++;
-      } else break;
-    }
-    const line = this.line;
-    if (this.pos >= this.src.length) {
-      if (this.pendingHeredocs.length) this.readHeredocs();
-      return { t: 'eof', line };
-    }
-    const c = this.src[this.pos]!;
-    if (c === '\n') {
-      this.pos++;
-      this.line++;
-      if (this.pendingHeredocs.length) this.readHeredocs();
-      return { t: 'nl', line };
-    }
-    const rest = this.src.slice(this.pos);
-    const redir = /^(\d*)(>>|>\||>&|<&|<<-|<<|>|<)/.exec(rest);
-    if (redir && (redir[1] === '' || META.has(this.src[this.pos - 1] ?? ' '))) {
-      this.pos += redir[0].length;
-      return { t: 'op', op: redir[0], line };
-    }
-    for (const op of ['&&', '||', ';;', ';', '&', '|', '(', ')']) {
-      if (rest.startsWith(op)) {
-        if (op === ';;') throw new ShSyntaxError("syntax error near unexpected token `;;'", line, ';;');
-        this.pos += op.length;
-        return { t: 'op', op, line };
-      }
-    }
-    const start = this.pos;
-    const word = this.word((ch) => META.has(ch), false);
-    return { t: 'word', word, raw: this.src.slice(start, this.pos), line };
-  }
-
-  /** Reads a word up to an unquoted character for which `end` holds. */
-  private word(end: (ch: string) => boolean, inDouble: boolean): Word {
-    const parts: Word = [];
-    let lit = '';
-    const flush = (quoted: boolean) => {
-      if (lit) parts.push({ kind: 'lit', text: lit, quoted });
-      lit = '';
-    };
-    while (this.pos < this.src.length) {
-      const c = this.src[this.pos]!;
-      if (!inDouble && end(c)) break;
-      if (inDouble && c === '"') break;
-      if (c === '\\') {
-        const n = this.src[this.pos + 1];
-        if (n === undefined) {
-          this.pos++;
-          lit += '\\';
-          continue;
-        }
-        if (n === '\n') {
-          this.pos += 2;
-          this.line++;
-          continue;
-        }
-        if (inDouble && !'$`"\\'.includes(n)) {
-          lit += '\\';
-          this.pos++;
-          continue;
-        }
-        flush(inDouble);
-        parts.push({ kind: 'lit', text: n, quoted: true });
-        this.pos += 2;
-        continue;
-      }
-      if (c === "'" && !inDouble) {
-        flush(false);
-        const close = this.src.indexOf("'", this.pos + 1);
-        if (close < 0)
-          throw new ShSyntaxError("unexpected EOF while looking for matching `''", this.line, "'");
-        const text = this.src.slice(this.pos + 1, close);
-        this.line += text.split('\n').length - 1;
-        parts.push({ kind: 'lit', text, quoted: true });
-        this.pos = close + 1;
-        continue;
-      }
-      if (c === '"' && !inDouble) {
-        flush(false);
-        this.pos++;
-        const inner = this.word(() => false, true);
-        if (this.src[this.pos] !== '"')
-          throw new ShSyntaxError('unexpected EOF while looking for matching `"\'', this.line, '"');
-        this.pos++;
-        // An empty "" still makes a (quoted, empty) field.
-        parts.push(...(inner.length ? inner : [{ kind: 'lit' as const, text: '', quoted: true }]));
-        continue;
-      }
-      if (c === '$') {
-        const part = this.dollar(inDouble);
-        if (part) {
-          flush(inDouble);
-          parts.push(part);
-          continue;
-        }
-      }
-      if (c === '`') {
-        flush(inDouble);
-        const close = this.findBacktick(this.pos + 1);
-        const inner = this.src.slice(this.pos + 1, close).replace(/\\([$`\\])/g, '$1');
-        parts.push({ kind: 'cmdsub', script: parseSh(inner), quoted: inDouble });
-        this.line += inner.split('\n').length - 1;
-        this.pos = close + 1;
-        continue;
-      }
-      if (c === '\n') this.line++;
-      lit += c;
-      this.pos++;
-    }
-    flush(inDouble);
-    return parts;
-  }
-
-  private findBacktick(from: number): number {
-    for (let i = from; i < this.src.length; i++) {
-      if (this.src[i] === '\\') i++;
-      else if (this.src[i] === '`') return i;
-    }
-    throw new ShSyntaxError("unexpected EOF while looking for matching ``'", this.line, '`');
-  }
-
-  /** `$name`, `${...}`, `$(...)`, `$?`...; undefined when `$` is literal. */
-  private dollar(quoted: boolean): WordPart | undefined {
-    const n = this.src[this.pos + 1];
-    if (n === undefined) return undefined;
-    if (n === '(') {
-      if (this.src[this.pos + 2] === '(')
-        throw new ShSyntaxError(
-          'arithmetic expansion is not supported by the emulated shell',
-          this.line,
-          '$((',
-        );
-      this.pos += 2;
-      const sub = new Parser(this.src);
-      sub.pos = this.pos;
-      sub.line = this.line;
-      const script = sub.list(new Set());
-      const close = sub.next();
-      if (!(close.t === 'op' && close.op === ')'))
-        throw new ShSyntaxError("unexpected EOF while looking for matching `)'", this.line, ')');
-      this.pos = sub.pos;
-      this.line = sub.line;
-      return { kind: 'cmdsub', script, quoted };
-    }
-    if (n === '{') {
-      const close = this.src.indexOf('}', this.pos + 2);
-      if (close < 0) throw new ShSyntaxError("unexpected EOF while looking for matching `}'", this.line, '}');
-      const body = this.src.slice(this.pos + 2, close);
-      const m = /^(#?)([A-Za-z_][A-Za-z0-9_]*|[?$#@*!0-9])(?:(:?)([-=+?])([\s\S]*))?$/.exec(body);
-      if (!m || (m[1] && m[4])) throw new ShSyntaxError(`\${${body}}: bad substitution`, this.line);
-      const start = this.pos;
-      this.pos = close + 1;
-      void start;
-      if (m[4]) {
-        const sub = new Parser(m[5]!);
-        const word = sub.word(() => false, false);
-        return {
-          kind: 'param',
-          name: m[2]!,
-          quoted,
-          op: { op: m[4] as '-' | '=' | '+' | '?', colon: m[3] === ':', word },
-        };
-      }
-      return { kind: 'param', name: m[2]!, quoted, ...(m[1] ? { length: true } : {}) };
-    }
-    const m = /^([A-Za-z_][A-Za-z0-9_]*|[?$#@*!0-9])/.exec(this.src.slice(this.pos + 1));
-    if (!m) return undefined;
-    this.pos += 1 + m[1]!.length;
-    return { kind: 'param', name: m[1]!, quoted };
-  }
-
-  private readHeredocs(): void {
-    for (const r of this.pendingHeredocs) {
-      const meta = r as Redirect & { delimiter?: string; stripTabs?: boolean };
-      const lines: string[] = [];
-      for (;;) {
-        if (this.pos >= this.src.length) break;
-        const nl = this.src.indexOf('\n', this.pos);
-        const lineText = this.src.slice(this.pos, nl < 0 ? this.src.length : nl);
-        this.pos = nl < 0 ? this.src.length : nl + 1;
-        this.line++;
-        const text = meta.stripTabs ? lineText.replace(/^\t+/, '') : lineText;
-        if (text === meta.delimiter) break;
-        lines.push(text);
-      }
-      const body = lines.length ? `${lines.join('\n')}\n` : '';
-      r.heredoc = { body, expand: r.heredoc!.expand };
-      if (r.heredoc.expand) {
-        const sub = new Parser(body);
-        r.heredoc.word = sub.heredocWord();
-      }
-      delete meta.delimiter;
-      delete meta.stripTabs;
-    }
-    this.pendingHeredocs = [];
-  }
-
-  /** A here-document body: `$` and backslash expansions as in double quotes, `"` literal. */
-  private heredocWord(): Word {
-    const parts: Word = [];
-    let lit = '';
-    while (this.pos < this.src.length) {
-      const c = this.src[this.pos]!;
-      if (c === '\\' && '$`\\\n'.includes(this.src[this.pos + 1] ?? '')) {
-        if (this.src[this.pos + 1] !== '\n') lit += this.src[this.pos + 1];
-        this.pos += 2;
-        continue;
-      }
-      if (c === '$' || c === '`') {
-        const before = this.pos;
-        const part = c === '$' ? this.dollar(true) : undefined;
-        if (part) {
-          if (lit) parts.push({ kind: 'lit', text: lit, quoted: true });
-          lit = '';
-          parts.push(part);
-          continue;
-        }
-        this.pos = before;
-      }
-      lit += c;
-      this.pos++;
-    }
-    if (lit) parts.push({ kind: 'lit', text: lit, quoted: true });
-    return parts;
-  }
 }
 
 function isPlainPrefix(word: Word, eq: number): boolean {
@@ -606,3 +309,9 @@ function dropPrefix(word: Word, n: number): Word {
       ? rest
       : [{ kind: 'lit', text: '', quoted: true }];
 }
+
+/** How the lexer parses the commands inside a word: backquoted, and `$(...)` from where it stands. */
+const SUBSTITUTIONS: Substitutions = {
+  script: (source) => parseSh(source),
+  list: (lexer) => new Parser(lexer).list(new Set()),
+};

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,16 +14,11 @@ import { ownedEntriesOf } from '../../../lib/engine/guest/pfsense/section-entrie
 import {
   OWNED_PREFIX,
   renderFilterRules,
-  renderGateways,
-  renderInterfaces,
-  renderOpenVpnCertificates,
   renderOpenVpnCsc,
-  renderOpenVpnServer,
   renderPortForwards,
   ruleTracker,
 } from '../../../lib/render/index.ts';
-
-const FIXTURE = readFileSync(new URL('./fixtures/pfsense-config.xml', import.meta.url), 'utf8');
+import { PFSENSE_CONFIG_XML, routerSections, vpnRule } from './pfsense-fixture.ts';
 
 /** Slices of the fixture made by hand: each must survive every merge byte for byte. */
 const HAND_MADE = [
@@ -38,39 +32,11 @@ const HAND_MADE = [
   /<cert>\s*<refid>65a1b2c3d4e5f[\s\S]*?<\/cert>/,
   /<nat>[\s\S]*?<\/nat>/,
   /<installedpackages>[\s\S]*?<\/installedpackages>/,
-].map((re) => re.exec(FIXTURE)![0]);
+].map((re) => re.exec(PFSENSE_CONFIG_XML)![0]);
 
-const VPN = {
-  vpnId: 1,
-  description: 'pvecdk customers',
-  port: 1194,
-  tunnelNetwork: '10.8.0.0/20',
-  localNetworks: ['10.30.0.0/24'],
-  caName: 'pvecdk-vpn-ca',
-  serverCertName: 'pvecdk-vpn-server',
-  secrets: {
-    caCert: 'generated:vpn/ca.crt',
-    caKey: 'generated:vpn/ca.key',
-    serverCert: 'generated:vpn/server.crt',
-    serverKey: 'generated:vpn/server.key',
-    tlsCrypt: 'generated:vpn/tls-crypt.key',
-  },
-};
-
-const rule = (description: string, port = '3389') => ({
-  interface: 'openvpn',
-  type: 'pass' as const,
-  protocol: 'tcp' as const,
-  source: '10.8.0.0/20',
-  destination: '10.30.0.123',
-  destinationPort: port,
-  description,
-});
-
-function platformSections(rules = [rule('VPN clients to the RDS host'), rule('Second', '443')]) {
-  const certs = renderOpenVpnCertificates(VPN);
-  return {
-    interfaces: renderInterfaces([
+function platformSections(rules = [vpnRule('VPN clients to the RDS host'), vpnRule('Second', '443')]) {
+  return routerSections({
+    interfaces: [
       {
         key: 'wan',
         device: 'vtnet0',
@@ -81,15 +47,10 @@ function platformSections(rules = [rule('VPN clients to the RDS host'), rule('Se
       },
       { key: 'lan', device: 'vtnet1', description: 'LAN', address: '10.20.0.1', prefix: 16 },
       { key: 'opt1', device: 'vtnet2', description: 'DMZ', address: '10.30.0.1', prefix: 24 },
-    ]),
-    gateways: renderGateways([
-      { name: 'WANGW', interface: 'wan', address: '203.0.113.1', description: 'Internet' },
-    ]),
-    filter: renderFilterRules(rules),
-    openvpn: renderOpenVpnServer(VPN),
-    ca: certs.ca,
-    cert: certs.cert,
-  };
+    ],
+    gateways: [{ name: 'WANGW', interface: 'wan', address: '203.0.113.1', description: 'Internet' }],
+    rules,
+  });
 }
 
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (n) => n === 'rule' });
@@ -99,7 +60,7 @@ const parsed = (xml: string): Parsed => parser.parse(xml).pfsense;
 
 describe('config.xml merge', () => {
   it("GIVEN a router's config.xml with hand-made rules WHEN pvecdk's sections are merged THEN its entries are in and every hand-made byte is kept", () => {
-    const merged = mergeOwnedEntries(FIXTURE, ownedEntriesOf(platformSections()));
+    const merged = mergeOwnedEntries(PFSENSE_CONFIG_XML, ownedEntriesOf(platformSections()));
 
     checkConfigXml(merged, 'merged');
     for (const slice of HAND_MADE) expect(merged).toContain(slice);
@@ -124,12 +85,12 @@ describe('config.xml merge', () => {
   });
 
   it('GIVEN a config.xml already merged WHEN the same sections are merged again THEN the text is unchanged', () => {
-    const once = mergeOwnedEntries(FIXTURE, ownedEntriesOf(platformSections()));
+    const once = mergeOwnedEntries(PFSENSE_CONFIG_XML, ownedEntriesOf(platformSections()));
     expect(mergeOwnedEntries(once, ownedEntriesOf(platformSections()))).toBe(once);
   });
 
   it("GIVEN one of pvecdk's rules edited by hand WHEN merged THEN that rule is put back in its place and hand-made rules stay", () => {
-    const once = mergeOwnedEntries(FIXTURE, ownedEntriesOf(platformSections()));
+    const once = mergeOwnedEntries(PFSENSE_CONFIG_XML, ownedEntriesOf(platformSections()));
     const drifted = once
       .replace('<port>443</port>', '<port>4443</port>')
       .replace('pvecdk: Second', 'renamed');
@@ -139,8 +100,8 @@ describe('config.xml merge', () => {
 
   it('GIVEN a rule that left the plan WHEN merged with the former sections THEN it is removed, by its tracker or by its mark', () => {
     const former = platformSections();
-    const once = mergeOwnedEntries(FIXTURE, ownedEntriesOf(former));
-    const fewer = platformSections([rule('VPN clients to the RDS host')]);
+    const once = mergeOwnedEntries(PFSENSE_CONFIG_XML, ownedEntriesOf(former));
+    const fewer = platformSections([vpnRule('VPN clients to the RDS host')]);
 
     const withState = mergeOwnedEntries(once, ownedEntriesOf(fewer, former));
     // State lost: the `pvecdk: ` mark and the tracker range still say whose it is.
@@ -158,7 +119,7 @@ describe('config.xml merge', () => {
 
   it("GIVEN pvecdk's entries merged WHEN deleted THEN only they go: interfaces stay, hand-made entries stay byte for byte", () => {
     const former = platformSections();
-    const once = mergeOwnedEntries(FIXTURE, ownedEntriesOf(former));
+    const once = mergeOwnedEntries(PFSENSE_CONFIG_XML, ownedEntriesOf(former));
     const deleted = mergeOwnedEntries(once, ownedEntriesOf({}, former));
 
     for (const slice of HAND_MADE) expect(deleted).toContain(slice);
@@ -177,7 +138,7 @@ describe('config.xml merge', () => {
     const merged = mergeOwnedEntries(
       bare,
       ownedEntriesOf({
-        filter: renderFilterRules([rule('One')]),
+        filter: renderFilterRules([vpnRule('One')]),
         nat: renderPortForwards([
           {
             interface: 'wan',
@@ -199,7 +160,7 @@ describe('config.xml merge', () => {
   });
 
   it('GIVEN the VPN user entries WHEN a certificate, a CRL and a client override are merged THEN they sit beside the server and hand-made certificates', () => {
-    const once = mergeOwnedEntries(FIXTURE, ownedEntriesOf(platformSections()));
+    const once = mergeOwnedEntries(PFSENSE_CONFIG_XML, ownedEntriesOf(platformSections()));
     const csc = renderOpenVpnCsc(1, {
       commonName: 'acme.alice',
       tunnelAddress: '10.8.0.10',
@@ -237,7 +198,7 @@ describe('config.xml merge', () => {
   });
 
   it('GIVEN a config.xml that is not well-formed WHEN merged THEN PFSENSE_CONFIG_INVALID names the line and nothing is returned', () => {
-    const broken = FIXTURE.replace('</lan>\n\t\t<opt2', '</lan>\n\t\t</interfaces><opt2');
+    const broken = PFSENSE_CONFIG_XML.replace('</lan>\n\t\t<opt2', '</lan>\n\t\t</interfaces><opt2');
     expect(() => mergeOwnedEntries(broken, ownedEntriesOf(platformSections()))).toThrow(
       expect.objectContaining({
         code: 'PFSENSE_CONFIG_INVALID',

@@ -5,15 +5,10 @@ import { applyWithSafetySnapshot } from '../../../lib/engine/critical-change.ts'
 import type { GuestSession } from '../../../lib/engine/guest/guest-transport.ts';
 import type { HandlerContext } from '../../../lib/engine/handlers/handler.ts';
 import { pfsenseConfigHandler } from '../../../lib/engine/handlers/pfsense-config-handler.ts';
-import {
-  renderFilterRules,
-  renderInterfaces,
-  renderOpenVpnCertificates,
-  renderOpenVpnServer,
-} from '../../../lib/render/index.ts';
 import { GuestFs, type TestEmulator } from '../../../lib/sim/index.ts';
 import { call, cloneGuest, connect, emulator, exec, newKey, sftp } from '../../sim/guests/guest-harness.ts';
 import { desired } from '../handler-fixture.ts';
+import { routerSections, vpnRule } from './pfsense-fixture.ts';
 
 /**
  * The pfSense config handler against the emulator's pfSense guest, over
@@ -31,46 +26,15 @@ const SECRETS: Record<string, string> = {
     '-----BEGIN OpenVPN Static key V1-----\nTLSkey0123456789\n-----END OpenVPN Static key V1-----\n',
 };
 
-const VPN = {
-  vpnId: 1,
-  description: 'pvecdk customers',
-  port: 1194,
-  tunnelNetwork: '10.8.0.0/20',
-  localNetworks: ['10.30.0.0/24'],
-  caName: 'pvecdk-vpn-ca',
-  serverCertName: 'pvecdk-vpn-server',
-  secrets: {
-    caCert: 'generated:vpn/ca.crt',
-    caKey: 'generated:vpn/ca.key',
-    serverCert: 'generated:vpn/server.crt',
-    serverKey: 'generated:vpn/server.key',
-    tlsCrypt: 'generated:vpn/tls-crypt.key',
-  },
-};
-
 function sections() {
-  const certs = renderOpenVpnCertificates(VPN);
-  return {
-    interfaces: renderInterfaces([
+  return routerSections({
+    interfaces: [
       { key: 'wan', device: 'vtnet0', description: 'WAN', address: 'dhcp', blockPrivate: true },
       { key: 'lan', device: 'vtnet1', description: 'LAN', address: '10.20.0.1', prefix: 16 },
       { key: 'opt1', device: 'vtnet2', description: 'DMZ', address: '10.30.0.1', prefix: 24 },
-    ]),
-    filter: renderFilterRules([
-      {
-        interface: 'openvpn',
-        type: 'pass',
-        protocol: 'tcp',
-        source: '10.8.0.0/20',
-        destination: '10.30.0.123',
-        destinationPort: '3389',
-        description: 'VPN clients to the RDS host',
-      },
-    ]),
-    openvpn: renderOpenVpnServer(VPN),
-    ca: certs.ca,
-    cert: certs.cert,
-  };
+    ],
+    rules: [vpnRule('VPN clients to the RDS host')],
+  });
 }
 
 const VMID = 401;

@@ -1,21 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyWithSafetySnapshot } from '../../../lib/engine/critical-change.ts';
 import type { HandlerContext, ResourceChange } from '../../../lib/engine/handlers/handler.ts';
 import { HANDLERS } from '../../../lib/engine/handlers/index.ts';
 import { pfsenseConfigHandler } from '../../../lib/engine/handlers/pfsense-config-handler.ts';
-import {
-  renderFilterRules,
-  renderInterfaces,
-  renderOpenVpnCertificates,
-  renderOpenVpnServer,
-} from '../../../lib/render/index.ts';
 import { applied, desired } from '../handler-fixture.ts';
 import { FakePfsenseGuest } from './fake-pfsense-guest.ts';
+import { PFSENSE_CONFIG_XML, routerSections, vpnRule } from './pfsense-fixture.ts';
 
-const FIXTURE = readFileSync(new URL('./fixtures/pfsense-config.xml', import.meta.url), 'utf8');
-const HAND_MADE_RULE = /<rule>\s*<tracker>1701234567[\s\S]*?<\/rule>/.exec(FIXTURE)![0];
-const HAND_MADE_CERT = /<cert>\s*<refid>65a1b2c3d4e5f[\s\S]*?<\/cert>/.exec(FIXTURE)![0];
+const HAND_MADE_RULE = /<rule>\s*<tracker>1701234567[\s\S]*?<\/rule>/.exec(PFSENSE_CONFIG_XML)![0];
+const HAND_MADE_CERT = /<cert>\s*<refid>65a1b2c3d4e5f[\s\S]*?<\/cert>/.exec(PFSENSE_CONFIG_XML)![0];
 
 const SECRETS: Record<string, string> = {
   'generated:vpn/ca.crt':
@@ -35,45 +29,14 @@ const SECRET_FORMS = Object.values(SECRETS).flatMap((v) => [
   v.split('\n')[1]!,
 ]);
 
-const VPN = {
-  vpnId: 1,
-  description: 'pvecdk customers',
-  port: 1194,
-  tunnelNetwork: '10.8.0.0/20',
-  localNetworks: ['10.30.0.0/24'],
-  caName: 'pvecdk-vpn-ca',
-  serverCertName: 'pvecdk-vpn-server',
-  secrets: {
-    caCert: 'generated:vpn/ca.crt',
-    caKey: 'generated:vpn/ca.key',
-    serverCert: 'generated:vpn/server.crt',
-    serverKey: 'generated:vpn/server.key',
-    tlsCrypt: 'generated:vpn/tls-crypt.key',
-  },
-};
-
-const rule = (description: string, port: string) => ({
-  interface: 'openvpn',
-  type: 'pass' as const,
-  protocol: 'tcp' as const,
-  source: '10.8.0.0/20',
-  destination: '10.30.0.123',
-  destinationPort: port,
-  description,
-});
-
-function sections(rules = [rule('VPN clients to the RDS host', '3389'), rule('Admin web', '443')]) {
-  const certs = renderOpenVpnCertificates(VPN);
-  return {
-    interfaces: renderInterfaces([
+function sections(rules = [vpnRule('VPN clients to the RDS host', '3389'), vpnRule('Admin web', '443')]) {
+  return routerSections({
+    interfaces: [
       { key: 'wan', device: 'vtnet0', description: 'WAN', address: 'dhcp' },
       { key: 'lan', device: 'vtnet1', description: 'LAN', address: '10.20.0.1', prefix: 16 },
-    ]),
-    filter: renderFilterRules(rules),
-    openvpn: renderOpenVpnServer(VPN),
-    ca: certs.ca,
-    cert: certs.cert,
-  };
+    ],
+    rules,
+  });
 }
 
 function props(s: Record<string, string> = sections(), reload?: 'all' | 'filter' | 'openvpn') {
@@ -132,7 +95,7 @@ afterEach(() => guest?.dispose());
 
 describe('pvecdk_pfsense_config handler', () => {
   it('is registered, reaches guests, locks the router VM and snapshots it', () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     const resource = desired(pfsenseConfigHandler, PATH, props());
     expect(HANDLERS.get('pvecdk_pfsense_config')).toBe(pfsenseConfigHandler);
     expect(pfsenseConfigHandler.reachesGuests).toBe(true);
@@ -141,7 +104,7 @@ describe('pvecdk_pfsense_config handler', () => {
   });
 
   it("GIVEN a router without pvecdk's entries WHEN deployed THEN they are merged, secrets filled on the router only, backed up, written whole and reloaded", async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     const { change, attributes } = await deploy();
 
     // The router already has a WAN and a LAN: pvecdk's interfaces make it an update.
@@ -161,7 +124,7 @@ describe('pvecdk_pfsense_config handler', () => {
     expect(config).toMatch(
       /<revision>\s*<time>\d+<\/time>\s*<description><!\[CDATA\[pvecdk: platform\/Router\/Config \(update\)/,
     );
-    expect(guest.read('/cf/conf/backup/config-1733400000.xml')).toBe(FIXTURE);
+    expect(guest.read('/cf/conf/backup/config-1733400000.xml')).toBe(PFSENSE_CONFIG_XML);
     expect(guest.exists('/tmp/config.cache')).toBe(false);
     expect(guest.reloads()).toEqual([expect.stringMatching(/^\/etc\/rc\.reload_all/)]);
     expect(attributes).toEqual({
@@ -172,7 +135,7 @@ describe('pvecdk_pfsense_config handler', () => {
   });
 
   it('GIVEN a deployed router WHEN deployed again THEN the diff is empty and no changing command runs', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     await deploy();
     const before = guest.config;
     const execs = guest.execs.length;
@@ -185,7 +148,7 @@ describe('pvecdk_pfsense_config handler', () => {
   });
 
   it('GIVEN a rule and a key edited by hand in pfSense WHEN diffed THEN the fields show, secrets masked, and deploy repairs them', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     await deploy();
     const repaired = guest.config;
     guest.config = repaired
@@ -215,14 +178,14 @@ describe('pvecdk_pfsense_config handler', () => {
   });
 
   it('GIVEN a rule that left the plan WHEN deployed THEN it is removed and hand-made rules stay', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     const before = props();
     await deploy();
 
     const fewer = desired(
       pfsenseConfigHandler,
       PATH,
-      props(sections([rule('VPN clients to the RDS host', '3389')])),
+      props(sections([vpnRule('VPN clients to the RDS host', '3389')])),
     );
     const { change } = await deploy(fewer, before);
 
@@ -234,7 +197,7 @@ describe('pvecdk_pfsense_config handler', () => {
   });
 
   it('GIVEN a reload that fails WHEN deployed THEN the router is rolled back to the snapshot and the error names the reload, no secret in it', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     guest.failReloads(`php error near ${SECRETS['generated:vpn/ca.key']!.split('\n')[1]}`);
 
     const failure = (await deploy().then(
@@ -248,11 +211,11 @@ describe('pvecdk_pfsense_config handler', () => {
     });
     expect(failure.message).toContain('/etc/rc.reload_all failed');
     for (const secret of SECRET_FORMS) expect(`${failure.message} ${failure.cause}`).not.toContain(secret);
-    expect(guest.config).toBe(FIXTURE);
+    expect(guest.config).toBe(PFSENSE_CONFIG_XML);
   });
 
   it('GIVEN a full disk on the router WHEN written THEN the write fails, nothing is half-written and no temp file is left', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     guest.diskFullAfter = 200;
 
     const resource = desired(pfsenseConfigHandler, PATH, props());
@@ -269,19 +232,19 @@ describe('pvecdk_pfsense_config handler', () => {
       code: 'PFSENSE_WRITE_FAILED',
       message: expect.stringContaining('No space left'),
     });
-    expect(guest.config).toBe(FIXTURE);
+    expect(guest.config).toBe(PFSENSE_CONFIG_XML);
     expect(readdirNames(guest.path('/cf/conf'))).toEqual(['backup', 'config.xml']);
     expect(guest.reloads()).toEqual([]);
   });
 
   it('GIVEN the openvpn reload WHEN deployed THEN pfSense restarts OpenVPN only', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     await deploy(desired(pfsenseConfigHandler, PATH, props(sections(), 'openvpn')));
     expect(guest.reloads()).toEqual(['/usr/local/sbin/pfSsh.php playback svc restart openvpn']);
   });
 
   it("GIVEN pvecdk's entries on the router WHEN the resource is deleted THEN only they go (the interfaces stay)", async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     const p = props();
     await deploy();
 
@@ -314,7 +277,7 @@ describe('pvecdk_pfsense_config handler', () => {
   });
 
   it('GIVEN a run without a guest transport WHEN read THEN it refuses, naming the resource', async () => {
-    guest = new FakePfsenseGuest(FIXTURE);
+    guest = new FakePfsenseGuest(PFSENSE_CONFIG_XML);
     await expect(
       pfsenseConfigHandler.read(context(false), desired(pfsenseConfigHandler, PATH, props())),
     ).rejects.toMatchObject({ code: 'GUEST_NO_TRANSPORT', message: expect.stringContaining(PATH) });
