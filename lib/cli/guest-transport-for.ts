@@ -5,8 +5,8 @@ import type { RemoteTarget } from './remote-target.ts';
 /**
  * The way into guests for a remote: SSH to the addresses in the plan (through
  * their jump hosts) for a real cluster, to the loopback endpoints the
- * embedded emulator publishes for it (none when it emulates no guests, or
- * PVECDK_SIM_GUESTS=1 is not set). The engine never learns which.
+ * embedded emulator publishes for it (none when it emulates no guests).
+ * The engine never learns which.
  * PVECDK_GUEST_WAIT_S bounds the wait for a guest that does not answer yet;
  * PVECDK_GUESTS=off reaches no guest (their resources stay pending).
  */
@@ -17,9 +17,7 @@ export function guestTransportFor(
   defaults: { readonly waitMs?: number } = {},
 ): SshGuestTransport | undefined {
   // An emulator without emulated guests: guest resources stay pending, as the engine reports them.
-  // Until the engine's key reaches the guests' cloud-init, the emulated guests are reached only when
-  // asked (PVECDK_SIM_GUESTS=1): otherwise their logins as pvecdk would fail every guest resource.
-  if (remote.emulator && (!remote.guestEndpoints || process.env.PVECDK_SIM_GUESTS !== '1')) return undefined;
+  if (remote.emulator && !remote.guestEndpoints) return undefined;
   // PVECDK_GUESTS=off: a run of the Proxmox half only; guest resources stay pending.
   if (process.env.PVECDK_GUESTS === 'off') return undefined;
   const waitS = Number(process.env.PVECDK_GUEST_WAIT_S ?? '');

@@ -7,6 +7,7 @@ import { CliError } from './errors.ts';
 import { COMMAND_HELP, formatCommandHelp, parseSpecOf } from './help/command-help.ts';
 import { closest, wantsHelpAfterCheck } from './help/option-check.ts';
 import { lockTimeoutOf } from './lock-wait.ts';
+import { colourWanted, type Palette, paletteFor } from './output/colour.ts';
 import { USAGE } from './usage.ts';
 
 // Only what every command needs is imported up front: `--version` and `--help` load nothing
@@ -20,6 +21,8 @@ export interface CliIo {
   readonly terminal?: NodeJS.WriteStream;
   /** Asks a yes/no question; absent when nobody can answer (a non-interactive shell never prompts). */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /** Whether what goes to `out` and to `err` is coloured (see output/colour.ts); none when absent. */
+  readonly colour?: { readonly out: boolean; readonly err: boolean };
 }
 
 const interactive = Boolean(process.stdout.isTTY && process.stdin.isTTY);
@@ -30,7 +33,11 @@ const defaultIo: CliIo = {
   cwd: process.cwd(),
   ...(process.stdout.isTTY && !process.env.CI ? { terminal: process.stdout } : {}),
   ...(interactive ? { confirm: askOnTerminal } : {}),
+  colour: { out: colourWanted(process.stdout), err: colourWanted(process.stderr) },
 };
+
+const outPalette = (io: CliIo): Palette => paletteFor(io.colour?.out === true);
+const errPalette = (io: CliIo): Palette => paletteFor(io.colour?.err === true);
 
 async function askOnTerminal(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
@@ -50,7 +57,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   } catch (e) {
     const { errorAsJson, exitCodeOf, formatError } = await import('./output/error-output.ts');
     // With --json a pipeline reads the error as data: code, message and hint apart.
-    io.err(argv.includes('--json') ? JSON.stringify(errorAsJson(e)) : formatError(e, debug));
+    io.err(argv.includes('--json') ? JSON.stringify(errorAsJson(e)) : formatError(e, debug, errPalette(io)));
     return exitCodeOf(e);
   }
 }
@@ -162,6 +169,7 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
   const files = await stackFiles('synth', positionals, values.all, io.cwd);
   const { loadProjectConfig } = await import('./config.ts');
   const { formatSynthResult, synthStackFile } = await import('./commands/synth.ts');
+  const { acknowledgedAsJson } = await import('./output/acknowledged.ts');
   const { loadStackFile } = await import('./stack-file.ts');
   const config = loadProjectConfig(io.cwd);
   const outdir = resolve(io.cwd, (values.out as string | undefined) ?? config.output);
@@ -178,6 +186,7 @@ async function synthCommand(args: readonly string[], io: CliIo): Promise<number>
         targets: loaded.targets.map((s) => s.stackName).sort(),
         files: result.files,
         warnings: result.assembly.warnings,
+        acknowledged: acknowledgedAsJson(result.assembly.acknowledged, io.cwd),
       }),
     );
   } else {
@@ -251,7 +260,8 @@ function remoteCommandOptions(
     takeover: Boolean(values.takeover),
     json: Boolean(values.json),
     out: io.out,
-    warn: (m) => io.err(`warning: ${m}`),
+    palette: values.json ? paletteFor(false) : outPalette(io),
+    warn: (m) => io.err(`${errPalette(io).warning('warning:')} ${m}`),
     tell: (m) => io.err(m),
     terminal: values.json ? undefined : io.terminal,
     confirm: confirmer(io, values as { yes?: boolean; json?: boolean }),

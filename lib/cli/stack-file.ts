@@ -2,8 +2,10 @@ import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App } from '../core/app.ts';
+import { summarizeThrown } from '../core/error-family.ts';
 import { PvecdkError } from '../core/errors.ts';
 import { Stack } from '../core/stack.ts';
+import { recordedErrors, ValidationError } from '../core/validation.ts';
 import { CliError, StackFileError } from './errors.ts';
 import { useIdentityRecord } from './identity-record.ts';
 import { ensureTypeScriptLoader } from './typescript-loader.ts';
@@ -58,7 +60,15 @@ export async function loadStackFile(
     try {
       await import(pathToFileURL(real).href);
     } catch (e) {
-      throw translateLoadError(e, path, cwd);
+      const error = translateLoadError(e, path, cwd);
+      // A construct with a mistake records it and comes out incomplete; code
+      // that then uses what is missing throws. The recorded mistakes come first.
+      const recorded = App.instances.filter((a) => !before.has(a)).flatMap((a) => recordedErrors(a));
+      if (recorded.length === 0) throw error;
+      throw new ValidationError(
+        recorded,
+        `fix these first: the stack file then failed, most likely because of them (${summarizeThrown(error).message})`,
+      );
     }
     const now = App.instances
       .filter((a) => !before.has(a))
@@ -161,10 +171,14 @@ function translateLoadError(e: unknown, path: string, cwd: string): Error {
     // Code esbuild passed through untouched is parsed by Node, whose trace starts "<file>:<line>".
     const m = /^(?:file:\/\/)?(\/[^\s:]+):(\d+)\n/.exec(error.stack ?? '');
     if (m) {
+      // Node's own type stripping (PVECDK_TYPESCRIPT=node, see typescript-loader.ts) refuses what cannot just be erased.
+      const notErasable = (error as { code?: string }).code === 'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX';
       return new CliError(
         'CLI_STACK_FILE_COMPILE',
         `${relative(cwd, m[1]!)}:${m[2]}: ${error.message}`,
-        'fix the syntax error; `npm run typecheck` reports type errors as well',
+        notErasable
+          ? "Node's type stripping loads TypeScript whose types can be erased: use a union of literals instead of an enum (or a plain object), or leave PVECDK_TYPESCRIPT unset to load it with tsx"
+          : 'fix the syntax error; `npm run typecheck` reports type errors as well',
       );
     }
   }

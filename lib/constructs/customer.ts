@@ -1,14 +1,18 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import { ConstructError, SynthError } from '../core/errors.ts';
+import { Annotations } from '../core/annotations.ts';
+import { SynthError } from '../core/errors.ts';
+import { closestKey } from '../core/private/closest-name.ts';
+import { creationSiteOf } from '../core/private/creation-trace.ts';
 import { Stack } from '../core/stack.ts';
 import { VirtualEnvironmentPool } from '../resources/index.ts';
 import { CustomerDbVm, type CustomerDbVmProps } from './customer-db-vm.ts';
 import type { Platform } from './platform.ts';
-import { inConstruct, parseProps } from './private/errors.ts';
+import { checkProps, collecting, inConstruct } from './private/errors.ts';
 import { addressPool, numberPool, seedOf, vmIdPool } from './private/identity/allocators.ts';
 import type { IdentityPool } from './private/identity/identity-registry.ts';
 import { formatCidr, type Ipv4Cidr } from './private/identity/ipv4.ts';
+import { unknownServerHint } from './private/missing-import.ts';
 import type { NoSchemaDrift, SchemaDrift } from './private/schema-drift.ts';
 
 /**
@@ -132,12 +136,14 @@ const PropsSchema = z
     ),
   })
   .superRefine((p, ctx) => {
+    // The second of two entries of one name is the one reported, at its own index.
     const dup = (names: string[], path: string) => {
       const seen = new Set<string>();
-      for (const n of names) {
-        if (seen.has(n)) ctx.addIssue({ code: 'custom', path: [path], message: `${n} is listed twice` });
+      names.forEach((n, i) => {
+        if (seen.has(n))
+          ctx.addIssue({ code: 'custom', path: [path, i, 'name'], message: `${n} is listed twice` });
         seen.add(n);
-      }
+      });
     };
     dup(
       p.servers.map((s) => s.name),
@@ -151,6 +157,15 @@ const PropsSchema = z
 
 // tsc fails here, naming the keys, when CustomerProps and PropsSchema drift apart.
 type _SchemaInStep = NoSchemaDrift<SchemaDrift<CustomerProps, typeof PropsSchema>>;
+
+type ParsedServer = z.infer<typeof PropsSchema>['servers'][number];
+type ParsedUser = z.infer<typeof PropsSchema>['users'][number];
+
+/** The pools a customer's servers draw VM ids and addresses from. */
+interface ServerPools {
+  readonly vmIds: IdentityPool<number>;
+  readonly addresses: IdentityPool<string>;
+}
 
 /**
  * One call onboards a customer: its own stack (deployed after the platform)
@@ -169,109 +184,197 @@ export class Customer extends Stack {
       remote: platform.remote,
       description: props.description ?? `customer ${id}`,
     });
-    if (!NAME.test(id)) {
-      throw new ConstructError(
-        this,
-        'SYNTH_INVALID_ID',
-        `a customer id is lower-case letters, digits and -, starting with a letter (got '${id}')`,
-        'name the customer like acme or globex-2',
-      );
-    }
-    const p = parseProps(PropsSchema, props, this.node.path, 'Customer');
     this.platform = platform;
     this.customerName = id;
     this.addDependency(platform, 'customers run on the platform');
-    const { cluster, lan, rds, vpn } = platform;
-    const block = inConstruct(this, () => cluster.customerVmIdBlock(p.number));
-    const slice = inConstruct(this, () => customerSlice(lan.cidr!, p.number));
+    this.pool = new VirtualEnvironmentPool(this, 'Pool', {
+      poolId: `customer-${id}`,
+      comment: `pvecdk: customer ${id}`,
+    });
+    const servers: CustomerDbVm[] = [];
+    this.servers = servers;
+    // Every mistake in the props is recorded on this customer and reported at
+    // synth together with those of every other construct of the run; what can
+    // be built is built, so one wrong server does not hide another's mistake.
+    if (!NAME.test(id)) {
+      Annotations.of(this).addError(
+        `a customer id is lower-case letters, digits and -, starting with a letter (got '${id}')`,
+        { code: 'SYNTH_INVALID_ID', hint: 'name the customer like acme or globex-2' },
+      );
+      return;
+    }
+    const checked = checkProps(PropsSchema, props);
+    if (!checked.ok) {
+      for (const issue of checked.issues)
+        Annotations.of(this).addError(issue.message, {
+          code: 'SYNTH_INVALID_PROPS',
+          hint:
+            issue.hint ?? 'fix this prop of the Customer; CustomerProps documents each prop and its limits',
+        });
+      this.declareUnbuilt(props.servers);
+      // The users' servers are still checked: a forgotten import shows with the props' mistakes.
+      if (Array.isArray(props.users))
+        props.users.forEach((u: Partial<CustomerUser> | null, i) => {
+          if (Array.isArray(u?.servers)) this.serversKnown(u.servers, `users[${i}] (${String(u.name)})`);
+        });
+      return;
+    }
+    const p = checked.data;
+    const { cluster, lan } = platform;
+    const block = collecting(this, undefined, () => cluster.customerVmIdBlock(p.number));
+    const slice = block && collecting(this, undefined, () => customerSlice(lan.cidr!, p.number));
+    if (!block || !slice) {
+      this.declareUnbuilt(p.servers);
+      return;
+    }
     // Customers of other stack files are in the identity record: a number or
     // server name one of them holds is refused, naming its file.
     cluster.identities.claim('customer_number', p.number, this);
     cluster.identities.track('customer_number', cluster.customerNumbers());
     const lanSlices = customerSlices(lan.cidr!);
     if (lanSlices) cluster.identities.track('customer_number', lanSlices);
-    const vmIds = {
-      ...vmIdPool(
-        block.start + 1,
-        block.size - 1,
-        `VM ids of customer ${id}'s block ${block.start + 1}-${block.start + block.size - 1}`,
-        "the cluster's customerVmIds.blockSize",
-      ),
-      group: 'VM ids of a customer block',
-    };
-    const addresses = {
-      ...addressPool(slice, `addresses of customer ${id}'s LAN slice`, 'the LAN bridge cidr'),
-      group: "addresses of a customer's LAN slice",
-    };
-
-    this.pool = new VirtualEnvironmentPool(this, 'Pool', {
-      poolId: `customer-${id}`,
-      comment: `pvecdk: customer ${id}`,
-    });
-    this.servers = p.servers.map((s) => {
-      const db = new CustomerDbVm(this, s.name, {
-        cluster,
-        lan,
-        customer: id,
-        serverName: s.name,
-        vmId: inConstruct(this, () => this.serverIdentity('vm_id', s.name, s.vmId, vmIds, `vmid:${s.name}`)),
-        address: inConstruct(this, () =>
-          this.serverIdentity('ipv4_address', s.name, s.address, addresses, `ip:${id}/${s.name}`),
+    const pools: ServerPools = {
+      vmIds: {
+        ...vmIdPool(
+          block.start + 1,
+          block.size - 1,
+          `VM ids of customer ${id}'s block ${block.start + 1}-${block.start + block.size - 1}`,
+          "the cluster's customerVmIds.blockSize",
         ),
-        rdsAddress: rds.address,
-        vpnNetwork: formatCidr(vpn.tunnel),
-        poolId: this.pool.poolId,
-        // A value given is passed on as given, 0 included: CustomerDbVm checks its range.
-        ...(s.os !== undefined ? { os: s.os } : {}),
-        ...(s.cores !== undefined ? { cores: s.cores } : {}),
-        ...(s.memoryMiB !== undefined ? { memoryMiB: s.memoryMiB } : {}),
-        ...(s.dataDiskGb !== undefined ? { dataDiskGb: s.dataDiskGb } : {}),
-        ...(s.dataDiskLifecycle !== undefined ? { dataDiskLifecycle: s.dataDiskLifecycle } : {}),
-        ...(s.node !== undefined ? { node: s.node } : {}),
-        ...(s.highAvailability !== undefined ? { highAvailability: s.highAvailability } : {}),
-        ...(s.backup !== undefined ? { backup: s.backup } : {}),
-      });
-      inConstruct(db, () => platform.registerServer({ name: s.name, customer: id, address: db.address }));
-      cluster.identities.claim('server_name', s.name, db);
-      return db;
+        group: 'VM ids of a customer block',
+      },
+      addresses: {
+        ...addressPool(slice, `addresses of customer ${id}'s LAN slice`, 'the LAN bridge cidr'),
+        group: "addresses of a customer's LAN slice",
+      },
+    };
+    p.servers.forEach((s, i) => {
+      const db = collecting(this, `servers[${i}] (${s.name})`, () => this.addServer(s, pools), s.name);
+      if (db) servers.push(db);
+      else platform.declareUnbuiltServer(s.name, id);
     });
+    for (const [i, u] of p.users.entries()) this.addUser(u, `users[${i}] (${u.name})`);
+  }
 
-    for (const u of p.users) {
-      const scope = new Construct(this, u.name);
-      if (u.vpn)
-        vpn.addUser(scope, {
+  /** One 4D server: its VM and everything around it, known to the platform once built. */
+  private addServer(s: ParsedServer, pools: ServerPools): CustomerDbVm {
+    const { cluster, lan, rds, vpn } = this.platform;
+    const id = this.customerName;
+    const db = new CustomerDbVm(this, s.name, {
+      cluster,
+      lan,
+      customer: id,
+      serverName: s.name,
+      vmId: inConstruct(this, () =>
+        this.serverIdentity('vm_id', s.name, s.vmId, pools.vmIds, `vmid:${s.name}`),
+      ),
+      address: inConstruct(this, () =>
+        this.serverIdentity('ipv4_address', s.name, s.address, pools.addresses, `ip:${id}/${s.name}`),
+      ),
+      rdsAddress: rds.address,
+      vpnNetwork: formatCidr(vpn.tunnel),
+      poolId: this.pool.poolId,
+      // A value given is passed on as given, 0 included: CustomerDbVm checks its range.
+      ...(s.os !== undefined ? { os: s.os } : {}),
+      ...(s.cores !== undefined ? { cores: s.cores } : {}),
+      ...(s.memoryMiB !== undefined ? { memoryMiB: s.memoryMiB } : {}),
+      ...(s.dataDiskGb !== undefined ? { dataDiskGb: s.dataDiskGb } : {}),
+      ...(s.dataDiskLifecycle !== undefined ? { dataDiskLifecycle: s.dataDiskLifecycle } : {}),
+      ...(s.node !== undefined ? { node: s.node } : {}),
+      ...(s.highAvailability !== undefined ? { highAvailability: s.highAvailability } : {}),
+      ...(s.backup !== undefined ? { backup: s.backup } : {}),
+    });
+    inConstruct(db, () =>
+      this.platform.registerServer({ name: s.name, customer: id, address: db.address, construct: db }),
+    );
+    cluster.identities.claim('server_name', s.name, db);
+    return db;
+  }
+
+  /**
+   * One user: VPN account, RDS account and a shortcut per server. Its mistakes
+   * (a server no loaded customer defines, a VPN address without VPN) are
+   * recorded on the customer, naming the user's entry in the props.
+   */
+  private addUser(u: ParsedUser, where: string): void {
+    const { platform } = this;
+    const { lan, rds, vpn } = platform;
+    if (!u.vpn && u.vpnAddress !== undefined) {
+      Annotations.of(this).addError(
+        `${where}.vpnAddress = '${u.vpnAddress}': set but vpn is false, so the address would never be used`,
+        { code: 'SYNTH_INVALID_PROPS', hint: 'set vpn: true, or remove vpnAddress' },
+      );
+      return;
+    }
+    if (!this.serversKnown(u.servers, where)) return;
+    // Servers of a customer that could not be built are left out: that customer's error says why.
+    const servers = u.servers.flatMap((name) => platform.server(name) ?? []);
+    collecting(
+      this,
+      where,
+      () => {
+        const scope = new Construct(this, u.name);
+        if (u.vpn)
+          vpn.addUser(scope, {
+            name: u.name,
+            description: `${u.fullName ?? u.name} (${this.customerName})`,
+            ...(u.vpnAddress !== undefined ? { tunnelAddress: u.vpnAddress } : {}),
+          });
+        const account = rds.addUser(scope, {
           name: u.name,
-          description: `${u.fullName ?? u.name} (${id})`,
-          ...(u.vpnAddress !== undefined ? { tunnelAddress: u.vpnAddress } : {}),
+          ...(u.fullName ? { fullName: u.fullName } : {}),
+          servers,
+          lan: lan.cidr!,
         });
-      else if (u.vpnAddress !== undefined)
-        throw new ConstructError(
-          scope,
-          'SYNTH_INVALID_PROPS',
-          `users.${u.name}.vpnAddress is set but vpn is false: the address would never be used`,
-          'set vpn: true, or remove vpnAddress',
-        );
-      const servers = u.servers.map((serverName) => {
-        const server = platform.server(serverName);
-        if (!server) {
-          throw new ConstructError(
-            scope,
-            'SYNTH_UNKNOWN_NAME',
-            `user ${u.name} may use server ${serverName}, which no loaded customer defines (known: ${platform.serverNames.join(', ')})`,
-            `import the stack file of the customer that defines ${serverName} before this one, or fix the name`,
-          );
+        for (const server of servers) {
+          const shortcut = rds.addShortcut(scope, `Shortcut-${server.name}`, u.name, server);
+          shortcut.addDependency(account);
+          // Another customer's server, by address: its stack's destroy warns that these still point at it.
+          if (server.construct) {
+            this.recordUse(shortcut, 'link_content', server.construct);
+            this.recordUse(account, 'outbound_rules', server.construct);
+          }
         }
-        return server;
-      });
-      const account = rds.addUser(scope, {
-        name: u.name,
-        ...(u.fullName ? { fullName: u.fullName } : {}),
-        servers,
-        lan: lan.cidr!,
-      });
-      for (const server of servers) {
-        rds.addShortcut(scope, `Shortcut-${server.name}`, u.name, server).addDependency(account);
-      }
+      },
+      u.name,
+    );
+  }
+
+  /**
+   * Whether every server a user names is defined by a loaded customer (or
+   * declared by one that could not be built, whose own error says why). Each
+   * unknown one is an error; when the identity record knows the stack file
+   * that declares it, the hint gives the import the user forgot.
+   */
+  private serversKnown(names: readonly unknown[], where: string): boolean {
+    const { platform } = this;
+    let known = true;
+    names.forEach((name, j) => {
+      if (typeof name !== 'string' || platform.server(name) || platform.unbuiltServer(name)) return;
+      known = false;
+      const declared = platform.cluster.identities.recordedDeclaration('server_name', name);
+      Annotations.of(this).addError(
+        `${where}.servers[${j}] = '${name}': no loaded customer defines this server (known: ${platform.serverNames.join(', ') || 'none'})`,
+        {
+          code: 'SYNTH_UNKNOWN_NAME',
+          hint: unknownServerHint(
+            name,
+            declared,
+            creationSiteOf(this)?.file,
+            closestKey(name, platform.serverNames),
+          ),
+        },
+      );
+    });
+    return known;
+  }
+
+  /** Servers declared in props that could not be checked: users naming them are not reported again. */
+  private declareUnbuilt(declared: unknown): void {
+    if (!Array.isArray(declared)) return;
+    for (const s of declared) {
+      const name = (s as { name?: unknown } | null)?.name;
+      if (typeof name === 'string') this.platform.declareUnbuiltServer(name, this.customerName);
     }
   }
 
@@ -316,3 +419,6 @@ function customerSlice(lan: Ipv4Cidr, n: number): Ipv4Cidr {
     );
   return { network: lan.network + n * 256, prefix: 24 };
 }
+
+/** The schema Customer checks its props with; scripts/props-reference.ts reads its limits for docs/props.md. */
+export { PropsSchema as CustomerPropsSchema };

@@ -79,6 +79,12 @@ export interface PlatformServer {
   readonly customer: string;
   /** Its LAN address (IPv4). */
   readonly address: string;
+  /**
+   * The server's construct in its customer's stack: a user of another customer who opens it
+   * records the use (Stack.recordUse), so destroying that customer warns about them.
+   * @default - none: uses of the server are not recorded
+   */
+  readonly construct?: Construct;
 }
 
 /**
@@ -95,6 +101,8 @@ export class Platform extends Stack {
   readonly vpn: VpnAccess;
   readonly rds: RdsHost;
   private readonly servers = new Map<string, PlatformServer>();
+  /** Server names a customer declared but could not build (its props are wrong): already reported. */
+  private readonly unbuilt = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: PlatformProps) {
     super(scope, id, {
@@ -153,6 +161,20 @@ export class Platform extends Stack {
       );
     }
     this.servers.set(server.name, server);
+  }
+
+  /**
+   * Called by Customer for servers it declares but cannot build, its props
+   * being wrong (an error it reports itself): users naming them are not
+   * reported again as naming an unknown server.
+   */
+  declareUnbuiltServer(name: string, customer: string): void {
+    if (!this.servers.has(name)) this.unbuilt.set(name, customer);
+  }
+
+  /** The customer that declared `name` but could not build it, if one did. */
+  unbuiltServer(name: string): string | undefined {
+    return this.unbuilt.get(name);
   }
 
   server(name: string): PlatformServer | undefined {

@@ -124,12 +124,25 @@ export interface PlanTypeDefinition<S extends z.ZodType = z.ZodType> {
   readonly identity: Identity | undefined;
 }
 
+/**
+ * The schemas are built on first use, not when the library loads: building all of them costs a
+ * cold `pvecdk synth` tens of milliseconds, and synthesis never needs the resolved forms (the
+ * engine does) nor the plan forms of the types a stack file does not use.
+ */
 export function definePlanType<S extends z.ZodType>(spec: PlanTypeSpec<S>): PlanTypeDefinition<S> {
+  let plan: S | undefined;
+  let resolved: z.ZodType<Resolved<z.output<S>>> | undefined;
   return {
     type: spec.type,
     typeName: spec.typeName,
-    plan: spec.properties(planKit),
-    resolved: spec.properties(resolvedKit) as unknown as z.ZodType<Resolved<z.output<S>>>,
+    get plan() {
+      plan ??= spec.properties(planKit);
+      return plan;
+    },
+    get resolved() {
+      resolved ??= spec.properties(resolvedKit) as unknown as z.ZodType<Resolved<z.output<S>>>;
+      return resolved;
+    },
     attributes: spec.attributes,
     notApplied: spec.notApplied ?? {},
     identity: spec.identity,

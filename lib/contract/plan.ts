@@ -28,6 +28,23 @@ export const AcknowledgementSchema = z.strictObject({
   reason: z.string(),
 });
 
+/**
+ * A resource of this stack that uses something of another stack by value, not through a
+ * reference the engine resolves (a shortcut holding another customer's server address): what
+ * destroying that stack would leave pointing at nothing. References (`{"ref": "other:Id"}`)
+ * are found in the properties themselves and are not repeated here.
+ */
+export const PlanUseSchema = z.strictObject({
+  /** The logical id of the resource of this stack that uses it. */
+  resource: z.string().min(1),
+  /** The plan key of that resource that holds the value (`link_content`). */
+  property: z.string().min(1),
+  /** The other stack. */
+  stack: z.string().min(1),
+  /** The construct path of what is used there (`acme/acme-main`). */
+  path: z.string().min(1),
+});
+
 export const PlanSchema = z.strictObject({
   version: z.literal(PLAN_VERSION),
   stack: z.string().min(1),
@@ -37,6 +54,7 @@ export const PlanSchema = z.strictObject({
   resources: z.record(z.string(), PlanResourceSchema),
   outputs: z.record(z.string(), PlanOutputSchema),
   acknowledgements: z.array(AcknowledgementSchema).optional(),
+  uses: z.array(PlanUseSchema).optional(),
 });
 
 export const ManifestSchema = z.strictObject({
@@ -54,5 +72,6 @@ export const ManifestSchema = z.strictObject({
 
 export type PlanResource = z.infer<typeof PlanResourceSchema>;
 export type PlanOutput = z.infer<typeof PlanOutputSchema>;
+export type PlanUse = z.infer<typeof PlanUseSchema>;
 export type Plan = z.infer<typeof PlanSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import type { SynthErrorCode } from './errors.ts';
 
 /** One finding about a construct: an error fails synthesis, a warning is printed. */
 export interface Annotation {
@@ -18,6 +19,11 @@ export interface Annotation {
    * @default - none: not raised by a named rule
    */
   readonly rule?: string;
+  /**
+   * The error code it is reported with (docs/errors.md).
+   * @default - SYNTH_POLICY with a rule, else SYNTH_CONSTRUCT_ERROR
+   */
+  readonly code?: SynthErrorCode;
 }
 
 /** A recorded decision to accept what a rule would otherwise reject. */
@@ -42,11 +48,29 @@ interface AnnotationOptions {
    * @default - none: not raised by a named rule
    */
   readonly rule?: string;
+  /**
+   * The error code to report it with (docs/errors.md).
+   * @default - SYNTH_POLICY with a rule, else SYNTH_CONSTRUCT_ERROR
+   */
+  readonly code?: SynthErrorCode;
+}
+
+/** A finding a rule made that an acknowledgement accepted: synth and diff list it. */
+export interface AcknowledgedFinding {
+  /** The construct path the finding is about. */
+  readonly path: string;
+  /** The rule's id. */
+  readonly rule: string;
+  /** What the rule found. */
+  readonly message: string;
+  /** The acknowledgement that accepted it (its path may be an ancestor's). */
+  readonly acknowledgement: Acknowledgement;
 }
 
 interface AnnotationStore {
   readonly annotations: Annotation[];
   readonly acknowledgements: Map<string, string>;
+  readonly acknowledged: AcknowledgedFinding[];
 }
 
 const stores = new WeakMap<IConstruct, AnnotationStore>();
@@ -54,7 +78,7 @@ const stores = new WeakMap<IConstruct, AnnotationStore>();
 function storeOf(scope: IConstruct): AnnotationStore {
   let store = stores.get(scope);
   if (!store) {
-    store = { annotations: [], acknowledgements: new Map() };
+    store = { annotations: [], acknowledgements: new Map(), acknowledged: [] };
     stores.set(scope, store);
   }
   return store;
@@ -110,6 +134,18 @@ export class Annotations {
   get acknowledgements(): Acknowledgement[] {
     const own = stores.get(this.scope)?.acknowledgements ?? new Map<string, string>();
     return [...own].map(([rule, reason]) => ({ rule, reason, path: this.scope.node.path }));
+  }
+
+  /** Records that a finding of `rule` on this construct was accepted by `acknowledgement`. */
+  addAcknowledgedFinding(rule: string, message: string, acknowledgement: Acknowledgement): void {
+    const list = storeOf(this.scope).acknowledged;
+    if (list.some((f) => f.rule === rule && f.message === message)) return;
+    list.push({ path: this.scope.node.path, rule, message, acknowledgement });
+  }
+
+  /** Findings on this construct that an acknowledgement accepted. */
+  get acknowledgedFindings(): readonly AcknowledgedFinding[] {
+    return stores.get(this.scope)?.acknowledged ?? [];
   }
 
   /** Annotations attached directly to this construct. */

@@ -31,6 +31,11 @@ export const SYNTH_ERROR_CODES = {
   SYNTH_INVALID_IDENTITIES: 'pvecdk.identities.json is not valid JSON of the identity record',
   SYNTH_IDENTITIES_FROZEN: 'with --frozen, synthesis would have changed pvecdk.identities.json',
   SYNTH_POOL_EXHAUSTED: 'every value of an identity pool (VM ids, addresses, tunnel addresses) is taken',
+  SYNTH_POLICY: 'a security rule of the platform found a violation; the rule id (PVECDK-...) comes with it',
+  SYNTH_UNKNOWN_RULE: 'an acknowledgement names a rule id that no policy rule of the app has',
+  SYNTH_UNUSED_ACKNOWLEDGEMENT: 'an acknowledgement is placed where its rule finds nothing to accept',
+  SYNTH_CONSTRUCT_ERROR:
+    'a construct reported an error with no more specific code (node.addValidation, Annotations.addError)',
 } as const;
 
 export type SynthErrorCode = keyof typeof SYNTH_ERROR_CODES;

@@ -1,4 +1,9 @@
-export { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
+export {
+  type AcknowledgedFinding,
+  type Acknowledgement,
+  type Annotation,
+  Annotations,
+} from './annotations.ts';
 export { App, type AppProps } from './app.ts';
 export { AspectPriority, Aspects, type IAspect } from './aspects.ts';
 export { ConstructError, PvecdkError, SYNTH_ERROR_CODES, SynthError, type SynthErrorCode } from './errors.ts';
@@ -8,5 +13,5 @@ export { type PropertyIssue, Resource, type ResourceProps } from './resource.ts'
 export { Roles, type RoleTag } from './roles.ts';
 export { type SecretReferenceJson, type SecretSource, SecretValue } from './secret.ts';
 export { Stack, type StackProps } from './stack.ts';
-export type { Assembly } from './synthesizer.ts';
-export { ValidationError, type ValidationIssue } from './validation.ts';
+export type { Assembly, LocatedAcknowledgedFinding } from './synthesizer.ts';
+export { type SourceLocation, ValidationError, type ValidationIssue } from './validation.ts';

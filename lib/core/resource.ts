@@ -1,9 +1,14 @@
 import { Construct } from 'constructs';
-import { snakeCase } from '../contract/key-case.ts';
+import type { z } from 'zod';
+import { camelCase, snakeCase } from '../contract/key-case.ts';
 import { toPlanKeys, toUserPath, userKeyPath } from '../contract/plan-keys.ts';
 import type { PlanTypeDefinition } from '../contract/plan-type.ts';
 import { planTypeOf } from '../contract/registry.ts';
 import { valuesAt } from '../contract/schema-walk.ts';
+import { closestKey } from './private/closest-name.ts';
+import { recordCreation, TRACE_DEPTH } from './private/creation-trace.ts';
+import { knownKeysAt } from './private/schema-keys.ts';
+import { shownAfterField, valueAt } from './private/shown-value.ts';
 import { Reference } from './reference.ts';
 import { SecretValue } from './secret.ts';
 import { Stack } from './stack.ts';
@@ -67,6 +72,7 @@ export class Resource extends Construct {
   constructor(scope: Construct, id: string, props: ResourceProps) {
     super(scope, id);
     Object.defineProperty(this, RESOURCE_SYMBOL, { value: true });
+    recordCreation(this, TRACE_DEPTH.shallow);
     this.stack = Stack.of(this);
     this.resourceType = props.type;
     // cdktf configs carry `dependsOn` as a meta-argument next to the props.
@@ -170,12 +176,18 @@ export class Resource extends Construct {
       ];
     const issues: PropertyIssue[] = [];
     const planForm = this.synthesizeProperties();
-    const parsed = contract.plan.safeParse(withTokensAsJson(planForm));
+    const input = withTokensAsJson(planForm);
+    const parsed = contract.plan.safeParse(input);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
+        if (issue.code === 'unrecognized_keys') {
+          issues.push(...unknownKeyIssues(issue.keys, issue.path, contract.plan));
+          continue;
+        }
         const field = issue.path.length ? toUserPath(issue.path, contract.plan) : '(props)';
+        const shown = shownAfterField(issue.path, valueAt(input, issue.path), issue.message);
         issues.push({
-          message: `${field}: ${issue.message}`,
+          message: `${field}${shown}: ${issue.message}`,
           hint: 'fix the props passed to this construct',
         });
       }
@@ -268,4 +280,21 @@ function applyOverride(target: Record<string, unknown>, path: string[], value: u
   const last = path[path.length - 1]!;
   if (value === undefined) delete node[last];
   else node[last] = value;
+}
+
+/** Props the type does not take, each with the closest one it does take (in the user's camelCase). */
+function unknownKeyIssues(
+  keys: readonly string[],
+  path: readonly PropertyKey[],
+  plan: z.ZodType,
+): PropertyIssue[] {
+  const known = knownKeysAt(plan, path).map(camelCase).sort();
+  const prefix = path.length ? `${toUserPath(path, plan)}.` : '';
+  return keys.map((key) => {
+    const name = camelCase(key);
+    const close = closestKey(name, known);
+    return close
+      ? { message: `${prefix}${name}: no such prop; did you mean ${close}?`, hint: `write ${close}` }
+      : { message: `${prefix}${name}: no such prop (known: ${known.join(', ')})`, hint: `remove ${name}` };
+  });
 }

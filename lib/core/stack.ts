@@ -1,6 +1,7 @@
 import { Construct, type IConstruct } from 'constructs';
 import { SynthError } from './errors.ts';
 import { callerFiles } from './private/caller-files.ts';
+import { recordCreation } from './private/creation-trace.ts';
 import { logicalIdFromPath } from './private/logical-id.ts';
 import type { Resource } from './resource.ts';
 
@@ -47,10 +48,16 @@ export class Stack extends Construct {
   readonly creationFiles: readonly string[];
   private readonly stackDependencies = new Map<Stack, string>();
   private readonly logicalIds = new Map<Resource, string>();
+  private readonly valueUses: {
+    readonly by: Resource;
+    readonly property: string;
+    readonly used: IConstruct;
+  }[] = [];
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id);
     Object.defineProperty(this, STACK_SYMBOL, { value: true });
+    recordCreation(this);
     if (!STACK_NAME.test(id)) {
       throw new SynthError(
         'SYNTH_INVALID_ID',
@@ -72,6 +79,22 @@ export class Stack extends Construct {
   addDependency(other: Stack, reason = 'explicit'): void {
     if (other === this) return;
     if (!this.stackDependencies.has(other)) this.stackDependencies.set(other, reason);
+  }
+
+  /**
+   * Records that `by` (a resource of this stack) holds in `property` (its plan key) a value taken
+   * from `used`, a construct of another stack, without a reference: the plan lists it under
+   * `uses`, so destroying the other stack warns that this one still points at it. Uses inside
+   * this stack are not recorded.
+   */
+  recordUse(by: Resource, property: string, used: IConstruct): void {
+    if (Stack.of(used) === this) return;
+    this.valueUses.push({ by, property, used });
+  }
+
+  /** What `recordUse` recorded: the resource, its plan key, and the other stack's construct. */
+  get uses(): readonly { readonly by: Resource; readonly property: string; readonly used: IConstruct }[] {
+    return this.valueUses;
   }
 
   get dependencies(): readonly Stack[] {

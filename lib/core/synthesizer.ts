@@ -2,16 +2,22 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IConstruct } from 'constructs';
 import { type Manifest, PLAN_VERSION, type Plan, type PlanResource } from '../contract/plan.ts';
-import { type Acknowledgement, type Annotation, Annotations } from './annotations.ts';
+import {
+  type AcknowledgedFinding,
+  type Acknowledgement,
+  type Annotation,
+  Annotations,
+} from './annotations.ts';
 import { invokeAspects } from './aspects.ts';
 import { Output } from './output.ts';
 import { writeFileAtomic } from './private/atomic-file.ts';
+import { creationSiteOf, type SourceLocation } from './private/creation-trace.ts';
 import { findCycles } from './private/dag.ts';
 import { resolveValue } from './private/resolve.ts';
 import { stableStringify } from './private/stable-json.ts';
 import { Resource } from './resource.ts';
 import { Stack } from './stack.ts';
-import { collectTreeIssues, ValidationError, type ValidationIssue } from './validation.ts';
+import { collectTreeIssues, locateIssues, ValidationError, type ValidationIssue } from './validation.ts';
 
 const LOGICAL_ID = /^[A-Za-z][A-Za-z0-9_-]{0,254}$/;
 
@@ -23,6 +29,17 @@ export interface Assembly {
   readonly plans: ReadonlyMap<string, Plan>;
   /** Warnings found on the tree; errors fail synthesis instead. */
   readonly warnings: readonly Annotation[];
+  /** Policy findings an acknowledgement accepted, sorted by path and rule: synth and diff list them. */
+  readonly acknowledged: readonly LocatedAcknowledgedFinding[];
+}
+
+/** An acknowledged finding with the line of user code that created its construct. */
+export interface LocatedAcknowledgedFinding extends AcknowledgedFinding {
+  /**
+   * Where the user's code created the construct the finding is about.
+   * @default - unknown
+   */
+  readonly location?: SourceLocation;
 }
 
 /**
@@ -44,7 +61,7 @@ export function synthesize(root: IConstruct): Assembly {
   }
   issues.push(...findStackCycles(stacks));
 
-  if (issues.length > 0) throw new ValidationError(issues);
+  if (issues.length > 0) throw new ValidationError(locateIssues(root, issues));
 
   // Cross-stack references may have added stack dependencies while plans were built.
   for (const stack of stacks) {
@@ -62,7 +79,15 @@ export function synthesize(root: IConstruct): Assembly {
     };
   }
   const warnings = all.flatMap((c) => Annotations.of(c).all.filter((a) => a.level === 'warning'));
-  return { manifest, plans, warnings };
+  const acknowledged = all
+    .flatMap((c) =>
+      Annotations.of(c).acknowledgedFindings.map((f) => {
+        const location = creationSiteOf(c);
+        return { ...f, ...(location ? { location } : {}) };
+      }),
+    )
+    .sort((a, b) => (a.path + a.rule < b.path + b.rule ? -1 : a.path + a.rule > b.path + b.rule ? 1 : 0));
+  return { manifest, plans, warnings, acknowledged };
 }
 
 function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues: ValidationIssue[] } {
@@ -75,7 +100,7 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
     const path = resource.node.path;
     const id = resource.logicalId;
     if (!LOGICAL_ID.test(id)) {
-      issues.push({ path, message: `logical id '${id}' is not valid`, rule: 'SYNTH_INVALID_ID' });
+      issues.push({ path, message: `logical id '${id}' is not valid`, code: 'SYNTH_INVALID_ID' });
       continue;
     }
     const other = seen.get(id);
@@ -84,7 +109,7 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
         path,
         message: `logical id '${id}' is also used by ${other}`,
         hint: 'give one of them another id or overrideLogicalId()',
-        rule: 'SYNTH_DUPLICATE_LOGICAL_ID',
+        code: 'SYNTH_DUPLICATE_LOGICAL_ID',
       });
       continue;
     }
@@ -92,7 +117,7 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
 
     const resolved = resolveValue(resource.synthesizeProperties(), stack);
     for (const p of resolved.problems) {
-      issues.push({ path, message: `property ${p}`, rule: 'SYNTH_UNRESOLVABLE_VALUE' });
+      issues.push({ path, message: `property ${p}`, code: 'SYNTH_UNRESOLVABLE_VALUE' });
     }
     const dependsOn = new Set<string>();
     const depend = (target: Resource): void => {
@@ -100,7 +125,7 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
         issues.push({
           path,
           message: `refers to ${target.node.path}, which belongs to another app`,
-          rule: 'SYNTH_FOREIGN_REFERENCE',
+          code: 'SYNTH_FOREIGN_REFERENCE',
         });
       } else if (target.stack === stack) {
         dependsOn.add(target.logicalId);
@@ -131,11 +156,13 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
       issues.push({
         path: output.node.path,
         message: `output name '${key}' is used twice in stack ${stack.stackName}`,
+        code: 'SYNTH_CONFLICT',
       });
       continue;
     }
     const resolved = resolveValue(output.value, stack);
-    for (const p of resolved.problems) issues.push({ path: output.node.path, message: `output value ${p}` });
+    for (const p of resolved.problems)
+      issues.push({ path: output.node.path, message: `output value ${p}`, code: 'SYNTH_UNRESOLVABLE_VALUE' });
     for (const t of resolved.foreignTargets) stack.addDependency(t.stack, output.node.path);
     outputs[key] = {
       value: resolved.value,
@@ -147,6 +174,20 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
     .flatMap((c) => Annotations.of(c).acknowledgements)
     .sort((a, b) => (a.path + a.rule < b.path + b.rule ? -1 : 1));
 
+  const uses = [
+    ...new Map(
+      stack.uses.map((u) => {
+        const use = {
+          resource: stack.allocateLogicalId(u.by),
+          property: u.property,
+          stack: Stack.of(u.used).stackName,
+          path: u.used.node.path,
+        };
+        return [JSON.stringify(use), use] as const;
+      }),
+    ).values(),
+  ].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+
   const plan: Plan = {
     version: PLAN_VERSION,
     stack: stack.stackName,
@@ -156,6 +197,7 @@ function buildPlan(stack: Stack, stacks: readonly Stack[]): { plan: Plan; issues
     resources,
     outputs,
     ...(acknowledgements.length ? { acknowledgements } : {}),
+    ...(uses.length ? { uses } : {}),
   };
   return { plan, issues };
 }
@@ -167,7 +209,7 @@ function findStackCycles(stacks: readonly Stack[]): ValidationIssue[] {
     path: byName.get(cycle[0]!)!.node.path,
     message: `stacks depend on each other in a cycle: ${cycle.join(' → ')}`,
     hint: 'move the shared resources into one stack that both depend on',
-    rule: 'SYNTH_STACK_CYCLE',
+    code: 'SYNTH_STACK_CYCLE',
   }));
 }
 

@@ -25,6 +25,7 @@ import {
   type StackOutcome,
   stackWrites,
 } from './stack-deploy.ts';
+import { recordStackUses } from './stack-uses.ts';
 import type { StackOrigin, StateStore } from './state-store.ts';
 import { isStorageLockTimeout } from './transient.ts';
 import { type AdaptiveLimits, WalkLimiter } from './walk-limiter.ts';
@@ -398,6 +399,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
           );
       outcomes.set(stack, outcome);
       if (!outcome.ok) throw new Error(`stack ${stack} did not deploy`);
+      // What it now uses of other stacks, for their destroy and for `ls` (written only when it differs).
+      if (lock?.mode === 'exclusive') await recordStackUses(state, planOf(stack), options.assembly.plans);
       if (lock && dependedOn.has(stack)) {
         kept.set(stack, await lock.downgrade());
         lock = undefined;

@@ -39,6 +39,23 @@ export const GuestHostKeySchema = z.strictObject({
 export const StackOriginSchema = z.strictObject({ file: z.string().min(1), app: z.string().min(1) });
 export type StackOrigin = z.infer<typeof StackOriginSchema>;
 
+/** A use of another stack's resource, found in a deployed plan (see lib/engine/stack-uses.ts). */
+export const StackUseSchema = z.strictObject({
+  /** The stack whose resource is used. */
+  stack: z.string(),
+  /** What is used there: a resource's or construct's path (or its logical id when the path is unknown). */
+  path: z.string(),
+  /** The attribute a reference reads (`vm_id`); absent for a use by value. */
+  attr: z.string().optional(),
+  /** The using resource's path, in the stack that records the use. */
+  by: z.string(),
+  /** The using resource's plan type. */
+  type: z.string(),
+  /** The plan key of the using resource that holds the reference or value (`target.vm_id`). */
+  property: z.string(),
+});
+export type StackUse = z.infer<typeof StackUseSchema>;
+
 export const StackStateSchema = z.strictObject({
   version: z.literal(1),
   stack: z.string(),
@@ -54,6 +71,8 @@ export const StackStateSchema = z.strictObject({
    * with the VM's creation identity: only that key is accepted afterwards.
    */
   guestHostKeys: z.record(z.string(), GuestHostKeySchema).optional(),
+  /** What the deployed plan uses of other stacks (references and uses by value), as of the last deploy. */
+  uses: z.array(StackUseSchema).optional(),
 });
 
 export type ResourceState = z.infer<typeof ResourceStateSchema>;
@@ -167,6 +186,14 @@ export class StateStore {
   /** Records where the stack is declared (the first deploy, or a deliberate take-over). */
   setOrigin(origin: StackOrigin): Promise<void> {
     return this.write((s) => ({ ...s, origin }));
+  }
+
+  /** Records what the deployed plan uses of other stacks; none is written as no entry. */
+  setUses(uses: readonly StackUse[]): Promise<void> {
+    return this.write((s) => {
+      const { uses: _old, ...rest } = s;
+      return uses.length ? { ...rest, uses: [...uses] } : rest;
+    });
   }
 
   /** Records a guest's host key trusted on first use (see lib/engine/guest/host-key-trust.ts). */

@@ -1,6 +1,7 @@
 import type { IConstruct } from 'constructs';
-import { Annotations } from '../core/annotations.ts';
+import { type Acknowledgement, Annotations } from '../core/annotations.ts';
 import type { IAspect } from '../core/aspects.ts';
+import { closestKey } from '../core/private/closest-name.ts';
 import { Resource } from '../core/resource.ts';
 import { Roles } from '../core/roles.ts';
 import type { PolicyContext, PolicyRule, PolicySubject } from './policy-rule.ts';
@@ -39,14 +40,53 @@ export class PlatformPolicies implements IAspect {
     if (this.checked.has(node)) return;
     this.checked.add(node);
     const context = buildContext(node);
+    const used = new Set<string>();
     for (const rule of this.rules) {
       for (const finding of rule.check(context)) {
-        if (Annotations.of(finding.construct).acknowledgementOf(rule.id)) continue;
-        Annotations.of(finding.construct).addError(finding.message, { rule: rule.id, hint: finding.hint });
+        const annotations = Annotations.of(finding.construct);
+        const acknowledgement = annotations.acknowledgementOf(rule.id);
+        if (acknowledgement) {
+          annotations.addAcknowledgedFinding(rule.id, finding.message, acknowledgement);
+          used.add(acknowledgementKey(acknowledgement));
+          continue;
+        }
+        annotations.addError(finding.message, { rule: rule.id, hint: finding.hint, code: 'SYNTH_POLICY' });
+      }
+    }
+    this.checkAcknowledgements(node, used);
+  }
+
+  /**
+   * An acknowledgement accepts findings of one rule: one naming no rule of the
+   * platform (a typo) or accepting nothing where it is placed would hide a
+   * finding it was meant for, or outlive the exception it recorded.
+   */
+  private checkAcknowledgements(root: IConstruct, used: ReadonlySet<string>): void {
+    const ids = this.rules.map((r) => r.id);
+    for (const c of root.node.findAll()) {
+      for (const acknowledgement of Annotations.of(c).acknowledgements) {
+        const { rule } = acknowledgement;
+        if (!ids.includes(rule)) {
+          const close = closestKey(rule, ids);
+          Annotations.of(c).addError(
+            `acknowledges ${rule}, which is no policy rule of the platform${close ? `; did you mean ${close}?` : ''}`,
+            { code: 'SYNTH_UNKNOWN_RULE', hint: `the rules (docs/policies.md): ${ids.join(', ')}` },
+          );
+        } else if (!used.has(acknowledgementKey(acknowledgement))) {
+          Annotations.of(c).addError(
+            `acknowledges ${rule}, but the rule finds nothing at or below ${c.node.path || '<app>'} to accept`,
+            {
+              code: 'SYNTH_UNUSED_ACKNOWLEDGEMENT',
+              hint: 'remove the acknowledgement, or place it on the construct the finding names (or an ancestor of it)',
+            },
+          );
+        }
       }
     }
   }
 }
+
+const acknowledgementKey = (a: Acknowledgement): string => `${a.path}\u0000${a.rule}`;
 
 function buildContext(root: IConstruct): PolicyContext {
   const subjects: PolicySubject[] = root.node

@@ -1,6 +1,7 @@
 import type { EmulatorActivity } from './emulator-activity.ts';
 import type { FaultInjector } from './faults.ts';
 import type { GuestEndpoint } from './guests/guest-endpoint.ts';
+import type { GuestCommandRecord } from './guests/guest-state.ts';
 
 /** Why an emulator should stop: a client asked (`POST /pvecdk-sim/stop`), or another took its data dir over. */
 export type StopReason = 'stop-requested' | 'ownership-lost';
@@ -14,7 +15,11 @@ export type StopReason = 'stop-requested' | 'ownership-lost';
  * runs) and DELETE with the holder ends that; POST /pvecdk-sim/stop asks it
  * to stop (`pvecdk sim --stop`). GET /pvecdk-sim/guests lists the SSH
  * endpoints of the running VMs' emulated guests (guests/guest-endpoint.ts),
- * GET /pvecdk-sim/guests/{vmid} one of them (404 when that VM does not run).
+ * GET /pvecdk-sim/guests/{vmid} one of them (404 when that VM does not run),
+ * GET /pvecdk-sim/guests/{vmid}/commands the guest's command log (the last
+ * 200 commands and SFTP writes, each with its exit code and whether it
+ * changed the guest), for tests that count what a run did inside guests;
+ * GET /pvecdk-sim/requests the API requests this process answered, by method.
  */
 export function adminEndpoint(
   req: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body: string },
@@ -23,7 +28,9 @@ export function adminEndpoint(
     faults: FaultInjector;
     activity: EmulatorActivity;
     stop: (reason: StopReason) => void;
-    guests: { endpoints(): GuestEndpoint[] };
+    guests: { endpoints(): GuestEndpoint[]; commands(vmid: number): GuestCommandRecord[] | undefined };
+    /** API requests answered by this process, by method. */
+    requests?: () => Record<string, number>;
   },
 ): { status: number; body: unknown } {
   if (req.headers.authorization !== rootToken)
@@ -58,6 +65,14 @@ export function adminEndpoint(
       return { status: 400, body: { error: 'seconds must be a number from 1 to 3600' } };
     return { status: 200, body: { data: { until: hooks.activity.lease(body.holder, seconds) } } };
   }
+  const commandsPath = /^\/pvecdk-sim\/guests\/(\d+)\/commands\/?$/.exec(path);
+  if (commandsPath) {
+    if (req.method !== 'GET') return { status: 405, body: { error: 'use GET' } };
+    const log = hooks.guests.commands(Number(commandsPath[1]));
+    return log
+      ? { status: 200, body: { data: log } }
+      : { status: 404, body: { error: `VM ${commandsPath[1]} has no emulated guest` } };
+  }
   const guestPath = /^\/pvecdk-sim\/guests(?:\/(\d+))?\/?$/.exec(path);
   if (guestPath) {
     if (req.method !== 'GET') return { status: 405, body: { error: 'use GET' } };
@@ -67,6 +82,10 @@ export function adminEndpoint(
     return one
       ? { status: 200, body: { data: one } }
       : { status: 404, body: { error: `VM ${guestPath[1]} has no running emulated guest` } };
+  }
+  if (path === '/pvecdk-sim/requests') {
+    if (req.method !== 'GET') return { status: 405, body: { error: 'use GET' } };
+    return { status: 200, body: { data: hooks.requests?.() ?? {} } };
   }
   if (path === '/pvecdk-sim/stop') {
     if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };

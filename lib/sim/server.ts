@@ -158,15 +158,24 @@ async function serveOwned(
   // Tasks an earlier emulator on this data dir accepted: finished now if their time is up, else scheduled.
   emulator.tasks.resume();
   const rootToken = `PVEAPIToken=root@pam!pvecdk=${state.tokens['root@pam!pvecdk']!.secret}`;
+  // API requests by method since this process started (GET /pvecdk-sim/requests), so tests can count writes.
+  const apiRequests: Record<string, number> = {};
   server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     activity.touch();
     const serve = (request: EmulatorRequest) => {
       if (request.url.startsWith('/pvecdk-sim/')) {
-        const answer = adminEndpoint(request, rootToken, { faults, activity, stop, guests: running });
+        const answer = adminEndpoint(request, rootToken, {
+          faults,
+          activity,
+          stop,
+          guests: running,
+          requests: () => ({ ...apiRequests }),
+        });
         res.writeHead(answer.status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(answer.body));
         return;
       }
+      apiRequests[request.method] = (apiRequests[request.method] ?? 0) + 1;
       const fault = emulator.requestFault?.(request);
       if (fault?.kind === 'reset') {
         req.socket.destroy();

@@ -12,9 +12,11 @@ describe('pvecdk deploy options, ls and machine output', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-ls-'));
     const before = runCli(['ls', acme], { cwd, env });
     expect(before.code).toBe(0);
-    expect(before.stdout).toMatch(/^STACK\s+REMOTE\s+STATUS\s+RESOURCES\s+DEPENDS ON\s+LAST CHANGE$/m);
     expect(before.stdout).toMatch(
-      /^acme\s+default \(emulator\)\s+not deployed\s+0 deployed \/ 12 planned\s+platform\s+-$/m,
+      /^STACK\s+REMOTE\s+STATUS\s+RESOURCES\s+DEPENDS ON\s+USED BY\s+LAST CHANGE$/m,
+    );
+    expect(before.stdout).toMatch(
+      /^acme\s+default \(emulator\)\s+not deployed\s+0 deployed \/ 12 planned\s+platform\s+-\s+-$/m,
     );
     expect(before.stdout).toMatch(/^platform \(dependency\)\s+default \(emulator\)\s+not deployed/m);
 
@@ -22,8 +24,8 @@ describe('pvecdk deploy options, ls and machine output', () => {
     const after = runCli(['ls', acme, '--json'], { cwd, env });
     const rows = JSON.parse(after.stdout).stacks as Array<Record<string, unknown>>;
     expect(rows.map((r) => [r.stack, r.target, r.status, r.deployed])).toEqual([
-      ['acme', true, 'deployed', 5],
-      ['platform', false, 'deployed', 13],
+      ['acme', true, 'deployed', 12],
+      ['platform', false, 'deployed', 15],
     ]);
   }, 90_000);
 
@@ -41,7 +43,7 @@ describe('pvecdk deploy options, ls and machine output', () => {
     expect(done.every((l) => typeof l.elapsedMs === 'number')).toBe(true);
     const result = lines.at(-1)!;
     expect(result).toMatchObject({ type: 'result', ok: true, stacks: ['platform', 'acme'] });
-    expect(result.summary).toMatchObject({ created: 15, updated: 3, failed: 0, pending: 9 });
+    expect(result.summary).toMatchObject({ created: 24, updated: 3, failed: 0, pending: 0 });
 
     const diff = runCli(['diff', acme, '--json'], { cwd, env });
     expect(diff.code).toBe(0);

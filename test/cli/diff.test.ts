@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './run-cli.ts';
 
 const env = { PVECDK_SIM_LATENCY_SCALE: '0.001' };
+/** The Proxmox half only: no guest is reached, so guest resources are pending (their one-line form). */
+const proxmoxHalf = { ...env, PVECDK_GUESTS: 'off' };
 const acme = join(ROOT, 'stacks/acme.ts');
 const bigger = join(ROOT, 'test/cli/fixtures/acme-bigger.ts');
 
@@ -29,9 +31,9 @@ interface JsonResource {
 }
 
 describe('pvecdk diff shows what a reviewer needs', () => {
-  it('GIVEN a fresh emulator WHEN acme is diffed THEN every created resource lists every property by its stack-file name with the Proxmox key beside, guest resources in one line each, secrets masked', async () => {
+  it('GIVEN a fresh emulator and PVECDK_GUESTS=off WHEN acme is diffed THEN every created resource lists every property by its stack-file name with the Proxmox key beside, pending guest resources in one line each, secrets masked', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pvecdk-diff-'));
-    const run = runCli(['diff', acme], { cwd, env });
+    const run = runCli(['diff', acme], { cwd, env: proxmoxHalf });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const text = withoutBanner(run.stdout);
@@ -78,8 +80,9 @@ describe('pvecdk diff shows what a reviewer needs', () => {
       to: 'pvecdk: customer acme',
       forcesReplacement: false,
     });
+    // The embedded emulator's guests are reached: a guest resource on a VM still to create is a create too.
     const user = resources.find((r) => r.path === 'acme/acme.alice/RdsUser')!;
-    expect(user).toMatchObject({ action: 'pending', listsProperties: true });
+    expect(user).toMatchObject({ action: 'create', listsProperties: true });
     expect(user.changes).toContainEqual({
       key: 'password',
       to: { secret: 'generated:rds/users/acme.alice' },

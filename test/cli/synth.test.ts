@@ -105,7 +105,7 @@ describe('pvecdk synth', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('error SYNTH_VALIDATION: synthesis failed with 2 errors');
     expect(run.stderr).toContain(
-      '[acme/Alice] proxmox_virtual_environment_user: userId: Invalid input: expected string',
+      '[acme/Alice] proxmox_virtual_environment_user: userId = 1: Invalid input: expected string',
     );
     expect(run.stderr).toContain(
       '[acme/Bob] proxmox_virtual_environment_user: password: expects a secret reference',
@@ -120,7 +120,6 @@ describe('pvecdk synth', () => {
       'a customer number out of range',
       'customer-number.ts',
       'SYNTH_OUT_OF_RANGE',
-      'acme',
       'customer number 9001 is outside 1..9000 (the cluster has 9000 customer VM id blocks)',
       'give the customer a free number in 1..9000',
     ],
@@ -128,37 +127,43 @@ describe('pvecdk synth', () => {
       'an address outside the LAN',
       'address-outside-lan.ts',
       'SYNTH_OUT_OF_RANGE',
-      'acme/acme-main',
-      'address 192.168.1.5 is not inside the LAN subnet 10.20.0.0/16 of platform/Lan',
+      'servers[0] (acme-main): address 192.168.1.5 is not inside the LAN subnet 10.20.0.0/16 of platform/Lan',
       'pick an address in the LAN 10.20.0.0/16',
     ],
     [
       "an unknown server in a user's list",
       'unknown-server.ts',
       'SYNTH_UNKNOWN_NAME',
-      'acme/acme.alice',
-      'user acme.alice may use server globex-main, which no loaded customer defines (known: acme-main)',
+      "users[0] (acme.alice).servers[1] = 'globex-main': no loaded customer defines this server (known: acme-main)",
       'import the stack file of the customer that defines globex-main',
     ],
   ])(
-    'GIVEN %s in a stack file WHEN synthesized THEN exit 2 with its own code, the file:line, the construct path and a hint',
-    (_what, file, code, path, message, hint) => {
+    'GIVEN %s in a stack file WHEN synthesized THEN exit 2 with a validation issue of its own code, the file:line, the Customer and a hint',
+    (_what, file, code, message, hint) => {
       const where = `test/cli/fixtures/construct-mistakes/${file}:5`;
       const run = runCli(['synth', fixture(`construct-mistakes/${file}`), '--out', tmp()]);
       expect(run.code).toBe(2);
-      expect(run.stderr).toContain(`error ${code}: ${where}: ${path}: ${message}\n  hint: ${hint}`);
+      expect(run.stderr).toContain(
+        `error SYNTH_VALIDATION: synthesis failed with 1 error:\n  ${where}: Customer acme [acme] ${message} (${code})\n      hint: ${hint}`,
+      );
       expect(run.stderr).not.toContain('CLI_STACK_FILE_THREW');
 
       const json = runCli(['synth', fixture(`construct-mistakes/${file}`), '--out', tmp(), '--json']);
       expect(json.code).toBe(2);
       expect(json.stdout).toBe('');
-      expect(JSON.parse(json.stderr)).toEqual({
+      expect(JSON.parse(json.stderr)).toMatchObject({
         type: 'error',
-        code,
-        message: `${where}: ${path}: ${message}`,
-        hint: expect.stringContaining(hint),
-        constructPath: path,
-        location: where,
+        code: 'SYNTH_VALIDATION',
+        issues: [
+          {
+            path: 'acme',
+            construct: 'Customer acme',
+            code,
+            message,
+            hint: expect.stringContaining(hint),
+            location: where,
+          },
+        ],
       });
     },
   );

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Match, Template } from '../../lib/assertions/index.ts';
 import { Customer } from '../../lib/constructs/index.ts';
 import { Annotations } from '../../lib/core/index.ts';
-import { testPlatform } from './fixtures.ts';
+import { synthIssues, testPlatform } from './fixtures.ts';
 
 function twoCustomers() {
   const { app, platform } = testPlatform();
@@ -143,23 +143,22 @@ describe('Customer', () => {
   });
 
   it('GIVEN a user of an unknown server WHEN created THEN the error names the user, the server and the known ones', () => {
-    const { platform } = testPlatform();
-    expect(
-      () =>
-        new Customer(platform, 'acme', {
-          number: 1,
-          servers: [{ name: 'acme-main' }],
-          users: [{ name: 'acme.alice', vpn: true, servers: ['globex-main'] }],
-        }),
-    ).toThrow(
+    const { app, platform } = testPlatform();
+    new Customer(platform, 'acme', {
+      number: 1,
+      servers: [{ name: 'acme-main' }],
+      users: [{ name: 'acme.alice', vpn: true, servers: ['globex-main'] }],
+    });
+    expect(synthIssues(app)).toEqual([
       expect.objectContaining({
         code: 'SYNTH_UNKNOWN_NAME',
-        constructPath: 'acme/acme.alice',
+        path: 'acme',
+        construct: 'Customer acme',
         message:
-          'acme/acme.alice: user acme.alice may use server globex-main, which no loaded customer defines (known: acme-main)',
+          "users[0] (acme.alice).servers[0] = 'globex-main': no loaded customer defines this server (known: acme-main)",
         hint: expect.stringContaining('import the stack file of the customer that defines globex-main'),
       }),
-    );
+    ]);
   });
 
   it('GIVEN two servers pinned to one address WHEN synthesized THEN both are named in the collision', () => {
@@ -179,24 +178,59 @@ describe('Customer', () => {
     );
   });
 
-  it('GIVEN invalid customer props WHEN created THEN every field problem is listed with the path', () => {
-    const { platform } = testPlatform();
-    expect(
-      () =>
-        new Customer(platform, 'acme', {
-          number: 0,
-          servers: [{ name: 'Acme Main' }, { name: 'Acme Main' }],
-          users: [{ name: 'a-very-long-user-name-here', vpn: true, servers: [] }],
-        }),
-    ).toThrow(
+  it('GIVEN invalid customer props WHEN synthesized THEN every field problem is its own issue, with the value given', () => {
+    const { app, platform } = testPlatform();
+    new Customer(platform, 'acme', {
+      number: 0,
+      servers: [{ name: 'Acme Main' }, { name: 'Acme Main' }],
+      users: [{ name: 'a-very-long-user-name-here', vpn: true, servers: [] }],
+    });
+    const messages = synthIssues(app).map((i) => `${i.code} ${i.path} ${i.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^SYNTH_INVALID_PROPS acme number = 0: /),
+      "SYNTH_INVALID_PROPS acme servers[0].name = 'Acme Main': a lower-case DNS label such as acme-main",
+      "SYNTH_INVALID_PROPS acme servers[1].name = 'Acme Main': a lower-case DNS label such as acme-main",
+      "SYNTH_INVALID_PROPS acme users[0].name = 'a-very-long-user-name-here': lower-case letters, digits, . _ -, at most 20 characters",
+      'SYNTH_INVALID_PROPS acme users[0].servers: a user needs at least one server',
+      'SYNTH_INVALID_PROPS acme servers[1].name: Acme Main is listed twice',
+    ]);
+  });
+
+  it('GIVEN a misspelt prop WHEN synthesized THEN the closest known prop is suggested', () => {
+    const { app, platform } = testPlatform();
+    new Customer(platform, 'acme', {
+      number: 1,
+      // @ts-expect-error: the misspelling a JavaScript user (or a cast) gets past the types
+      servers: [{ name: 'acme-main', memoryMib: 8192, colour: 'red' }],
+      users: [],
+    });
+    expect(synthIssues(app)).toEqual([
       expect.objectContaining({
+        path: 'acme',
         code: 'SYNTH_INVALID_PROPS',
-        constructPath: 'acme',
+        message: 'servers[0].memoryMib: no such prop; did you mean memoryMiB?',
+        hint: 'write memoryMiB',
+      }),
+      expect.objectContaining({
         message: expect.stringMatching(
-          /^acme: invalid Customer props:\n {2}number: [^\n]+\n {2}servers\.0\.name: a lower-case DNS label[\s\S]*users\.0\.name: [\s\S]*users\.0\.servers: a user needs at least one server/,
+          /^servers\[0\]\.colour: no such prop \(known: address, backup, cores, /,
         ),
       }),
-    );
+    ]);
+  });
+
+  it('GIVEN two customers with mistakes and a user of a broken server WHEN synthesized THEN each customer is reported, and the user is not reported again', () => {
+    const { app, platform } = testPlatform();
+    new Customer(platform, 'acme', { number: 1, servers: [{ name: 'acme-main', cores: 0 }], users: [] });
+    new Customer(platform, 'globex', {
+      number: 2,
+      servers: [{ name: 'globex-main', dataDiskGb: 0 }],
+      users: [{ name: 'globex.carol', vpn: true, servers: ['acme-main'] }],
+    });
+    expect(synthIssues(app).map((i) => `${i.path}: ${i.message.split(':')[0]}`)).toEqual([
+      'acme: servers[0].cores = 0',
+      'globex: servers[0].dataDiskGb = 0',
+    ]);
   });
 });
 
@@ -239,19 +273,15 @@ describe('Customer with WireGuard and Windows guests', () => {
 
 describe('zero is not "default"', () => {
   it('GIVEN a server with 0 cores and a 0 GiB data disk WHEN built THEN both are refused with their limits, not replaced by the defaults', () => {
-    const { platform } = testPlatform();
-    let error: unknown;
-    try {
-      new Customer(platform, 'zeros', {
-        number: 7,
-        servers: [{ name: 'zeros-main', cores: 0, dataDiskGb: 0 }],
-        users: [],
-      });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toMatchObject({ code: 'SYNTH_INVALID_PROPS' });
-    expect((error as Error).message).toMatch(/servers\.0\.cores: .*>=1/);
-    expect((error as Error).message).toMatch(/servers\.0\.dataDiskGb: .*>=1/);
+    const { app, platform } = testPlatform();
+    new Customer(platform, 'zeros', {
+      number: 7,
+      servers: [{ name: 'zeros-main', cores: 0, dataDiskGb: 0 }],
+      users: [],
+    });
+    const issues = synthIssues(app);
+    expect(issues.map((i) => i.code)).toEqual(['SYNTH_INVALID_PROPS', 'SYNTH_INVALID_PROPS']);
+    expect(issues[0]!.message).toMatch(/^servers\[0\]\.cores = 0: .*>=1/);
+    expect(issues[1]!.message).toMatch(/^servers\[0\]\.dataDiskGb = 0: .*>=1/);
   });
 });

@@ -5,7 +5,7 @@ import { inConstruct } from '../../lib/constructs/private/errors.ts';
 import { parseCidr } from '../../lib/constructs/private/identity/ipv4.ts';
 import { ConstructError, SynthError } from '../../lib/core/errors.ts';
 import { psQuote } from '../../lib/render/powershell.ts';
-import { testPlatform } from './fixtures.ts';
+import { synthIssues, testPlatform } from './fixtures.ts';
 
 /** What `run` throws, or undefined. */
 function thrown(run: () => unknown): unknown {
@@ -58,26 +58,31 @@ describe('construct errors', () => {
     ).toBe(plain);
   });
 
-  it('GIVEN a customer number beyond the VM id blocks WHEN the customer is created THEN SYNTH_OUT_OF_RANGE names the customer', () => {
-    const e = thrown(
-      () => new Customer(platform, 'acme', { number: 9001, servers: [{ name: 'acme-main' }], users: [] }),
-    );
-    expect(e).toMatchObject({
-      code: 'SYNTH_OUT_OF_RANGE',
-      constructPath: 'acme',
-      message: 'acme: customer number 9001 is outside 1..9000 (the cluster has 9000 customer VM id blocks)',
-    });
+  it('GIVEN a customer number beyond the VM id blocks WHEN synthesized THEN SYNTH_OUT_OF_RANGE names the customer, once', () => {
+    // GIVEN
+    const { app, platform: other } = testPlatform();
+    new Customer(other, 'acme', { number: 9001, servers: [{ name: 'acme-main' }], users: [] });
+    // WHEN / THEN
+    expect(synthIssues(app)).toEqual([
+      expect.objectContaining({
+        code: 'SYNTH_OUT_OF_RANGE',
+        path: 'acme',
+        construct: 'Customer acme',
+        message: 'customer number 9001 is outside 1..9000 (the cluster has 9000 customer VM id blocks)',
+      }),
+    ]);
   });
 
-  it('GIVEN a server on a node the cluster lacks WHEN the customer is created THEN SYNTH_UNKNOWN_NAME names the VM construct and the nodes', () => {
-    const { platform: other } = testPlatform();
-    const e = thrown(
-      () =>
-        new Customer(other, 'acme', { number: 1, servers: [{ name: 'acme-main', node: 'pve9' }], users: [] }),
-    );
-    expect(e).toMatchObject({
-      code: 'SYNTH_UNKNOWN_NAME',
-      message: "acme/acme-main/Guest: node: 'pve9' is not one of the cluster's nodes (pve1, pve2)",
-    });
+  it('GIVEN a server on a node the cluster lacks WHEN synthesized THEN SYNTH_UNKNOWN_NAME names the Customer, the server entry and the nodes', () => {
+    const { app, platform: other } = testPlatform();
+    new Customer(other, 'acme', { number: 1, servers: [{ name: 'acme-main', node: 'pve9' }], users: [] });
+    expect(synthIssues(app)).toEqual([
+      expect.objectContaining({
+        code: 'SYNTH_UNKNOWN_NAME',
+        path: 'acme',
+        construct: 'Customer acme',
+        message: "servers[0] (acme-main): node: 'pve9' is not one of the cluster's nodes (pve1, pve2)",
+      }),
+    ]);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Platform, type PlatformProps } from '../../lib/constructs/index.ts';
 import { App, SecretValue } from '../../lib/core/index.ts';
+import { ValidationError, type ValidationIssue } from '../../lib/core/validation.ts';
 
 /** A platform like stacks/platform.ts, in a fresh app, with overridable props. */
 export function testPlatform(overrides: Partial<PlatformProps> = {}): { app: App; platform: Platform } {
@@ -22,4 +23,15 @@ export function testPlatform(overrides: Partial<PlatformProps> = {}): { app: App
     ...overrides,
   });
   return { app, platform };
+}
+
+/** The issues synth reports for `app` (none when it synthesizes). */
+export function synthIssues(app: App): readonly ValidationIssue[] {
+  try {
+    app.synth({ write: false });
+  } catch (e) {
+    if (e instanceof ValidationError) return e.issues;
+    throw e;
+  }
+  return [];
 }

@@ -8,7 +8,7 @@ import {
   type IdentityFile,
 } from '../../lib/constructs/identity/identity-file.ts';
 import { Customer, type CustomerProps } from '../../lib/constructs/index.ts';
-import { testPlatform } from './fixtures.ts';
+import { synthIssues, testPlatform } from './fixtures.ts';
 
 const CLUSTER = 'platform/Cluster';
 
@@ -156,15 +156,20 @@ describe('identity record', () => {
 
   it('GIVEN vpnAddress on a user without VPN WHEN constructed THEN it is refused naming the prop', () => {
     withRecord(undefined);
-    const { platform } = testPlatform();
-    expect(
-      () =>
-        new Customer(platform, 'acme', {
-          number: 1,
-          servers: [{ name: 'acme-main' }],
-          users: [{ name: 'ann', vpn: false, vpnAddress: '10.8.0.20', servers: ['acme-main'] }],
-        }),
-    ).toThrow(/users\.ann\.vpnAddress is set but vpn is false/);
+    const { app, platform } = testPlatform();
+    new Customer(platform, 'acme', {
+      number: 1,
+      servers: [{ name: 'acme-main' }],
+      users: [{ name: 'ann', vpn: false, vpnAddress: '10.8.0.20', servers: ['acme-main'] }],
+    });
+    expect(synthIssues(app)).toEqual([
+      expect.objectContaining({
+        code: 'SYNTH_INVALID_PROPS',
+        path: 'acme',
+        message:
+          "users[0] (ann).vpnAddress = '10.8.0.20': set but vpn is false, so the address would never be used",
+      }),
+    ]);
   });
 });
 

@@ -138,7 +138,7 @@ describe('Bridge and Cluster validation', () => {
           physicalPort: 'eno2',
         }),
     ).toThrow(
-      /^extra\/Lan: invalid Bridge props:\n {2}physicalPort: the LAN bridge must not carry a physical port/,
+      /^extra\/Lan: invalid Bridge props:\n {2}physicalPort = 'eno2': the LAN bridge must not carry a physical port/,
     );
     new Bridge(s, 'Dmz', { cluster, name: 'vmbr2', role: 'dmz', cidr: '10.1.0.0/24' });
     expect(
@@ -151,7 +151,7 @@ describe('Bridge and Cluster validation', () => {
       }),
     );
     expect(() => new Bridge(s, 'Bad', { cluster, name: 'br0', role: 'lan', cidr: '10.2.0.1/24' })).toThrow(
-      /name: a Linux bridge name vmbrN\n {2}cidr: '10\.2\.0\.1\/24' has host bits set/,
+      /name = 'br0': a Linux bridge name vmbrN\n {2}cidr: '10\.2\.0\.1\/24' has host bits set/,
     );
   });
 
@@ -167,7 +167,7 @@ describe('Bridge and Cluster validation', () => {
           guestSshKey: 'ssh-ed25519 AAAA' as unknown as SecretValue,
         }),
     ).toThrow(
-      /nodes: node names must be unique\n {2}managementSource: an IPv4 address or CIDR\n {2}guestSshKey: expects a secret reference, not a literal string/,
+      /nodes: node names must be unique\n {2}managementSource = 'anywhere': an IPv4 address or CIDR\n {2}guestSshKey: expects a secret reference, not a literal string/,
     );
   });
 });

@@ -153,8 +153,8 @@ describe('synthesis errors', () => {
     expect(v.code).toBe('SYNTH_VALIDATION');
     expect(v.issues.map((i) => i.path)).toEqual(['acme/A', 'acme/B', 'acme/B']);
     expect(v.message).toContain('synthesis failed with 3 errors');
-    expect(v.message).toMatch(/\[acme\/A\] proxmox_virtual_environment_vm: nodeName: .*expected string/);
-    expect(v.message).toMatch(/\[acme\/B\] proxmox_virtual_environment_vm: vmId:/);
+    expect(v.message).toMatch(/\[acme\/A\] proxmox_virtual_environment_vm: nodeName = 7: .*expected string/);
+    expect(v.message).toMatch(/\[acme\/B\] proxmox_virtual_environment_vm: vmId = 'x':/);
     expect(v.message).toMatch(/\[acme\/B\] proxmox_virtual_environment_vm: .*bogus/);
   });
 

@@ -142,10 +142,14 @@ describe('guest resources', () => {
       message = (e as Error).message;
     }
     expect(message).toContain('synthesis failed with 5 errors');
-    expect(message).toMatch(/\[platform\/User\] pvecdk_rds_user: userName: at most 20 letters/);
+    expect(message).toMatch(
+      /\[platform\/User\] pvecdk_rds_user: userName = 'a-very-long-windows-account-name': at most 20 letters/,
+    );
     expect(message).toMatch(/\[platform\/User\] pvecdk_rds_user: password: expects a secret reference/);
     expect(message).toMatch(/\[platform\/User\] pvecdk_rds_user: groups: /);
-    expect(message).toMatch(/\[platform\/File\] pvecdk_guest_file: path: an absolute path/);
+    expect(message).toMatch(
+      /\[platform\/File\] pvecdk_guest_file: path = 'relative\/path': an absolute path/,
+    );
     expect(message).toMatch(/\[platform\/File\] pvecdk_guest_file: mode: an octal mode/);
     expect(message).not.toContain('Summer2026!');
   });

@@ -147,12 +147,12 @@ describe('VirtualEnvironmentVm', () => {
     });
     const found = issues();
     expect(found).toHaveLength(6);
-    expect(found.join('\n')).toMatch(/s\/Bad: proxmox_virtual_environment_vm: vmId: /);
-    expect(found.join('\n')).toMatch(/name: a DNS name/);
-    expect(found.join('\n')).toMatch(/networkDevice\.0\.macAddress: a MAC address/);
-    expect(found.join('\n')).toMatch(/disk\.0\.interface: scsi0-30, virtio0-15, sata0-5 or ide0-3/);
-    expect(found.join('\n')).toMatch(/memory\.dedicated: /);
-    expect(found.join('\n')).toMatch(/Unrecognized key: "cpus"/);
+    expect(found.join('\n')).toMatch(/s\/Bad: proxmox_virtual_environment_vm: vmId = 42: /);
+    expect(found.join('\n')).toMatch(/name = 'under_score': a DNS name/);
+    expect(found.join('\n')).toMatch(/networkDevice\.0\.macAddress = 'BC:24:11:0A:0B': a MAC address/);
+    expect(found.join('\n')).toMatch(/disk\.0\.interface = 'nvme0': scsi0-30, virtio0-15, sata0-5 or ide0-3/);
+    expect(found.join('\n')).toMatch(/memory\.dedicated = 8: /);
+    expect(found.join('\n')).toMatch(/cpus: no such prop; did you mean cpu\?/);
   });
 
   it('GIVEN a literal password for a cloud-init user WHEN synthesized THEN synth refuses it', () => {
@@ -298,10 +298,10 @@ describe('network, firewall, access, storage, HA and backup resources', () => {
     new BackupJob(stack, 'Backup', { id: 'b', schedule: '02:30', storage: 'nfs', all: true, vmid: ['1'] });
     const text = issues().join('\n');
     expect(text).toContain(
-      's/Br: proxmox_virtual_environment_network_linux_bridge: name: letters, digits and _, at most 10 characters',
+      "s/Br: proxmox_virtual_environment_network_linux_bridge: name = 'vmbr_toolong_name': letters, digits and _, at most 10 characters",
     );
     expect(text).toContain(
-      's/Br: proxmox_virtual_environment_network_linux_bridge: vids: needs a VLAN-aware bridge (vlanAware: true)',
+      "s/Br: proxmox_virtual_environment_network_linux_bridge: vids = '10': needs a VLAN-aware bridge (vlanAware: true)",
     );
     expect(text).toContain(
       's/Rules: proxmox_virtual_environment_firewall_rules: rule.0: a rule needs type and action',
@@ -318,8 +318,8 @@ describe('network, firewall, access, storage, HA and backup resources', () => {
     expect(text).toContain(
       's/File: proxmox_virtual_environment_file: (props): exactly one of sourceRaw or sourceFile',
     );
-    expect(text).toContain('s/Ha: proxmox_virtual_environment_haresource: resourceId: ');
-    expect(text).toContain('s/Backup: proxmox_backup_job: id: letters, digits');
+    expect(text).toContain("s/Ha: proxmox_virtual_environment_haresource: resourceId = '1142': ");
+    expect(text).toContain("s/Backup: proxmox_backup_job: id = 'b': letters, digits");
     expect(text).toContain(
       's/Backup: proxmox_backup_job: (props): select guests with exactly one of all, vmid or pool',
     );

@@ -1,4 +1,5 @@
 import type { ResourceReport } from '../../engine/deploy-report.ts';
+import { type Palette, PLAIN } from '../output/colour.ts';
 import { describeResource } from '../output/format.ts';
 
 /** The operator answered no: nothing was changed. */
@@ -15,6 +16,7 @@ export async function confirmDestructive(
   resources: readonly ResourceReport[],
   ask: ((question: string) => Promise<boolean>) | undefined,
   always: boolean,
+  palette: Palette = PLAIN,
 ): Promise<void> {
   if (!ask) return;
   const deletes = resources.filter((r) => r.action === 'delete').length;
@@ -25,7 +27,7 @@ export async function confirmDestructive(
   // What goes and what is replaced (and why), above the question: the operator confirms what they have seen.
   const shown = resources
     .filter((r) => r.action === 'delete' || r.action === 'replace')
-    .map(describeResource);
+    .map((r) => describeResource(r, palette));
   const question = `${shown.map((d) => `${d}\n`).join('')}${stack}: this will ${parts.join(' and ') || 'change'} resource(s)${lossy.length ? `, destroying the data of ${lossy.join(', ')}` : ''}. Proceed? [y/N] `;
   if (!(await ask(question))) throw new Declined(stack);
 }

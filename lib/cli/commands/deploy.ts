@@ -1,8 +1,10 @@
+import type { LocatedAcknowledgedFinding } from '../../core/synthesizer.ts';
 import { deployStacks } from '../../engine/deploy.ts';
 import type { DeployReport } from '../../engine/deploy-report.ts';
 import { summarize } from '../../engine/deploy-report.ts';
 import { type LoadedAssembly, loadAssembly } from '../../engine/plan-loader.ts';
 import { CliError } from '../errors.ts';
+import { acknowledgedAsJson, acknowledgedIn, acknowledgedLines } from '../output/acknowledged.ts';
 import { describeResource, isActionable } from '../output/format.ts';
 import { selectProgress } from '../output/select-progress.ts';
 import type { RemoteTarget } from '../remote-target.ts';
@@ -42,7 +44,8 @@ export async function deployCommand(o: DeployCommandOptions): Promise<number> {
       );
     return {
       remote: o.remote ?? remotes[0]!,
-      run: (remote, info, started) => deployTo(remote, info, assembly, loaded, started, o),
+      run: (remote, info, started) =>
+        deployTo(remote, info, assembly, loaded, started, o, synthesized.assembly.acknowledged),
     };
   });
 }
@@ -54,6 +57,7 @@ async function deployTo(
   loaded: LoadedStackFile,
   started: number,
   o: DeployCommandOptions,
+  acknowledged: readonly LocatedAcknowledgedFinding[],
 ): Promise<number> {
   const progress = o.dryRun
     ? undefined
@@ -63,6 +67,7 @@ async function deployTo(
         out: o.out,
         verb: 'Deployed',
         remote: remoteInfo,
+        palette: o.palette,
       });
   // Before the first write: a team store this process cannot read stops a deploy here. A diff
   // goes on without secrets (values are masked there anyway) and names what would need them.
@@ -74,7 +79,7 @@ async function deployTo(
       dryRun: o.dryRun,
       replace: o.replace,
       onChanges: async (stack, resources) => {
-        await confirmDestructive(stack, resources, o.confirm, false);
+        await confirmDestructive(stack, resources, o.confirm, false, o.palette);
         progress?.changes(stack, resources);
       },
       onGuestNotice: (stack, message) =>
@@ -94,16 +99,29 @@ async function deployTo(
   }
   const exitCode = exitCodeOfReport(report);
   if (progress) progress.finish(report, Date.now() - started, exitCode);
-  else printDiff(report, remoteInfo, o);
+  else printDiff(report, remoteInfo, o, acknowledged);
   // diff: 3 when something would change (main makes it 0, or 1 with --fail).
   if (o.dryRun && exitCode === 0 && report.resources.some(isActionable)) return 3;
   return exitCode;
 }
 
-function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOptions): void {
+function printDiff(
+  report: DeployReport,
+  remote: RemoteInfo,
+  o: DeployCommandOptions,
+  all: readonly LocatedAcknowledgedFinding[],
+): void {
+  // The findings of the stacks this diff covers (the targets and the stacks they need).
+  const acknowledged = acknowledgedIn(all, report.stacks);
   if (o.json) {
     o.out(
-      JSON.stringify({ type: 'diff', ok: report.ok, stacks: report.stacks, resources: report.resources }),
+      JSON.stringify({
+        type: 'diff',
+        ok: report.ok,
+        stacks: report.stacks,
+        resources: report.resources,
+        acknowledged: acknowledgedAsJson(acknowledged, o.cwd),
+      }),
     );
     o.out(
       JSON.stringify({
@@ -129,8 +147,8 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
     for (const r of [...shown].sort((a, b) => waiting(a) - waiting(b)))
       o.out(
         r.action === 'pending' && r.listsProperties
-          ? `${describeResource({ ...r, changes: [] })}\n      (${r.changes.length} planned properties; --json lists them)`
-          : describeResource(r),
+          ? `${describeResource({ ...r, changes: [] }, o.palette)}\n      (${r.changes.length} planned properties; --json lists them)`
+          : describeResource(r, o.palette),
       );
     if (shown.length === 0) o.out('  (no changes)');
   }
@@ -138,7 +156,8 @@ function printDiff(report: DeployReport, remote: RemoteInfo, o: DeployCommandOpt
   const lossy = report.resources.filter((r) => r.destroysData).length;
   o.out(
     changes
-      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${lossy} would destroy data (needs --allow-destroy-data)` : ''}`
+      ? `${changes} ${changes === 1 ? 'resource' : 'resources'} would change${lossy ? `; ${o.palette.danger(`${lossy} would destroy data`)} (needs --allow-destroy-data)` : ''}`
       : 'no changes',
   );
+  for (const line of acknowledgedLines(acknowledged, o.cwd)) o.out(line);
 }

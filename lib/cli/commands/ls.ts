@@ -3,8 +3,9 @@ import { Cluster } from '../../constructs/cluster.ts';
 import type { PoolUsage } from '../../constructs/private/identity/identity-registry.ts';
 import type { LockHolder } from '../../engine/deploy-lock.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
+import { crossStackUses, deployedUsersOf, type StackUse } from '../../engine/stack-uses.ts';
 import type { ProjectConfig } from '../config.ts';
-import { isRemoteConfigured } from '../remote-state.ts';
+import { isRemoteConfigured, stateDirFor } from '../remote-state.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
@@ -16,7 +17,15 @@ export interface StackListing {
   readonly remote: string;
   /** `emulator` when no remote of that name is configured. */
   readonly remoteKind: 'configured' | 'emulator';
+  /** The stacks it deploys after and those whose resources its plan references or uses by value. */
   readonly dependsOn: readonly string[];
+  /** What its plan uses of other stacks: each reference and use by value, by resource and property. */
+  readonly uses: readonly StackUse[];
+  /**
+   * The stacks that use it: those of the loaded files whose plans do, and the deployed stacks whose
+   * state records a use of it (another file's customer with a shortcut to its server).
+   */
+  readonly usedBy: readonly string[];
   readonly planned: number;
   readonly deployed: number;
   readonly status: 'not deployed' | 'deployed' | 'locked';
@@ -61,22 +70,36 @@ export async function listStacks(o: {
   synthStackFile(loaded, o.outdir);
   const assembly = loadAssembly(o.outdir);
   const targets = new Set(loaded.targets.map((s) => s.stackName));
+  const usesOf = new Map(
+    [...assembly.plans.values()].map((p) => [p.stack, crossStackUses(p, assembly.plans)]),
+  );
+  const dependsOnOf = (stack: string) => {
+    const plan = assembly.plans.get(stack)!;
+    return [...new Set([...plan.dependsOn, ...usesOf.get(stack)!.map((u) => u.stack)])].sort();
+  };
   const plans = [...assembly.plans.values()].sort((a, b) => (a.stack < b.stack ? -1 : 1));
   const stacks: StackListing[] = [];
   for (const plan of plans) {
     const remote = o.remote ?? plan.remote;
+    const stateDir = stateDirFor(o.config, remote, o.cwd);
     const listing = await withStateBackend(o.config, remote, o.cwd, async (backend) => {
       const state = await backend.open(remote, plan.stack);
       const deployed = Object.keys(state.state.resources).length;
       const holders = await backend.lockHolders(remote, plan.stack);
       const lock = holders.find((h) => h.mode === 'exclusive');
       const planned = Object.keys(plan.resources).length;
+      const usedBy = new Set([
+        ...[...assembly.plans.keys()].filter((other) => dependsOnOf(other).includes(plan.stack)),
+        ...deployedUsersOf(stateDir, remote, [plan.stack]).map((u) => u.stack),
+      ]);
       return {
         stack: plan.stack,
         target: targets.has(plan.stack),
         remote,
         remoteKind: isRemoteConfigured(o.config, remote) ? 'configured' : 'emulator',
-        dependsOn: plan.dependsOn,
+        dependsOn: dependsOnOf(plan.stack),
+        uses: usesOf.get(plan.stack)!,
+        usedBy: [...usedBy].sort(),
         planned,
         deployed,
         status: lock ? 'locked' : deployed === 0 ? 'not deployed' : 'deployed',
@@ -146,7 +169,7 @@ export function formatPools(pools: readonly PoolListing[]): string {
 
 export function formatListing(rows: readonly StackListing[]): string {
   const table = [
-    ['STACK', 'REMOTE', 'STATUS', 'RESOURCES', 'DEPENDS ON', 'LAST CHANGE'],
+    ['STACK', 'REMOTE', 'STATUS', 'RESOURCES', 'DEPENDS ON', 'USED BY', 'LAST CHANGE'],
     ...rows.map((r) => [
       `${r.stack}${r.target ? '' : ' (dependency)'}`,
       `${r.remote}${r.remoteKind === 'emulator' ? ' (emulator)' : ''}`,
@@ -157,6 +180,7 @@ export function formatListing(rows: readonly StackListing[]): string {
           : r.status,
       `${r.deployed} deployed / ${r.planned} planned`,
       r.dependsOn.join(', ') || '-',
+      r.usedBy.join(', ') || '-',
       r.lastChange ?? '-',
     ]),
   ];

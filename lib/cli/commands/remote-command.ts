@@ -1,4 +1,5 @@
 import type { ProjectConfig } from '../config.ts';
+import type { Palette } from '../output/colour.ts';
 
 /** What the commands that talk to a remote (deploy, diff, destroy) take from the command line. */
 export interface RemoteCommandOptions {
@@ -16,6 +17,8 @@ export interface RemoteCommandOptions {
   readonly takeover: boolean;
   readonly json: boolean;
   readonly out: (line: string) => void;
+  /** The colours of what goes to `out` (none when piped, with --json, or NO_COLOR). */
+  readonly palette: Palette;
   /** Warnings go to stderr, so --json output stays parseable. */
   readonly warn: (line: string) => void;
   /** What the run is doing that is neither output nor a warning (waiting for a lock): stderr. */

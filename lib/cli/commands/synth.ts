@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Assembly } from '../../core/synthesizer.ts';
 import { writeAssembly } from '../../core/synthesizer.ts';
 import { type IdentityRecordUpdate, updateIdentityRecord } from '../identity-record.ts';
+import { acknowledgedLines } from '../output/acknowledged.ts';
 import type { LoadedStackFile } from '../stack-file.ts';
 
 export interface SynthResult {
@@ -34,6 +35,7 @@ export function formatSynthResult(result: SynthResult, cwd: string): string {
     lines.push(`  ${plan.stack.padEnd(16)} ${String(n).padStart(4)} resources → ${plan.remote}${deps}`);
   }
   for (const f of result.files) lines.push(`  wrote ${relative(cwd, f)}`);
+  lines.push(...acknowledgedLines(result.assembly.acknowledged, cwd));
   if (result.identities) {
     lines.push(`  updated ${relative(cwd, result.identities.path)} (commit it):`);
     for (const c of result.identities.changes) lines.push(`    ${c}`);

@@ -75,7 +75,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
         repeatable: true,
       }),
       FROZEN,
-      opt('json', 'one JSON document on stdout: outdir, stacks, targets, files, warnings'),
+      opt('json', 'one JSON document on stdout: outdir, stacks, targets, files, warnings, acknowledged'),
       DEBUG,
     ],
     examples: [

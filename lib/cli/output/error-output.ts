@@ -1,24 +1,31 @@
+import { relative, sep } from 'node:path';
 import { type ExitCode, exitCodeOfCode, PvecdkError, summarizeThrown } from '../../core/error-family.ts';
 import { ConstructError } from '../../core/errors.ts';
-import { formatIssue, ValidationError, type ValidationIssue } from '../../core/validation.ts';
+import {
+  formatIssue,
+  type SourceLocation,
+  ValidationError,
+  type ValidationIssue,
+} from '../../core/validation.ts';
 import { StackFileError } from '../errors.ts';
+import { type Palette, PLAIN } from './colour.ts';
 
 /**
  * How the CLI shows an error. Errors keep message, code and hint apart; this
  * is the one place where they are put together: the hint on its own line
  * under the message, each validation issue with its own hint.
  */
-export function formatError(e: unknown, debug: boolean): string {
+export function formatError(e: unknown, debug: boolean, palette: Palette = PLAIN): string {
   if (e instanceof PvecdkError) {
     const issues = issuesOf(e);
     const body = issues
       ? [e.message.split('\n')[0]!, ...issues.map(formatIssueWithHint)].join('\n')
       : e.message;
-    return `error ${e.code}: ${body}${hintLine(e.hint)}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
+    return `${palette.failed(`error ${e.code}:`)} ${body}${hintLine(e.hint)}${debug && e.stack ? `\n\n${e.stack}` : ''}`;
   }
   const { message } = summarizeThrown(e);
   const stack = e instanceof Error ? e.stack : undefined;
-  return `internal error: ${message}\n  this is a bug in pvecdk; please report it with the output of --debug${
+  return `${palette.failed('internal error:')} ${message}\n  this is a bug in pvecdk; please report it with the output of --debug${
     debug && stack ? `\n\n${stack}` : ''
   }`;
 }
@@ -46,8 +53,19 @@ export function errorAsJson(e: unknown): Record<string, unknown> {
     ...(e.hint ? { hint: e.hint } : {}),
     ...(constructPath !== undefined ? { constructPath } : {}),
     ...(located?.location ? { location: located.location } : {}),
-    ...(issues ? { issues } : {}),
+    ...(issues ? { issues: issues.map(issueAsJson) } : {}),
   };
+}
+
+/** An issue for `--json`: its location as `file:line` relative to the working directory. */
+function issueAsJson(issue: ValidationIssue): Record<string, unknown> {
+  const { location, ...rest } = issue;
+  return { ...rest, ...(location ? { location: shownLocation(location) } : {}) };
+}
+
+/** `stacks/acme.ts:5`: a location in the user's code, relative to the working directory. */
+export function shownLocation(location: SourceLocation, cwd = process.cwd()): string {
+  return `${relative(cwd, location.file).split(sep).join('/')}:${location.line}`;
 }
 
 /** `  hint: ...` under a message (lines of a long hint indented alike), or nothing. */
@@ -55,8 +73,11 @@ export function hintLine(hint: string | undefined, indent = '  '): string {
   return hint ? `\n${indent}hint: ${hint.split('\n').join(`\n${indent}      `)}` : '';
 }
 
+/** `  stacks/acme.ts:5: Customer acme [acme] message (CODE)` and the hint under it. */
 function formatIssueWithHint(issue: ValidationIssue): string {
-  return `${formatIssue(issue)}${hintLine(issue.hint, '      ')}`;
+  const where = issue.location ? `${shownLocation(issue.location)}: ` : '';
+  const what = issue.construct ? `${issue.construct} ` : '';
+  return `  ${where}${what}${formatIssue(issue).trimStart()}${hintLine(issue.hint, '      ')}`;
 }
 
 /** The issues of a validation error, thrown as is or wrapped with its place in a stack file. */

@@ -1,5 +1,6 @@
 import { planTypeOf } from '../../contract/registry.ts';
 import type { DeploySummary, ResourceReport } from '../../engine/deploy-report.ts';
+import { type Palette, PLAIN } from './colour.ts';
 import { hintLine } from './error-output.ts';
 import { propertyLines } from './property-lines.ts';
 
@@ -13,17 +14,34 @@ export const ACTION_SYMBOL: Readonly<Record<ResourceReport['action'], string>> =
   pending: '…',
 };
 
+/** The colour of each action's line: what is added green, what goes red, as in the diffs operators know. */
+export function actionPaint(action: ResourceReport['action'], palette: Palette): (text: string) => string {
+  switch (action) {
+    case 'create':
+      return palette.added;
+    case 'delete':
+      return palette.removed;
+    case 'update':
+      return palette.changed;
+    case 'replace':
+      return palette.replaced;
+    default:
+      return palette.dim;
+  }
+}
+
 /** A resource with its action and, indented, its property changes (or, created, every property it gets). */
-export function describeResource(r: ResourceReport): string {
+export function describeResource(r: ResourceReport, palette: Palette = PLAIN): string {
   const schema = planTypeOf(r.type)?.plan;
   const note = r.note ? `  (${r.note})` : '';
-  const loss = r.destroysData ? '  DESTROYS DATA' : '';
+  const loss = r.destroysData ? `  ${palette.danger('DESTROYS DATA')}` : '';
   const failed =
     r.status === 'failed' && r.error
-      ? `\n      ${`${r.errorCode ? `${r.errorCode}: ` : ''}${r.error}${hintLine(r.hint)}`.split('\n').join('\n      ')}`
+      ? `\n      ${`${palette.failed(`${r.errorCode ? `${r.errorCode}: ` : ''}${r.error}`)}${hintLine(r.hint)}`.split('\n').join('\n      ')}`
       : '';
+  const paint = actionPaint(r.action, palette);
   return [
-    `  ${ACTION_SYMBOL[r.action]} ${r.path} [${r.type}] ${r.action}${loss}${note}${failed}`,
+    `  ${paint(`${ACTION_SYMBOL[r.action]} ${r.path}`)} [${r.type}] ${paint(r.action)}${loss}${note}${failed}`,
     ...r.changes.flatMap((c) =>
       propertyLines(c, schema, r.listsProperties === true).map((line) => `      ${line}`),
     ),

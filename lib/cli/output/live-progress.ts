@@ -2,8 +2,9 @@ import { createLogUpdate } from 'log-update';
 import { summarizeThrown } from '../../core/error-family.ts';
 import type { DeployReport, ResourceReport } from '../../engine/deploy-report.ts';
 import type { WalkEvent } from '../../engine/graph-walker.ts';
+import { type Palette, PLAIN } from './colour.ts';
 import { hintLine } from './error-output.ts';
-import { ACTION_SYMBOL, describeResource, formatSeconds, isActionable } from './format.ts';
+import { ACTION_SYMBOL, actionPaint, describeResource, formatSeconds, isActionable } from './format.ts';
 import { LineProgress, planLine } from './line-progress.ts';
 import type { ProgressSink } from './progress.ts';
 
@@ -45,9 +46,10 @@ export class LiveProgress implements ProgressSink {
     private readonly stream: NodeJS.WriteStream,
     private readonly out: (line: string) => void,
     private readonly verb: 'Deployed' | 'Destroyed',
+    private readonly palette: Palette = PLAIN,
   ) {
     this.render = createLogUpdate(stream, { showCursor: false });
-    this.lines = new LineProgress(out, verb);
+    this.lines = new LineProgress(out, verb, { palette });
     this.timer = setInterval(() => this.draw(), 120);
     this.timer.unref();
   }
@@ -56,7 +58,8 @@ export class LiveProgress implements ProgressSink {
     // The plan line goes above the live block, which is redrawn below it; rows, not properties, stay compact.
     this.render.clear();
     this.out(planLine(stack, resources));
-    for (const r of resources.filter((x) => x.status === 'failed')) this.out(describeResource(r));
+    for (const r of resources.filter((x) => x.status === 'failed'))
+      this.out(describeResource(r, this.palette));
     for (const r of resources.filter(isActionable))
       this.rows.set(`${stack}/${r.id}`, { stack, report: r, state: 'waiting' });
     this.draw();
@@ -104,7 +107,7 @@ export class LiveProgress implements ProgressSink {
     this.stop();
     for (const r of report.resources.filter((x) => x.status === 'failed'))
       this.out(
-        `  ✖ ${r.path}: ${r.errorCode ? `${r.errorCode}: ` : ''}${r.error ?? 'failed'}${hintLine(r.hint, '      ')}`,
+        `  ${this.palette.failed('✖')} ${r.path}: ${this.palette.failed(`${r.errorCode ? `${r.errorCode}: ` : ''}${r.error ?? 'failed'}`)}${hintLine(r.hint, '      ')}`,
       );
     this.lines.finish(report, wallMs);
   }
@@ -146,8 +149,17 @@ export class LiveProgress implements ProgressSink {
   }
 
   private line(r: Row, width: number): string {
+    const p = this.palette;
     const icon =
-      r.state === 'running' || r.state === 'retrying' ? SPINNER[this.frame % SPINNER.length]! : ICON[r.state];
+      r.state === 'running' || r.state === 'retrying'
+        ? SPINNER[this.frame % SPINNER.length]!
+        : r.state === 'done'
+          ? p.ok(ICON.done)
+          : r.state === 'failed'
+            ? p.failed(ICON.failed)
+            : r.state === 'skipped'
+              ? p.warning(ICON.skipped)
+              : p.dim(ICON.waiting);
     const elapsed =
       r.elapsedMs !== undefined
         ? formatSeconds(r.elapsedMs)
@@ -157,7 +169,8 @@ export class LiveProgress implements ProgressSink {
     const path =
       r.report.path.length > width ? `…${r.report.path.slice(-(width - 1))}` : r.report.path.padEnd(width);
     const detail = r.detail && r.state !== 'done' && r.state !== 'waiting' ? `  ${r.detail}` : '';
-    return `  ${icon} ${ACTION_SYMBOL[r.report.action]} ${path} ${r.report.action.padEnd(7)} ${r.state.padEnd(8)} ${elapsed}${detail}`;
+    const paint = actionPaint(r.report.action, p);
+    return `  ${icon} ${paint(ACTION_SYMBOL[r.report.action])} ${path} ${paint(r.report.action.padEnd(7))} ${r.state.padEnd(8)} ${elapsed}${detail}`;
   }
 }
 

@@ -1,6 +1,8 @@
 import type { IConstruct } from 'constructs';
 import type { z } from 'zod';
+import { Annotations } from '../../core/annotations.ts';
 import { ConstructError, PvecdkError, SynthError } from '../../core/errors.ts';
+import { type PropIssue, propIssues } from './prop-issues.ts';
 
 /**
  * Validates construct props with zod at construction, so a wrong value fails
@@ -12,17 +14,29 @@ export function parseProps<T extends z.ZodType>(
   path: string,
   what: string,
 ): z.infer<T> {
-  const result = schema.safeParse(props);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map(
-    (i) => `  ${i.path.map(String).join('.') || '(props)'}: ${i.message}`,
-  );
+  const result = checkProps(schema, props);
+  if (result.ok) return result.data;
+  const lines = result.issues.map((i) => `  ${i.message}`);
+  const hints = result.issues.flatMap((i) => (i.hint ? [i.hint] : []));
   throw new ConstructError(
     path,
     'SYNTH_INVALID_PROPS',
     `invalid ${what} props:\n${lines.join('\n')}`,
-    `check the props passed to ${what}`,
+    hints.length ? hints.join('; ') : `check the props passed to ${what}`,
   );
+}
+
+/**
+ * Props checked against a construct's zod schema without throwing: the parsed
+ * props, or every field's problem (value shown, closest known key suggested).
+ */
+export function checkProps<T extends z.ZodType>(
+  schema: T,
+  props: unknown,
+): { ok: true; data: z.infer<T> } | { ok: false; issues: PropIssue[] } {
+  const result = schema.safeParse(props);
+  if (result.success) return { ok: true, data: result.data };
+  return { ok: false, issues: propIssues(schema, props, result.error.issues) };
 }
 
 /** A zod refinement wrapper for checks written as functions that throw with a message. */
@@ -50,5 +64,36 @@ export function inConstruct<T>(scope: IConstruct, run: () => T): T {
     if (!(e instanceof PvecdkError) || e instanceof ConstructError) throw e;
     const code = e instanceof SynthError ? e.code : 'SYNTH_INVALID_PROPS';
     throw new ConstructError(scope, code, e.message, e.hint, { cause: e });
+  }
+}
+
+/**
+ * Runs one part of building a construct from the user's props (a server, a
+ * user). A mistake it raises (a coded error) is recorded as an error on
+ * `scope`, prefixed with the prop it comes from, and `undefined` is returned:
+ * the construct goes on with its other parts, and synth reports every mistake
+ * of the run at once. What the failed part had made below `scope` as a child
+ * named `child` is removed, so no half-built part is reported on too. Anything
+ * not coded (a bug) is rethrown.
+ */
+export function collecting<T>(
+  scope: IConstruct,
+  where: string | undefined,
+  run: () => T,
+  child?: string,
+): T | undefined {
+  try {
+    return run();
+  } catch (e) {
+    if (!(e instanceof PvecdkError)) throw e;
+    if (child !== undefined) scope.node.tryRemoveChild(child);
+    const code = e instanceof SynthError ? e.code : 'SYNTH_INVALID_PROPS';
+    const own = e instanceof ConstructError ? `${e.constructPath || '<app>'}: ` : '';
+    const message = own && e.message.startsWith(own) ? e.message.slice(own.length) : e.message;
+    Annotations.of(scope).addError(where ? `${where}: ${message}` : message, {
+      code,
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+    return undefined;
   }
 }

@@ -8,6 +8,7 @@ import type { EmulatorState, EmulatorVm } from '../state.ts';
 import type { TaskKind } from '../task-runner.ts';
 import { bootGuest } from './guest-boot.ts';
 import type { GuestEndpoint } from './guest-endpoint.ts';
+import type { GuestCommandRecord } from './guest-state.ts';
 import {
   cloneGuestForNewVm,
   createGuestImage,
@@ -255,6 +256,12 @@ export class GuestManager {
       });
     }
     return out.sort((a, b) => a.vmid - b.vmid);
+  }
+
+  /** The guest's command log, newest last (GET /pvecdk-sim/guests/{vmid}/commands); undefined for a VM without a guest. */
+  commands(vmid: number): GuestCommandRecord[] | undefined {
+    const guest = this.state.vms[String(vmid)]?.guest;
+    return guest ? [...(guest.commands ?? [])] : undefined;
   }
 
   endpoint(vmid: number): GuestEndpoint | undefined {

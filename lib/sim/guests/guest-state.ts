@@ -46,6 +46,8 @@ export interface GuestCommandRecord {
   user: string;
   command: string;
   exitCode: number;
+  /** The command changed the guest (its files, accounts, Windows or pfSense state); false for reads and checks. */
+  changed?: boolean;
 }
 
 /**

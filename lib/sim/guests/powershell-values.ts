@@ -5,6 +5,9 @@
  */
 
 export class PsHashtable {
+  /** `[ordered]@{...}`: an OrderedDictionary. (Both keep insertion order here; see the README.) */
+  constructor(readonly ordered = false) {}
+
   private readonly map = new Map<string, { key: unknown; value: unknown }>();
 
   private static norm(key: unknown): string {
@@ -129,6 +132,9 @@ const TYPE_ALIASES: Record<string, string> = {
   byte: 'System.Byte',
   'byte[]': 'System.Byte[]',
   guid: 'System.Guid',
+  scriptblock: 'System.Management.Automation.ScriptBlock',
+  pscustomobject: 'System.Management.Automation.PSObject',
+  psobject: 'System.Management.Automation.PSObject',
 };
 
 /** The full name of a type literal (`[int]` → System.Int32); unknown names come back as written. */
@@ -150,7 +156,8 @@ export function typeNameOf(v: unknown): string {
   if (typeof v === 'boolean') return 'System.Boolean';
   if (typeof v === 'number') return Number.isInteger(v) ? 'System.Int32' : 'System.Double';
   if (Array.isArray(v)) return 'System.Object[]';
-  if (v instanceof PsHashtable) return 'System.Collections.Hashtable';
+  if (v instanceof PsHashtable)
+    return v.ordered ? 'System.Collections.Specialized.OrderedDictionary' : 'System.Collections.Hashtable';
   if (v instanceof PsObject) return v.typeName;
   if (v instanceof PsSecureString) return 'System.Security.SecureString';
   if (v instanceof PsScriptBlock) return 'System.Management.Automation.ScriptBlock';
@@ -181,7 +188,7 @@ export function toStr(v: unknown): string {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : '-Infinity';
   if (Array.isArray(v)) return v.map(toStr).join(' ');
   if (v instanceof PsObject) return v.text ? v.text() : v.typeName;
-  if (v instanceof PsHashtable) return 'System.Collections.Hashtable';
+  if (v instanceof PsHashtable) return typeNameOf(v);
   if (v instanceof PsSecureString) return 'System.Security.SecureString';
   if (v instanceof PsScriptBlock) return v.text;
   if (v instanceof PsType) return resolveTypeName(v.name);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { EmulatorError } from '../emulator-errors.ts';
@@ -198,6 +199,7 @@ export class GuestSshServer {
           const guest = this.options.vm()?.guest;
           if (!guest || !login) return;
           const fs = new GuestFs(guest.fs);
+          const who = login.kind === 'posix' ? login.account.name : login.user.name;
           const sftp = accept();
           serveSftp(sftp, {
             fs,
@@ -206,7 +208,19 @@ export class GuestSshServer {
                 ? { uid: login.account.uid, gid: login.account.gid }
                 : { uid: 0, gid: 0 },
             home: login.kind === 'posix' ? login.account.home : `C:\\Users\\${login.user.name}`,
-            changed: this.options.changed,
+            changed: () => {
+              // An SFTP write changes the guest: logged as such, so a run's changes can be counted.
+              guest.commands ??= [];
+              guest.commands.push({
+                at: Date.now(),
+                user: who,
+                command: 'sftp: write',
+                exitCode: 0,
+                changed: true,
+              });
+              if (guest.commands.length > 200) guest.commands.splice(0, guest.commands.length - 200);
+              this.options.changed();
+            },
           });
         });
         session.on('shell', (_accept, reject) => reject());
@@ -245,6 +259,7 @@ export class GuestSshServer {
     let code: number;
     const vm = this.options.vm();
     const guest = vm?.guest;
+    const before = guest ? guestDigest(guest) : '';
     try {
       if (!guest || !vm) code = 255;
       else if (guest.kind === 'windows' && login.kind === 'windows') {
@@ -287,6 +302,7 @@ export class GuestSshServer {
         user: login.kind === 'posix' ? login.account.name : login.user.name,
         command,
         exitCode: code,
+        changed: guestDigest(guest) !== before,
       });
       if (log.length > 200) log.splice(0, log.length - 200);
     }
@@ -294,4 +310,10 @@ export class GuestSshServer {
     stream.exit(code);
     stream.end();
   }
+}
+
+/** A digest of what a guest holds (files, accounts, Windows and pfSense state), its command log left out. */
+function guestDigest(guest: SimGuest): string {
+  const { commands: _log, ...rest } = guest;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
 }

@@ -44,6 +44,8 @@ export interface WindowsFirewallRule {
   localAddress: string[];
   remoteAddress: string[];
   profile: string;
+  /** The local-user condition (`-LocalUser`): an SDDL such as `D:(A;;CC;;;<SID>)`; absent = Any. */
+  localUser?: string;
 }
 
 export interface WindowsAccessRule {

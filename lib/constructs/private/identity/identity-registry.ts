@@ -146,10 +146,12 @@ export class IdentityRegistry {
     Annotations.of(owner).addError(`${kind} ${value} is also claimed by ${holder.owner.node.path}`, {
       hint,
       rule: 'PVECDK-IDENTITY-COLLISION',
+      code: 'SYNTH_CONFLICT',
     });
     Annotations.of(holder.owner).addError(`${kind} ${value} is also claimed by ${owner.node.path}`, {
       hint,
       rule: 'PVECDK-IDENTITY-COLLISION',
+      code: 'SYNTH_CONFLICT',
     });
   }
 
@@ -192,6 +194,20 @@ export class IdentityRegistry {
     });
   }
 
+  /**
+   * Who the record says holds `value` and where that is declared: for a name
+   * this run does not know, the stack file the user forgot to import.
+   */
+  recordedDeclaration(
+    kind: IdentityKind,
+    value: string | number,
+  ): { holder: string; stack: string; file: string | undefined } | undefined {
+    const holder = this.recordedHolders.get(valueKey(kind, value));
+    const entry = holder === undefined ? undefined : this.recorded.identities[kind]?.[holder];
+    if (holder === undefined || !entry) return undefined;
+    return { holder, stack: entry.stack, file: this.recorded.stacks[entry.stack] };
+  }
+
   /** Who holds a value in this tree, if anyone. */
   holderOf(kind: IdentityKind, value: string | number): IConstruct | undefined {
     return this.claims.get(valueKey(kind, value))?.owner;
@@ -211,6 +227,7 @@ export class IdentityRegistry {
       {
         hint: `give ${owner.node.path} another ${kind.replace('_', ' ')}, or change it in ${file}; pvecdk.identities.json records who holds what`,
         rule: 'PVECDK-IDENTITY-COLLISION',
+        code: 'SYNTH_CONFLICT',
       },
     );
   }
