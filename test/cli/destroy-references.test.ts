@@ -21,7 +21,7 @@ describe('pvecdk destroy and ls: stacks that use each other', () => {
     const ls = runCli(['ls', acme], { cwd, env });
     expect(ls.code).toBe(0);
     expect(ls.stdout).toMatch(
-      /^acme\s+default \(emulator\)\s+deployed\s+5 deployed \/ 12 planned\s+platform\s+globex\s/m,
+      /^acme\s+default \(emulator\)\s+deployed\s+12 deployed \/ 12 planned\s+platform\s+globex\s/m,
     );
     const lsGlobex = JSON.parse(runCli(['ls', globex, '--json'], { cwd, env }).stdout);
     const globexRow = lsGlobex.stacks.find((s: { stack: string }) => s.stack === 'globex');

@@ -131,9 +131,9 @@ describe('customer onboarding end to end on the emulated guests', () => {
     expect(commands.every((c) => c.exitCode === 0)).toBe(true);
     // ... and none of them changed a guest.
     expect(commands.filter((c) => c.changed)).toEqual([]);
-    const perGuest = Object.entries(
-      commands.reduce<Record<number, number>>((n, c) => ({ ...n, [c.vmid]: (n[c.vmid] ?? 0) + 1 }), {}),
-    )
+    const counts: Record<number, number> = {};
+    for (const c of commands) counts[c.vmid] = (counts[c.vmid] ?? 0) + 1;
+    const perGuest = Object.entries(counts)
       .map(([vmid, n]) => `VM ${vmid}: ${n}`)
       .join(', ');
     const gets = (requestsAfter.GET ?? 0) - (requestsBefore.GET ?? 0);
@@ -206,5 +206,37 @@ describe('customer onboarding end to end on the emulated guests', () => {
     expect(revokedNames()).toEqual(expect.arrayContaining(['acme.alice', 'acme.bob']));
     // globex's resources (carol's account, fence and both shortcuts) read back from the guests unchanged.
     expect(runCli(['diff', globex, '--fail'], { cwd, env }).code).toBe(0);
+  }, 180_000);
+
+  it('GIVEN acme destroyed WHEN carol’s grant to acme-main is taken out of globex and globex deployed THEN she loses only the acme shortcut and its fence rule', () => {
+    const dir = join(cwd, 'offboarded');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+    const copy = join(dir, 'globex.ts');
+    writeFileSync(
+      copy,
+      [
+        `import { Customer } from '${join(ROOT, 'lib/index.ts')}';`,
+        `import { platform } from '${join(ROOT, 'stacks/platform.ts')}';`,
+        '',
+        "export const globex = new Customer(platform, 'globex', {",
+        '  number: 2,',
+        "  servers: [{ name: 'globex-main', highAvailability: true }],",
+        "  users: [{ name: 'globex.carol', fullName: 'Carol Nguyen', vpn: true, servers: ['globex-main'] }],",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const run = runCli(['deploy', copy, '--takeover', '--yes'], { cwd, env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('- globex/globex.carol/Shortcut-acme-main delete done');
+    expect(run.stdout).toContain('~ globex/globex.carol/RdsUser update done');
+    expect(run.stdout).not.toContain('Shortcut-globex-main delete');
+    expect(run.stdout).toMatch(/deleted 1, .*pending 0, failed 0/);
+    // The guest holds what the copy declares: one shortcut, one fence allow rule.
+    expect(runCli(['diff', copy, '--fail'], { cwd, env }).code).toBe(0);
+    const creds = runCli(['credentials', copy, 'globex.carol'], { cwd, env });
+    expect(creds.stdout).toContain('ShowGrounds - globex-main  opens 4D server globex-main');
+    expect(creds.stdout).not.toContain('acme-main');
   }, 180_000);
 });
