@@ -74,12 +74,14 @@ export const INTEGRATION_TESTS = [
   'test/cli/identity-record.test.ts',
   'test/constructs/identity-scale.test.ts',
   'test/vpn/openvpn-real.test.ts',
+  // A real PostgreSQL (test/state/pg-fixture.ts), and the CLI against it.
+  'test/state/*.test.ts',
 ];
 
 const ALL_TESTS = 'test/**/*.test.ts';
 
 /** package.json maps `pvecdk` to lib/*.ts under this condition (to dist/ otherwise): tests run the sources. */
-const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'import', 'module', 'default'];
+const SOURCE_CONDITIONS = ['pvecdk-source', 'node', 'module', 'default'];
 
 export default defineConfig({
   ssr: { resolve: { conditions: SOURCE_CONDITIONS } },

@@ -17,6 +17,7 @@ const INTEGRATION_NAMES: Readonly<Record<string, string>> = {
   startFixture: 'starts an HTTPS fixture server',
   runCli: 'spawns the CLI',
   deployFixture: 'deploys to the emulator on a port',
+  startPostgres: 'starts a real PostgreSQL',
 };
 
 /** Modules that open sockets or spawn processes. */
@@ -30,6 +31,7 @@ const INTEGRATION_MODULES: Readonly<Record<string, string>> = {
   dgram: 'opens sockets',
   undici: 'opens sockets',
   ssh2: 'opens SSH connections',
+  pg: 'opens PostgreSQL connections',
 };
 
 interface ImportStatement {

@@ -31,6 +31,16 @@ export const RemoteConfigSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(64).optional(),
 });
 
+/**
+ * Where state, deploy locks and history of configured remotes are kept:
+ * `local` files under stateDir (the default) or one PostgreSQL database
+ * (`url`: a reference to the connection URL, which holds a password).
+ */
+export const BackendConfigSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('local') }),
+  z.strictObject({ type: z.literal('pg'), url: SecretRef }),
+]);
+
 export const SecretsConfigSchema = z.strictObject({
   /**
    * Who the team secret store is encrypted to: each operator's and CI job's
@@ -55,6 +65,7 @@ export const ProjectConfigSchema = z.strictObject({
   output: z.string().min(1).default('cdk.out'),
   /** Where state, locks, secrets and the emulator's data live. */
   stateDir: z.string().min(1).default('.pvecdk'),
+  backend: BackendConfigSchema.default({ type: 'local' }),
   remotes: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/), RemoteConfigSchema).default({}),
   /** Context values stacks read with `node.tryGetContext(key)`. */
   context: z.record(z.string(), z.unknown()).default({}),
@@ -63,6 +74,7 @@ export const ProjectConfigSchema = z.strictObject({
 });
 
 export type RemoteConfig = z.infer<typeof RemoteConfigSchema>;
+export type BackendConfig = z.infer<typeof BackendConfigSchema>;
 export type ProjectConfig = z.infer<typeof ProjectConfigSchema>;
 
 /** Reads `<dir>/cdk.json`; a missing file means all defaults. */

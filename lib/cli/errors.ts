@@ -18,6 +18,8 @@ export const CLI_ERROR_CODES = {
   CLI_RDS_USER_UNKNOWN: 'no stack of the stack file has an RDS user of the name given',
   CLI_RDS_USER_NOT_DEPLOYED:
     "the RDS user is not deployed yet (or this secret store does not hold the account's initial password)",
+  CLI_STATE_NOT_MIGRATED:
+    "cdk.json's backend is pg and local state files of the remote are not in it (never migrated, or recovery files of unrecorded writes)",
   CLI_INIT_CONFLICT:
     'pvecdk init would overwrite a file, or the folder holds a package.json it cannot extend',
   CLI_IDENTITY_EXISTS:

@@ -109,6 +109,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return vpnCommand(rest, io);
     case 'credentials':
       return credentialsCommand(rest, io);
+    case 'state':
+      return stateCommand(rest, io);
     case 'secrets': {
       const { values, positionals } = parse('secrets', rest);
       const { secretsCommand } = await import('./commands/secrets.ts');
@@ -397,6 +399,44 @@ async function vpnCommand(args: readonly string[], io: CliIo): Promise<number> {
  * initial password is printed to a terminal; to anything else (a pipe, a
  * file, a CI log) only with --stdout, so it does not land in logs by accident.
  */
+const STATE_SUBCOMMANDS = ['list', 'show', 'history', 'migrate'];
+
+async function stateCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || !STATE_SUBCOMMANDS.includes(sub))
+    throw new CliError(
+      'CLI_USAGE',
+      sub === undefined ? 'state needs a subcommand' : `unknown state subcommand '${sub}'`,
+      `one of: ${STATE_SUBCOMMANDS.join(', ')} (see \`pvecdk state --help\`)`,
+    );
+  const { values, positionals } = parse('state', rest);
+  const wantsStack = sub === 'show' || sub === 'history';
+  if (positionals.length !== (wantsStack ? 1 : 0))
+    throw new CliError(
+      'CLI_USAGE',
+      wantsStack ? `state ${sub} takes one stack name` : `state ${sub} takes no argument`,
+      wantsStack ? `pvecdk state ${sub} acme` : `pvecdk state ${sub === 'migrate' ? 'migrate --to pg' : sub}`,
+    );
+  if (sub === 'migrate' && values.to === undefined)
+    throw new CliError('CLI_USAGE', 'state migrate needs --to', 'pvecdk state migrate --to pg');
+  if (sub !== 'migrate' && values.to !== undefined)
+    throw new CliError('CLI_USAGE', `--to is an option of state migrate, not of state ${sub}`);
+  if ((sub === 'list' || sub === 'migrate') && values.remote !== undefined)
+    throw new CliError(
+      'CLI_USAGE',
+      `--remote is an option of state show and state history, not of state ${sub}`,
+    );
+  const { loadProjectConfig } = await import('./config.ts');
+  const config = loadProjectConfig(io.cwd);
+  const state = await import('./commands/state.ts');
+  const common = { config, cwd: io.cwd, json: Boolean(values.json), out: io.out };
+  const remote = values.remote as string | undefined;
+  if (sub === 'list') return state.stateList(common);
+  if (sub === 'show') return state.stateShow({ ...common, stack: positionals[0]!, remote });
+  if (sub === 'history') return state.stateHistory({ ...common, stack: positionals[0]!, remote });
+  return state.stateMigrate({ ...common, to: values.to as string });
+}
+
 async function credentialsCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('credentials', args);
   if (positionals.length !== 2)

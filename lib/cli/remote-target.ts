@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { StateBackend } from '../engine/backends/state-backend.ts';
 import type { GuestEndpointResolver } from '../engine/guest/guest-endpoint.ts';
 import { PveApi } from '../pve/api/pve-api.ts';
 import { PveClient } from '../pve/client.ts';
@@ -8,14 +9,17 @@ import { emulatorGuestEndpoints, emulatorPublishesGuests } from './emulator-gues
 import { CliError } from './errors.ts';
 import { stateDirFor } from './remote-state.ts';
 import { secretStoreFor } from './secret-store-for.ts';
+import { stateBackendFor } from './state-backend-for.ts';
 
 export interface RemoteTarget {
   readonly name: string;
   readonly api: PveApi;
   /** The API token deploys use, named in permission errors. */
   readonly tokenId: string;
-  /** Where this remote's state, locks and secrets live. */
+  /** Where this remote's secrets (and, with the local backend, state and locks) live. */
   readonly stateDir: string;
+  /** Where this remote's state, locks and history are kept (cdk.json's backend); closed by `close`. */
+  readonly backend: StateBackend;
   /** Set when the embedded emulator serves this deploy. */
   readonly emulator: EmbeddedEmulatorInfo | undefined;
   /**
@@ -70,6 +74,8 @@ export async function openRemote(
         'set tokenId/tokenSecret in cdk.json, or PVECDK_TOKEN_ID and PVECDK_TOKEN_SECRET',
       );
     }
+    // Before the client, so a backend misconfigured in cdk.json leaves nothing open.
+    const backend = stateBackendFor(config, name, cwd);
     const fingerprint = fromConfig?.fingerprint ?? process.env.PVECDK_FINGERPRINT;
     const client = new PveClient({
       hosts,
@@ -85,9 +91,13 @@ export async function openRemote(
       api: new PveApi(client),
       tokenId,
       stateDir: stateDirFor(config, name, cwd),
+      backend,
       emulator: undefined,
       guestEndpoints: undefined,
-      close: () => client.close(),
+      close: async () => {
+        await client.close();
+        await backend.close();
+      },
     };
   }
   const dataDir = stateDirFor(config, name, cwd);
@@ -108,6 +118,7 @@ export async function openRemote(
     api: new PveApi(client, { pollMs: 20, maxPollMs: 200 }),
     tokenId: shared.tokenId,
     stateDir: dataDir,
+    backend: stateBackendFor(config, name, cwd),
     emulator: {
       url: shared.url,
       dataDir,

@@ -15,6 +15,8 @@ Usage:
   pvecdk credentials <stackfile> <user> [--remote NAME] [--stdout] [--json]
   pvecdk bootstrap-role <stackfile> [--pve-version 8|9] [--user NAME] [--token NAME] [--role NAME] [--json]
   pvecdk vpn profile <stackfile> <user> [--out FILE] [--stdout] [--remote NAME]
+  pvecdk state list|show <stack>|history <stack> [--remote NAME] [--json]
+  pvecdk state migrate --to pg [--json]
   pvecdk secrets identity new [--out FILE] | recipients add|remove <age1…> | migrate
   pvecdk sim [--port N] [--data-dir DIR] [--reset] [--json] [--latency-scale X] [--nodes N] [--faults JSON]
              [--idle-seconds N]
@@ -42,6 +44,9 @@ Commands:
   vpn profile
           write a deployed VPN user's filled .ovpn (or WireGuard .conf) from state and the
           secret store, mode 0600, without deploying (--stdout prints it instead)
+  state   the state of configured remotes in cdk.json's backend (local files or PostgreSQL):
+          list the stacks, show one's state, or history of the plans applied to it;
+          migrate --to pg moves local state (and its history) into PostgreSQL
   secrets the team secret store: identity new writes an age identity (mode 0600) and prints its
           recipient; recipients add|remove edits cdk.json and re-encrypts pvecdk.secrets.json;
           migrate moves the local store into it
@@ -66,6 +71,7 @@ Options:
                         0 refuses at once); a stack only read is shared with other readers
   --force-unlock        take a stack's lock even if another deploy seems to hold it
   --takeover            move stacks another stack file deployed to this file (a deliberate move)
+  --to pg               state migrate: the backend local state files move into
   --fail                diff: exit 1 when something would change
   --all                 every stack file in stacks/ (several files may also be given, e.g. stacks/*.ts)
   --frozen              refuse to change pvecdk.identities.json (for CI; also PVECDK_FROZEN=1)

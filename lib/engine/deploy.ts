@@ -2,8 +2,11 @@ import { PLAN_VERSION, type Plan } from '../contract/plan.ts';
 import { dependencyOrder } from '../core/private/dag.ts';
 import type { PveApi } from '../pve/api/pve-api.ts';
 import type { ClusterResource } from '../pve/api/schemas.ts';
+import { historyEntryOf } from './backends/history.ts';
+import { LocalBackend } from './backends/local-backend.ts';
+import type { BackendLock, StateBackend } from './backends/state-backend.ts';
 import type { CriticalStep, CriticalStepDetail } from './critical-change.ts';
-import { acquireDeployLock, type HeldLock, type LockHolder, type LockMode } from './deploy-lock.ts';
+import type { LockHolder, LockMode } from './deploy-lock.ts';
 import type { DeployReport, ResourceReport } from './deploy-report.ts';
 import { reverseGraph, type WalkEvent, type WalkNode, walk } from './graph-walker.ts';
 import type { GuestTransport } from './guest/guest-transport.ts';
@@ -23,7 +26,7 @@ import {
   stackWrites,
 } from './stack-deploy.ts';
 import { recordStackUses } from './stack-uses.ts';
-import { type StackOrigin, StateStore } from './state-store.ts';
+import type { StackOrigin, StateStore } from './state-store.ts';
 import { isStorageLockTimeout } from './transient.ts';
 import { type AdaptiveLimits, WalkLimiter } from './walk-limiter.ts';
 
@@ -45,6 +48,11 @@ export interface DeployOptions {
   readonly mode?: 'deploy' | 'destroy';
   readonly api: PveApi;
   readonly stateDir: string;
+  /**
+   * Where the stacks' state, locks and history are kept; by default the
+   * local files under `stateDir`. The caller closes it.
+   */
+  readonly backend?: StateBackend;
   readonly remote: string;
   readonly concurrency: number;
   /** Resolves secret references and keeps what Proxmox shows once (new token secrets). */
@@ -171,6 +179,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       ? checkReplaceRequests(options.replace, order.map(planOf))
       : undefined;
   const states = new Map<string, StateStore>();
+  const backend = options.backend ?? new LocalBackend(options.stateDir);
+  const openState = (stack: string) => backend.open(options.remote, stack);
   const dependsOn = (stack: string) =>
     options.assembly.plans.get(stack)!.dependsOn.filter((d) => order.includes(d));
   const limiter = new WalkLimiter(options.concurrency, ENGINE_LIMITS, ENGINE_ADAPTIVE_LIMITS);
@@ -178,15 +188,13 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   let permissionCheck: Promise<void> | undefined;
   const checkPermissions = () => {
     permissionCheck ??= (async () => {
-      const applied = order.flatMap((s) =>
-        Object.entries(StateStore.open(options.stateDir, options.remote, s).state.resources).map(
-          ([id, r]) => ({
-            stack: s,
-            id,
-            ...r,
-          }),
-        ),
-      );
+      const applied = (
+        await Promise.all(
+          order.map(async (s) =>
+            Object.entries((await openState(s)).state.resources).map(([id, r]) => ({ stack: s, id, ...r })),
+          ),
+        )
+      ).flat();
       const preflight = await preflightPermissions(options.api, order.map(planOf), applied);
       if (options.dryRun) {
         for (const line of describeMissing(preflight.missing))
@@ -212,7 +220,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   // retained disk) stops the whole run before its first write, not after the stacks before it.
   const precomputed = new Map<string, { computed: ComputedStack; serial: number; writes: boolean }>();
   if (!options.dryRun) {
-    const current = new Map(order.map((s) => [s, StateStore.open(options.stateDir, options.remote, s)]));
+    const current = new Map(await Promise.all(order.map(async (s) => [s, await openState(s)] as const)));
     const claims = new Map(
       order.map((s) => [
         s,
@@ -272,29 +280,28 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
   // Stacks others in this run depend on: once deployed, they stay held shared until the run ends,
   // so what their dependants read from them is not changed by another deploy meanwhile.
   const dependedOn = new Set(destroy ? [] : order.flatMap((s) => dependsOn(s)));
-  const kept = new Map<string, HeldLock>();
+  const kept = new Map<string, BackendLock>();
   // Stacks whose lock was waited for: another deploy had them meanwhile, so what was computed is old.
   const waited = new Set<string>();
-  const takeLock = async (stack: string, mode: LockMode): Promise<HeldLock> => {
-    const command = `pvecdk ${destroy ? 'destroy' : 'deploy'} ${stack}`;
+  const commandOf = (stack: string) => `pvecdk ${destroy ? 'destroy' : 'deploy'} ${stack}`;
+  const takeLock = async (stack: string, mode: LockMode): Promise<BackendLock> => {
     const wait = options.lockWait;
-    const lock = wait
-      ? await acquireDeployLock(options.stateDir, options.remote, stack, command, {
-          mode,
-          force: options.forceUnlock,
-          wait: {
-            timeoutMs: wait.timeoutMs,
-            onWait: (holders) => {
-              waited.add(stack);
-              wait.onWait?.(stack, mode, holders);
+    const lock = await backend.acquireLock(options.remote, stack, commandOf(stack), {
+      mode,
+      force: options.forceUnlock,
+      ...(wait
+        ? {
+            wait: {
+              timeoutMs: wait.timeoutMs,
+              onWait: (holders: readonly LockHolder[]) => {
+                waited.add(stack);
+                wait.onWait?.(stack, mode, holders);
+              },
+              signal: options.signal,
             },
-            signal: options.signal,
-          },
-        })
-      : acquireDeployLock(options.stateDir, options.remote, stack, command, {
-          mode,
-          force: options.forceUnlock,
-        });
+          }
+        : {}),
+    });
     for (const holder of lock.removed)
       options.onWarning?.(
         `took over the lock of stack ${stack} from '${holder.command}' (pid ${holder.pid} on ${holder.hostname}, since ${holder.startedAt})`,
@@ -306,7 +313,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     const pre = precomputed.get(stack);
     // A stack this run has nothing to write to is only read: a shared lock, which other readers
     // (deploys of other customers on the same platform) share.
-    let lock: HeldLock | undefined;
+    let lock: BackendLock | undefined;
     try {
       if (!options.dryRun) lock = await takeLock(stack, pre && !pre.writes ? 'shared' : 'exclusive');
     } catch (e) {
@@ -316,7 +323,7 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
     }
     try {
       // Opened under the lock: what another deploy wrote before it released the lock counts.
-      let state = StateStore.open(options.stateDir, options.remote, stack);
+      let state = await openState(stack);
       // Computed before the run began and nothing written since, by this run or another: still current.
       let current =
         pre && writes === 0 && !waited.has(stack) && pre.serial === state.state.serial
@@ -335,10 +342,10 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
         });
         if (claim || stackWrites(state, current)) {
           // Changed since it was computed: never upgraded in place, so let go, take it whole, and read again.
-          lock.release();
+          await lock.release();
           lock = undefined;
           lock = await takeLock(stack, 'exclusive');
-          state = StateStore.open(options.stateDir, options.remote, stack);
+          state = await openState(stack);
           current = undefined;
         }
       }
@@ -375,19 +382,34 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       });
       if (outcome.wrote) writes += 1;
       else if (!known) shared = { inventory: outcome.inventory, reads: outcome.reads, writes };
+      if (outcome.wrote && !options.dryRun && lock?.mode === 'exclusive')
+        await backend
+          .appendHistory(
+            historyEntryOf(
+              planOf(stack),
+              options.remote,
+              state.state.serial,
+              commandOf(stack),
+              outcome.reports,
+              outcome.ok,
+            ),
+          )
+          .catch((e: Error) =>
+            options.onWarning?.(`the history of stack ${stack} did not record this run: ${e.message}`),
+          );
       outcomes.set(stack, outcome);
       if (!outcome.ok) throw new Error(`stack ${stack} did not deploy`);
       // What it now uses of other stacks, for their destroy and for `ls` (written only when it differs).
       if (lock?.mode === 'exclusive') await recordStackUses(state, planOf(stack), options.assembly.plans);
       if (lock && dependedOn.has(stack)) {
-        kept.set(stack, lock.downgrade());
+        kept.set(stack, await lock.downgrade());
         lock = undefined;
       }
     } catch (e) {
       if (outcomes.has(stack)) throw e;
       throw new RunStopped(e);
     } finally {
-      lock?.release();
+      await lock?.release();
     }
   };
 
@@ -415,8 +437,8 @@ export async function deployStacks(options: DeployOptions): Promise<DeployReport
       }
     },
     { concurrency: options.concurrency, signal: stop.signal },
-  ).finally(() => {
-    for (const lock of kept.values()) lock.release();
+  ).finally(async () => {
+    for (const lock of kept.values()) await lock.release();
   });
   if (refusal !== undefined) throw refusal;
   for (const [stack, o] of result.outcomes)

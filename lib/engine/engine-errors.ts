@@ -3,6 +3,15 @@ import { defineErrorFamily } from '../core/error-family.ts';
 /** Errors of the deploy engine's own bookkeeping: state and locks. */
 export const ENGINE_ERROR_CODES = {
   ENGINE_STATE_CORRUPT: 'a state file cannot be read or does not match the state format',
+  ENGINE_STATE_CONFLICT:
+    "a state write found the backend's row at another version than the one read: another process wrote the stack meanwhile",
+  ENGINE_STATE_UNRECORDED:
+    'the state after completed actions could not be written to the backend, even after retries; it was written to a local recovery file, named with the hint to push it',
+  ENGINE_STATE_NEWER:
+    'pvecdk state migrate found a newer state (or another one of the same serial) in the target backend and left it as it is',
+  ENGINE_BACKEND_UNREACHABLE: 'the state backend (PostgreSQL) cannot be reached or refused the login',
+  ENGINE_BACKEND_SCHEMA:
+    "the state backend's schema is newer than this pvecdk knows: a newer pvecdk writes to it (upgrade this one)",
   ENGINE_LOCKED:
     "another deploy holds the stack's lock in a mode that excludes the one asked (still, when a wait was asked)",
   ENGINE_DATA_LOSS: 'the change would delete or replace a VM or disk and --allow-destroy-data was not given',
@@ -38,6 +47,8 @@ export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
 
 export class EngineError extends defineErrorFamily('Engine', ENGINE_ERROR_CODES, {
   whileRunning: [
+    'ENGINE_STATE_CONFLICT',
+    'ENGINE_STATE_UNRECORDED',
     'ENGINE_CRITICAL_SNAPSHOT_FAILED',
     'ENGINE_CRITICAL_ROLLED_BACK',
     'ENGINE_CRITICAL_ROLLBACK_FAILED',

@@ -79,43 +79,80 @@ export type ResourceState = z.infer<typeof ResourceStateSchema>;
 export type StackState = z.infer<typeof StackStateSchema>;
 
 /**
- * The state of one stack on one remote, at `<stateDir>/state/<remote>/<stack>.json`.
- * Every put/remove is written (atomically) before it resolves, one write at a
- * time, so a deploy killed at any point leaves a state that says exactly which
- * actions completed.
+ * Writes one complete state where it is kept, before the write resolves: the
+ * local file (atomically) or a backend's row (see lib/engine/backends/).
+ * `previous` is the state it replaces, whose serial a backend with optimistic
+ * concurrency expects to find.
+ */
+export type PersistState = (next: StackState, previous: StackState) => void | Promise<void>;
+
+/** A stack's state before its first write. */
+export function emptyStackState(remote: string, stack: string): StackState {
+  return { version: 1, stack, remote, serial: 0, resources: {}, outputs: {} };
+}
+
+/** Checks a stack's state read from a file or a backend; `where` names it in the error. */
+export function parseStackState(value: unknown, where: string, what = 'state file'): StackState {
+  const parsed = StackStateSchema.safeParse(value);
+  if (!parsed.success) {
+    // zod's messages name what was expected and the kind of value found, never the value.
+    const lines = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new EngineError(
+      'ENGINE_STATE_CORRUPT',
+      `${where} is not a pvecdk ${what}:\n${lines.join('\n')}`,
+      'restore it from a backup; do not edit state by hand',
+    );
+  }
+  return parsed.data;
+}
+
+/** The local file of a stack's state. */
+export function localStateFile(stateDir: string, remote: string, stack: string): string {
+  return join(stateDir, 'state', remote, `${stack}.json`);
+}
+
+/** Writes a state as the local store does: atomically, mode 0600. */
+export function writeLocalState(file: string, state: StackState): void {
+  makePrivateDir(dirname(file));
+  writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
+}
+
+/**
+ * The state of one stack on one remote, by default at
+ * `<stateDir>/state/<remote>/<stack>.json` (a backend gives its own
+ * persistence through `StateStore.of`). Every put/remove is written before it
+ * resolves, one write at a time, so a deploy killed at any point leaves a
+ * state that says exactly which actions completed.
  */
 export class StateStore {
   static open(stateDir: string, remote: string, stack: string): StateStore {
-    const file = join(stateDir, 'state', remote, `${stack}.json`);
+    const file = localStateFile(stateDir, remote, stack);
     const read = readJsonQuietly(file);
     if (!read)
-      return new StateStore(file, { version: 1, stack, remote, serial: 0, resources: {}, outputs: {} });
+      return new StateStore(file, emptyStackState(remote, stack), (next) => writeLocalState(file, next));
     if (!read.ok)
       throw new EngineError(
         'ENGINE_STATE_CORRUPT',
         `${file} ${read.reason}`,
         'restore the file from a backup or version control; a deploy with lost state adopts its tagged resources',
       );
-    const parsed = StackStateSchema.safeParse(read.value);
-    if (!parsed.success) {
-      // zod's messages name what was expected and the kind of value found, never the value.
-      const lines = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-      throw new EngineError(
-        'ENGINE_STATE_CORRUPT',
-        `${file} is not a pvecdk state file:\n${lines.join('\n')}`,
-        'restore it from a backup; do not edit state by hand',
-      );
-    }
-    return new StateStore(file, parsed.data);
+    return new StateStore(file, parseStackState(read.value, file), (next) => writeLocalState(file, next));
+  }
+
+  /** A store whose writes go through `persist` (a backend's row); `where` names it in messages. */
+  static of(where: string, state: StackState, persist: PersistState): StateStore {
+    return new StateStore(where, state, persist);
   }
 
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(
+    /** Where the state is kept: the local file, or the backend's name for the row. */
     readonly file: string,
     private current: StackState,
+    private readonly persist: PersistState,
   ) {}
 
   get state(): Readonly<StackState> {
@@ -172,10 +209,16 @@ export class StateStore {
   }
 
   private write(change: (s: StackState) => StackState): Promise<void> {
-    const next = this.chain.then(() => {
-      const updated = { ...change(this.current), serial: this.current.serial + 1 };
-      makePrivateDir(dirname(this.file));
-      writeFileAtomic(this.file, `${JSON.stringify(updated, null, 2)}\n`, 0o600);
+    const next = this.chain.then(async () => {
+      const previous = this.current;
+      const updated = { ...change(previous), serial: previous.serial + 1 };
+      try {
+        await this.persist(updated, previous);
+      } catch (e) {
+        // Kept in a recovery file instead: the action did complete, so the next write builds on it.
+        if (e instanceof EngineError && e.code === 'ENGINE_STATE_UNRECORDED') this.current = updated;
+        throw e;
+      }
       this.current = updated;
     });
     // A failed write is reported to its caller; later writes still run.

@@ -15,8 +15,11 @@ describe('pvecdk deploy and diff', () => {
     expect(first.stdout).toMatch(
       /Deployed: platform, acme \(created 24, updated 3, replaced 0, deleted 0, unchanged 0, pending 0, failed 0/,
     );
+    // Each stack's state and the history of the plans applied to it.
     expect(readdirSync(join(cwd, '.pvecdk', 'sim', 'state', 'default')).sort()).toEqual([
+      'acme.history.jsonl',
       'acme.json',
+      'platform.history.jsonl',
       'platform.json',
     ]);
 

@@ -1,10 +1,10 @@
 import { loadAssembly } from '../../engine/plan-loader.ts';
-import { StateStore } from '../../engine/state-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { stateDirFor } from '../remote-state.ts';
 import { secretStoreFor } from '../secret-store-for.ts';
 import { loadStackFile } from '../stack-file.ts';
+import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
 
 /** One ShowGrounds shortcut as the user finds it on the RDS host. */
@@ -68,7 +68,9 @@ export async function rdsCredentials(o: {
     if (!planned) continue;
     const remote = o.remote ?? plan.remote;
     const stateDir = stateDirFor(o.config, remote, o.cwd);
-    const state = StateStore.open(stateDir, remote, plan.stack).state.resources;
+    const state = (
+      await withStateBackend(o.config, remote, o.cwd, (backend) => backend.open(remote, plan.stack))
+    ).state.resources;
     const account = state[planned[0]];
     if (!account)
       throw new CliError(

@@ -6,7 +6,7 @@ import type { GuestAddress, GuestTransport } from '../../engine/guest/guest-tran
 import { stateHostKeyTrust } from '../../engine/guest/state-host-keys.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { resolveReferences } from '../../engine/references.ts';
-import { StateStore } from '../../engine/state-store.ts';
+import type { StateStore } from '../../engine/state-store.ts';
 import type { PveApi } from '../../pve/api/pve-api.ts';
 import { powerShellDialect, shDialect } from '../../ssh/dialects.ts';
 import type { ProjectConfig } from '../config.ts';
@@ -179,7 +179,9 @@ export async function doctorCommand(o: {
     const secrets = secretStoreFor(o.config, remote.stateDir, remote.name, o.cwd);
     const transport = guestTransportFor(remote, secrets, { waitMs: 15_000 });
     const states = new Map(
-      plans.map((p) => [p.stack, StateStore.open(remote.stateDir, remote.name, p.stack)]),
+      await Promise.all(
+        plans.map(async (p) => [p.stack, await remote.backend.open(remote.name, p.stack)] as const),
+      ),
     );
     const checks = transport
       ? await checkGuests(plans, states, transport, remote.api).finally(() => transport.close())

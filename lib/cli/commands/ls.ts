@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { Cluster } from '../../constructs/cluster.ts';
 import type { PoolUsage } from '../../constructs/private/identity/identity-registry.ts';
-import { type LockHolder, lockHolders } from '../../engine/deploy-lock.ts';
+import type { LockHolder } from '../../engine/deploy-lock.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { crossStackUses, deployedUsersOf, type StackUse } from '../../engine/stack-uses.ts';
-import { StateStore } from '../../engine/state-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { isRemoteConfigured, stateDirFor } from '../remote-state.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
+import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface StackListing {
@@ -77,14 +77,15 @@ export async function listStacks(o: {
     const plan = assembly.plans.get(stack)!;
     return [...new Set([...plan.dependsOn, ...usesOf.get(stack)!.map((u) => u.stack)])].sort();
   };
-  const stacks = [...assembly.plans.values()]
-    .sort((a, b) => (a.stack < b.stack ? -1 : 1))
-    .map((plan) => {
-      const remote = o.remote ?? plan.remote;
-      const stateDir = stateDirFor(o.config, remote, o.cwd);
-      const state = StateStore.open(stateDir, remote, plan.stack);
+  const plans = [...assembly.plans.values()].sort((a, b) => (a.stack < b.stack ? -1 : 1));
+  const stacks: StackListing[] = [];
+  for (const plan of plans) {
+    const remote = o.remote ?? plan.remote;
+    const stateDir = stateDirFor(o.config, remote, o.cwd);
+    const listing = await withStateBackend(o.config, remote, o.cwd, async (backend) => {
+      const state = await backend.open(remote, plan.stack);
       const deployed = Object.keys(state.state.resources).length;
-      const holders = lockHolders(stateDir, remote, plan.stack);
+      const holders = await backend.lockHolders(remote, plan.stack);
       const lock = holders.find((h) => h.mode === 'exclusive');
       const planned = Object.keys(plan.resources).length;
       const usedBy = new Set([
@@ -102,11 +103,16 @@ export async function listStacks(o: {
         planned,
         deployed,
         status: lock ? 'locked' : deployed === 0 ? 'not deployed' : 'deployed',
-        lastChange: existsSync(state.file) ? statSync(state.file).mtime.toISOString() : undefined,
+        // A local file's time; a backend's row has none of its own, its last applied plan does.
+        lastChange: existsSync(state.file)
+          ? statSync(state.file).mtime.toISOString()
+          : (await backend.history(remote, plan.stack)).at(-1)?.appliedAt,
         lockedBy: lock ? describeHolder(lock) : undefined,
         readBy: holders.filter((h) => h.mode === 'shared').map(describeHolder),
       } satisfies StackListing;
     });
+    stacks.push(listing);
+  }
   return { stacks, pools: identityPools(loaded) };
 }
 

@@ -113,6 +113,7 @@ export function runOptions(
     targets: loaded.targets.map((s) => s.stackName),
     api: remote.api,
     stateDir: remote.stateDir,
+    backend: remote.backend,
     remote: remote.name,
     ...(run.secrets ? { secrets: run.secrets } : {}),
     ...(run.guests ? { guests: run.guests } : {}),

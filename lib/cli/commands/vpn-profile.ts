@@ -5,12 +5,12 @@ import { vpnUserType } from '../../contract/types/guest.ts';
 import { writeFileAtomic } from '../../core/private/atomic-file.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { fillSecrets } from '../../engine/secrets/secret-markers.ts';
-import { StateStore } from '../../engine/state-store.ts';
 import type { ProjectConfig } from '../config.ts';
 import { CliError } from '../errors.ts';
 import { stateDirFor } from '../remote-state.ts';
 import { secretStoreFor } from '../secret-store-for.ts';
 import { loadStackFile } from '../stack-file.ts';
+import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
 
 export interface VpnProfileOptions {
@@ -51,7 +51,9 @@ export async function readVpnProfile(o: VpnProfileOptions): Promise<VpnProfile> 
       if (r.type === vpnUserType.type) planned.push(String(r.properties.user_name));
     const remote = o.remote ?? plan.remote;
     const stateDir = stateDirFor(o.config, remote, o.cwd);
-    const state = StateStore.open(stateDir, remote, plan.stack);
+    const state = await withStateBackend(o.config, remote, o.cwd, (backend) =>
+      backend.open(remote, plan.stack),
+    );
     const entry = Object.values(state.state.resources).find(
       (r) => r.type === vpnUserType.type && r.properties.user_name === o.user,
     );

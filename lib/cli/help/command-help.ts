@@ -218,6 +218,28 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       'npx pvecdk vpn profile stacks/acme.ts acme.alice --out alice.ovpn',
     ],
   },
+  state: {
+    summary:
+      "the state of configured remotes in cdk.json's backend (local files or PostgreSQL): list the stacks, show " +
+      "one's state or the plans applied to it; migrate --to pg moves local state files into PostgreSQL",
+    usage: [
+      'pvecdk state list [--json]',
+      'pvecdk state show <stack> [--remote NAME] [--json]',
+      'pvecdk state history <stack> [--remote NAME] [--json]',
+      'pvecdk state migrate --to pg [--json]',
+    ],
+    options: [
+      opt('remote', 'show, history: the remote of the stack (needed when several hold one)', 'NAME'),
+      opt('to', 'migrate: the backend to move local state into (pg)', 'BACKEND'),
+      JSON_OUT,
+      DEBUG,
+    ],
+    examples: [
+      'npx pvecdk state list',
+      'npx pvecdk state history acme',
+      'PVECDK_PG_URL=postgresql://... npx pvecdk state migrate --to pg',
+    ],
+  },
   secrets: {
     summary:
       'the team secret store (pvecdk.secrets.json, age-encrypted to the recipients cdk.json lists): make an ' +
