@@ -1,8 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Plan } from '../contract/plan.ts';
 import { isPlanReference } from '../contract/plan-values.ts';
-import { type StackUse, StateStore } from './state-store.ts';
+import type { StateBackend, StoredStack } from './backends/state-backend.ts';
+import type { StackUse, StateStore } from './state-store.ts';
 
 export type { StackUse } from './state-store.ts';
 
@@ -78,33 +77,36 @@ export interface StackUser {
 /**
  * The deployed stacks of `remote` (other than `stacks` themselves) whose
  * state records a use of one of `stacks`: what destroying them would leave
- * pointing at nothing. Only what deploys recorded counts: a stack declared
- * but not deployed points at nothing yet.
+ * pointing at nothing. Read through the remote's state backend (local files
+ * or PostgreSQL), so every operator sees the same. Only what deploys
+ * recorded counts: a stack declared but not deployed points at nothing yet.
  */
-export function deployedUsersOf(stateDir: string, remote: string, stacks: readonly string[]): StackUser[] {
+export async function deployedUsersOf(
+  backend: StateBackend,
+  remote: string,
+  stacks: readonly string[],
+): Promise<StackUser[]> {
   const wanted = new Set(stacks);
   const users: StackUser[] = [];
-  for (const name of deployedStackNames(stateDir, remote)) {
-    if (wanted.has(name)) continue;
+  let stored: StoredStack[];
+  try {
+    stored = await backend.list();
+  } catch {
+    return []; // A state that does not read is reported by the command that uses it, not by this warning.
+  }
+  const names = stored
+    .filter((s) => s.remote === remote && s.resources > 0 && !wanted.has(s.stack))
+    .map((s) => s.stack)
+    .sort();
+  for (const name of names) {
     let state: StateStore['state'];
     try {
-      state = StateStore.open(stateDir, remote, name).state;
+      state = (await backend.open(remote, name)).state;
     } catch {
       continue; // A state that does not read is another stack's problem, reported when it deploys.
     }
-    if (Object.keys(state.resources).length === 0) continue;
     const uses = (state.uses ?? []).filter((u) => wanted.has(u.stack));
     if (uses.length) users.push({ stack: name, file: state.origin?.file, uses });
   }
   return users;
-}
-
-/** The stacks of a remote that have a state file, sorted. */
-export function deployedStackNames(stateDir: string, remote: string): string[] {
-  const dir = join(stateDir, 'state', remote);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -'.json'.length))
-    .sort();
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../lib/contract/plan.ts';
+import { LocalBackend } from '../../lib/engine/backends/local-backend.ts';
 import { crossStackUses, deployedUsersOf, recordStackUses } from '../../lib/engine/stack-uses.ts';
 import { StateStore } from '../../lib/engine/state-store.ts';
 
@@ -82,14 +83,15 @@ describe('what a stack uses of other stacks', () => {
     await recordStackUses(state, customer, new Map([['platform', platform]]));
     expect(state.state.serial).toBe(serial); // unchanged uses are not written again
 
-    const users = deployedUsersOf(dir, 'default', ['acme']);
+    const backend = new LocalBackend(dir);
+    const users = await deployedUsersOf(backend, 'default', ['acme']);
     expect(users).toHaveLength(1);
     expect(users[0]).toMatchObject({ stack: 'globex', file: 'stacks/globex.ts' });
     expect(users[0]!.uses.map((u) => u.by)).toEqual(['globex/carol/Shortcut']);
-    expect(deployedUsersOf(dir, 'default', ['globex'])).toEqual([]);
-    expect(deployedUsersOf(dir, 'other-remote', ['acme'])).toEqual([]);
+    expect(await deployedUsersOf(backend, 'default', ['globex'])).toEqual([]);
+    expect(await deployedUsersOf(backend, 'other-remote', ['acme'])).toEqual([]);
 
     await state.remove('Shortcut1');
-    expect(deployedUsersOf(dir, 'default', ['acme'])).toEqual([]);
+    expect(await deployedUsersOf(backend, 'default', ['acme'])).toEqual([]);
   });
 });

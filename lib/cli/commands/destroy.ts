@@ -57,7 +57,7 @@ async function destroyOn(
     return true;
   });
   const targets = loaded.targets.map((s) => s.stackName);
-  reportUsers(deployedUsersOf(remote.stateDir, remote.name, targets), o);
+  reportUsers(await deployedUsersOf(remote.backend, remote.name, targets), o);
   const report = await deployStacks({
     ...runOptions(remote, assembly, loaded, run, o),
     mode: 'destroy',

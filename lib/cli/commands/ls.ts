@@ -5,7 +5,7 @@ import type { LockHolder } from '../../engine/deploy-lock.ts';
 import { loadAssembly } from '../../engine/plan-loader.ts';
 import { crossStackUses, deployedUsersOf, type StackUse } from '../../engine/stack-uses.ts';
 import type { ProjectConfig } from '../config.ts';
-import { isRemoteConfigured, stateDirFor } from '../remote-state.ts';
+import { isRemoteConfigured } from '../remote-state.ts';
 import { type LoadedStackFile, loadStackFile } from '../stack-file.ts';
 import { withStateBackend } from '../state-backend-for.ts';
 import { synthStackFile } from './synth.ts';
@@ -81,7 +81,6 @@ export async function listStacks(o: {
   const stacks: StackListing[] = [];
   for (const plan of plans) {
     const remote = o.remote ?? plan.remote;
-    const stateDir = stateDirFor(o.config, remote, o.cwd);
     const listing = await withStateBackend(o.config, remote, o.cwd, async (backend) => {
       const state = await backend.open(remote, plan.stack);
       const deployed = Object.keys(state.state.resources).length;
@@ -90,7 +89,7 @@ export async function listStacks(o: {
       const planned = Object.keys(plan.resources).length;
       const usedBy = new Set([
         ...[...assembly.plans.keys()].filter((other) => dependsOnOf(other).includes(plan.stack)),
-        ...deployedUsersOf(stateDir, remote, [plan.stack]).map((u) => u.stack),
+        ...(await deployedUsersOf(backend, remote, [plan.stack])).map((u) => u.stack),
       ]);
       return {
         stack: plan.stack,
