@@ -57,27 +57,34 @@ function writes(counts: Record<string, number>): number {
     .reduce((n, [, c]) => n + c, 0);
 }
 
-/** A copy of stacks/acme.ts in a folder of its own (ES modules), with the users given. */
-function acmeCopy(users: string): string {
-  const dir = join(cwd, 'copied');
+/** A stack file in a folder of its own (ES modules) under the test's folder, importing the library and the platform. */
+function stackFile(folder: string, name: string, body: readonly string[]): string {
+  const dir = join(cwd, folder);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-  const file = join(dir, 'acme.ts');
+  const file = join(dir, `${name}.ts`);
   writeFileSync(
     file,
     [
       `import { Customer } from '${join(ROOT, 'lib/index.ts')}';`,
       `import { platform } from '${join(ROOT, 'stacks/platform.ts')}';`,
       '',
-      "export const acme = new Customer(platform, 'acme', {",
-      '  number: 1,',
-      "  servers: [{ name: 'acme-main', cores: 4, memoryMiB: 8192, dataDiskGb: 100 }],",
-      `  users: [${users}],`,
-      '});',
+      ...body,
       '',
     ].join('\n'),
   );
   return file;
+}
+
+/** A copy of stacks/acme.ts with the users given. */
+function acmeCopy(users: string): string {
+  return stackFile('copied', 'acme', [
+    "export const acme = new Customer(platform, 'acme', {",
+    '  number: 1,',
+    "  servers: [{ name: 'acme-main', cores: 4, memoryMiB: 8192, dataDiskGb: 100 }],",
+    `  users: [${users}],`,
+    '});',
+  ]);
 }
 
 const ALICE = "{ name: 'acme.alice', fullName: 'Alice Martin', vpn: true, servers: ['acme-main'] }";
@@ -209,24 +216,13 @@ describe('customer onboarding end to end on the emulated guests', () => {
   }, 180_000);
 
   it('GIVEN acme destroyed WHEN carol’s grant to acme-main is taken out of globex and globex deployed THEN she loses only the acme shortcut and its fence rule', () => {
-    const dir = join(cwd, 'offboarded');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-    const copy = join(dir, 'globex.ts');
-    writeFileSync(
-      copy,
-      [
-        `import { Customer } from '${join(ROOT, 'lib/index.ts')}';`,
-        `import { platform } from '${join(ROOT, 'stacks/platform.ts')}';`,
-        '',
-        "export const globex = new Customer(platform, 'globex', {",
-        '  number: 2,',
-        "  servers: [{ name: 'globex-main', highAvailability: true }],",
-        "  users: [{ name: 'globex.carol', fullName: 'Carol Nguyen', vpn: true, servers: ['globex-main'] }],",
-        '});',
-        '',
-      ].join('\n'),
-    );
+    const copy = stackFile('offboarded', 'globex', [
+      "export const globex = new Customer(platform, 'globex', {",
+      '  number: 2,',
+      "  servers: [{ name: 'globex-main', highAvailability: true }],",
+      "  users: [{ name: 'globex.carol', fullName: 'Carol Nguyen', vpn: true, servers: ['globex-main'] }],",
+      '});',
+    ]);
     const run = runCli(['deploy', copy, '--takeover', '--yes'], { cwd, env });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('- globex/globex.carol/Shortcut-acme-main delete done');
