@@ -10,7 +10,11 @@ const ADAPTIVE: AdaptiveLimits = {
   limits: { 'storage:*': { initial: 2, max: 4 } },
   isContention: isStorageLockTimeout,
 };
-const tick = (ms = 2) => new Promise<void>((r) => setTimeout(r, ms));
+// Turns of the event loop, not milliseconds: the walk interleaves the same way however loaded the machine.
+const turn = () => new Promise<void>((r) => setImmediate(r));
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await turn();
+};
 
 describe('clone limits learnt from the cluster', () => {
   it('GIVEN a storage limit starting at 2 WHEN clones holding it succeed THEN it grows by one each time up to its max; other keys keep their fixed limits', () => {
@@ -52,7 +56,7 @@ describe('clone limits learnt from the cluster', () => {
       async () => {
         inFlight += 1;
         const crowded = inFlight > 2;
-        await tick(3);
+        await turns(3);
         inFlight -= 1;
         if (crowded) {
           timeouts += 1;
@@ -63,7 +67,7 @@ describe('clone limits learnt from the cluster', () => {
         concurrency: 8,
         limiter,
         retry: { attempts: 10, baseMs: 1, maxMs: 1, isRetryable: () => true },
-        sleep: () => tick(1),
+        sleep: () => turns(5),
       },
     );
     expect(result.counts.done).toBe(12);
